@@ -1,0 +1,9 @@
+//! `cargo bench`: prints the engine's speed figures (see `fude::bench`).
+
+fn main() {
+    fude::tune_allocator();
+    if let Err(e) = fude::bench::run("all") {
+        eprintln!("bench failed: {e}");
+        std::process::exit(1);
+    }
+}

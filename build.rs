@@ -1,0 +1,65 @@
+//! Build script: embeds the bundled fonts (listed in assets/fonts/fonts.json) and, when present,
+//! the bundled recognizer (models/recognizer.safetensors + .json), so the binary works from any
+//! directory. A checkout without a trained model still builds (the first `fude train` makes one).
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
+    println!("cargo::rustc-check-cfg=cfg(fude_bundled_model)");
+    println!("cargo::rerun-if-changed=assets/fonts/fonts.json");
+    println!("cargo::rerun-if-changed=models/recognizer.safetensors");
+    println!("cargo::rerun-if-changed=models/recognizer.json");
+
+    let fonts = fonts_table(&root);
+    if let Err(e) = fs::write(out.join("fonts.rs"), fonts) {
+        panic!("cannot write fonts table: {e}");
+    }
+
+    let model = root.join("models/recognizer.safetensors");
+    let sidecar = root.join("models/recognizer.json");
+    if model.is_file() && sidecar.is_file() {
+        println!("cargo::rustc-cfg=fude_bundled_model");
+    } else {
+        println!("cargo::warning=no bundled model in models/: the binary will need --model");
+    }
+}
+
+/// Rust source for a `&[FontInfo]` literal with one entry per font in the manifest.
+fn fonts_table(root: &Path) -> String {
+    let manifest = root.join("assets/fonts/fonts.json");
+    let mut s = String::from("&[\n");
+    let Ok(text) = fs::read_to_string(&manifest) else {
+        println!("cargo::warning=assets/fonts/fonts.json missing: no fonts embedded");
+        s.push(']');
+        return s;
+    };
+    let entries: Vec<serde_json::Value> = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => panic!("assets/fonts/fonts.json is not a JSON array: {e}"),
+    };
+    for e in entries {
+        let field = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let file = field("file");
+        let path = root.join("assets/fonts").join(&file);
+        if file.is_empty() || !path.is_file() {
+            panic!("assets/fonts/fonts.json lists {file:?}, which is not in assets/fonts");
+        }
+        println!("cargo::rerun-if-changed={}", path.display());
+        let _ = writeln!(
+            s,
+            "    FontInfo {{ file: {:?}, family: {:?}, style: {:?}, validation: {}, bytes: include_bytes!({:?}) }},",
+            file,
+            field("family"),
+            field("style"),
+            field("split") == "validation",
+            path.display().to_string()
+        );
+    }
+    s.push(']');
+    s
+}

@@ -1,0 +1,149 @@
+//! Speed measurements, printed by `fude bench [predict|data|train|all]` and by `cargo bench`.
+//! Figures are measured on the machine that runs them; nothing here asserts a time.
+
+use crate::data::{DrawingSource, FontSource, Source, Split};
+use crate::error::{Error, Result};
+use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
+use crate::ink::{model_input, Drawing};
+use crate::models::{Architecture, Checkpoint, Recognizer};
+use crate::training::trainer::smoothed_cross_entropy;
+use candle_core::{Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use rand::SeedableRng;
+use std::time::{Duration, Instant};
+
+/// The drawing used for latency measurements (a scripted あ).
+pub const EXAMPLE_DRAWING: &str = include_str!("../assets/examples/a.json");
+
+/// Median and 99th percentile of durations, in milliseconds.
+pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
+    if d.is_empty() {
+        return (0.0, 0.0);
+    }
+    d.sort();
+    let at = |q: f64| d.get(((d.len() - 1) as f64 * q).round() as usize).map(|x| x.as_secs_f64() * 1e3).unwrap_or(0.0);
+    (at(0.5), at(0.99))
+}
+
+/// Runs the named benchmarks and prints their figures.
+pub fn run(what: &str) -> Result<()> {
+    let all = what == "all";
+    if !matches!(what, "all" | "predict" | "data" | "train") {
+        return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train or all")));
+    }
+    println!("threads: {} (rayon)", rayon::current_num_threads());
+    if all || what == "predict" {
+        predict()?;
+    }
+    if all || what == "data" {
+        data();
+    }
+    if all || what == "train" {
+        train()?;
+    }
+    Ok(())
+}
+
+fn model() -> Result<Recognizer> {
+    Ok(match Checkpoint::bundled(&Device::Cpu) {
+        Ok(c) => c.model,
+        Err(_) => {
+            println!("(no bundled model: timing a freshly initialised network of the same shape)");
+            Recognizer::new(Architecture::default(), &Device::Cpu)?
+        }
+    })
+}
+
+/// Predict latency for one drawing: strokes → raster → preprocessing → CNN → top-10.
+pub fn predict() -> Result<()> {
+    let m = model()?;
+    let drawing = Drawing::from_json(EXAMPLE_DRAWING)?;
+    let mut total = Vec::new();
+    let mut prep = Vec::new();
+    for i in 0..520 {
+        let t0 = Instant::now();
+        let input = model_input(&rasterize(&drawing, RASTER_SIDE, MODEL_PEN_WIDTH));
+        let t1 = Instant::now();
+        let top = m.top_k(&input, 10)?;
+        let t2 = Instant::now();
+        if i >= 20 {
+            total.push(t2 - t0);
+            prep.push(t1 - t0);
+        }
+        std::hint::black_box(top);
+    }
+    let (med, p99) = percentiles_ms(total);
+    let (pmed, _) = percentiles_ms(prep);
+    println!("predict one drawing (strokes→top-10): median {med:.3} ms, p99 {p99:.3} ms (raster+preprocess median {pmed:.3} ms)");
+    let input = model_input(&rasterize(&drawing, RASTER_SIDE, MODEL_PEN_WIDTH));
+    let batch: Vec<_> = (0..256).map(|_| &input).collect();
+    m.probabilities(&batch)?;
+    let t = Instant::now();
+    let reps = 5;
+    for _ in 0..reps {
+        std::hint::black_box(m.probabilities(&batch)?);
+    }
+    println!("batch-256 inference: {:.0} images/s", (256 * reps) as f64 / t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Generation throughput of each generator on one core, and of the parallel training feed.
+pub fn data() {
+    let fonts = FontSource::new(Split::Train);
+    let t0 = Instant::now();
+    let drawings = DrawingSource::new(Split::Train);
+    println!("drawing source set-up (tracing all training glyphs): {:.2} s", t0.elapsed().as_secs_f64());
+    let one_core = |name: &str, src: &dyn Source| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let t = Instant::now();
+        let mut n = 0u32;
+        while t.elapsed() < Duration::from_secs(2) {
+            std::hint::black_box(src.sample(&mut rng));
+            n += 1;
+        }
+        println!("{name}: {:.0} images/s on one core", f64::from(n) / t.elapsed().as_secs_f64());
+    };
+    one_core("generated kana (fonts)", &fonts);
+    one_core("synthetic drawings", &drawings);
+    let mix = crate::data::Mixture::new(vec![(Box::new(fonts), 1.0), (Box::new(drawings), 1.0)]);
+    let t = Instant::now();
+    let mut n = 0;
+    let mut b = 0;
+    while t.elapsed() < Duration::from_secs(2) {
+        n += mix.batch(3, b, 128).len();
+        b += 1;
+    }
+    println!("training feed (fonts+drawings, all threads): {:.0} images/s", n as f64 / t.elapsed().as_secs_f64());
+}
+
+/// Recognizer training throughput on the CPU (batch 128, AdamW), data prepared beforehand.
+pub fn train() -> Result<()> {
+    let dev = Device::Cpu;
+    let m = Recognizer::new(Architecture::default(), &dev)?;
+    let batch = 128;
+    let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
+    let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
+    let y = Tensor::from_vec(labels, batch, &dev)?;
+    let mut opt = AdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
+    let mut step = || -> Result<()> {
+        let loss = smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?;
+        opt.backward_step(&loss)?;
+        Ok(())
+    };
+    for _ in 0..2 {
+        step()?;
+    }
+    let steps = 10;
+    let t = Instant::now();
+    for _ in 0..steps {
+        step()?;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "recognizer training on CPU: {:.0} images/s (batch {batch}, {:.0} ms/step, {} parameters)",
+        (steps * batch) as f64 / secs,
+        1e3 * secs / steps as f64,
+        m.parameter_count()
+    );
+    Ok(())
+}

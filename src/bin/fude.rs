@@ -1,0 +1,5 @@
+//! The `fude` binary: see `fude --help`.
+
+fn main() -> std::process::ExitCode {
+    fude::cli::main()
+}

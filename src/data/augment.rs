@@ -1,0 +1,297 @@
+//! Augmentation: random geometry (size, shift, rotation, shear), stroke thickness, elastic
+//! distortion, blur and speckle noise, all seeded so a sample is reproducible.
+
+use crate::ink::InkImage;
+use rand::Rng;
+use tiny_skia::Transform;
+
+/// How strong the augmentation is: 1.0 for training, smaller for evaluation sets, 0 for none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Augment {
+    /// Scales every random range.
+    pub strength: f32,
+}
+
+impl Augment {
+    /// Full training augmentation.
+    pub const TRAIN: Augment = Augment { strength: 1.0 };
+    /// Milder augmentation used for held-out evaluation sets.
+    pub const EVAL: Augment = Augment { strength: 0.5 };
+    /// No augmentation.
+    pub const NONE: Augment = Augment { strength: 0.0 };
+
+    /// A uniform draw in `±range·strength` around `centre`.
+    fn around(&self, rng: &mut impl Rng, centre: f32, range: f32) -> f32 {
+        let r = range * self.strength;
+        if r <= 0.0 {
+            centre
+        } else {
+            centre + rng.random_range(-r..=r)
+        }
+    }
+
+    /// Whether an optional effect with base probability `p` applies.
+    fn chance(&self, rng: &mut impl Rng, p: f32) -> bool {
+        let p = (p * self.strength).clamp(0.0, 1.0);
+        p > 0.0 && rng.random::<f32>() < p
+    }
+
+    /// A random similarity + shear in box units (0..1), around the box centre, then scaled to a
+    /// raster of `side` pixels: size ×0.78–1.08, aspect ±8%, rotation ±8°, shear ±0.15, shift ±6%.
+    pub fn geometry(&self, rng: &mut impl Rng, side: f32) -> Transform {
+        self.geometry_around(rng, side, 0.93, 1.0)
+    }
+
+    /// Geometry for images that already fill their box (Kuzushiji-49): size 0.9–1.1, and every
+    /// other range halved; maps pixels of a `side` image to pixels.
+    pub fn image_geometry(&self, rng: &mut impl Rng, side: f32) -> Transform {
+        Transform::from_scale(1.0 / side, 1.0 / side).post_concat(self.geometry_around(rng, side, 1.0, 0.5))
+    }
+
+    fn geometry_around(&self, rng: &mut impl Rng, side: f32, base: f32, k: f32) -> Transform {
+        let scale = self.around(rng, base, 0.15 * k.max(0.67));
+        let k = Augment { strength: self.strength * k };
+        let aspect = k.around(rng, 1.0, 0.08);
+        let rot = k.around(rng, 0.0, 8.0f32.to_radians());
+        let shear = k.around(rng, 0.0, 0.15);
+        let dx = k.around(rng, 0.0, 0.06);
+        let dy = k.around(rng, 0.0, 0.06);
+        let (sin, cos) = rot.sin_cos();
+        let (sx, sy) = (scale * aspect, scale / aspect);
+        // Linear part: rotation · shear · scale.
+        let a = cos * sx;
+        let b = sin * sx;
+        let c = (cos * shear - sin) * sy;
+        let d = (sin * shear + cos) * sy;
+        let tx = 0.5 + dx - (a * 0.5 + c * 0.5);
+        let ty = 0.5 + dy - (b * 0.5 + d * 0.5);
+        Transform::from_row(a, b, c, d, tx, ty).post_scale(side, side)
+    }
+
+    /// Applies the raster effects (thickness, elastic, blur, noise) to a rendered image.
+    pub fn effects(&self, rng: &mut impl Rng, img: &mut InkImage) {
+        if self.chance(rng, 0.2) {
+            // Thinning must not break hairline fonts apart: keep it only if most ink survives.
+            let thinner = erode(img, 1);
+            let mass = |i: &InkImage| i.data.iter().sum::<f32>();
+            if mass(&thinner) >= 0.6 * mass(img) {
+                *img = thinner;
+            }
+        } else if self.chance(rng, 0.2) {
+            *img = crate::ink::preprocess::dilate_image(img, 1);
+        }
+        if self.chance(rng, 0.6) {
+            let amp = rng.random_range(0.5..2.0) * img.width as f32 / 56.0;
+            *img = elastic(img, rng, amp);
+        }
+        if self.chance(rng, 0.5) {
+            let sigma = rng.random_range(0.3..1.3) * img.width as f32 / 56.0;
+            *img = blur(img, sigma);
+        }
+        if self.chance(rng, 0.3) {
+            let count = rng.random_range(1..25);
+            speckle(img, rng, count);
+        }
+        if self.chance(rng, 0.3) {
+            let sigma = rng.random_range(0.02..0.12);
+            for v in img.data.iter_mut() {
+                *v = (*v + sigma * gauss(rng)).clamp(0.0, 1.0);
+            }
+        }
+    }
+}
+
+/// A standard normal draw (Box-Muller).
+pub fn gauss(rng: &mut impl Rng) -> f32 {
+    let u1: f32 = rng.random_range(1e-7..1.0);
+    let u2: f32 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+}
+
+/// Bilinear sample at (x, y) in pixel coordinates (pixel centres at +0.5), 0 outside.
+fn bilinear(img: &InkImage, x: f32, y: f32) -> f32 {
+    let (x, y) = (x - 0.5, y - 0.5);
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let px = |xx: f32, yy: f32| {
+        if xx < 0.0 || yy < 0.0 {
+            0.0
+        } else {
+            img.get(xx as usize, yy as usize)
+        }
+    };
+    let top = px(x0, y0) * (1.0 - fx) + px(x0 + 1.0, y0) * fx;
+    let bot = px(x0, y0 + 1.0) * (1.0 - fx) + px(x0 + 1.0, y0 + 1.0) * fx;
+    top * (1.0 - fy) + bot * fy
+}
+
+/// Resamples `img` through `inverse` (output pixel → source pixel coordinates).
+pub fn warp(img: &InkImage, inverse: impl Fn(f32, f32) -> (f32, f32)) -> InkImage {
+    let mut out = InkImage::new(img.width, img.height);
+    for y in 0..img.height {
+        for x in 0..img.width {
+            let (sx, sy) = inverse(x as f32 + 0.5, y as f32 + 0.5);
+            if let Some(o) = out.data.get_mut(y * img.width + x) {
+                *o = bilinear(img, sx, sy);
+            }
+        }
+    }
+    out
+}
+
+/// Applies a forward affine transform (in pixels) to an image.
+pub fn warp_affine(img: &InkImage, t: Transform) -> InkImage {
+    match t.invert() {
+        Some(inv) => warp(img, |x, y| {
+            let mut p = tiny_skia::Point::from_xy(x, y);
+            inv.map_point(&mut p);
+            (p.x, p.y)
+        }),
+        None => img.clone(),
+    }
+}
+
+/// Elastic distortion: a smooth random displacement field (a 4x4 grid of offsets, bilinearly
+/// interpolated) of amplitude `amp` pixels.
+pub fn elastic(img: &InkImage, rng: &mut impl Rng, amp: f32) -> InkImage {
+    const G: usize = 4;
+    let grid: Vec<(f32, f32)> = (0..G * G).map(|_| (amp * gauss(rng), amp * gauss(rng))).collect();
+    let (w, h) = (img.width as f32, img.height as f32);
+    warp(img, |x, y| {
+        let gx = (x / w * (G - 1) as f32).clamp(0.0, (G - 1) as f32 - 1e-3);
+        let gy = (y / h * (G - 1) as f32).clamp(0.0, (G - 1) as f32 - 1e-3);
+        let (ix, iy) = (gx as usize, gy as usize);
+        let (fx, fy) = (gx - ix as f32, gy - iy as f32);
+        let g = |i: usize, j: usize| grid.get(j * G + i).copied().unwrap_or((0.0, 0.0));
+        let lerp = |a: (f32, f32), b: (f32, f32), t: f32| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        let top = lerp(g(ix, iy), g(ix + 1, iy), fx);
+        let bot = lerp(g(ix, iy + 1), g(ix + 1, iy + 1), fx);
+        let d = lerp(top, bot, fy);
+        (x + d.0, y + d.1)
+    })
+}
+
+/// Separable Gaussian blur.
+pub fn blur(img: &InkImage, sigma: f32) -> InkImage {
+    if sigma <= 0.05 {
+        return img.clone();
+    }
+    let r = (sigma * 2.5).ceil() as isize;
+    let kernel: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let norm: f32 = kernel.iter().sum();
+    let (w, h) = (img.width as isize, img.height as isize);
+    let pass = |src: &[f32], horizontal: bool| {
+        let mut out = vec![0.0f32; src.len()];
+        for y in 0..h {
+            for x in 0..w {
+                let mut acc = 0.0;
+                for (k, kv) in kernel.iter().enumerate() {
+                    let o = k as isize - r;
+                    let (sx, sy) = if horizontal { (x + o, y) } else { (x, y + o) };
+                    if sx >= 0 && sy >= 0 && sx < w && sy < h {
+                        acc += kv * src.get((sy * w + sx) as usize).copied().unwrap_or(0.0);
+                    }
+                }
+                if let Some(v) = out.get_mut((y * w + x) as usize) {
+                    *v = acc / norm;
+                }
+            }
+        }
+        out
+    };
+    let tmp = pass(&img.data, true);
+    InkImage {
+        width: img.width,
+        height: img.height,
+        data: pass(&tmp, false),
+    }
+}
+
+/// Grayscale erosion (min filter) of radius `r`.
+pub fn erode(img: &InkImage, r: usize) -> InkImage {
+    let inv: Vec<f32> = img.data.iter().map(|v| 1.0 - v).collect();
+    let d = crate::ink::preprocess::dilate(&inv, img.width, img.height, r);
+    InkImage {
+        width: img.width,
+        height: img.height,
+        data: d.into_iter().map(|v| 1.0 - v).collect(),
+    }
+}
+
+/// Salt-and-pepper speckles: `count` specks of 1–2 pixels, bright or dark.
+pub fn speckle(img: &mut InkImage, rng: &mut impl Rng, count: usize) {
+    if img.width < 2 || img.height < 2 {
+        return;
+    }
+    for _ in 0..count {
+        let x = rng.random_range(0..img.width - 1);
+        let y = rng.random_range(0..img.height - 1);
+        let v = if rng.random::<f32>() < 0.7 { 1.0 } else { 0.0 };
+        let size = rng.random_range(1..=2);
+        for dy in 0..size {
+            for dx in 0..size {
+                if let Some(p) = img.data.get_mut((y + dy) * img.width + x + dx) {
+                    *p = v;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn blob() -> InkImage {
+        let mut img = InkImage::new(56, 56);
+        for y in 20..36 {
+            for x in 20..36 {
+                img.data[y * 56 + x] = 1.0;
+            }
+        }
+        img
+    }
+
+    #[test]
+    fn effects_are_deterministic_for_a_seed() {
+        let run = |seed| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut img = blob();
+            Augment::TRAIN.effects(&mut rng, &mut img);
+            img
+        };
+        assert_eq!(run(3), run(3));
+        assert!((0..20).any(|s| run(s) != run(s + 1)));
+    }
+
+    #[test]
+    fn no_augmentation_is_identity_geometry() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let t = Augment::NONE.geometry(&mut rng, 1.0);
+        let mut p = tiny_skia::Point::from_xy(0.5, 0.5);
+        t.map_point(&mut p);
+        assert!((p.x - 0.5).abs() < 1e-6 && (p.y - 0.5).abs() < 1e-6);
+        let mut q = tiny_skia::Point::from_xy(1.0, 0.5);
+        t.map_point(&mut q);
+        assert!((q.x - (0.5 + 0.5 * 0.93)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn blur_keeps_mass_and_erode_shrinks() {
+        let img = blob();
+        let m: f32 = img.data.iter().sum();
+        let b: f32 = blur(&img, 1.0).data.iter().sum();
+        assert!((m - b).abs() / m < 0.01);
+        let e: f32 = erode(&img, 1).data.iter().sum();
+        assert_eq!(e, 14.0 * 14.0);
+    }
+
+    #[test]
+    fn warp_affine_translates() {
+        let img = blob();
+        let moved = warp_affine(&img, Transform::from_translate(5.0, 0.0));
+        assert_eq!(moved.get(40, 28), 1.0);
+        assert_eq!(moved.get(21, 28), 0.0);
+    }
+}

@@ -1,0 +1,198 @@
+//! Bundled fonts and glyph outlines for generated kana.
+//!
+//! Fonts are embedded in the binary by `build.rs` from `assets/fonts/fonts.json`. Each font's glyph
+//! outlines are turned into tiny-skia paths in **box units** (the writing box is 0..1 on both axes,
+//! y down), normalised per font so that its full-size kana have a median extent of
+//! [`FULL_SIZE`] of the box, centred. Small kana keep the size and position the font gives them
+//! relative to the full-size ones.
+
+use super::classes::{self, NUM_CLASSES};
+use ab_glyph::{Font, FontRef, OutlineCurve};
+use tiny_skia::{Path, PathBuilder};
+
+/// One font embedded in the binary.
+#[derive(Debug)]
+pub struct FontInfo {
+    /// File name under `assets/fonts/`.
+    pub file: &'static str,
+    /// Family name.
+    pub family: &'static str,
+    /// Style tag (brush, handwriting, mincho, gothic, ...).
+    pub style: &'static str,
+    /// Held out from training (used for validation only).
+    pub validation: bool,
+    /// The font file.
+    pub bytes: &'static [u8],
+}
+
+/// All bundled fonts, from `assets/fonts/fonts.json`.
+pub static EMBEDDED_FONTS: &[FontInfo] = include!(concat!(env!("OUT_DIR"), "/fonts.rs"));
+
+/// Median extent of a full-size kana, as a fraction of the box side.
+pub const FULL_SIZE: f32 = 0.82;
+
+/// A font's kana as paths in box units, one slot per class (`None` where the font lacks it).
+pub struct KanaFont {
+    /// Where it came from.
+    pub info: &'static FontInfo,
+    glyphs: Vec<Option<Path>>,
+}
+
+impl KanaFont {
+    /// Parses a font and extracts and normalises the outlines of every class it covers. Returns
+    /// `None` if the font cannot be parsed or covers no full-size kana.
+    pub fn load(info: &'static FontInfo) -> Option<Self> {
+        let font = FontRef::try_from_slice(info.bytes).ok()?;
+        let outlines: Vec<Option<ab_glyph::Outline>> = classes::all()
+            .iter()
+            .map(|c| {
+                let id = font.glyph_id(c.ch);
+                if id.0 == 0 {
+                    return None;
+                }
+                font.outline(id).filter(|o| !o.curves.is_empty())
+            })
+            .collect();
+        // Per-font normalisation from the full-size letters' bounding boxes.
+        let mut cxs = Vec::new();
+        let mut cys = Vec::new();
+        let mut sizes = Vec::new();
+        for (c, o) in classes::all().iter().zip(&outlines) {
+            let Some(o) = o else { continue };
+            if c.is_small() || matches!(c.ch, 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ') {
+                continue;
+            }
+            let b = o.bounds;
+            cxs.push((b.min.x + b.max.x) * 0.5);
+            cys.push((b.min.y + b.max.y) * 0.5);
+            sizes.push((b.max.x - b.min.x).max(b.max.y - b.min.y));
+        }
+        let (cx, cy, size) = (median(&mut cxs)?, median(&mut cys)?, median(&mut sizes)?);
+        if size <= 0.0 {
+            return None;
+        }
+        let s = FULL_SIZE / size;
+        // Font units are y-up; box units are y-down with the centre at 0.5.
+        let map = |p: ab_glyph::Point| ((p.x - cx) * s + 0.5, (cy - p.y) * s + 0.5);
+        let glyphs = outlines
+            .into_iter()
+            .map(|o| o.and_then(|o| outline_to_path(&o.curves, map)))
+            .collect();
+        Some(KanaFont { info, glyphs })
+    }
+
+    /// The glyph of class `class` in box units, if the font has it.
+    pub fn glyph(&self, class: usize) -> Option<&Path> {
+        self.glyphs.get(class).and_then(Option::as_ref)
+    }
+
+    /// Which classes the font covers.
+    pub fn coverage(&self) -> Vec<bool> {
+        self.glyphs.iter().map(Option::is_some).collect()
+    }
+
+    /// Number of classes covered.
+    pub fn covered(&self) -> usize {
+        self.glyphs.iter().filter(|g| g.is_some()).count()
+    }
+}
+
+/// Loads every bundled font; those that fail to parse are skipped.
+pub fn load_all() -> Vec<KanaFont> {
+    EMBEDDED_FONTS.iter().filter_map(KanaFont::load).collect()
+}
+
+/// Classes covered by at least one of the fonts.
+pub fn union_coverage(fonts: &[&KanaFont]) -> Vec<bool> {
+    let mut cov = vec![false; NUM_CLASSES];
+    for f in fonts {
+        for (c, has) in cov.iter_mut().zip(f.coverage()) {
+            *c |= has;
+        }
+    }
+    cov
+}
+
+fn median(v: &mut [f32]) -> Option<f32> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f32::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+/// Builds a path from outline curves; a curve that does not start where the last ended opens a
+/// new contour.
+fn outline_to_path(curves: &[OutlineCurve], map: impl Fn(ab_glyph::Point) -> (f32, f32)) -> Option<Path> {
+    let mut pb = PathBuilder::new();
+    let mut last: Option<ab_glyph::Point> = None;
+    for c in curves {
+        let start = match c {
+            OutlineCurve::Line(a, _) | OutlineCurve::Quad(a, _, _) | OutlineCurve::Cubic(a, _, _, _) => *a,
+        };
+        if last.is_none_or(|l| (l.x - start.x).abs() > 1e-3 || (l.y - start.y).abs() > 1e-3) {
+            if last.is_some() {
+                pb.close();
+            }
+            let (x, y) = map(start);
+            pb.move_to(x, y);
+        }
+        match c {
+            OutlineCurve::Line(_, b) => {
+                let (x, y) = map(*b);
+                pb.line_to(x, y);
+                last = Some(*b);
+            }
+            OutlineCurve::Quad(_, c1, b) => {
+                let ((x1, y1), (x, y)) = (map(*c1), map(*b));
+                pb.quad_to(x1, y1, x, y);
+                last = Some(*b);
+            }
+            OutlineCurve::Cubic(_, c1, c2, b) => {
+                let ((x1, y1), (x2, y2), (x, y)) = (map(*c1), map(*c2), map(*b));
+                pb.cubic_to(x1, y1, x2, y2, x, y);
+                last = Some(*b);
+            }
+        }
+    }
+    pb.close();
+    pb.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_fonts_cover_every_class_and_parse() {
+        let fonts = load_all();
+        assert_eq!(fonts.len(), EMBEDDED_FONTS.len(), "every bundled font parses");
+        assert!(fonts.len() >= 12, "at least 12 fonts, found {}", fonts.len());
+        let train: Vec<&KanaFont> = fonts.iter().filter(|f| !f.info.validation).collect();
+        let val: Vec<&KanaFont> = fonts.iter().filter(|f| f.info.validation).collect();
+        assert!(!val.is_empty());
+        let missing: Vec<char> = union_coverage(&train)
+            .iter()
+            .zip(classes::chars())
+            .filter(|(c, _)| !**c)
+            .map(|(_, ch)| ch)
+            .collect();
+        assert!(missing.is_empty(), "training fonts miss {missing:?}");
+    }
+
+    #[test]
+    fn glyphs_are_normalised_into_the_box() {
+        for f in load_all() {
+            let a = f.glyph(classes::index_of('あ').unwrap_or(0));
+            let Some(a) = a else { continue };
+            let b = a.bounds();
+            assert!(b.left() > -0.1 && b.right() < 1.1 && b.top() > -0.1 && b.bottom() < 1.1, "{}: {b:?}", f.info.file);
+            let small = f.glyph(classes::index_of('ゃ').unwrap_or(0));
+            let big = f.glyph(classes::index_of('や').unwrap_or(0));
+            if let (Some(s), Some(bg)) = (small, big) {
+                let (sb, bb) = (s.bounds(), bg.bounds());
+                assert!(sb.height() < 0.9 * bb.height(), "{}: small ゃ is smaller than や", f.info.file);
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Data: the class table, dataset files (Kuzushiji-49, npz), generated kana from fonts, synthetic
+//! drawings, augmentation, and the `--data` spec that mixes sources with weights.
+
+pub mod augment;
+pub mod classes;
+pub mod fonts;
+pub mod k49;
+pub mod labeled;
+pub mod npz;
+pub mod skeleton;
+pub mod sources;
+pub mod spec;
+
+pub use sources::{DrawingSource, FontSource, ImageSetSource, Mixture, Sample, Source, Split};
+pub use spec::{DataSpec, OpenOptions, SourceKind};

@@ -1,0 +1,315 @@
+//! Reading and writing NumPy `.npz` archives of `uint8` arrays, the format of the Kuzushiji
+//! data sets: a zip archive holding one array `arr_0.npy`, as `numpy.savez_compressed` writes it.
+
+use crate::error::{write_atomic_with, Error, Result};
+use md5::{Digest, Md5};
+use npyz::{DType, TypeChar};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
+use std::path::Path;
+
+/// Name of the array `numpy.savez` gives its first positional argument.
+pub const ARRAY_NAME: &str = "arr_0";
+
+/// MD5 of a file's contents as lowercase hex, read in a streaming fashion.
+pub fn md5_hex(path: &Path) -> Result<String> {
+    let mut file = BufReader::new(open(path)?);
+    let mut hasher = Md5::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// An n-dimensional `uint8` array in C (row-major) order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct U8Array {
+    /// Size of each dimension.
+    pub shape: Vec<usize>,
+    /// The elements, `shape.iter().product()` of them.
+    pub data: Vec<u8>,
+}
+
+/// Reads the `uint8` array `arr_0` from an `.npz` archive (or its only array, whatever its name).
+pub fn read_u8(path: &Path) -> Result<U8Array> {
+    let file = open(path)?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| Error::file(path, format!("truncated or not an .npz archive: {e}")))?;
+    let entry = choose_entry(zip.file_names()).map_err(|reason| Error::file(path, reason))?;
+    let member = zip
+        .by_name(&entry)
+        .map_err(|e| Error::file(path, format!("truncated or not an .npz archive: {entry}: {e}")))?;
+    let stored = usize::try_from(member.size()).unwrap_or(usize::MAX);
+    let npy = npyz::NpyFile::new(member)
+        .map_err(|e| Error::file(path, format!("{entry} is not a valid .npy array: {e}")))?;
+    let header = npy.header();
+    let dtype = header.dtype();
+    if !is_u8(&dtype) {
+        let found = dtype_name(&dtype);
+        return Err(Error::file(path, format!("{entry}: expected uint8, found {found}")));
+    }
+    let shape = header
+        .shape()
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<std::result::Result<Vec<usize>, _>>()
+        .map_err(|_| Error::file(path, format!("{entry}: shape too large for this machine")))?;
+    if header.order() == npyz::Order::Fortran && shape.len() > 1 {
+        return Err(Error::file(path, format!("{entry}: Fortran-ordered arrays are not supported")));
+    }
+    let expected = element_count(&shape)
+        .ok_or_else(|| Error::file(path, format!("{entry}: shape {} is too large", format_shape(&shape))))?;
+    let mut data = Vec::with_capacity(expected.min(stored));
+    let limit = u64::try_from(expected).unwrap_or(u64::MAX).saturating_add(1);
+    npy.into_inner()
+        .take(limit)
+        .read_to_end(&mut data)
+        .map_err(|e| Error::file(path, format!("truncated or corrupt data in {entry}: {e}")))?;
+    if data.len() != expected {
+        let (got, dims) = (data.len(), format_shape(&shape));
+        let what = if got < expected { "truncated" } else { "too long" };
+        return Err(Error::file(
+            path,
+            format!("{entry} is {what}: it holds {got} bytes of data, its shape {dims} needs {expected}"),
+        ));
+    }
+    Ok(U8Array { shape, data })
+}
+
+/// Writes `data` with `shape` as `arr_0.npy` in a deflate-compressed `.npz` archive, atomically
+/// (a temporary file beside `path`, then a rename).
+pub fn write_u8(path: &Path, shape: &[usize], data: &[u8]) -> Result<()> {
+    if element_count(shape) != Some(data.len()) {
+        let dims = format_shape(shape);
+        return Err(Error::file(path, format!("shape {dims} does not fit {} bytes of data", data.len())));
+    }
+    write_npz_raw(path, "|u1", shape, data)
+}
+
+/// Writes an `.npz` holding `arr_0.npy` with any NumPy `descr` (e.g. `<i8`); `data` must already
+/// be the raw little-endian elements. Lets tests build arrays of other dtypes.
+pub(crate) fn write_npz_raw(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
+    let mut npy = npy_header(descr, shape);
+    npy.extend_from_slice(data);
+    write_atomic_with(path, |tmp| {
+        let fail = |e: &dyn std::fmt::Display| Error::file(tmp, format!("cannot write: {e}"));
+        let file = File::create(tmp).map_err(|e| fail(&e))?;
+        let mut zip = zip::ZipWriter::new(BufWriter::new(file));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(npy.len() >= 0xFFFF_FFFF);
+        zip.start_file(format!("{ARRAY_NAME}.npy"), options).map_err(|e| fail(&e))?;
+        zip.write_all(&npy).map_err(|e| fail(&e))?;
+        let buffered = zip.finish().map_err(|e| fail(&e))?;
+        let file = buffered.into_inner().map_err(|e| fail(&e.into_error()))?;
+        file.sync_all().map_err(|e| fail(&e))
+    })
+}
+
+/// A shape written the way NumPy prints it: `(8000, 28, 28)`, `(8000,)`.
+pub(crate) fn format_shape(shape: &[usize]) -> String {
+    match shape {
+        [one] => format!("({one},)"),
+        _ => {
+            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("({})", dims.join(", "))
+        }
+    }
+}
+
+/// Product of the dimensions, `None` on overflow.
+fn element_count(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
+/// Opens a file for reading, saying "not found" plainly when it is missing.
+fn open(path: &Path) -> Result<File> {
+    let file = File::open(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => Error::file(path, "not found"),
+        _ => Error::file(path, format!("cannot open: {e}")),
+    })?;
+    match file.metadata() {
+        Ok(m) if m.is_dir() => Err(Error::file(path, "is a folder, not a file")),
+        _ => Ok(file),
+    }
+}
+
+/// Picks the zip member to read: `arr_0.npy`, or the only `.npy` member there is.
+fn choose_entry<'a>(names: impl Iterator<Item = &'a str>) -> std::result::Result<String, String> {
+    let wanted = format!("{ARRAY_NAME}.npy");
+    let mut arrays: Vec<&str> = names.filter(|n| n.ends_with(".npy")).collect();
+    arrays.sort_unstable();
+    match arrays.as_slice() {
+        _ if arrays.contains(&wanted.as_str()) => Ok(wanted),
+        [only] => Ok((*only).to_string()),
+        [] => Err("not an .npz archive: it holds no .npy arrays".into()),
+        many => {
+            let names: Vec<&str> = many.iter().map(|n| n.trim_end_matches(".npy")).collect();
+            Err(format!("no array named {ARRAY_NAME}; the archive holds {}", names.join(", ")))
+        }
+    }
+}
+
+/// Whether a dtype is a single unsigned byte.
+fn is_u8(dtype: &DType) -> bool {
+    matches!(dtype, DType::Plain(t) if t.type_char() == TypeChar::Uint && t.size_field() == 1)
+}
+
+/// NumPy's name for a dtype (`int64`, `float32`), or its descriptor when it has no short name.
+fn dtype_name(dtype: &DType) -> String {
+    match dtype {
+        DType::Plain(t) => {
+            let bits = t.size_field().saturating_mul(8);
+            match t.type_char() {
+                TypeChar::Bool => "bool".into(),
+                TypeChar::Int => format!("int{bits}"),
+                TypeChar::Uint => format!("uint{bits}"),
+                TypeChar::Float => format!("float{bits}"),
+                TypeChar::Complex => format!("complex{bits}"),
+                _ => format!("dtype '{t}'"),
+            }
+        }
+        other => format!("structured dtype {}", other.descr()),
+    }
+}
+
+/// The `.npy` header for a C-ordered array: magic, version, and the dict padded to 64 bytes.
+fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {}, }}", format_shape(shape));
+    let v1_len = u16::try_from(dict.len() + 64).ok();
+    let prefix = if v1_len.is_some() { 10 } else { 12 };
+    let pad = (64 - (prefix + dict.len() + 1) % 64) % 64;
+    let text_len = dict.len() + pad + 1;
+    let mut out = b"\x93NUMPY".to_vec();
+    match u16::try_from(text_len) {
+        Ok(len) if v1_len.is_some() => {
+            out.extend_from_slice(&[1, 0]);
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+        _ => {
+            out.extend_from_slice(&[2, 0]);
+            out.extend_from_slice(&u32::try_from(text_len).unwrap_or(u32::MAX).to_le_bytes());
+        }
+    }
+    out.extend_from_slice(dict.as_bytes());
+    out.extend(std::iter::repeat_n(b' ', pad));
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/kuzushiji-sample/");
+
+    fn err_text<T: std::fmt::Debug>(r: Result<T>) -> String {
+        r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn round_trip_keeps_shape_and_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npz");
+        let data: Vec<u8> = (0..2 * 3 * 4).map(|i| (i * 11) as u8).collect();
+        write_u8(&p, &[2, 3, 4], &data).unwrap();
+        let a = read_u8(&p).unwrap();
+        assert_eq!(a, U8Array { shape: vec![2, 3, 4], data });
+        write_u8(&p, &[5], &[1, 2, 3, 4, 5]).unwrap();
+        assert_eq!(read_u8(&p).unwrap().shape, vec![5]);
+        write_u8(&p, &[0, 28, 28], &[]).unwrap();
+        assert_eq!(read_u8(&p).unwrap(), U8Array { shape: vec![0, 28, 28], data: vec![] });
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    }
+
+    #[test]
+    fn header_is_aligned_like_numpy() {
+        for shape in [vec![], vec![7], vec![8000, 28, 28]] {
+            let h = npy_header("|u1", &shape);
+            assert_eq!(h.len() % 64, 0);
+            assert_eq!(h.last(), Some(&b'\n'));
+        }
+        let h = npy_header("|u1", &[8000]);
+        assert!(String::from_utf8_lossy(&h).contains("'shape': (8000,), }"));
+    }
+
+    #[test]
+    fn write_refuses_wrong_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npz");
+        let e = err_text(write_u8(&p, &[2, 2], &[1, 2, 3]));
+        assert!(e.contains("a.npz") && e.contains("(2, 2)") && e.contains("3 bytes"), "{e}");
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn missing_file_says_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gone.npz");
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("gone.npz: not found"), "{e}");
+        assert!(err_text(md5_hex(&p)).contains("not found"));
+        assert!(err_text(read_u8(dir.path())).contains("is a folder"));
+    }
+
+    #[test]
+    fn truncated_and_foreign_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npz");
+        write_u8(&p, &[100, 28, 28], &vec![7u8; 100 * 28 * 28]).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("a.npz: truncated or not an .npz archive"), "{e}");
+        std::fs::write(&p, b"index,codepoint,char\n").unwrap();
+        assert!(err_text(read_u8(&p)).contains("truncated or not an .npz archive"));
+    }
+
+    #[test]
+    fn short_data_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npz");
+        write_npz_raw(&p, "|u1", &[4, 4], &[1; 10]).unwrap();
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("truncated") && e.contains("10 bytes") && e.contains("(4, 4) needs 16"), "{e}");
+    }
+
+    #[test]
+    fn wrong_dtype_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npz");
+        let data: Vec<u8> = [3i64, 4, 5].iter().flat_map(|v| v.to_le_bytes()).collect();
+        write_npz_raw(&p, "<i8", &[3], &data).unwrap();
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("a.npz") && e.contains("expected uint8, found int64"), "{e}");
+        write_npz_raw(&p, "<f4", &[1], &[0; 4]).unwrap();
+        assert!(err_text(read_u8(&p)).contains("found float32"));
+    }
+
+    #[test]
+    fn entry_choice() {
+        let pick = |names: &[&str]| choose_entry(names.iter().copied());
+        assert_eq!(pick(&["x.npy", "arr_0.npy"]).unwrap(), "arr_0.npy");
+        assert_eq!(pick(&["images.npy"]).unwrap(), "images.npy");
+        let e = pick(&["b.npy", "a.npy", "readme.txt"]).unwrap_err();
+        assert!(e.contains("no array named arr_0") && e.contains("a, b"), "{e}");
+        assert!(pick(&["readme.txt"]).unwrap_err().contains("no .npy arrays"));
+    }
+
+    #[test]
+    fn md5_matches_known_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc");
+        std::fs::write(&p, b"abc").unwrap();
+        assert_eq!(md5_hex(&p).unwrap(), "900150983cd24fb0d6963f7d28e17f72");
+    }
+
+    #[test]
+    fn reads_real_numpy_files() {
+        let imgs = Path::new(SAMPLE).join("kuzushiji-sample-imgs.npz");
+        assert!(imgs.exists(), "{} is required by the tests", imgs.display());
+        let a = read_u8(&imgs).unwrap();
+        assert_eq!(a.shape, vec![8000, 28, 28]);
+        assert!(a.data.contains(&255) && a.data.contains(&0));
+        let labels = read_u8(&Path::new(SAMPLE).join("kuzushiji-sample-labels.npz")).unwrap();
+        assert_eq!(labels.shape, vec![8000]);
+    }
+}

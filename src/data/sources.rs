@@ -1,0 +1,403 @@
+//! Data sources behind one [`Source`] trait: finite labeled image sets (Kuzushiji-49, any npz),
+//! kana generated from the bundled fonts, and synthetic pen drawings traced from those fonts.
+//! Each is opened for a [`Split`]; training draws random samples, evaluation takes a fixed set.
+
+use super::augment::Augment;
+use super::classes::NUM_CLASSES;
+use super::fonts::KanaFont;
+use super::labeled::LabeledImages;
+use super::skeleton;
+use crate::ink::raster::{draw_strokes, mask_to_image, RASTER_SIDE};
+use crate::ink::{model_input, InkImage, ModelInput, Stroke};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::sync::Arc;
+use tiny_skia::{FillRule, Mask, Transform};
+
+/// One model input with its class-table label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Preprocessed 28x28 input.
+    pub input: ModelInput,
+    /// Class-table index.
+    pub label: usize,
+}
+
+/// Which part of a source: what training may see, or what is held out for evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// Training data.
+    Train,
+    /// Held-out data (official test files, held-out images per class, validation fonts).
+    Test,
+}
+
+/// A data source.
+pub trait Source: Send + Sync {
+    /// Short name for logs and reports, e.g. `fonts:test`.
+    fn name(&self) -> String;
+    /// A random training sample (class-balanced where the source allows), augmented.
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample;
+    /// The fixed evaluation set of this split (deterministic).
+    fn eval_samples(&self) -> Vec<Sample>;
+    /// Which classes the source has.
+    fn classes(&self) -> Vec<bool>;
+}
+
+/// A finite labeled image set, sampled class-balanced.
+pub struct ImageSetSource {
+    set: LabeledImages,
+    by_class: Vec<Vec<usize>>,
+    present: Vec<usize>,
+    augment: Augment,
+}
+
+impl ImageSetSource {
+    /// Wraps a labeled image set; `augment` applies to training draws only.
+    pub fn new(set: LabeledImages, augment: Augment) -> Self {
+        let by_class = set.indices_by_class();
+        let present = (0..NUM_CLASSES).filter(|&c| by_class.get(c).is_some_and(|v| !v.is_empty())).collect();
+        ImageSetSource { set, by_class, present, augment }
+    }
+
+    fn image(&self, i: usize) -> InkImage {
+        self.set
+            .image(i)
+            .and_then(|px| InkImage::from_u8(self.set.width, self.set.height, px))
+            .unwrap_or_else(|| InkImage::new(self.set.width.max(1), self.set.height.max(1)))
+    }
+}
+
+impl Source for ImageSetSource {
+    fn name(&self) -> String {
+        self.set.name.clone()
+    }
+
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+        let label = self.present.choose(rng).copied().unwrap_or(0);
+        let i = self.by_class.get(label).and_then(|v| v.choose(rng)).copied().unwrap_or(0);
+        let mut img = self.image(i);
+        if self.augment.strength > 0.0 {
+            let t = self.augment.image_geometry(rng, img.width.max(img.height) as f32);
+            img = super::augment::warp_affine(&img, t);
+            self.augment.effects(rng, &mut img);
+        }
+        Sample { input: model_input(&img), label }
+    }
+
+    fn eval_samples(&self) -> Vec<Sample> {
+        (0..self.set.len())
+            .into_par_iter()
+            .map(|i| Sample {
+                input: model_input(&self.image(i)),
+                label: self.set.label(i).unwrap_or(0),
+            })
+            .collect()
+    }
+
+    fn classes(&self) -> Vec<bool> {
+        self.by_class.iter().map(|v| !v.is_empty()).collect()
+    }
+}
+
+/// Fonts of one split, shared between the font and drawing sources.
+fn split_fonts(split: Split) -> Vec<Arc<KanaFont>> {
+    static ALL: std::sync::OnceLock<Vec<Arc<KanaFont>>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| super::fonts::load_all().into_iter().map(Arc::new).collect())
+        .iter()
+        .filter(|f| f.info.validation == (split == Split::Test))
+        .cloned()
+        .collect()
+}
+
+/// For each class, the indices of the fonts (or glyph sets) that have it.
+fn owners(coverage: impl Iterator<Item = Vec<bool>>) -> Vec<Vec<usize>> {
+    let mut by_class = vec![Vec::new(); NUM_CLASSES];
+    for (f, cov) in coverage.enumerate() {
+        for (c, has) in cov.into_iter().enumerate() {
+            if has {
+                if let Some(v) = by_class.get_mut(c) {
+                    v.push(f);
+                }
+            }
+        }
+    }
+    by_class
+}
+
+/// A random (class, owner) with the class uniform over covered classes.
+fn pick(by_class: &[Vec<usize>], rng: &mut ChaCha8Rng) -> (usize, usize) {
+    let covered: Vec<usize> = (0..by_class.len()).filter(|&c| by_class.get(c).is_some_and(|v| !v.is_empty())).collect();
+    let class = covered.choose(rng).copied().unwrap_or(0);
+    let owner = by_class.get(class).and_then(|v| v.choose(rng)).copied().unwrap_or(0);
+    (class, owner)
+}
+
+/// Evaluation variants per (font, class) for generated sources.
+pub const EVAL_VARIANTS: u64 = 4;
+
+/// The deterministic evaluation set of a generator: `EVAL_VARIANTS` renders per (owner, class).
+fn generator_eval(by_class: &[Vec<usize>], salt: u64, render: impl Fn(usize, usize, &mut ChaCha8Rng) -> ModelInput + Sync) -> Vec<Sample> {
+    let jobs: Vec<(usize, usize, u64)> = by_class
+        .iter()
+        .enumerate()
+        .flat_map(|(c, owners)| owners.iter().flat_map(move |&o| (0..EVAL_VARIANTS).map(move |k| (c, o, k))))
+        .collect();
+    jobs.into_par_iter()
+        .map(|(c, o, k)| {
+            let mut rng = ChaCha8Rng::seed_from_u64(salt ^ ((o as u64) << 40) ^ ((c as u64) << 20) ^ k);
+            Sample { input: render(o, c, &mut rng), label: c }
+        })
+        .collect()
+}
+
+/// Kana rendered from the bundled fonts with random geometry, thickness, elastic distortion, blur
+/// and noise. The test split uses the held-out validation fonts.
+pub struct FontSource {
+    fonts: Vec<Arc<KanaFont>>,
+    by_class: Vec<Vec<usize>>,
+    augment: Augment,
+    split: Split,
+}
+
+impl FontSource {
+    /// The bundled fonts of `split`.
+    pub fn new(split: Split) -> Self {
+        let fonts = split_fonts(split);
+        let by_class = owners(fonts.iter().map(|f| f.coverage()));
+        FontSource { fonts, by_class, augment: Augment::TRAIN, split }
+    }
+
+    /// Renders class `class` of font `font` with augmentation `aug` into a model input.
+    pub fn render(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
+        let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
+        if let (Some(glyph), Some(mut mask)) = (
+            self.fonts.get(font).and_then(|f| f.glyph(class)),
+            Mask::new(RASTER_SIDE, RASTER_SIDE),
+        ) {
+            let t = aug.geometry(rng, RASTER_SIDE as f32);
+            mask.fill_path(glyph, FillRule::Winding, true, t);
+            img = mask_to_image(&mask);
+            aug.effects(rng, &mut img);
+        }
+        model_input(&img)
+    }
+}
+
+impl Source for FontSource {
+    fn name(&self) -> String {
+        format!("fonts:{}", split_name(self.split))
+    }
+
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+        let (label, font) = pick(&self.by_class, rng);
+        Sample { input: self.render(font, label, self.augment, rng), label }
+    }
+
+    fn eval_samples(&self) -> Vec<Sample> {
+        generator_eval(&self.by_class, 0xF0_u64 << 56, |o, c, rng| self.render(o, c, Augment::EVAL, rng))
+    }
+
+    fn classes(&self) -> Vec<bool> {
+        self.by_class.iter().map(|v| !v.is_empty()).collect()
+    }
+}
+
+/// Synthetic pen drawings: font glyphs thinned to strokes, then redrawn with a round pen of random
+/// width, random geometry and hand-like jitter, through the same rasterizer as the canvas.
+pub struct DrawingSource {
+    glyphs: Vec<Vec<Option<Vec<Stroke>>>>,
+    by_class: Vec<Vec<usize>>,
+    augment: Augment,
+    split: Split,
+}
+
+impl DrawingSource {
+    /// Traces the fonts of `split` (takes a few seconds; done in parallel).
+    pub fn new(split: Split) -> Self {
+        let fonts = split_fonts(split);
+        let glyphs: Vec<Vec<Option<Vec<Stroke>>>> = fonts
+            .par_iter()
+            .map(|f| {
+                (0..NUM_CLASSES)
+                    .into_par_iter()
+                    .map(|c| f.glyph(c).map(skeleton::glyph_strokes).filter(|s| !s.is_empty()))
+                    .collect()
+            })
+            .collect();
+        let by_class = owners(glyphs.iter().map(|g| g.iter().map(Option::is_some).collect()));
+        DrawingSource { glyphs, by_class, augment: Augment::TRAIN, split }
+    }
+
+    /// Draws class `class` from glyph set `owner` with augmentation `aug` into a model input.
+    pub fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
+        let side = RASTER_SIDE as f32;
+        let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
+        if let (Some(strokes), Some(mut mask)) = (
+            self.glyphs.get(owner).and_then(|g| g.get(class)).and_then(Option::as_ref),
+            Mask::new(RASTER_SIDE, RASTER_SIDE),
+        ) {
+            let jittered = jitter_strokes(strokes, aug, rng);
+            let t: Transform = aug.geometry(rng, side);
+            let base = crate::ink::raster::MODEL_PEN_WIDTH;
+            let pen = base * (1.0 + aug.strength * rng.random_range(-0.35f32..0.45));
+            draw_strokes(&mut mask, &jittered, pen * side, t);
+            img = mask_to_image(&mask);
+        }
+        model_input(&img)
+    }
+}
+
+/// Hand-like jitter in box units: each stroke shifted a little, each point wobbled smoothly, end
+/// points sometimes overshooting or falling short.
+fn jitter_strokes(strokes: &[Stroke], aug: Augment, rng: &mut ChaCha8Rng) -> Vec<Stroke> {
+    use super::augment::gauss;
+    let s = aug.strength;
+    strokes
+        .iter()
+        .map(|stroke| {
+            let (ox, oy) = (0.012 * s * gauss(rng), 0.012 * s * gauss(rng));
+            let (mut wx, mut wy) = (0.0f32, 0.0f32);
+            let mut out: Stroke = stroke
+                .iter()
+                .map(|p| {
+                    wx = 0.6 * wx + 0.006 * s * gauss(rng);
+                    wy = 0.6 * wy + 0.006 * s * gauss(rng);
+                    [p[0] + ox + wx, p[1] + oy + wy]
+                })
+                .collect();
+            if s > 0.0 && out.len() >= 2 && rng.random::<f32>() < 0.3 {
+                let k = rng.random_range(-0.15f32..0.2);
+                if let (Some(&a), Some(&b)) = (out.get(out.len() - 2), out.last()) {
+                    out.push([b[0] + (b[0] - a[0]) * k, b[1] + (b[1] - a[1]) * k]);
+                    out.swap_remove(out.len() - 2);
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+impl Source for DrawingSource {
+    fn name(&self) -> String {
+        format!("drawings:{}", split_name(self.split))
+    }
+
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+        let (label, owner) = pick(&self.by_class, rng);
+        Sample { input: self.render(owner, label, self.augment, rng), label }
+    }
+
+    fn eval_samples(&self) -> Vec<Sample> {
+        generator_eval(&self.by_class, 0xD0_u64 << 56, |o, c, rng| self.render(o, c, Augment::EVAL, rng))
+    }
+
+    fn classes(&self) -> Vec<bool> {
+        self.by_class.iter().map(|v| !v.is_empty()).collect()
+    }
+}
+
+fn split_name(split: Split) -> &'static str {
+    match split {
+        Split::Train => "train",
+        Split::Test => "test",
+    }
+}
+
+/// Several sources drawn from in proportion to their weights.
+pub struct Mixture {
+    parts: Vec<(Box<dyn Source>, f64)>,
+    total: f64,
+}
+
+impl Mixture {
+    /// A mixture; weights must be positive.
+    pub fn new(parts: Vec<(Box<dyn Source>, f64)>) -> Self {
+        let total = parts.iter().map(|p| p.1.max(0.0)).sum();
+        Mixture { parts, total }
+    }
+
+    /// A random sample from a source chosen by weight.
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> Option<Sample> {
+        let mut x = rng.random::<f64>() * self.total;
+        for (src, w) in &self.parts {
+            if x < *w {
+                return Some(src.sample(rng));
+            }
+            x -= w;
+        }
+        self.parts.last().map(|(s, _)| s.sample(rng))
+    }
+
+    /// Deterministic batch `batch` of `size` samples for `seed`, generated in parallel.
+    pub fn batch(&self, seed: u64, batch: u64, size: usize) -> Vec<Sample> {
+        (0..size)
+            .into_par_iter()
+            .filter_map(|i| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(batch.wrapping_mul(1 << 20).wrapping_add(i as u64));
+                self.sample(&mut rng)
+            })
+            .collect()
+    }
+
+    /// The sources and their weights.
+    pub fn parts(&self) -> &[(Box<dyn Source>, f64)] {
+        &self.parts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn font_samples_are_deterministic_and_varied() {
+        let src = FontSource::new(Split::Train);
+        let a = src.sample(&mut ChaCha8Rng::seed_from_u64(7));
+        let b = src.sample(&mut ChaCha8Rng::seed_from_u64(7));
+        assert_eq!(a.label, b.label);
+        assert_eq!(a.input, b.input);
+        let c = src.sample(&mut ChaCha8Rng::seed_from_u64(8));
+        assert_ne!(a.input, c.input);
+        assert!(a.input.iter().copied().fold(0.0, f32::max) > 0.99);
+    }
+
+    #[test]
+    fn held_out_fonts_are_not_training_fonts() {
+        let train = split_fonts(Split::Train);
+        let test = split_fonts(Split::Test);
+        assert!(!test.is_empty());
+        for t in &test {
+            assert!(train.iter().all(|f| f.info.file != t.info.file));
+        }
+    }
+
+    #[test]
+    fn drawing_eval_set_covers_every_class() {
+        let src = DrawingSource::new(Split::Test);
+        let set = src.eval_samples();
+        let mut seen = [false; NUM_CLASSES];
+        for s in &set {
+            seen[s.label] = true;
+            assert!(s.input.iter().any(|&v| v > 0.5));
+        }
+        let covered = src.classes();
+        assert_eq!(seen.to_vec(), covered);
+        assert_eq!(set, src.eval_samples(), "deterministic");
+    }
+
+    #[test]
+    fn mixture_follows_weights() {
+        let mix = Mixture::new(vec![
+            (Box::new(FontSource::new(Split::Train)) as Box<dyn Source>, 3.0),
+            (Box::new(DrawingSource::new(Split::Train)), 1.0),
+        ]);
+        let batch = mix.batch(1, 0, 64);
+        assert_eq!(batch.len(), 64);
+        assert_eq!(batch, mix.batch(1, 0, 64));
+        assert_ne!(batch, mix.batch(1, 1, 64));
+    }
+}

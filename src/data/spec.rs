@@ -1,0 +1,185 @@
+//! The `--data` spec: `SPEC[,SPEC...]` where a SPEC is `k49=DIR`, `npz=IMGS,LABELS,CLASSMAP`,
+//! `fonts` or `drawings`, each optionally followed by `@WEIGHT` (default 1), e.g.
+//! `fonts@2,drawings,npz=imgs.npz,labels.npz,map.csv@0.5`.
+
+use super::augment::Augment;
+use super::k49;
+use super::labeled::LabeledImages;
+use super::sources::{DrawingSource, FontSource, ImageSetSource, Mixture, Source, Split};
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+
+/// What kind of source a spec names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    /// Kuzushiji-49 in its official layout.
+    K49(PathBuf),
+    /// Any npz images/labels pair with a class-map CSV.
+    Npz {
+        /// Images (N, H, W) uint8.
+        images: PathBuf,
+        /// Labels (N,) uint8.
+        labels: PathBuf,
+        /// Class-map CSV.
+        classmap: PathBuf,
+    },
+    /// Kana generated from the bundled fonts.
+    Fonts,
+    /// Synthetic pen drawings.
+    Drawings,
+}
+
+/// One source with its mixing weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSpec {
+    /// The source.
+    pub kind: SourceKind,
+    /// Relative weight in the mixture.
+    pub weight: f64,
+}
+
+impl std::fmt::Display for DataSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            SourceKind::K49(d) => write!(f, "k49={}", d.display())?,
+            SourceKind::Npz { images, labels, classmap } => {
+                write!(f, "npz={},{},{}", images.display(), labels.display(), classmap.display())?
+            }
+            SourceKind::Fonts => write!(f, "fonts")?,
+            SourceKind::Drawings => write!(f, "drawings")?,
+        }
+        if (self.weight - 1.0).abs() > f64::EPSILON {
+            write!(f, "@{}", self.weight)?;
+        }
+        Ok(())
+    }
+}
+
+/// Settings for opening sources.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenOptions {
+    /// Check Kuzushiji-49 files against the official sizes and md5 sums.
+    pub verify_md5: bool,
+    /// Images per class held out of npz sources for evaluation (the first ones in file order).
+    pub holdout_per_class: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { verify_md5: true, holdout_per_class: 200 }
+    }
+}
+
+fn starts_spec(token: &str) -> bool {
+    let head = token.split(['=', '@']).next().unwrap_or("");
+    matches!(head, "k49" | "npz" | "fonts" | "drawings")
+}
+
+/// Parses one or more `--data` values.
+pub fn parse(values: &[String]) -> Result<Vec<DataSpec>> {
+    // Group comma-separated tokens: a token naming a source starts a new spec; others are further
+    // arguments of the previous one (npz takes three paths).
+    let mut groups: Vec<String> = Vec::new();
+    for token in values.iter().flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
+        match groups.last_mut() {
+            Some(g) if !starts_spec(token) => {
+                g.push(',');
+                g.push_str(token);
+            }
+            _ if starts_spec(token) => groups.push(token.to_string()),
+            _ => return Err(Error::Invalid(format!("data spec {token:?}: expected k49=DIR, npz=IMGS,LABELS,CLASSMAP, fonts or drawings"))),
+        }
+    }
+    if groups.is_empty() {
+        return Err(Error::Invalid("no data given: e.g. --data fonts,drawings".into()));
+    }
+    groups.iter().map(|g| parse_one(g)).collect()
+}
+
+fn parse_one(text: &str) -> Result<DataSpec> {
+    let (body, weight) = match text.rsplit_once('@') {
+        Some((b, w)) => {
+            let w: f64 = w.parse().map_err(|_| Error::Invalid(format!("data spec {text:?}: weight {w:?} is not a number")))?;
+            if !(w.is_finite() && w > 0.0) {
+                return Err(Error::Invalid(format!("data spec {text:?}: weight must be positive")));
+            }
+            (b, w)
+        }
+        None => (text, 1.0),
+    };
+    let (name, args) = body.split_once('=').unwrap_or((body, ""));
+    let args: Vec<&str> = if args.is_empty() { Vec::new() } else { args.split(',').collect() };
+    let kind = match (name, args.as_slice()) {
+        ("fonts", []) => SourceKind::Fonts,
+        ("drawings", []) => SourceKind::Drawings,
+        ("k49", [dir]) => SourceKind::K49(PathBuf::from(dir)),
+        ("npz", [i, l, c]) => SourceKind::Npz { images: i.into(), labels: l.into(), classmap: c.into() },
+        ("k49", _) => return Err(Error::Invalid(format!("data spec {text:?}: use k49=DIR"))),
+        ("npz", _) => return Err(Error::Invalid(format!("data spec {text:?}: use npz=IMAGES.npz,LABELS.npz,CLASSMAP.csv"))),
+        _ => return Err(Error::Invalid(format!("data spec {text:?}: {name} takes no arguments"))),
+    };
+    Ok(DataSpec { kind, weight })
+}
+
+impl DataSpec {
+    /// Opens the source for a split. Training splits augment; test splits are the held-out parts.
+    pub fn open(&self, split: Split, opts: OpenOptions) -> Result<Box<dyn Source>> {
+        let aug = if split == Split::Train { Augment::TRAIN } else { Augment::NONE };
+        Ok(match &self.kind {
+            SourceKind::Fonts => Box::new(FontSource::new(split)),
+            SourceKind::Drawings => Box::new(DrawingSource::new(split)),
+            SourceKind::K49(dir) => {
+                let data = k49::load(dir, opts.verify_md5)?;
+                Box::new(ImageSetSource::new(if split == Split::Train { data.train } else { data.test }, aug))
+            }
+            SourceKind::Npz { images, labels, classmap } => {
+                let name = images.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "npz".into());
+                let set = LabeledImages::from_npz(&name, images, labels, classmap)?;
+                let (train, test) = set.split_holdout(opts.holdout_per_class);
+                let part = if split == Split::Train { train } else { test };
+                if part.is_empty() {
+                    return Err(Error::file(images, format!("the {split:?} split is empty (holdout {} per class)", opts.holdout_per_class)));
+                }
+                Box::new(ImageSetSource::new(part, aug))
+            }
+        })
+    }
+}
+
+/// Opens every spec for a split and mixes them by weight.
+pub fn open_mixture(specs: &[DataSpec], split: Split, opts: OpenOptions) -> Result<Mixture> {
+    let parts = specs.iter().map(|s| Ok((s.open(split, opts)?, s.weight))).collect::<Result<Vec<_>>>()?;
+    Ok(Mixture::new(parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Vec<DataSpec>> {
+        parse(&[s.to_string()])
+    }
+
+    #[test]
+    fn parses_mixed_specs_with_weights() {
+        let v = p("fonts@2,npz=a.npz,b.npz,c.csv@0.5,drawings,k49=/data/k49").unwrap();
+        assert_eq!(v.len(), 4);
+        assert_eq!(v[0], DataSpec { kind: SourceKind::Fonts, weight: 2.0 });
+        assert_eq!(v[1].weight, 0.5);
+        assert!(matches!(&v[1].kind, SourceKind::Npz { classmap, .. } if classmap == &PathBuf::from("c.csv")));
+        assert_eq!(v[3].kind, SourceKind::K49("/data/k49".into()));
+        assert_eq!(v[1].to_string(), "npz=a.npz,b.npz,c.csv@0.5");
+        assert_eq!(parse(&["fonts".into(), "drawings@3".into()]).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_expected() {
+        assert!(p("").unwrap_err().to_string().contains("no data"));
+        assert!(p("mnist").unwrap_err().to_string().contains("expected k49"));
+        assert!(p("npz=a.npz,b.npz").unwrap_err().to_string().contains("CLASSMAP"));
+        assert!(p("fonts@x").unwrap_err().to_string().contains("not a number"));
+        assert!(p("fonts@-1").unwrap_err().to_string().contains("positive"));
+        assert!(p("fonts=abc").unwrap_err().to_string().contains("no arguments"));
+        assert!(p("k49").unwrap_err().to_string().contains("k49=DIR"));
+    }
+}

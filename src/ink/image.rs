@@ -1,0 +1,141 @@
+//! [`InkImage`]: a grayscale float image of any size and either polarity, the common currency
+//! between decoders, rasterizers and the preprocessing.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// A grayscale image with values in 0..=1, row-major. Polarity is not fixed: preprocessing
+/// detects it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InkImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width * height` values in 0..=1.
+    pub data: Vec<f32>,
+}
+
+impl InkImage {
+    /// A black image.
+    pub fn new(width: usize, height: usize) -> Self {
+        InkImage {
+            width,
+            height,
+            data: vec![0.0; width * height],
+        }
+    }
+
+    /// From 8-bit gray values (0 = black). Returns `None` if the length does not match.
+    pub fn from_u8(width: usize, height: usize, pixels: &[u8]) -> Option<Self> {
+        (pixels.len() == width * height && width > 0 && height > 0).then(|| InkImage {
+            width,
+            height,
+            data: pixels.iter().map(|&p| f32::from(p) / 255.0).collect(),
+        })
+    }
+
+    /// From a decoded image. If the image has real transparency (transparent background, opaque
+    /// ink), alpha is the ink; otherwise luminance is used and polarity is left to preprocessing.
+    pub fn from_dynamic(img: &image::DynamicImage) -> Self {
+        let rgba = img.to_rgba8();
+        let (w, h) = (rgba.width() as usize, rgba.height() as usize);
+        let alphas = rgba.pixels().map(|p| p.0[3]);
+        let (lo, hi) = alphas.fold((255u8, 0u8), |(lo, hi), a| (lo.min(a), hi.max(a)));
+        let use_alpha = lo < 128 && hi > 128;
+        let data = rgba
+            .pixels()
+            .map(|p| {
+                let [r, g, b, a] = p.0;
+                if use_alpha {
+                    f32::from(a) / 255.0
+                } else {
+                    (0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b)) / 255.0
+                }
+            })
+            .collect();
+        InkImage {
+            width: w,
+            height: h,
+            data,
+        }
+    }
+
+    /// Decodes an image file (PNG, JPEG, BMP, GIF, WebP, TIFF).
+    pub fn load(path: &Path) -> Result<Self> {
+        let img = image::ImageReader::open(path)
+            .map_err(|e| Error::file(path, e))?
+            .with_guessed_format()
+            .map_err(|e| Error::file(path, e))?
+            .decode()
+            .map_err(|e| Error::file(path, format!("cannot decode image: {e}")))?;
+        if img.width() == 0 || img.height() == 0 {
+            return Err(Error::file(path, "image is empty"));
+        }
+        Ok(Self::from_dynamic(&img))
+    }
+
+    /// The value at (x, y), or 0 outside the image.
+    pub fn get(&self, x: usize, y: usize) -> f32 {
+        if x < self.width {
+            self.data.get(y * self.width + x).copied().unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// As 8-bit gray (0..=255).
+    pub fn to_u8(&self) -> Vec<u8> {
+        self.data
+            .iter()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+            .collect()
+    }
+
+    /// Saves as an 8-bit grayscale PNG, atomically.
+    pub fn save_png(&self, path: &Path) -> Result<()> {
+        let img = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.to_u8())
+            .ok_or_else(|| Error::file(path, "image buffer size mismatch"))?;
+        crate::error::write_atomic_with(path, |tmp| {
+            img.save_with_format(tmp, image::ImageFormat::Png)
+                .map_err(|e| Error::file(tmp, e))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpha_is_ink_for_transparent_images() {
+        let mut img = image::RgbaImage::new(4, 4);
+        img.put_pixel(1, 1, image::Rgba([0, 0, 0, 255]));
+        let ink = InkImage::from_dynamic(&image::DynamicImage::ImageRgba8(img));
+        assert_eq!(ink.get(1, 1), 1.0);
+        assert_eq!(ink.get(0, 0), 0.0);
+    }
+
+    #[test]
+    fn opaque_images_use_luminance() {
+        let mut img = image::RgbImage::from_pixel(3, 3, image::Rgb([255, 255, 255]));
+        img.put_pixel(0, 0, image::Rgb([0, 0, 0]));
+        let ink = InkImage::from_dynamic(&image::DynamicImage::ImageRgb8(img));
+        assert!(ink.get(0, 0) < 0.01);
+        assert!(ink.get(2, 2) > 0.99);
+    }
+
+    #[test]
+    fn png_round_trip_and_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.png");
+        let img = InkImage::from_u8(2, 2, &[0, 255, 128, 0]).unwrap();
+        img.save_png(&p).unwrap();
+        assert_eq!(InkImage::load(&p).unwrap().to_u8(), vec![0, 255, 128, 0]);
+        let bad = dir.path().join("bad.png");
+        std::fs::write(&bad, b"not a png at all").unwrap();
+        let e = InkImage::load(&bad).unwrap_err().to_string();
+        assert!(e.contains("bad.png"), "{e}");
+        assert!(InkImage::from_u8(2, 2, &[0]).is_none());
+    }
+}

@@ -1,0 +1,389 @@
+//! The one preprocessing function from any ink image to the model input.
+//!
+//! Every source — canvas drawings, imported images, font renders, Kuzushiji-49 — goes through
+//! [`model_input`], so the model sees one distribution. The image is treated as the **writing box**:
+//! size and position of the ink inside it are kept, which is how a small kana (ゃ, ッ, ぁ) written
+//! small stays distinguishable from its full-size twin. Steps:
+//!
+//! 1. **Polarity**: the median of the border pixels is the background; if it is bright, the image
+//!    is inverted, so ink is bright on dark (as in Kuzushiji-49).
+//! 2. **Levels**: background is subtracted and the 90th percentile of the inked pixels (those at
+//!    least 0.15 above the background) scaled to 1. An image without such pixels (blank) gives an
+//!    all-zero input.
+//! 3. **Speckle removal**: connected ink components (8-neighbour, threshold 0.5) smaller than
+//!    `max(3 px, area/4000, 2% of the largest component)` are erased, with their halo.
+//! 4. **Thin strokes**: if the mean stroke width would be under 1.5 px at 28x28, the ink is dilated
+//!    first, so thin pen lines on large scans are not lost in downsampling.
+//! 5. **Box**: the image is centred in a square whose side is its longer side, then area-averaged
+//!    down (or up) to 28x28.
+//! 6. **Gain**: the result is scaled so its brightest pixel is 1.
+//!
+//! The output is 784 floats in 0..=1, row-major, ink bright. The format is versioned by
+//! [`INPUT_FORMAT`]; checkpoints record it and are refused if it differs.
+
+use super::InkImage;
+
+/// Side of the square model input.
+pub const INPUT_SIDE: usize = 28;
+/// Name and version of the input format above; stored in checkpoints.
+pub const INPUT_FORMAT: &str = "fude-box28-v1";
+/// Target minimum stroke width at model resolution, in pixels.
+const MIN_STROKE_PX: f32 = 1.5;
+
+/// The model input: 28x28 values in 0..=1, ink bright on dark, row-major.
+pub type ModelInput = [f32; INPUT_SIDE * INPUT_SIDE];
+
+/// Preprocesses any ink image into the model input (see the module docs for the steps).
+pub fn model_input(img: &InkImage) -> ModelInput {
+    let mut out = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+    let (w, h) = (img.width, img.height);
+    if w == 0 || h == 0 || img.data.len() != w * h {
+        return out;
+    }
+    let mut v = img.data.clone();
+    for x in v.iter_mut() {
+        *x = if x.is_finite() { x.clamp(0.0, 1.0) } else { 0.0 };
+    }
+
+    // 1-2. polarity and levels.
+    let mut bg = border_median(&v, w, h);
+    if bg > 0.5 {
+        v.iter_mut().for_each(|x| *x = 1.0 - *x);
+        bg = 1.0 - bg;
+    }
+    let inky: Vec<f32> = v.iter().copied().filter(|&x| x > bg + 0.15).collect();
+    if inky.len() < 2 {
+        return out;
+    }
+    let hi = percentile(&inky, 0.9);
+    let scale = 1.0 / (hi - bg);
+    v.iter_mut().for_each(|x| *x = ((*x - bg) * scale).clamp(0.0, 1.0));
+
+    // 3. speckle removal.
+    remove_specks(&mut v, w, h);
+
+    // 4. thin strokes.
+    let side = w.max(h);
+    let width = mean_stroke_width(&v, w, h);
+    let target = MIN_STROKE_PX * side as f32 / INPUT_SIDE as f32;
+    if width > 0.0 && width < target {
+        let r = ((target - width) * 0.5).round() as usize;
+        if r > 0 {
+            v = dilate(&v, w, h, r);
+        }
+    }
+
+    // 5. box and resample.
+    let ox = (side - w) as f32 * 0.5;
+    let oy = (side - h) as f32 * 0.5;
+    let xs = area_weights(w, ox, side, INPUT_SIDE);
+    let ys = area_weights(h, oy, side, INPUT_SIDE);
+    // Horizontal pass: h rows of INPUT_SIDE.
+    let mut tmp = vec![0.0f32; h * INPUT_SIDE];
+    for y in 0..h {
+        let row = v.get(y * w..(y + 1) * w).unwrap_or(&[]);
+        for (ox_i, taps) in xs.iter().enumerate() {
+            let s: f32 = taps.iter().map(|&(i, wt)| row.get(i).copied().unwrap_or(0.0) * wt).sum();
+            if let Some(t) = tmp.get_mut(y * INPUT_SIDE + ox_i) {
+                *t = s;
+            }
+        }
+    }
+    for (oy_i, taps) in ys.iter().enumerate() {
+        for ox_i in 0..INPUT_SIDE {
+            let s: f32 = taps
+                .iter()
+                .map(|&(i, wt)| tmp.get(i * INPUT_SIDE + ox_i).copied().unwrap_or(0.0) * wt)
+                .sum();
+            if let Some(o) = out.get_mut(oy_i * INPUT_SIDE + ox_i) {
+                *o = s;
+            }
+        }
+    }
+
+    // 6. gain.
+    let max = out.iter().copied().fold(0.0f32, f32::max);
+    if max > 1e-6 {
+        out.iter_mut().for_each(|x| *x = (*x / max).clamp(0.0, 1.0));
+    }
+    out
+}
+
+/// Median of the pixels on the image border.
+fn border_median(v: &[f32], w: usize, h: usize) -> f32 {
+    let mut border: Vec<f32> = Vec::with_capacity(2 * (w + h));
+    for x in 0..w {
+        border.extend(v.get(x).copied());
+        border.extend(v.get((h - 1) * w + x).copied());
+    }
+    for y in 0..h {
+        border.extend(v.get(y * w).copied());
+        border.extend(v.get(y * w + w - 1).copied());
+    }
+    percentile(&border, 0.5)
+}
+
+/// The `q` quantile (0..=1) of the values.
+fn percentile(v: &[f32], q: f32) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    let k = ((s.len() - 1) as f32 * q).round() as usize;
+    let (_, x, _) = s.select_nth_unstable_by(k.min(v.len() - 1), f32::total_cmp);
+    *x
+}
+
+/// Erases small connected components (speckle noise) and their anti-aliased halo.
+fn remove_specks(v: &mut [f32], w: usize, h: usize) {
+    let mut label = vec![0u32; w * h];
+    let mut areas: Vec<usize> = vec![0];
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..w * h {
+        if v.get(start).copied().unwrap_or(0.0) <= 0.5 || label.get(start) != Some(&0) {
+            continue;
+        }
+        let id = areas.len() as u32;
+        let mut area = 0usize;
+        stack.push(start);
+        if let Some(l) = label.get_mut(start) {
+            *l = id;
+        }
+        while let Some(p) = stack.pop() {
+            area += 1;
+            let (px, py) = ((p % w) as isize, (p / w) as isize);
+            for dy in -1..=1isize {
+                for dx in -1..=1isize {
+                    let (nx, ny) = (px + dx, py + dy);
+                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                        continue;
+                    }
+                    let q = ny as usize * w + nx as usize;
+                    if v.get(q).copied().unwrap_or(0.0) > 0.5 && label.get(q) == Some(&0) {
+                        if let Some(l) = label.get_mut(q) {
+                            *l = id;
+                        }
+                        stack.push(q);
+                    }
+                }
+            }
+        }
+        areas.push(area);
+    }
+    let largest = areas.iter().copied().max().unwrap_or(0);
+    let min_area = 3usize.max(w * h / 4000).max(largest / 50);
+    let keep: Vec<bool> = areas.iter().map(|&a| a >= min_area).collect();
+    // Keep pixels within one pixel of a kept component.
+    let kept: Vec<f32> = label
+        .iter()
+        .map(|&l| {
+            if l > 0 && keep.get(l as usize).copied().unwrap_or(false) {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let near = dilate(&kept, w, h, 1);
+    for (x, n) in v.iter_mut().zip(near) {
+        if n < 0.5 {
+            *x = 0.0;
+        }
+    }
+}
+
+/// Mean stroke width in pixels, estimated as 2·area / boundary of the ink mask (0 if no ink).
+fn mean_stroke_width(v: &[f32], w: usize, h: usize) -> f32 {
+    let ink = |x: isize, y: isize| {
+        x >= 0
+            && y >= 0
+            && (x as usize) < w
+            && (y as usize) < h
+            && v.get(y as usize * w + x as usize).copied().unwrap_or(0.0) > 0.5
+    };
+    let (mut area, mut boundary) = (0usize, 0usize);
+    for y in 0..h as isize {
+        for x in 0..w as isize {
+            if ink(x, y) {
+                area += 1;
+                if !(ink(x - 1, y) && ink(x + 1, y) && ink(x, y - 1) && ink(x, y + 1)) {
+                    boundary += 1;
+                }
+            }
+        }
+    }
+    if boundary == 0 {
+        0.0
+    } else {
+        2.0 * area as f32 / boundary as f32
+    }
+}
+
+/// Grayscale dilation (max filter) with a square of radius `r`, separable.
+pub(crate) fn dilate(v: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    let mut tmp = vec![0.0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let lo = x.saturating_sub(r);
+            let hi = (x + r).min(w - 1);
+            let m = v
+                .get(y * w + lo..=y * w + hi)
+                .map(|s| s.iter().copied().fold(0.0f32, f32::max))
+                .unwrap_or(0.0);
+            if let Some(t) = tmp.get_mut(y * w + x) {
+                *t = m;
+            }
+        }
+    }
+    let mut out = vec![0.0f32; w * h];
+    for y in 0..h {
+        let lo = y.saturating_sub(r);
+        let hi = (y + r).min(h - 1);
+        for x in 0..w {
+            let m = (lo..=hi)
+                .map(|yy| tmp.get(yy * w + x).copied().unwrap_or(0.0))
+                .fold(0.0f32, f32::max);
+            if let Some(o) = out.get_mut(y * w + x) {
+                *o = m;
+            }
+        }
+    }
+    out
+}
+
+/// [`dilate`] on an image.
+pub(crate) fn dilate_image(img: &InkImage, r: usize) -> InkImage {
+    InkImage {
+        width: img.width,
+        height: img.height,
+        data: dilate(&img.data, img.width, img.height, r),
+    }
+}
+
+/// For each of `n_out` output cells spanning a square of `side` source pixels (the source of
+/// length `len` sits at `offset` inside it), the source pixels it covers and their area weights.
+fn area_weights(len: usize, offset: f32, side: usize, n_out: usize) -> Vec<Vec<(usize, f32)>> {
+    let step = side as f32 / n_out as f32;
+    (0..n_out)
+        .map(|o| {
+            let a = o as f32 * step - offset;
+            let b = a + step;
+            let first = a.floor().max(0.0) as usize;
+            let last = (b.ceil().max(0.0) as usize).min(len);
+            (first..last)
+                .filter_map(|i| {
+                    let cover = (b.min(i as f32 + 1.0) - a.max(i as f32)).max(0.0);
+                    (cover > 0.0).then_some((i, cover / step))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(size: usize, x0: usize, y0: usize, x1: usize, y1: usize, ink: f32, bg: f32) -> InkImage {
+        let mut img = InkImage {
+            width: size,
+            height: size,
+            data: vec![bg; size * size],
+        };
+        for y in y0..y1 {
+            for x in x0..x1 {
+                img.data[y * size + x] = ink;
+            }
+        }
+        img
+    }
+
+    fn mass_center(v: &ModelInput) -> (f32, f32, f32) {
+        let (mut m, mut cx, mut cy) = (0.0, 0.0, 0.0);
+        for (i, &x) in v.iter().enumerate() {
+            m += x;
+            cx += x * (i % 28) as f32;
+            cy += x * (i / 28) as f32;
+        }
+        (m, cx / m, cy / m)
+    }
+
+    #[test]
+    fn both_polarities_give_the_same_input() {
+        let bright = square(112, 30, 30, 80, 50, 1.0, 0.0);
+        let dark = square(112, 30, 30, 80, 50, 0.0, 1.0);
+        let a = model_input(&bright);
+        let b = model_input(&dark);
+        let diff: f32 = a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).sum();
+        assert!(diff < 1e-3, "{diff}");
+        assert!(a.iter().copied().fold(0.0, f32::max) > 0.99);
+    }
+
+    #[test]
+    fn identity_on_clean_28x28_input() {
+        let img = square(28, 5, 6, 20, 12, 1.0, 0.0);
+        let out = model_input(&img);
+        for (a, b) in out.iter().zip(img.data.iter()) {
+            assert!((a - b).abs() < 1e-4);
+        }
+    }
+
+    #[test]
+    fn blank_and_degenerate_images_are_zero() {
+        assert!(model_input(&InkImage::new(40, 40)).iter().all(|&x| x == 0.0));
+        let gray = InkImage { width: 10, height: 10, data: vec![0.5; 100] };
+        assert!(model_input(&gray).iter().all(|&x| x == 0.0));
+        assert!(model_input(&InkImage { width: 0, height: 0, data: vec![] }).iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn size_and_position_in_the_box_are_kept() {
+        // A small mark low-left stays small and low-left: what tells ゃ from や.
+        let small = model_input(&square(112, 10, 60, 40, 100, 1.0, 0.0));
+        let (m, cx, cy) = mass_center(&small);
+        assert!(cx < 10.0 && cy > 17.0, "{cx} {cy}");
+        let big = model_input(&square(112, 10, 10, 100, 100, 1.0, 0.0));
+        assert!(mass_center(&big).0 > 4.0 * m);
+    }
+
+    #[test]
+    fn speckles_are_removed_but_small_marks_kept() {
+        let mut img = square(200, 40, 40, 160, 60, 1.0, 0.0);
+        // isolated noise pixels
+        for i in 0..50 {
+            img.data[(i * 37 % 200) * 200 + (i * 53 % 30)] = 1.0;
+        }
+        // a dakuten-sized mark (10x10, 4% of the main stroke) is kept
+        for y in 150..160 {
+            for x in 150..160 {
+                img.data[y * 200 + x] = 1.0;
+            }
+        }
+        let out = model_input(&img);
+        let left: f32 = (0..28).map(|y| out[y * 28]).sum::<f32>() + (0..28).map(|y| out[y * 28 + 1]).sum::<f32>();
+        assert!(left < 1e-3, "noise near the left edge is gone: {left}");
+        assert!(out[21 * 28 + 21] > 0.1, "the small mark stays");
+    }
+
+    #[test]
+    fn thin_lines_on_large_images_survive() {
+        let img = square(1000, 100, 500, 900, 502, 1.0, 0.0);
+        let out = model_input(&img);
+        let row_max = (0..28).map(|y| out[y * 28 + 14]).fold(0.0, f32::max);
+        let rows_with_ink = (0..28).filter(|y| out[y * 28 + 14] > 0.3).count();
+        assert!(row_max > 0.99);
+        assert!(rows_with_ink >= 1);
+    }
+
+    #[test]
+    fn non_square_images_are_centred_in_their_box() {
+        let mut img = InkImage { width: 200, height: 100, data: vec![0.0; 20000] };
+        for y in 40..60 {
+            for x in 90..110 {
+                img.data[y * 200 + x] = 1.0;
+            }
+        }
+        let (_, cx, cy) = mass_center(&model_input(&img));
+        assert!((cx - 13.5).abs() < 0.5 && (cy - 13.5).abs() < 0.5, "{cx} {cy}");
+    }
+}

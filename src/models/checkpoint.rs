@@ -1,0 +1,244 @@
+//! Checkpoints: `NAME.safetensors` (the weights) plus a JSON sidecar `NAME.json` (class list, input
+//! format, architecture, how it was trained, the metrics it reached). Writes are atomic; a file that
+//! does not match this build (classes, input format, architecture, tensor shapes) is refused with
+//! the path and the reason.
+
+use super::recognizer::{Architecture, Recognizer};
+use crate::data::classes;
+use crate::error::{write_atomic, write_atomic_with, Error, Result};
+use crate::ink::INPUT_FORMAT;
+use candle_core::{DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Format tag in every sidecar.
+pub const FORMAT: &str = "fude-recognizer";
+/// Sidecar format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How a checkpoint was trained.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    /// The exact command line.
+    pub command: String,
+    /// Data sources (specs with weights).
+    pub data: Vec<String>,
+    /// Random seed.
+    pub seed: u64,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Samples seen in total.
+    pub samples_seen: u64,
+    /// Hyper-parameters and other settings, as text.
+    pub settings: BTreeMap<String, String>,
+}
+
+/// The JSON sidecar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sidecar {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The preprocessing the model expects ([`INPUT_FORMAT`]).
+    pub input_format: String,
+    /// The network's shape.
+    pub architecture: Architecture,
+    /// Output classes, in order.
+    pub classes: Vec<String>,
+    /// How it was trained.
+    pub training: TrainingRecord,
+    /// Metrics reached, by evaluation set name and metric.
+    pub metrics: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+impl Sidecar {
+    /// A sidecar for a model of `arch` trained as `training`.
+    pub fn new(arch: Architecture, training: TrainingRecord) -> Self {
+        Sidecar {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            input_format: INPUT_FORMAT.into(),
+            architecture: arch,
+            classes: classes::chars().into_iter().map(String::from).collect(),
+            training,
+            metrics: BTreeMap::new(),
+        }
+    }
+
+    /// Checks the sidecar against this build; the error says what differs.
+    pub fn check(&self) -> Result<()> {
+        if self.format != FORMAT {
+            return Err(Error::ModelMismatch(format!("format {:?}, expected {FORMAT:?}", self.format)));
+        }
+        if self.format_version != FORMAT_VERSION {
+            return Err(Error::ModelMismatch(format!(
+                "format version {} (this build reads {FORMAT_VERSION})",
+                self.format_version
+            )));
+        }
+        if self.input_format != INPUT_FORMAT {
+            return Err(Error::ModelMismatch(format!(
+                "input format {:?}, this build prepares {INPUT_FORMAT:?}",
+                self.input_format
+            )));
+        }
+        let ours: Vec<String> = classes::chars().into_iter().map(String::from).collect();
+        if self.classes != ours {
+            let first = self.classes.iter().zip(&ours).position(|(a, b)| a != b);
+            return Err(Error::ModelMismatch(match first {
+                Some(i) => format!("class {i} is {:?}, this build has {:?}", self.classes.get(i), ours.get(i)),
+                None => format!("{} classes, this build has {}", self.classes.len(), ours.len()),
+            }));
+        }
+        self.architecture.validate()
+    }
+}
+
+/// A loaded checkpoint: the model and its sidecar.
+pub struct Checkpoint {
+    /// The network with its weights.
+    pub model: Recognizer,
+    /// What the sidecar says.
+    pub sidecar: Sidecar,
+}
+
+/// The weights and sidecar paths for a checkpoint path given either way.
+pub fn paths(path: &Path) -> (PathBuf, PathBuf) {
+    (path.with_extension("safetensors"), path.with_extension("json"))
+}
+
+impl Checkpoint {
+    /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
+    pub fn save(model: &Recognizer, sidecar: &Sidecar, path: &Path) -> Result<()> {
+        let (weights, json) = paths(path);
+        let tensors: HashMap<String, Tensor> = {
+            let data = model.varmap().data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
+            data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect()
+        };
+        write_atomic_with(&weights, |tmp| {
+            candle_core::safetensors::save(&tensors, tmp).map_err(|e| Error::file(tmp, e))
+        })?;
+        let text = serde_json::to_string_pretty(sidecar).map_err(|e| Error::file(&json, e))?;
+        write_atomic(&json, format!("{text}\n").as_bytes())
+    }
+
+    /// Loads a checkpoint from disk onto `device`.
+    pub fn load(path: &Path, device: &Device) -> Result<Self> {
+        let (weights, json) = paths(path);
+        let text = std::fs::read_to_string(&json).map_err(|e| Error::file(&json, format!("cannot read sidecar: {e}")))?;
+        let bytes = std::fs::read(&weights).map_err(|e| Error::file(&weights, e))?;
+        Self::from_bytes(&bytes, &text, device).map_err(|e| match e {
+            Error::File { .. } => e,
+            other => Error::file(&weights, other),
+        })
+    }
+
+    /// Loads a checkpoint from memory (the bundled model).
+    pub fn from_bytes(weights: &[u8], sidecar_json: &str, device: &Device) -> Result<Self> {
+        let sidecar: Sidecar = serde_json::from_str(sidecar_json)
+            .map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
+        sidecar.check()?;
+        let tensors = candle_core::safetensors::load_buffer(weights, device)
+            .map_err(|e| Error::ModelMismatch(format!("not a readable safetensors file: {e}")))?;
+        let expected = sidecar.architecture.parameter_shapes();
+        for (name, shape) in &expected {
+            let t = tensors.get(name).ok_or_else(|| Error::ModelMismatch(format!("tensor {name} is missing")))?;
+            if t.dims() != shape.as_slice() {
+                return Err(Error::ModelMismatch(format!("tensor {name} has shape {:?}, expected {shape:?}", t.dims())));
+            }
+            if t.dtype() != DType::F32 {
+                return Err(Error::ModelMismatch(format!("tensor {name} is {:?}, expected f32", t.dtype())));
+            }
+        }
+        if let Some(extra) = tensors.keys().find(|k| !expected.iter().any(|(n, _)| n == *k)) {
+            return Err(Error::ModelMismatch(format!("unexpected tensor {extra}")));
+        }
+        let model = Recognizer::new(sidecar.architecture.clone(), device)?;
+        {
+            let data = model.varmap().data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
+            for (name, var) in data.iter() {
+                if let Some(t) = tensors.get(name) {
+                    var.set(t)?;
+                }
+            }
+        }
+        Ok(Checkpoint { model, sidecar })
+    }
+
+    /// The model embedded in the binary at build time, if any.
+    pub fn bundled(device: &Device) -> Result<Self> {
+        match bundled_bytes() {
+            Some((w, j)) => Self::from_bytes(w, j, device).map_err(|e| Error::Invalid(format!("bundled model: {e}"))),
+            None => Err(Error::Invalid(
+                "this build has no bundled model (models/recognizer.safetensors was missing at build time): pass --model".into(),
+            )),
+        }
+    }
+}
+
+/// The bundled weights and sidecar, when the build found them.
+#[cfg(fude_bundled_model)]
+pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
+    Some((
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/models/recognizer.safetensors")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/models/recognizer.json")),
+    ))
+}
+
+/// The bundled weights and sidecar, when the build found them.
+#[cfg(not(fude_bundled_model))]
+pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(dir: &Path) -> (PathBuf, Recognizer) {
+        let m = Recognizer::new(Architecture::default(), &Device::Cpu).unwrap();
+        let p = dir.join("m.safetensors");
+        Checkpoint::save(&m, &Sidecar::new(Architecture::default(), TrainingRecord::default()), &p).unwrap();
+        (p, m)
+    }
+
+    #[test]
+    fn round_trip_gives_the_same_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, m) = saved(dir.path());
+        let c = Checkpoint::load(&p, &Device::Cpu).unwrap();
+        let input = [0.3f32; 784];
+        assert_eq!(m.probabilities(&[&input]).unwrap(), c.model.probabilities(&[&input]).unwrap());
+        // Either path form works.
+        assert!(Checkpoint::load(&dir.path().join("m.json"), &Device::Cpu).is_ok());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
+    }
+
+    #[test]
+    fn mismatches_are_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, _) = saved(dir.path());
+        let json = p.with_extension("json");
+        let good = std::fs::read_to_string(&json).unwrap();
+        let refuse = |text: &str, why: &str| {
+            std::fs::write(&json, text).unwrap();
+            let e = Checkpoint::load(&p, &Device::Cpu).err().expect("refused").to_string();
+            assert!(e.contains(why) && e.contains("m.safetensors"), "{e}");
+        };
+        refuse(&good.replace("fude-box28-v1", "other-v0"), "input format");
+        refuse(&good.replacen("\"ぁ\"", "\"X\"", 1), "class 0");
+        refuse(&good.replace("fude-cnn4", "resnet"), "unknown architecture");
+        refuse(&good.replace("\"hidden\": 256", "\"hidden\": 128"), "shape");
+        refuse("{", "sidecar is not valid");
+        std::fs::write(&json, &good).unwrap();
+        std::fs::write(&p, b"garbage").unwrap();
+        let e = Checkpoint::load(&p, &Device::Cpu).err().unwrap().to_string();
+        assert!(e.contains("safetensors"), "{e}");
+        std::fs::remove_file(&json).unwrap();
+        let e = Checkpoint::load(&p, &Device::Cpu).err().unwrap().to_string();
+        assert!(e.contains("m.json") && e.contains("sidecar"), "{e}");
+    }
+}

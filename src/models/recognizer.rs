@@ -1,0 +1,261 @@
+//! The recognizer: a small CNN over the 28x28 model input, 180 classes.
+//!
+//! conv3x3(c1) → ReLU → pool → conv3x3(c2) → ReLU → conv3x3(c3) → ReLU → pool → conv3x3(c4) → ReLU
+//! → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180). On the CPU the convolutions run
+//! as im2col + gemm ([`super::fast_conv`]); on GPUs through candle's conv2d.
+
+use super::fast_conv::{conv2d_nhwc, max_pool2_nhwc};
+use crate::data::classes::{self, NUM_CLASSES};
+use crate::error::{Error, Result};
+use crate::ink::{ModelInput, INPUT_SIDE};
+use candle_core::{DType, Device, Tensor, D};
+use candle_nn::{Init, VarBuilder, VarMap};
+use serde::{Deserialize, Serialize};
+
+/// The network's shape; stored in checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Architecture {
+    /// Architecture family name.
+    pub name: String,
+    /// Output channels of the four convolutions.
+    pub channels: [usize; 4],
+    /// Width of the hidden fully connected layer.
+    pub hidden: usize,
+}
+
+impl Default for Architecture {
+    fn default() -> Self {
+        Architecture {
+            name: "fude-cnn4".into(),
+            channels: [32, 32, 64, 64],
+            hidden: 256,
+        }
+    }
+}
+
+impl Architecture {
+    /// Every parameter tensor's name and shape, in a fixed order.
+    pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let [c1, c2, c3, c4] = self.channels;
+        let flat = (INPUT_SIDE / 4) * (INPUT_SIDE / 4) * c4;
+        vec![
+            ("conv1.weight".into(), vec![c1, 1, 3, 3]),
+            ("conv1.bias".into(), vec![c1]),
+            ("conv2.weight".into(), vec![c2, c1, 3, 3]),
+            ("conv2.bias".into(), vec![c2]),
+            ("conv3.weight".into(), vec![c3, c2, 3, 3]),
+            ("conv3.bias".into(), vec![c3]),
+            ("conv4.weight".into(), vec![c4, c3, 3, 3]),
+            ("conv4.bias".into(), vec![c4]),
+            ("fc1.weight".into(), vec![self.hidden, flat]),
+            ("fc1.bias".into(), vec![self.hidden]),
+            ("fc2.weight".into(), vec![NUM_CLASSES, self.hidden]),
+            ("fc2.bias".into(), vec![NUM_CLASSES]),
+        ]
+    }
+
+    /// Checks the architecture is one this build can run.
+    pub fn validate(&self) -> Result<()> {
+        if self.name != "fude-cnn4" {
+            return Err(Error::ModelMismatch(format!("unknown architecture {:?} (this build runs fude-cnn4)", self.name)));
+        }
+        if self.channels.iter().chain([&self.hidden]).any(|&c| c == 0 || c > 4096) {
+            return Err(Error::ModelMismatch(format!("bad layer sizes {:?}/{}", self.channels, self.hidden)));
+        }
+        Ok(())
+    }
+}
+
+/// One candidate: class and probability.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Class-table index.
+    pub class: usize,
+    /// The character.
+    pub ch: char,
+    /// Probability (softmax).
+    pub prob: f32,
+}
+
+/// The recognizer network and its parameters.
+pub struct Recognizer {
+    /// Shape of the network.
+    pub arch: Architecture,
+    varmap: VarMap,
+    device: Device,
+}
+
+struct Params {
+    conv: Vec<(Tensor, Tensor)>,
+    fc: Vec<(Tensor, Tensor)>,
+}
+
+impl Recognizer {
+    /// A freshly initialised network (Kaiming-normal weights, zero biases).
+    pub fn new(arch: Architecture, device: &Device) -> Result<Self> {
+        arch.validate()?;
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
+        for (name, shape) in arch.parameter_shapes() {
+            let init = if name.ends_with("bias") {
+                Init::Const(0.0)
+            } else {
+                candle_nn::init::DEFAULT_KAIMING_NORMAL
+            };
+            vb.get_with_hints(shape, &name, init)?;
+        }
+        Ok(Recognizer { arch, varmap, device: device.clone() })
+    }
+
+    /// A network initialised deterministically from `seed` (Kaiming-normal weights drawn from a
+    /// seeded generator, zero biases), so a training run is reproducible.
+    pub fn new_seeded(arch: Architecture, device: &Device, seed: u64) -> Result<Self> {
+        use rand::SeedableRng;
+        let model = Self::new(arch, device)?;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        {
+            let data = model.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
+            for (name, shape) in model.arch.parameter_shapes() {
+                let Some(var) = data.get(&name) else { continue };
+                let n: usize = shape.iter().product();
+                let fan_in: usize = shape.iter().skip(1).product::<usize>().max(1);
+                let std = if name.ends_with("bias") { 0.0 } else { (2.0 / fan_in as f32).sqrt() };
+                let values: Vec<f32> = (0..n).map(|_| std * crate::data::augment::gauss(&mut rng)).collect();
+                var.set(&Tensor::from_vec(values, shape, device)?)?;
+            }
+        }
+        Ok(model)
+    }
+
+    /// The device the parameters live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The trainable parameters.
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.arch.parameter_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
+    }
+
+    fn params(&self) -> Result<Params> {
+        let data = self.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
+        let get = |n: &str| {
+            data.get(n)
+                .map(|v| v.as_tensor().clone())
+                .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {n}")))
+        };
+        let pair = |p: &str| -> Result<(Tensor, Tensor)> { Ok((get(&format!("{p}.weight"))?, get(&format!("{p}.bias"))?)) };
+        Ok(Params {
+            conv: vec![pair("conv1")?, pair("conv2")?, pair("conv3")?, pair("conv4")?],
+            fc: vec![pair("fc1")?, pair("fc2")?],
+        })
+    }
+
+    /// Logits `(B, 180)` for inputs `(B, 784)` or `(B, 28, 28)`; `train` enables dropout.
+    pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        let p = self.params()?;
+        let b = x.dim(0)?;
+        // Convolution without activation: ReLU comes after pooling where there is one (the two
+        // commute, and the pooled tensor is four times smaller).
+        let conv = |x: &Tensor, i: usize| -> Result<Tensor> {
+            let (w, bias) = p.conv.get(i).ok_or_else(|| Error::Invalid("layer index".into()))?;
+            Ok(if self.device.is_cpu() {
+                conv2d_nhwc(x, w, bias)?
+            } else {
+                let o = w.dim(0)?;
+                x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?
+            })
+        };
+        let pool = |x: &Tensor| -> Result<Tensor> {
+            Ok(if self.device.is_cpu() { max_pool2_nhwc(x)? } else { x.max_pool2d(2)? })
+        };
+        let x = if self.device.is_cpu() {
+            x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
+        } else {
+            x.reshape((b, 1, INPUT_SIDE, INPUT_SIDE))?
+        };
+        let x = pool(&conv(&x, 0)?)?.relu()?;
+        let x = conv(&x, 1)?.relu()?;
+        let x = pool(&conv(&x, 2)?)?.relu()?;
+        let x = conv(&x, 3)?.relu()?;
+        // Flatten in NHWC order on every device so checkpoints are interchangeable.
+        let x = if self.device.is_cpu() { x } else { x.permute((0, 2, 3, 1))? };
+        let x = x.flatten_from(1)?;
+        let (w1, b1) = p.fc.first().ok_or_else(|| Error::Invalid("fc1".into()))?;
+        let (w2, b2) = p.fc.get(1).ok_or_else(|| Error::Invalid("fc2".into()))?;
+        let mut h = x.matmul(&w1.t()?)?.broadcast_add(b1)?.relu()?;
+        if train {
+            h = candle_nn::ops::dropout(&h, 0.3)?;
+        }
+        Ok(h.matmul(&w2.t()?)?.broadcast_add(b2)?)
+    }
+
+    /// Stacks model inputs into a `(B, 784)` tensor on the model's device.
+    pub fn batch_tensor(&self, inputs: &[&ModelInput]) -> Result<Tensor> {
+        let flat: Vec<f32> = inputs.iter().flat_map(|i| i.iter().copied()).collect();
+        Ok(Tensor::from_vec(flat, (inputs.len(), INPUT_SIDE * INPUT_SIDE), &self.device)?)
+    }
+
+    /// Class probabilities for each input.
+    pub fn probabilities(&self, inputs: &[&ModelInput]) -> Result<Vec<Vec<f32>>> {
+        if inputs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let logits = self.forward(&self.batch_tensor(inputs)?, false)?;
+        let probs = candle_nn::ops::softmax(&logits, D::Minus1)?;
+        Ok(probs.to_device(&Device::Cpu)?.to_vec2::<f32>()?)
+    }
+
+    /// The `k` most likely classes for one input, best first.
+    pub fn top_k(&self, input: &ModelInput, k: usize) -> Result<Vec<Prediction>> {
+        let probs = self.probabilities(&[input])?;
+        Ok(probs.first().map(|p| rank(p, k)).unwrap_or_default())
+    }
+}
+
+/// The `k` largest probabilities as predictions, best first.
+pub fn rank(probs: &[f32], k: usize) -> Vec<Prediction> {
+    let mut idx: Vec<usize> = (0..probs.len()).collect();
+    idx.sort_by(|&a, &b| probs.get(b).unwrap_or(&0.0).total_cmp(probs.get(a).unwrap_or(&0.0)));
+    idx.into_iter()
+        .take(k)
+        .filter_map(|c| {
+            Some(Prediction {
+                class: c,
+                ch: classes::get(c)?.ch,
+                prob: *probs.get(c)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_probabilities() {
+        let m = Recognizer::new(Architecture::default(), &Device::Cpu).unwrap();
+        assert!(m.parameter_count() > 100_000);
+        let x = Tensor::zeros((3, 784), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(m.forward(&x, true).unwrap().dims(), &[3, NUM_CLASSES]);
+        let input = [0.5f32; 784];
+        let top = m.top_k(&input, 5).unwrap();
+        assert_eq!(top.len(), 5);
+        assert!(top.windows(2).all(|w| w[0].prob >= w[1].prob));
+        let p = m.probabilities(&[&input]).unwrap();
+        assert!((p[0].iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn unknown_architectures_are_refused() {
+        let mut a = Architecture::default();
+        a.name = "resnet".into();
+        assert!(Recognizer::new(a, &Device::Cpu).is_err());
+    }
+}

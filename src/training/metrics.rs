@@ -1,0 +1,169 @@
+//! Classification metrics: accuracy, balanced accuracy (mean per-class recall, the official
+//! Kuzushiji-49 metric), top-5, per-class recall and the most confused pairs.
+
+use crate::data::classes::{self, NUM_CLASSES};
+use serde::Serialize;
+
+/// Counts of (true class, predicted class) plus top-5 hits.
+#[derive(Debug, Clone)]
+pub struct Confusion {
+    counts: Vec<u64>,
+    top5_hits: u64,
+}
+
+impl Default for Confusion {
+    fn default() -> Self {
+        Confusion { counts: vec![0; NUM_CLASSES * NUM_CLASSES], top5_hits: 0 }
+    }
+}
+
+impl Confusion {
+    /// Records one prediction: the true class and the classes ranked best first.
+    pub fn add(&mut self, truth: usize, ranked: &[usize]) {
+        let Some(&pred) = ranked.first() else { return };
+        if truth < NUM_CLASSES && pred < NUM_CLASSES {
+            if let Some(c) = self.counts.get_mut(truth * NUM_CLASSES + pred) {
+                *c += 1;
+            }
+        }
+        if ranked.iter().take(5).any(|&r| r == truth) {
+            self.top5_hits += 1;
+        }
+    }
+
+    fn count(&self, t: usize, p: usize) -> u64 {
+        self.counts.get(t * NUM_CLASSES + p).copied().unwrap_or(0)
+    }
+
+    /// Number of predictions recorded.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Summarises into a report; `most_confused` pairs are listed.
+    pub fn report(&self, name: &str, most_confused: usize) -> EvalReport {
+        let total = self.total().max(1) as f64;
+        let correct: u64 = (0..NUM_CLASSES).map(|c| self.count(c, c)).sum();
+        let per_class: Vec<ClassRecall> = (0..NUM_CLASSES)
+            .filter_map(|c| {
+                let support: u64 = (0..NUM_CLASSES).map(|p| self.count(c, p)).sum();
+                (support > 0).then(|| ClassRecall {
+                    ch: classes::get(c).map(|k| k.ch.to_string()).unwrap_or_default(),
+                    support,
+                    recall: self.count(c, c) as f64 / support as f64,
+                })
+            })
+            .collect();
+        let balanced = if per_class.is_empty() {
+            0.0
+        } else {
+            per_class.iter().map(|r| r.recall).sum::<f64>() / per_class.len() as f64
+        };
+        let mut pairs: Vec<ConfusedPair> = (0..NUM_CLASSES)
+            .flat_map(|t| (0..NUM_CLASSES).map(move |p| (t, p)))
+            .filter(|&(t, p)| t != p && self.count(t, p) > 0)
+            .map(|(t, p)| ConfusedPair {
+                truth: classes::get(t).map(|k| k.ch.to_string()).unwrap_or_default(),
+                predicted: classes::get(p).map(|k| k.ch.to_string()).unwrap_or_default(),
+                count: self.count(t, p),
+            })
+            .collect();
+        pairs.sort_by(|a, b| b.count.cmp(&a.count).then(a.truth.cmp(&b.truth)));
+        pairs.truncate(most_confused);
+        EvalReport {
+            name: name.to_string(),
+            samples: self.total(),
+            accuracy: correct as f64 / total,
+            balanced_accuracy: balanced,
+            top5: self.top5_hits as f64 / total,
+            per_class,
+            most_confused: pairs,
+        }
+    }
+}
+
+/// Recall of one class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassRecall {
+    /// The character.
+    pub ch: String,
+    /// Number of test samples of the class.
+    pub support: u64,
+    /// Fraction of them predicted correctly.
+    pub recall: f64,
+}
+
+/// A confusion: how often `truth` was read as `predicted`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfusedPair {
+    /// The true character.
+    pub truth: String,
+    /// What the model said.
+    pub predicted: String,
+    /// How many times.
+    pub count: u64,
+}
+
+/// The result of evaluating a model on one set.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// Evaluation set name.
+    pub name: String,
+    /// Number of samples.
+    pub samples: u64,
+    /// Top-1 accuracy.
+    pub accuracy: f64,
+    /// Mean per-class recall over the classes present.
+    pub balanced_accuracy: f64,
+    /// Top-5 accuracy.
+    pub top5: f64,
+    /// Recall per class present.
+    pub per_class: Vec<ClassRecall>,
+    /// The most frequent confusions.
+    pub most_confused: Vec<ConfusedPair>,
+}
+
+impl EvalReport {
+    /// A human-readable summary (several lines).
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "{}: {} samples  top-1 {:.2}%  balanced {:.2}%  top-5 {:.2}%\n",
+            self.name,
+            self.samples,
+            100.0 * self.accuracy,
+            100.0 * self.balanced_accuracy,
+            100.0 * self.top5
+        );
+        let mut worst: Vec<&ClassRecall> = self.per_class.iter().collect();
+        worst.sort_by(|a, b| a.recall.total_cmp(&b.recall));
+        let worst: Vec<String> = worst.iter().take(10).map(|r| format!("{} {:.0}%", r.ch, 100.0 * r.recall)).collect();
+        s.push_str(&format!("  lowest recall: {}\n", worst.join(", ")));
+        let conf: Vec<String> = self.most_confused.iter().map(|p| format!("{}→{} ×{}", p.truth, p.predicted, p.count)).collect();
+        s.push_str(&format!("  most confused: {}\n", conf.join(", ")));
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_accuracy_weighs_classes_equally() {
+        let mut c = Confusion::default();
+        // class 0: 9 of 10 right; class 1: 0 of 1 right.
+        for _ in 0..9 {
+            c.add(0, &[0, 1]);
+        }
+        c.add(0, &[1, 0]);
+        c.add(1, &[0, 2, 3, 4, 5, 1]);
+        let r = c.report("t", 5);
+        assert!((r.accuracy - 9.0 / 11.0).abs() < 1e-9);
+        assert!((r.balanced_accuracy - 0.45).abs() < 1e-9);
+        assert!((r.top5 - 10.0 / 11.0).abs() < 1e-9);
+        assert_eq!(r.per_class.len(), 2);
+        assert_eq!(r.most_confused.len(), 2);
+        assert_eq!(r.most_confused[0].count, 1);
+        assert!(r.to_text().contains("balanced 45.00%"));
+    }
+}

@@ -1,0 +1,164 @@
+//! End-to-end tests of the `fude` command line: predict (drawings, images of both polarities,
+//! bad files), eval, train / resume, and refusal of bad data and model files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fude(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example(name: &str) -> String {
+    root().join("assets/examples").join(name).to_string_lossy().to_string()
+}
+
+fn shared(rel: &str) -> String {
+    root().join("../shared/data").join(rel).to_string_lossy().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
+}
+
+fn top1(v: &serde_json::Value) -> String {
+    v["top"][0]["char"].as_str().unwrap_or("").to_string()
+}
+
+/// Renders the example あ drawing to a PNG, dark-on-light or light-on-dark.
+fn drawing_png(dir: &Path, name: &str, dark_on_light: bool) -> String {
+    let d = fude::ink::Drawing::load(Path::new(&example("a.json"))).unwrap();
+    let mut img = fude::ink::raster::rasterize(&d, 300, 0.05);
+    if dark_on_light {
+        img.data.iter_mut().for_each(|v| *v = 1.0 - *v);
+    }
+    let p = dir.join(name);
+    img.save_png(&p).unwrap();
+    p.to_string_lossy().to_string()
+}
+
+#[test]
+fn predict_reads_drawings_with_the_bundled_model() {
+    let o = fude(&["predict", "--json", "--top", "3", &example("a.json"), &example("ka.json"), &example("small-ya.json")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["file"], example("a.json"));
+    assert_eq!(lines[0]["top"].as_array().unwrap().len(), 3);
+    let p0 = lines[0]["top"][0]["prob"].as_f64().unwrap();
+    let p1 = lines[0]["top"][1]["prob"].as_f64().unwrap();
+    assert!(p0 >= p1 && p0 <= 1.0);
+    assert_eq!(top1(&lines[0]), "あ");
+    assert_eq!(top1(&lines[1]), "カ");
+    assert_eq!(top1(&lines[2]), "ゃ");
+}
+
+#[test]
+fn predict_images_of_both_polarities_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let dark = drawing_png(dir.path(), "dark.png", true);
+    let light = drawing_png(dir.path(), "light.png", false);
+    let o = fude(&["predict", "--json", &dark, &light]);
+    assert!(o.status.success());
+    let lines = json_lines(&o);
+    assert_eq!(top1(&lines[0]), "あ");
+    assert_eq!(top1(&lines[1]), "あ");
+    let (a, b) = (lines[0]["top"][0]["prob"].as_f64().unwrap(), lines[1]["top"][0]["prob"].as_f64().unwrap());
+    assert!((a - b).abs() < 0.02, "{a} vs {b}");
+    // Plain text output names the reading.
+    let o = fude(&["predict", &dark]);
+    assert!(stdout(&o).contains("あ a "), "{}", stdout(&o));
+}
+
+#[test]
+fn predict_reports_bad_files_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"version": 1, "width": 100, "strokes": []}"#).unwrap();
+    let blank = dir.path().join("blank.png");
+    fude::ink::InkImage::new(40, 40).save_png(&blank).unwrap();
+    let bad_s = bad.to_string_lossy().to_string();
+    let blank_s = blank.to_string_lossy().to_string();
+    let o = fude(&["predict", "--json", &bad_s, "missing.png", &example("a.json"), &blank_s]);
+    assert!(!o.status.success(), "any failure gives a non-zero exit");
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0]["error"].as_str().unwrap().contains("height"), "{}", lines[0]);
+    assert_eq!(lines[1]["file"], "missing.png");
+    assert!(lines[1]["error"].as_str().is_some());
+    assert_eq!(top1(&lines[2]), "あ");
+    assert!(lines[3]["error"].as_str().unwrap().contains("no ink"));
+}
+
+#[test]
+fn eval_on_the_kuzushiji_sample_holdout() {
+    let spec = format!(
+        "npz={},{},{}",
+        shared("kuzushiji-sample/kuzushiji-sample-imgs.npz"),
+        shared("kuzushiji-sample/kuzushiji-sample-labels.npz"),
+        shared("kuzushiji-sample/kuzushiji-sample_classmap.csv")
+    );
+    let o = fude(&["eval", "--data", &spec, "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let r = &reports[0];
+    assert_eq!(r["samples"], 2000, "200 held-out images for each of the 10 classes");
+    assert!(r["accuracy"].as_f64().unwrap() > 0.9);
+    assert!(r["balanced_accuracy"].as_f64().is_some() && r["top5"].as_f64().is_some());
+    assert_eq!(r["per_class"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn train_resume_eval_and_refuse_bad_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let k49 = dir.path().join("k49");
+    fude::data::k49::write_fixture(&k49, 4, 2, 1).unwrap();
+    let k49_spec = format!("k49={}", k49.display());
+    let out = dir.path().join("m.safetensors");
+    let out_s = out.to_string_lossy().to_string();
+    // The fixture is not the official release: refused unless --no-verify.
+    let o = fude(&["train", "--data", &k49_spec, "--out", &out_s, "--epochs", "1"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("k49-train-imgs.npz") && (err.contains("truncated") || err.contains("md5")), "{err}");
+
+    let o = fude(&["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epochs", "1", "--epoch-size", "128", "--batch", "64", "--seed", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("epoch 1/1"), "{}", stdout(&o));
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(sidecar["training"]["epochs"], 1);
+    assert_eq!(sidecar["training"]["seed"], 3);
+    assert!(sidecar["training"]["command"].as_str().unwrap().contains("--epoch-size 128"));
+    assert!(sidecar["metrics"]["k49-test"]["top1"].as_f64().is_some());
+
+    let o = fude(&["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epochs", "2", "--epoch-size", "128", "--batch", "64", "--resume", &out_s]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("resuming") && stdout(&o).contains("epoch 2/2"));
+
+    let o = fude(&["eval", "--model", &out_s, "--data", &k49_spec, "--no-verify"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("k49-test: 98 samples"), "{}", stdout(&o));
+
+    // A corrupt weights file is refused with its path and the reason.
+    std::fs::write(&out, b"not safetensors").unwrap();
+    let o = fude(&["predict", "--model", &out_s, &example("a.json")]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("m.safetensors") && err.contains("safetensors file"), "{err}");
+}
+
+#[test]
+fn bad_arguments_are_explained() {
+    let o = fude(&["train", "--data", "mnist", "--out", "x"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected k49=DIR"));
+    let o = fude(&["predict", "--device", "tpu", &example("a.json")]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown device"));
+}
