@@ -7,7 +7,7 @@ use crate::data::{OpenOptions, Sample, Split};
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing, InkImage, ModelInput, INPUT_SIDE};
 use crate::models::checkpoint::TrainingRecord;
-use crate::models::{select_device, Architecture, Checkpoint, Recognizer, Sidecar};
+use crate::models::{select_device, Architecture, Checkpoint, CpuRecognizer, Recognizer, Sidecar};
 use crate::training::{evaluate, train, TrainConfig, TrainEvent};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -220,16 +220,21 @@ pub fn read_input(path: &Path) -> crate::Result<ModelInput> {
 }
 
 fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, files: &[PathBuf]) -> Result<ExitCode> {
+    use rayon::prelude::*;
     let ck = load_model(model, device)?;
-    let inputs: Vec<crate::Result<ModelInput>> = {
-        use rayon::prelude::*;
-        files.par_iter().map(|f| read_input(f)).collect()
-    };
+    let inputs: Vec<crate::Result<ModelInput>> = files.par_iter().map(|f| read_input(f)).collect();
     let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let mut probs = Vec::with_capacity(ok.len());
-    for chunk in ok.chunks(256) {
-        probs.extend(ck.model.probabilities(chunk)?);
-    }
+    let probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
+        // One image per thread through the lean CPU path.
+        let fast = CpuRecognizer::new(&ck.model)?;
+        ok.par_iter().map(|i| fast.probabilities(i)).collect::<crate::Result<_>>()?
+    } else {
+        let mut v = Vec::with_capacity(ok.len());
+        for chunk in ok.chunks(256) {
+            v.extend(ck.model.probabilities(chunk)?);
+        }
+        v
+    };
     let mut probs = probs.into_iter();
     let mut failed = false;
     for (file, input) in files.iter().zip(&inputs) {

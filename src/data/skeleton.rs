@@ -41,9 +41,9 @@ pub fn thin(on: &mut [bool], w: usize, h: usize) {
                     if !at(on, w, h, x, y) {
                         continue;
                     }
-                    let p: Vec<bool> = RING.iter().map(|(dx, dy)| at(on, w, h, x + dx, y + dy)).collect();
+                    let p: [bool; 8] = RING.map(|(dx, dy)| at(on, w, h, x + dx, y + dy));
                     let b = p.iter().filter(|&&v| v).count();
-                    let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
+                    let a = p.iter().zip(p.iter().cycle().skip(1)).filter(|(u, v)| !**u && **v).count();
                     let (p2, p4, p6, p8) = (p[0], p[2], p[4], p[6]);
                     let cond = if pass == 0 { !(p2 && p4 && p6) && !(p4 && p6 && p8) } else { !(p2 && p4 && p8) && !(p2 && p6 && p8) };
                     if (2..=6).contains(&b) && a == 1 && cond {
@@ -79,8 +79,8 @@ fn neighbours(on: &[bool], w: usize, h: usize, p: usize) -> Vec<usize> {
 /// Crossing number: the 0→1 transitions around `p` (1 = end point, 2 = line, 3+ = junction).
 fn crossings(on: &[bool], w: usize, h: usize, p: usize) -> usize {
     let (x, y) = ((p % w) as isize, (p / w) as isize);
-    let ring: Vec<bool> = RING.iter().map(|(dx, dy)| at(on, w, h, x + dx, y + dy)).collect();
-    (0..8).filter(|&i| !ring.get(i).copied().unwrap_or(false) && ring.get((i + 1) % 8).copied().unwrap_or(false)).count()
+    let ring: [bool; 8] = RING.map(|(dx, dy)| at(on, w, h, x + dx, y + dy));
+    ring.iter().zip(ring.iter().cycle().skip(1)).filter(|(u, v)| !**u && **v).count()
 }
 
 /// Traces a skeleton into polylines (pixel coordinates) between end points and junctions, plus

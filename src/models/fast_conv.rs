@@ -43,6 +43,39 @@ fn tap(y: usize, x: usize, ky: usize, kx: usize, pad: usize, h: usize, w: usize)
     (sy < h && sx < w).then_some(sy * w + sx)
 }
 
+/// im2col of one `(h, w, c)` image into `out` (`h·w` rows of `k·k·c`, zero padded). `out` must be
+/// zeroed; short buffers leave the missing part untouched.
+pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out: &mut [f32]) {
+    let (row, pad) = (k * k * c, k / 2);
+    if row == 0 {
+        return;
+    }
+    for (p, o) in out.chunks_exact_mut(row).take(h * w).enumerate() {
+        let (y, x) = (p / w, p % w);
+        for (t, slot) in o.chunks_exact_mut(c).enumerate() {
+            if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
+                if let Some(from) = img.get(px * c..px * c + c) {
+                    slot.copy_from_slice(from);
+                }
+            }
+        }
+    }
+}
+
+/// 2x2 max pooling (stride 2) of one `(h, w, c)` image into `out` `(h/2, w/2, c)`.
+pub fn max_pool2_image(img: &[f32], (h, w, c): (usize, usize, usize), out: &mut [f32]) {
+    let w2 = w / 2;
+    if c == 0 || w2 == 0 {
+        return;
+    }
+    for (p, o) in out.chunks_exact_mut(c).take((h / 2) * w2).enumerate() {
+        let taps = window(p / w2, p % w2, w, c);
+        for (ch, v) in o.iter_mut().enumerate() {
+            *v = taps.iter().filter_map(|&t| img.get(t + ch)).copied().fold(f32::NEG_INFINITY, f32::max);
+        }
+    }
+}
+
 impl CustomOp1 for Im2Col {
     fn name(&self) -> &'static str {
         "fude-im2col"
@@ -51,22 +84,13 @@ impl CustomOp1 for Im2Col {
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let (b, h, w, c) = l.shape().dims4()?;
         let src = f32_slice(s, l, self.name())?;
-        let (k, pad) = (self.k, self.k / 2);
+        let k = self.k;
         let row = k * k * c;
         let mut dst = vec![0f32; b * h * w * row];
         if row > 0 && h * w > 0 {
-            dst.par_chunks_mut(h * w * row).zip(src.par_chunks(h * w * c)).for_each(|(out, img)| {
-                for (p, o) in out.chunks_exact_mut(row).enumerate() {
-                    let (y, x) = (p / w, p % w);
-                    for (t, slot) in o.chunks_exact_mut(c).enumerate() {
-                        if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
-                            if let Some(from) = img.get(px * c..px * c + c) {
-                                slot.copy_from_slice(from);
-                            }
-                        }
-                    }
-                }
-            });
+            dst.par_chunks_mut(h * w * row)
+                .zip(src.par_chunks(h * w * c))
+                .for_each(|(out, img)| im2col_image(img, (h, w, c), k, out));
         }
         Ok((CpuStorage::F32(dst), Shape::from((b * h * w, row))))
     }
@@ -154,14 +178,9 @@ impl CustomOp1 for MaxPool2 {
         let (h2, w2) = (h / 2, w / 2);
         let mut dst = vec![0f32; b * h2 * w2 * c];
         if h2 * w2 * c > 0 {
-            dst.par_chunks_mut(h2 * w2 * c).zip(src.par_chunks(h * w * c)).for_each(|(out, img)| {
-                for (p, o) in out.chunks_exact_mut(c).enumerate() {
-                    let taps = window(p / w2, p % w2, w, c);
-                    for (ch, v) in o.iter_mut().enumerate() {
-                        *v = taps.iter().filter_map(|&t| img.get(t + ch)).copied().fold(f32::NEG_INFINITY, f32::max);
-                    }
-                }
-            });
+            dst.par_chunks_mut(h2 * w2 * c)
+                .zip(src.par_chunks(h * w * c))
+                .for_each(|(out, img)| max_pool2_image(img, (h, w, c), out));
         }
         Ok((CpuStorage::F32(dst), Shape::from((b, h2, w2, c))))
     }

@@ -1,10 +1,12 @@
 //! Models: the recognizer CNN, its checkpoints, the compute device, and fast CPU ops.
 
 pub mod checkpoint;
+pub mod cpu_infer;
 pub mod device;
 pub mod fast_conv;
 pub mod recognizer;
 
 pub use checkpoint::{Checkpoint, Sidecar};
+pub use cpu_infer::CpuRecognizer;
 pub use device::{select_device, DeviceChoice};
 pub use recognizer::{Architecture, Prediction, Recognizer};

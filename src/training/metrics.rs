@@ -138,6 +138,10 @@ impl EvalReport {
         worst.sort_by(|a, b| a.recall.total_cmp(&b.recall));
         let worst: Vec<String> = worst.iter().take(10).map(|r| format!("{} {:.0}%", r.ch, 100.0 * r.recall)).collect();
         s.push_str(&format!("  lowest recall: {}\n", worst.join(", ")));
+        for row in self.per_class.chunks(12) {
+            let cells: Vec<String> = row.iter().map(|r| format!("{} {:.0}%", r.ch, 100.0 * r.recall)).collect();
+            s.push_str(&format!("  recall: {}\n", cells.join("  ")));
+        }
         let conf: Vec<String> = self.most_confused.iter().map(|p| format!("{}→{} ×{}", p.truth, p.predicted, p.count)).collect();
         s.push_str(&format!("  most confused: {}\n", conf.join(", ")));
         s

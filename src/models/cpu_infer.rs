@@ -1,0 +1,179 @@
+//! Single-image inference on the CPU without candle's per-op overhead: the same network as
+//! [`Recognizer`] with its weights copied into plain buffers, run on one thread with the `gemm`
+//! crate. For interactive use (one drawing at a time) and for many files in parallel, one per
+//! thread. Checked against candle's forward in the tests.
+
+use super::fast_conv::{im2col_image, max_pool2_image};
+use super::recognizer::{rank, Prediction, Recognizer};
+use crate::error::{Error, Result};
+use crate::ink::{ModelInput, INPUT_SIDE};
+use candle_core::{Device, Tensor};
+
+/// A weight matrix `rows × cols`, row-major, with one bias per column.
+struct Dense {
+    rows: usize,
+    cols: usize,
+    w: Vec<f32>,
+    b: Vec<f32>,
+}
+
+impl Dense {
+    /// From a tensor already laid out `rows × cols` and a bias of `cols`.
+    fn new(w: &Tensor, b: &Tensor) -> Result<Self> {
+        let (rows, cols) = w.dims2()?;
+        let w = w.to_device(&Device::Cpu)?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+        let b = b.to_device(&Device::Cpu)?.to_vec1::<f32>()?;
+        if b.len() != cols {
+            return Err(Error::ModelMismatch(format!("bias of {} for {cols} outputs", b.len())));
+        }
+        Ok(Dense { rows, cols, w, b })
+    }
+
+    /// `out (m × cols) = x (m × rows) · W + b`, single-threaded.
+    fn apply(&self, x: &[f32], m: usize, out: &mut Vec<f32>) -> Result<()> {
+        if x.len() < m * self.rows || self.w.len() < self.rows * self.cols {
+            return Err(Error::Invalid(format!("dense: input of {} for {m}×{}", x.len(), self.rows)));
+        }
+        out.clear();
+        out.extend(std::iter::repeat_n(&self.b, m).flatten());
+        // SAFETY: the buffer sizes were checked above: x holds m×rows, w rows×cols, out m×cols;
+        // all three are row-major with the strides given.
+        unsafe {
+            gemm::gemm(
+                m,
+                self.cols,
+                self.rows,
+                out.as_mut_ptr(),
+                1,
+                self.cols as isize,
+                true,
+                x.as_ptr(),
+                1,
+                self.rows as isize,
+                self.w.as_ptr(),
+                1,
+                self.cols as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The recognizer's network, ready for fast single-image CPU inference.
+pub struct CpuRecognizer {
+    convs: Vec<Dense>,
+    fc: Vec<Dense>,
+}
+
+impl CpuRecognizer {
+    /// Copies the weights out of a recognizer.
+    pub fn new(model: &Recognizer) -> Result<Self> {
+        let data = model.varmap().data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
+        let get = |n: &str| {
+            data.get(n)
+                .map(|v| v.as_tensor().clone())
+                .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {n}")))
+        };
+        let mut convs = Vec::new();
+        for i in 1..=4 {
+            // (O, C, ky, kx) → rows ordered (ky, kx, c) like im2col, one column per output channel.
+            let w = get(&format!("conv{i}.weight"))?;
+            let (o, c, k, _) = w.dims4()?;
+            let w = w.permute((2, 3, 1, 0))?.reshape((k * k * c, o))?;
+            convs.push(Dense::new(&w, &get(&format!("conv{i}.bias"))?)?);
+        }
+        let fc = vec![
+            Dense::new(&get("fc1.weight")?.t()?, &get("fc1.bias")?)?,
+            Dense::new(&get("fc2.weight")?.t()?, &get("fc2.bias")?)?,
+        ];
+        Ok(CpuRecognizer { convs, fc })
+    }
+
+    fn conv(&self, i: usize, x: &[f32], (h, w): (usize, usize), cols: &mut Vec<f32>, out: &mut Vec<f32>) -> Result<usize> {
+        let layer = self.convs.get(i).ok_or_else(|| Error::Invalid("conv layer".into()))?;
+        let c = layer.rows / 9;
+        cols.clear();
+        cols.resize(h * w * layer.rows, 0.0);
+        im2col_image(x, (h, w, c), 3, cols);
+        layer.apply(cols, h * w, out)?;
+        Ok(layer.cols)
+    }
+
+    /// Class probabilities for one input.
+    pub fn probabilities(&self, input: &ModelInput) -> Result<Vec<f32>> {
+        let relu = |v: &mut Vec<f32>| v.iter_mut().for_each(|x| *x = x.max(0.0));
+        let (mut a, mut b, mut cols) = (Vec::new(), Vec::new(), Vec::new());
+        let s = INPUT_SIDE;
+        let pool = |x: &[f32], (h, w, c): (usize, usize, usize), out: &mut Vec<f32>| {
+            out.clear();
+            out.resize((h / 2) * (w / 2) * c, 0.0);
+            max_pool2_image(x, (h, w, c), out);
+        };
+        let c1 = self.conv(0, input, (s, s), &mut cols, &mut a)?;
+        pool(&a, (s, s, c1), &mut b);
+        relu(&mut b);
+        let s = s / 2;
+        let _ = self.conv(1, &b, (s, s), &mut cols, &mut a)?;
+        relu(&mut a);
+        let c3 = self.conv(2, &a, (s, s), &mut cols, &mut b)?;
+        pool(&b, (s, s, c3), &mut a);
+        relu(&mut a);
+        let s = s / 2;
+        let _ = self.conv(3, &a, (s, s), &mut cols, &mut b)?;
+        relu(&mut b);
+        let (f1, f2) = (self.fc.first(), self.fc.get(1));
+        let (Some(f1), Some(f2)) = (f1, f2) else {
+            return Err(Error::Invalid("fc layers".into()));
+        };
+        f1.apply(&b, 1, &mut a)?;
+        relu(&mut a);
+        f2.apply(&a, 1, &mut b)?;
+        let max = b.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for v in b.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        b.iter_mut().for_each(|v| *v /= sum);
+        Ok(b)
+    }
+
+    /// The `k` most likely classes, best first.
+    pub fn top_k(&self, input: &ModelInput, k: usize) -> Result<Vec<Prediction>> {
+        Ok(rank(&self.probabilities(input)?, k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::Architecture;
+
+    #[test]
+    fn matches_candle_forward() {
+        let m = Recognizer::new_seeded(Architecture::default(), &Device::Cpu, 5).unwrap();
+        // Non-zero biases too.
+        for (name, v) in m.varmap().data().lock().unwrap().iter() {
+            if name.ends_with("bias") {
+                let n = v.as_tensor().dim(0).unwrap();
+                v.set(&Tensor::randn(0f32, 0.1, n, &Device::Cpu).unwrap()).unwrap();
+            }
+        }
+        let fast = CpuRecognizer::new(&m).unwrap();
+        let mut input = [0f32; 784];
+        for (i, v) in input.iter_mut().enumerate() {
+            *v = ((i * 37 % 101) as f32 / 100.0).powi(3);
+        }
+        let a = fast.probabilities(&input).unwrap();
+        let b = m.probabilities(&[&input]).unwrap().remove(0);
+        let diff = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(diff < 1e-5, "{diff}");
+        assert_eq!(fast.top_k(&input, 3).unwrap()[0].class, m.top_k(&input, 3).unwrap()[0].class);
+    }
+}
