@@ -68,7 +68,26 @@ impl Augment {
         Transform::from_row(a, b, c, d, tx, ty).post_scale(side, side)
     }
 
-    /// Applies the raster effects (thickness, elastic, blur, noise) to a rendered image.
+    /// A random smooth displacement field for [`distort_path`] (amplitude 0.009–0.036 of the
+    /// box), or `None` when this sample gets none.
+    pub fn elastic_field(&self, rng: &mut impl Rng) -> Option<ElasticField> {
+        if !self.chance(rng, 0.6) {
+            return None;
+        }
+        let amp = rng.random_range(0.5f32..2.0) / 56.0;
+        Some(ElasticField::random(rng, amp))
+    }
+
+    /// Raster elastic distortion (for images that have no vector form), then [`Self::effects`].
+    pub fn raster_effects(&self, rng: &mut impl Rng, img: &mut InkImage) {
+        if self.chance(rng, 0.6) {
+            let amp = rng.random_range(0.5..2.0) * img.width as f32 / 56.0;
+            *img = elastic(img, rng, amp);
+        }
+        self.effects(rng, img);
+    }
+
+    /// Applies the raster effects (thickness, blur, noise) to a rendered image.
     pub fn effects(&self, rng: &mut impl Rng, img: &mut InkImage) {
         if self.chance(rng, 0.2) {
             // Thinning must not break hairline fonts apart: keep it only if most ink survives.
@@ -80,10 +99,6 @@ impl Augment {
         } else if self.chance(rng, 0.2) {
             *img = crate::ink::preprocess::dilate_image(img, 1);
         }
-        if self.chance(rng, 0.6) {
-            let amp = rng.random_range(0.5..2.0) * img.width as f32 / 56.0;
-            *img = elastic(img, rng, amp);
-        }
         if self.chance(rng, 0.5) {
             let sigma = rng.random_range(0.3..1.3) * img.width as f32 / 56.0;
             *img = blur(img, sigma);
@@ -94,10 +109,101 @@ impl Augment {
         }
         if self.chance(rng, 0.3) {
             let sigma = rng.random_range(0.02..0.12);
-            for v in img.data.iter_mut() {
-                *v = (*v + sigma * gauss(rng)).clamp(0.0, 1.0);
+            let table = normal_table();
+            let start = rng.random_range(0..table.len());
+            let stride = 1 + 2 * rng.random_range(0..table.len() / 2);
+            for (i, v) in img.data.iter_mut().enumerate() {
+                let n = table.get((start + i * stride) % table.len()).copied().unwrap_or(0.0);
+                *v = (*v + sigma * n).clamp(0.0, 1.0);
             }
         }
+    }
+}
+
+/// 4096 standard normal values drawn once from a fixed seed: pixel noise reads them at a random
+/// offset and odd stride, which is far cheaper than a Box-Muller draw per pixel.
+fn normal_table() -> &'static [f32] {
+    static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5EED);
+        (0..4096).map(|_| gauss(&mut rng)).collect()
+    })
+}
+
+/// A smooth random displacement field over the box: a 4x4 grid of offsets, bilinearly
+/// interpolated.
+#[derive(Debug, Clone)]
+pub struct ElasticField {
+    grid: [(f32, f32); 16],
+}
+
+impl ElasticField {
+    /// Offsets of standard deviation `amp` (in the units the field is applied in).
+    pub fn random(rng: &mut impl Rng, amp: f32) -> Self {
+        let mut grid = [(0.0, 0.0); 16];
+        for g in grid.iter_mut() {
+            *g = (amp * gauss(rng), amp * gauss(rng));
+        }
+        ElasticField { grid }
+    }
+
+    /// The displacement at (u, v), both in 0..1 across the field.
+    pub fn at(&self, u: f32, v: f32) -> (f32, f32) {
+        const G: usize = 4;
+        let gx = (u * (G - 1) as f32).clamp(0.0, (G - 1) as f32 - 1e-3);
+        let gy = (v * (G - 1) as f32).clamp(0.0, (G - 1) as f32 - 1e-3);
+        let (ix, iy) = (gx as usize, gy as usize);
+        let (fx, fy) = (gx - ix as f32, gy - iy as f32);
+        let g = |i: usize, j: usize| self.grid.get(j * G + i).copied().unwrap_or((0.0, 0.0));
+        let lerp = |a: (f32, f32), b: (f32, f32), t: f32| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        let top = lerp(g(ix, iy), g(ix + 1, iy), fx);
+        let bot = lerp(g(ix, iy + 1), g(ix + 1, iy + 1), fx);
+        lerp(top, bot, fy)
+    }
+}
+
+/// Moves every point of a path (in box units) by the field: elastic distortion of a glyph before
+/// it is rasterized, at the cost of its few control points instead of every pixel.
+pub fn distort_path(path: &tiny_skia::Path, field: &ElasticField) -> Option<tiny_skia::Path> {
+    use tiny_skia::PathSegment;
+    let d = |p: tiny_skia::Point| {
+        let (dx, dy) = field.at(p.x, p.y);
+        (p.x + dx, p.y + dy)
+    };
+    let mut pb = tiny_skia::PathBuilder::new();
+    for seg in path.segments() {
+        match seg {
+            PathSegment::MoveTo(p) => {
+                let (x, y) = d(p);
+                pb.move_to(x, y);
+            }
+            PathSegment::LineTo(p) => {
+                let (x, y) = d(p);
+                pb.line_to(x, y);
+            }
+            PathSegment::QuadTo(c, p) => {
+                let ((cx, cy), (x, y)) = (d(c), d(p));
+                pb.quad_to(cx, cy, x, y);
+            }
+            PathSegment::CubicTo(c1, c2, p) => {
+                let ((ax, ay), (bx, by), (x, y)) = (d(c1), d(c2), d(p));
+                pb.cubic_to(ax, ay, bx, by, x, y);
+            }
+            PathSegment::Close => pb.close(),
+        }
+    }
+    pb.finish()
+}
+
+/// `x.floor()` without a libm call on baseline x86-64 (exact for |x| < 2³¹).
+#[inline]
+fn floor_fast(x: f32) -> f32 {
+    let t = x as i32 as f32;
+    if t > x {
+        t - 1.0
+    } else {
+        t
     }
 }
 
@@ -111,7 +217,7 @@ pub fn gauss(rng: &mut impl Rng) -> f32 {
 /// Bilinear sample at (x, y) in pixel coordinates (pixel centres at +0.5), 0 outside.
 fn bilinear(img: &InkImage, x: f32, y: f32) -> f32 {
     let (x, y) = (x - 0.5, y - 0.5);
-    let (x0, y0) = (x.floor(), y.floor());
+    let (x0, y0) = (floor_fast(x), floor_fast(y));
     let (fx, fy) = (x - x0, y - y0);
     let px = |xx: f32, yy: f32| {
         if xx < 0.0 || yy < 0.0 {
@@ -154,57 +260,52 @@ pub fn warp_affine(img: &InkImage, t: Transform) -> InkImage {
 /// Elastic distortion: a smooth random displacement field (a 4x4 grid of offsets, bilinearly
 /// interpolated) of amplitude `amp` pixels.
 pub fn elastic(img: &InkImage, rng: &mut impl Rng, amp: f32) -> InkImage {
-    const G: usize = 4;
-    let grid: Vec<(f32, f32)> = (0..G * G).map(|_| (amp * gauss(rng), amp * gauss(rng))).collect();
+    let field = ElasticField::random(rng, amp);
     let (w, h) = (img.width as f32, img.height as f32);
     warp(img, |x, y| {
-        let gx = (x / w * (G - 1) as f32).clamp(0.0, (G - 1) as f32 - 1e-3);
-        let gy = (y / h * (G - 1) as f32).clamp(0.0, (G - 1) as f32 - 1e-3);
-        let (ix, iy) = (gx as usize, gy as usize);
-        let (fx, fy) = (gx - ix as f32, gy - iy as f32);
-        let g = |i: usize, j: usize| grid.get(j * G + i).copied().unwrap_or((0.0, 0.0));
-        let lerp = |a: (f32, f32), b: (f32, f32), t: f32| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-        let top = lerp(g(ix, iy), g(ix + 1, iy), fx);
-        let bot = lerp(g(ix, iy + 1), g(ix + 1, iy + 1), fx);
-        let d = lerp(top, bot, fy);
+        let d = field.at(x / w, y / h);
         (x + d.0, y + d.1)
     })
 }
 
-/// Separable Gaussian blur.
+/// Separable Gaussian blur (taps outside the image are skipped).
 pub fn blur(img: &InkImage, sigma: f32) -> InkImage {
-    if sigma <= 0.05 {
+    if sigma <= 0.05 || img.width == 0 || img.height == 0 {
         return img.clone();
     }
-    let r = (sigma * 2.5).ceil() as isize;
-    let kernel: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
+    let r = (sigma * 2.5).ceil() as usize;
+    let kernel: Vec<f32> = (0..=2 * r)
+        .map(|i| {
+            let d = i as f32 - r as f32;
+            (-(d * d) / (2.0 * sigma * sigma)).exp()
+        })
+        .collect();
     let norm: f32 = kernel.iter().sum();
-    let (w, h) = (img.width as isize, img.height as isize);
-    let pass = |src: &[f32], horizontal: bool| {
-        let mut out = vec![0.0f32; src.len()];
-        for y in 0..h {
-            for x in 0..w {
-                let mut acc = 0.0;
-                for (k, kv) in kernel.iter().enumerate() {
-                    let o = k as isize - r;
-                    let (sx, sy) = if horizontal { (x + o, y) } else { (x, y + o) };
-                    if sx >= 0 && sy >= 0 && sx < w && sy < h {
-                        acc += kv * src.get((sy * w + sx) as usize).copied().unwrap_or(0.0);
-                    }
-                }
-                if let Some(v) = out.get_mut((y * w + x) as usize) {
-                    *v = acc / norm;
-                }
-            }
+    let (w, h) = (img.width, img.height);
+    // Horizontal: each output sums the taps that fall inside its row, in kernel order.
+    let mut tmp = vec![0.0f32; w * h];
+    for (src, dst) in img.data.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+        for (x, d) in dst.iter_mut().enumerate() {
+            let k0 = r.saturating_sub(x);
+            let k1 = (2 * r + 1).min(w + r - x);
+            let taps = kernel.get(k0..k1).unwrap_or(&[]);
+            let from = src.get(x + k0 - r..).unwrap_or(&[]);
+            *d = taps.iter().zip(from).fold(0.0, |acc, (k, v)| acc + k * v) / norm;
         }
-        out
-    };
-    let tmp = pass(&img.data, true);
-    InkImage {
-        width: img.width,
-        height: img.height,
-        data: pass(&tmp, false),
     }
+    // Vertical: accumulate whole rows, tap by tap, in kernel order.
+    let mut out = vec![0.0f32; w * h];
+    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+        let k0 = r.saturating_sub(y);
+        let k1 = (2 * r + 1).min(h + r - y);
+        for k in k0..k1 {
+            let kv = kernel.get(k).copied().unwrap_or(0.0);
+            let row = tmp.get((y + k - r) * w..(y + k - r + 1) * w).unwrap_or(&[]);
+            dst.iter_mut().zip(row).for_each(|(d, v)| *d += kv * v);
+        }
+        dst.iter_mut().for_each(|d| *d /= norm);
+    }
+    InkImage { width: w, height: h, data: out }
 }
 
 /// Grayscale erosion (min filter) of radius `r`.
@@ -285,6 +386,56 @@ mod tests {
         assert!((m - b).abs() / m < 0.01);
         let e: f32 = erode(&img, 1).data.iter().sum();
         assert_eq!(e, 14.0 * 14.0);
+    }
+
+    #[test]
+    fn blur_matches_a_direct_convolution() {
+        let mut img = blob();
+        img.data[3] = 1.0;
+        img.data[56 * 55 + 54] = 1.0;
+        for sigma in [0.4f32, 1.0, 2.2] {
+            let fast = blur(&img, sigma);
+            let r = (sigma * 2.5).ceil() as isize;
+            let k = |d: isize| (-((d * d) as f32) / (2.0 * sigma * sigma)).exp();
+            let norm: f32 = (-r..=r).map(k).sum();
+            for y in 0..56isize {
+                for x in 0..56isize {
+                    let mut acc = 0.0;
+                    for dy in -r..=r {
+                        for dx in -r..=r {
+                            let (sx, sy) = (x + dx, y + dy);
+                            if (0..56).contains(&sx) && (0..56).contains(&sy) {
+                                acc += k(dx) * k(dy) * img.data[(sy * 56 + sx) as usize];
+                            }
+                        }
+                    }
+                    let got = fast.data[(y * 56 + x) as usize];
+                    assert!((got - acc / (norm * norm)).abs() < 1e-5, "sigma {sigma} at {x},{y}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn path_distortion_moves_points_smoothly() {
+        let square = tiny_skia::PathBuilder::from_rect(tiny_skia::Rect::from_ltrb(0.2, 0.2, 0.8, 0.8).unwrap());
+        let still = ElasticField { grid: [(0.0, 0.0); 16] };
+        assert_eq!(distort_path(&square, &still).unwrap().bounds(), square.bounds());
+        let shift = ElasticField { grid: [(0.05, -0.02); 16] };
+        let b = distort_path(&square, &shift).unwrap().bounds();
+        assert!((b.left() - 0.25).abs() < 1e-5 && (b.top() - 0.18).abs() < 1e-5);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let f = ElasticField::random(&mut rng, 0.02);
+        let (a, c) = (f.at(0.5, 0.5), f.at(0.51, 0.5));
+        assert!((a.0 - c.0).abs() < 0.01, "smooth");
+    }
+
+    #[test]
+    fn pixel_noise_table_is_standard_normal() {
+        let t = normal_table();
+        let mean = t.iter().sum::<f32>() / t.len() as f32;
+        let var = t.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / t.len() as f32;
+        assert!(mean.abs() < 0.05 && (var - 1.0).abs() < 0.1, "{mean} {var}");
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl Source for ImageSetSource {
         if self.augment.strength > 0.0 {
             let t = self.augment.image_geometry(rng, img.width.max(img.height) as f32);
             img = super::augment::warp_affine(&img, t);
-            self.augment.effects(rng, &mut img);
+            self.augment.raster_effects(rng, &mut img);
         }
         Sample { input: model_input(&img), label }
     }
@@ -153,51 +153,49 @@ fn generator_eval(by_class: &[Vec<usize>], salt: u64, render: impl Fn(usize, usi
         .collect()
 }
 
-/// Kana rendered from the bundled fonts with random geometry, thickness, elastic distortion, blur
-/// and noise. The test split uses the held-out validation fonts.
-pub struct FontSource {
-    fonts: Vec<Arc<KanaFont>>,
+/// Renders (owner, class) pairs into model inputs: the glyphs of one font, or the strokes traced
+/// from one font.
+pub trait Renderer: Send + Sync {
+    /// Source name prefix (`fonts`, `drawings`).
+    fn kind(&self) -> &'static str;
+    /// For each owner, which classes it can render.
+    fn coverage(&self) -> Vec<Vec<bool>>;
+    /// Renders class `class` of owner `owner` with augmentation `aug`.
+    fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput;
+}
+
+/// An unbounded generated source: classes drawn uniformly, each from a random owner that has it.
+pub struct Generated<R> {
+    renderer: R,
     by_class: Vec<Vec<usize>>,
-    augment: Augment,
     split: Split,
+    salt: u64,
 }
 
-impl FontSource {
-    /// The bundled fonts of `split`.
-    pub fn new(split: Split) -> Self {
-        let fonts = split_fonts(split);
-        let by_class = owners(fonts.iter().map(|f| f.coverage()));
-        FontSource { fonts, by_class, augment: Augment::TRAIN, split }
+impl<R: Renderer> Generated<R> {
+    fn from_renderer(renderer: R, split: Split, salt: u64) -> Self {
+        let by_class = owners(renderer.coverage().into_iter());
+        Generated { renderer, by_class, split, salt }
     }
 
-    /// Renders class `class` of font `font` with augmentation `aug` into a model input.
-    pub fn render(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
-        let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
-        if let (Some(glyph), Some(mut mask)) = (
-            self.fonts.get(font).and_then(|f| f.glyph(class)),
-            Mask::new(RASTER_SIDE, RASTER_SIDE),
-        ) {
-            let t = aug.geometry(rng, RASTER_SIDE as f32);
-            mask.fill_path(glyph, FillRule::Winding, true, t);
-            img = mask_to_image(&mask);
-            aug.effects(rng, &mut img);
-        }
-        model_input(&img)
+    /// Renders class `class` of owner `owner` (a font) with augmentation `aug`.
+    pub fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
+        self.renderer.render(owner, class, aug, rng)
     }
 }
 
-impl Source for FontSource {
+impl<R: Renderer> Source for Generated<R> {
     fn name(&self) -> String {
-        format!("fonts:{}", split_name(self.split))
+        format!("{}:{}", self.renderer.kind(), split_name(self.split))
     }
 
     fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
-        let (label, font) = pick(&self.by_class, rng);
-        Sample { input: self.render(font, label, self.augment, rng), label }
+        let (label, owner) = pick(&self.by_class, rng);
+        Sample { input: self.renderer.render(owner, label, Augment::TRAIN, rng), label }
     }
 
     fn eval_samples(&self) -> Vec<Sample> {
-        generator_eval(&self.by_class, 0xF0_u64 << 56, |o, c, rng| self.render(o, c, Augment::EVAL, rng))
+        generator_eval(&self.by_class, self.salt, |o, c, rng| self.renderer.render(o, c, Augment::EVAL, rng))
     }
 
     fn classes(&self) -> Vec<bool> {
@@ -205,34 +203,62 @@ impl Source for FontSource {
     }
 }
 
-/// Synthetic pen drawings: font glyphs thinned to strokes, then redrawn with a round pen of random
-/// width, random geometry and hand-like jitter, through the same rasterizer as the canvas.
-pub struct DrawingSource {
-    glyphs: Vec<Vec<Option<Vec<Stroke>>>>,
-    by_class: Vec<Vec<usize>>,
-    augment: Augment,
-    split: Split,
+/// The glyphs of the bundled fonts of one split.
+pub struct FontGlyphs {
+    fonts: Vec<Arc<KanaFont>>,
 }
 
-impl DrawingSource {
-    /// Traces the fonts of `split` (takes a few seconds; done in parallel).
-    pub fn new(split: Split) -> Self {
-        let fonts = split_fonts(split);
-        let glyphs: Vec<Vec<Option<Vec<Stroke>>>> = fonts
-            .par_iter()
-            .map(|f| {
-                (0..NUM_CLASSES)
-                    .into_par_iter()
-                    .map(|c| f.glyph(c).map(skeleton::glyph_strokes).filter(|s| !s.is_empty()))
-                    .collect()
-            })
-            .collect();
-        let by_class = owners(glyphs.iter().map(|g| g.iter().map(Option::is_some).collect()));
-        DrawingSource { glyphs, by_class, augment: Augment::TRAIN, split }
+impl Renderer for FontGlyphs {
+    fn kind(&self) -> &'static str {
+        "fonts"
     }
 
-    /// Draws class `class` from glyph set `owner` with augmentation `aug` into a model input.
-    pub fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
+    fn coverage(&self) -> Vec<Vec<bool>> {
+        self.fonts.iter().map(|f| f.coverage()).collect()
+    }
+
+    fn render(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
+        let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
+        if let (Some(glyph), Some(mut mask)) = (
+            self.fonts.get(font).and_then(|f| f.glyph(class)),
+            Mask::new(RASTER_SIDE, RASTER_SIDE),
+        ) {
+            let t = aug.geometry(rng, RASTER_SIDE as f32);
+            let distorted = aug.elastic_field(rng).and_then(|f| super::augment::distort_path(glyph, &f));
+            mask.fill_path(distorted.as_ref().unwrap_or(glyph), FillRule::Winding, true, t);
+            img = mask_to_image(&mask);
+            aug.effects(rng, &mut img);
+        }
+        model_input(&img)
+    }
+}
+
+/// Kana rendered from the bundled fonts with random geometry, elastic distortion, thickness, blur
+/// and noise. The test split uses the held-out validation fonts.
+pub type FontSource = Generated<FontGlyphs>;
+
+impl FontSource {
+    /// The bundled fonts of `split`.
+    pub fn new(split: Split) -> Self {
+        Self::from_renderer(FontGlyphs { fonts: split_fonts(split) }, split, 0xF0_u64 << 56)
+    }
+}
+
+/// Strokes traced from the glyphs of the bundled fonts of one split.
+pub struct TracedStrokes {
+    glyphs: Vec<Vec<Option<Vec<Stroke>>>>,
+}
+
+impl Renderer for TracedStrokes {
+    fn kind(&self) -> &'static str {
+        "drawings"
+    }
+
+    fn coverage(&self) -> Vec<Vec<bool>> {
+        self.glyphs.iter().map(|g| g.iter().map(Option::is_some).collect()).collect()
+    }
+
+    fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
         let side = RASTER_SIDE as f32;
         let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
         if let (Some(strokes), Some(mut mask)) = (
@@ -247,6 +273,26 @@ impl DrawingSource {
             img = mask_to_image(&mask);
         }
         model_input(&img)
+    }
+}
+
+/// Synthetic pen drawings: font glyphs thinned to strokes, then redrawn with a round pen of random
+/// width, random geometry and hand-like jitter, through the same rasterizer as the canvas.
+pub type DrawingSource = Generated<TracedStrokes>;
+
+impl DrawingSource {
+    /// Traces the fonts of `split` (takes a moment; done in parallel).
+    pub fn new(split: Split) -> Self {
+        let glyphs = split_fonts(split)
+            .par_iter()
+            .map(|f| {
+                (0..NUM_CLASSES)
+                    .into_par_iter()
+                    .map(|c| f.glyph(c).map(skeleton::glyph_strokes).filter(|s| !s.is_empty()))
+                    .collect()
+            })
+            .collect();
+        Self::from_renderer(TracedStrokes { glyphs }, split, 0xD0_u64 << 56)
     }
 }
 
@@ -278,25 +324,6 @@ fn jitter_strokes(strokes: &[Stroke], aug: Augment, rng: &mut ChaCha8Rng) -> Vec
             out
         })
         .collect()
-}
-
-impl Source for DrawingSource {
-    fn name(&self) -> String {
-        format!("drawings:{}", split_name(self.split))
-    }
-
-    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
-        let (label, owner) = pick(&self.by_class, rng);
-        Sample { input: self.render(owner, label, self.augment, rng), label }
-    }
-
-    fn eval_samples(&self) -> Vec<Sample> {
-        generator_eval(&self.by_class, 0xD0_u64 << 56, |o, c, rng| self.render(o, c, Augment::EVAL, rng))
-    }
-
-    fn classes(&self) -> Vec<bool> {
-        self.by_class.iter().map(|v| !v.is_empty()).collect()
-    }
 }
 
 fn split_name(split: Split) -> &'static str {

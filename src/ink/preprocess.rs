@@ -174,45 +174,56 @@ fn remove_specks(v: &mut [f32], w: usize, h: usize) {
     let largest = areas.iter().copied().max().unwrap_or(0);
     let min_area = 3usize.max(w * h / 4000).max(largest / 50);
     let keep: Vec<bool> = areas.iter().map(|&a| a >= min_area).collect();
-    // Keep pixels within one pixel of a kept component (checked only where there is ink).
-    let kept = |x: isize, y: isize| {
-        x >= 0
-            && y >= 0
-            && (x as usize) < w
-            && (y as usize) < h
-            && label
-                .get(y as usize * w + x as usize)
-                .is_some_and(|&l| l > 0 && keep.get(l as usize).copied().unwrap_or(false))
-    };
-    for (i, x) in v.iter_mut().enumerate() {
-        if *x <= 0.0 {
-            continue;
-        }
-        let (px, py) = ((i % w) as isize, (i / w) as isize);
-        let near = (-1..=1).any(|dy| (-1..=1).any(|dx| kept(px + dx, py + dy)));
-        if !near {
+    // Keep pixels within one pixel of a kept component: a 3x3 max filter of the kept mask.
+    let kept: Vec<u8> = label
+        .iter()
+        .map(|&l| u8::from(l > 0 && keep.get(l as usize).copied().unwrap_or(false)))
+        .collect();
+    let near = max3x3(&kept, w, h);
+    for (x, n) in v.iter_mut().zip(near) {
+        if n == 0 {
             *x = 0.0;
         }
     }
 }
 
-/// Mean stroke width in pixels, estimated as 2·area / boundary of the ink mask (0 if no ink).
+/// 3x3 max filter of a 0/1 mask (separable: rows, then columns).
+fn max3x3(m: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let mut rows = vec![0u8; w * h];
+    for (src, dst) in m.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        for (x, d) in dst.iter_mut().enumerate() {
+            let lo = x.saturating_sub(1);
+            *d = src.get(lo..(x + 2).min(w)).map_or(0, |s| s.iter().copied().max().unwrap_or(0));
+        }
+    }
+    let mut out = vec![0u8; w * h];
+    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+        for yy in y.saturating_sub(1)..(y + 2).min(h) {
+            if let Some(row) = rows.get(yy * w..(yy + 1) * w) {
+                dst.iter_mut().zip(row).for_each(|(d, r)| *d = (*d).max(*r));
+            }
+        }
+    }
+    out
+}
+
+/// Mean stroke width in pixels, estimated as 2·area / boundary of the ink mask (0 if no ink). A
+/// boundary pixel is an ink pixel with a 4-neighbour outside the ink or the image.
 fn mean_stroke_width(v: &[f32], w: usize, h: usize) -> f32 {
-    let ink = |x: isize, y: isize| {
-        x >= 0
-            && y >= 0
-            && (x as usize) < w
-            && (y as usize) < h
-            && v.get(y as usize * w + x as usize).copied().unwrap_or(0.0) > 0.5
-    };
+    let ink: Vec<bool> = v.iter().map(|&x| x > 0.5).collect();
+    let row = |y: usize| ink.get(y * w..(y + 1) * w).unwrap_or(&[]);
     let (mut area, mut boundary) = (0usize, 0usize);
-    for y in 0..h as isize {
-        for x in 0..w as isize {
-            if ink(x, y) {
-                area += 1;
-                if !(ink(x - 1, y) && ink(x + 1, y) && ink(x, y - 1) && ink(x, y + 1)) {
-                    boundary += 1;
-                }
+    for y in 0..h {
+        let (cur, up, down) = (row(y), if y > 0 { row(y - 1) } else { &[] }, row(y + 1));
+        for (x, &here) in cur.iter().enumerate() {
+            if !here {
+                continue;
+            }
+            area += 1;
+            let at = |r: &[bool], i: Option<usize>| i.and_then(|i| r.get(i)).copied().unwrap_or(false);
+            let inner = at(cur, x.checked_sub(1)) && at(cur, Some(x + 1)) && at(up, Some(x)) && at(down, Some(x));
+            if !inner {
+                boundary += 1;
             }
         }
     }
