@@ -8,6 +8,8 @@
 //! - [`bench`]: speed measurements printed by `fude bench` and `cargo bench`;
 //! - [`cli`]: the `fude` command line (the binary is a thin wrapper around it).
 
+#![warn(missing_docs)]
+
 pub mod bench;
 pub mod cli;
 pub mod data;

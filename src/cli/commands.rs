@@ -27,6 +27,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         }
         Command::Predict { model, top, json, device, files } => predict_cmd(model.as_deref(), top, json, &device, &files),
         Command::Samples { data, out, count, seed, test_split } => samples_cmd(&data, &out, count, seed, test_split).map(|_| ExitCode::SUCCESS),
+        Command::DownloadK49 { out, base } => download_cmd(&out, &base).map(|_| ExitCode::SUCCESS),
         Command::Bench { what } => crate::bench::run(&what).map(|_| ExitCode::SUCCESS).map_err(Into::into),
     }
 }
@@ -291,5 +292,25 @@ fn samples_cmd(data: &DataArgs, out: &Path, count: usize, seed: u64, test_split:
     grid.save_png(out)?;
     let labels: String = samples.iter().filter_map(|s| classes::get(s.label)).map(|c| c.ch).collect();
     println!("wrote {} ({} samples, row by row): {labels}", out.display(), samples.len());
+    Ok(())
+}
+
+fn download_cmd(out: &Path, base: &str) -> Result<()> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let done = crate::data::download::download_k49(out, base, true, |name, got, total| {
+        bar.set_message(name.to_string());
+        bar.set_length(total.unwrap_or(got));
+        bar.set_position(got);
+    })?;
+    bar.finish_and_clear();
+    for (name, how) in done {
+        println!("{name}: {}", if how == crate::data::download::Fetched::Present { "already present, verified" } else { "downloaded, verified" });
+    }
+    println!("train with: fude train --data k49={} ...", out.display());
     Ok(())
 }

@@ -35,6 +35,7 @@ pub struct DataArgs {
 pub enum Command {
     /// Train (or resume training) a recognizer.
     Train {
+        /// Data sources and how to open them.
         #[command(flatten)]
         data: DataArgs,
         /// Checkpoint to write (PATH.safetensors + PATH.json), after every epoch.
@@ -67,6 +68,7 @@ pub enum Command {
         /// Checkpoint (default: the bundled model).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Data sources and how to open them.
         #[command(flatten)]
         data: DataArgs,
         /// Evaluate the training split instead of the held-out one.
@@ -99,6 +101,7 @@ pub enum Command {
     },
     /// Write a PNG grid of model inputs drawn from data sources (to see what training sees).
     Samples {
+        /// Data sources and how to open them.
         #[command(flatten)]
         data: DataArgs,
         /// Output PNG.
@@ -113,6 +116,15 @@ pub enum Command {
         /// Show the held-out split.
         #[arg(long)]
         test_split: bool,
+    },
+    /// Download Kuzushiji-49 (the official files, size- and md5-checked) into a folder.
+    DownloadK49 {
+        /// Folder to download into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Where the files are served.
+        #[arg(long, default_value = crate::data::k49::DOWNLOAD_BASE)]
+        base: String,
     },
     /// Measure speed: predict latency, data generation and training throughput.
     Bench {

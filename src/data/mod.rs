@@ -3,6 +3,7 @@
 
 pub mod augment;
 pub mod classes;
+pub mod download;
 pub mod fonts;
 pub mod k49;
 pub mod labeled;

@@ -113,7 +113,12 @@ fn trace(on: &[bool], w: usize, h: usize) -> Vec<Vec<[f32; 2]>> {
         line
     };
     for &p in pixels.iter().filter(|&&p| is_node(p)) {
-        for n in neighbours(on, w, h, p) {
+        let around = neighbours(on, w, h, p);
+        if around.is_empty() {
+            // An isolated pixel: a dot (a dakuten tick or a small mark thinned away).
+            lines.push((vec![p], false));
+        }
+        for n in around {
             if is_node(n) {
                 if node_links.insert((p.min(n), p.max(n))) {
                     lines.push((vec![p, n], true));
@@ -137,12 +142,14 @@ fn trace(on: &[bool], w: usize, h: usize) -> Vec<Vec<[f32; 2]>> {
             lines.push((line, false));
         }
     }
+    // Drop spurs: short branches from a junction to a free end (thinning noise). Short pieces
+    // standing alone (dakuten ticks) are kept.
     lines
         .into_iter()
         .filter(|(line, from_node)| {
-            let ends_free = !from_node || !(line.first().is_some_and(|&a| is_junction(a)) && line.last().is_some_and(|&b| is_junction(b)));
+            let junction_ends = line.first().is_some_and(|&a| is_junction(a)) as u8 + line.last().is_some_and(|&b| is_junction(b)) as u8;
             let pts: Vec<[f32; 2]> = line.iter().map(|&p| pt(p)).collect();
-            !(ends_free && *from_node && length(&pts) < 2.5)
+            !(*from_node && junction_ends == 1 && length(&pts) < 2.5)
         })
         .map(|(line, _)| line.into_iter().map(pt).collect())
         .collect()
@@ -212,6 +219,18 @@ mod tests {
         let long: Vec<_> = lines.iter().filter(|l| length(l) > 10.0).collect();
         assert_eq!(long.len(), 1);
         assert_eq!(simplify(long[0], 0.7).len(), 2, "a straight bar is one segment");
+    }
+
+    #[test]
+    fn small_marks_survive_as_dots_and_ticks() {
+        let (w, h) = (20, 20);
+        let mut on = vec![false; w * h];
+        on[5 * w + 5] = true; // a lone pixel
+        on[10 * w + 10] = true; // a two-pixel tick
+        on[11 * w + 11] = true;
+        let lines = trace(&on, w, h);
+        assert!(lines.iter().any(|l| l.len() == 1 && l[0] == [5.0, 5.0]), "{lines:?}");
+        assert!(lines.iter().any(|l| l.len() == 2), "{lines:?}");
     }
 
     #[test]
