@@ -128,18 +128,26 @@ impl Checkpoint {
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         let (weights, json) = paths(path);
         let text = std::fs::read_to_string(&json).map_err(|e| Error::file(&json, format!("cannot read sidecar: {e}")))?;
+        let sidecar = Self::parse_sidecar(&text).map_err(|e| Error::file(&json, e))?;
         let bytes = std::fs::read(&weights).map_err(|e| Error::file(&weights, e))?;
-        Self::from_bytes(&bytes, &text, device).map_err(|e| match e {
-            Error::File { .. } => e,
-            other => Error::file(&weights, other),
-        })
+        Self::from_parts(&bytes, sidecar, device).map_err(|e| Error::file(&weights, e))
     }
 
     /// Loads a checkpoint from memory (the bundled model).
     pub fn from_bytes(weights: &[u8], sidecar_json: &str, device: &Device) -> Result<Self> {
-        let sidecar: Sidecar = serde_json::from_str(sidecar_json)
-            .map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
+        Self::from_parts(weights, Self::parse_sidecar(sidecar_json)?, device)
+    }
+
+    /// Parses and checks a sidecar.
+    fn parse_sidecar(text: &str) -> Result<Sidecar> {
+        let sidecar: Sidecar =
+            serde_json::from_str(text).map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
         sidecar.check()?;
+        Ok(sidecar)
+    }
+
+    /// Builds the model from safetensors bytes, checking every tensor against the sidecar.
+    fn from_parts(weights: &[u8], sidecar: Sidecar, device: &Device) -> Result<Self> {
         let tensors = candle_core::safetensors::load_buffer(weights, device)
             .map_err(|e| Error::ModelMismatch(format!("not a readable safetensors file: {e}")))?;
         let expected = sidecar.architecture.parameter_shapes();
@@ -223,16 +231,16 @@ mod tests {
         let (p, _) = saved(dir.path());
         let json = p.with_extension("json");
         let good = std::fs::read_to_string(&json).unwrap();
-        let refuse = |text: &str, why: &str| {
+        let refuse = |text: &str, why: &str, file: &str| {
             std::fs::write(&json, text).unwrap();
             let e = Checkpoint::load(&p, &Device::Cpu).err().expect("refused").to_string();
-            assert!(e.contains(why) && e.contains("m.safetensors"), "{e}");
+            assert!(e.contains(why) && e.contains(file), "{e}");
         };
-        refuse(&good.replace("fude-box28-v1", "other-v0"), "input format");
-        refuse(&good.replacen("\"ぁ\"", "\"X\"", 1), "class 0");
-        refuse(&good.replace("fude-cnn4", "resnet"), "unknown architecture");
-        refuse(&good.replace("\"hidden\": 256", "\"hidden\": 128"), "shape");
-        refuse("{", "sidecar is not valid");
+        refuse(&good.replace("fude-box28-v1", "other-v0"), "input format", "m.json");
+        refuse(&good.replacen("\"ぁ\"", "\"X\"", 1), "class 0", "m.json");
+        refuse(&good.replace("fude-cnn4", "resnet"), "unknown architecture", "m.json");
+        refuse(&good.replace("\"hidden\": 256", "\"hidden\": 128"), "shape", "m.safetensors");
+        refuse("{", "sidecar is not valid", "m.json");
         std::fs::write(&json, &good).unwrap();
         std::fs::write(&p, b"garbage").unwrap();
         let e = Checkpoint::load(&p, &Device::Cpu).err().unwrap().to_string();
