@@ -179,32 +179,12 @@ fn remove_specks(v: &mut [f32], w: usize, h: usize) {
         .iter()
         .map(|&l| u8::from(l > 0 && keep.get(l as usize).copied().unwrap_or(false)))
         .collect();
-    let near = max3x3(&kept, w, h);
+    let near = dilate(&kept, w, h, 1);
     for (x, n) in v.iter_mut().zip(near) {
         if n == 0 {
             *x = 0.0;
         }
     }
-}
-
-/// 3x3 max filter of a 0/1 mask (separable: rows, then columns).
-fn max3x3(m: &[u8], w: usize, h: usize) -> Vec<u8> {
-    let mut rows = vec![0u8; w * h];
-    for (src, dst) in m.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
-        for (x, d) in dst.iter_mut().enumerate() {
-            let lo = x.saturating_sub(1);
-            *d = src.get(lo..(x + 2).min(w)).map_or(0, |s| s.iter().copied().max().unwrap_or(0));
-        }
-    }
-    let mut out = vec![0u8; w * h];
-    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
-        for yy in y.saturating_sub(1)..(y + 2).min(h) {
-            if let Some(row) = rows.get(yy * w..(yy + 1) * w) {
-                dst.iter_mut().zip(row).for_each(|(d, r)| *d = (*d).max(*r));
-            }
-        }
-    }
-    out
 }
 
 /// Mean stroke width in pixels, estimated as 2·area / boundary of the ink mask (0 if no ink). A
@@ -234,32 +214,25 @@ fn mean_stroke_width(v: &[f32], w: usize, h: usize) -> f32 {
     }
 }
 
-/// Grayscale dilation (max filter) with a square of radius `r`, separable.
-pub(crate) fn dilate(v: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
-    let mut tmp = vec![0.0f32; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let lo = x.saturating_sub(r);
-            let hi = (x + r).min(w - 1);
-            let m = v
-                .get(y * w + lo..=y * w + hi)
-                .map(|s| s.iter().copied().fold(0.0f32, f32::max))
-                .unwrap_or(0.0);
-            if let Some(t) = tmp.get_mut(y * w + x) {
-                *t = m;
-            }
+/// Dilation (max filter) with a square of radius `r`, separable: each row, then whole rows
+/// folded together. For non-negative values (gray levels, 0/1 masks).
+pub(crate) fn dilate<T: Copy + PartialOrd + Default>(v: &[T], w: usize, h: usize, r: usize) -> Vec<T> {
+    if w == 0 || h == 0 {
+        return Vec::new();
+    }
+    let max = |a: T, b: T| if b > a { b } else { a };
+    let mut rows = vec![T::default(); w * h];
+    for (src, dst) in v.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        for (x, d) in dst.iter_mut().enumerate() {
+            let window = src.get(x.saturating_sub(r)..(x + r + 1).min(w)).unwrap_or(&[]);
+            *d = window.iter().copied().fold(T::default(), max);
         }
     }
-    let mut out = vec![0.0f32; w * h];
-    for y in 0..h {
-        let lo = y.saturating_sub(r);
-        let hi = (y + r).min(h - 1);
-        for x in 0..w {
-            let m = (lo..=hi)
-                .map(|yy| tmp.get(yy * w + x).copied().unwrap_or(0.0))
-                .fold(0.0f32, f32::max);
-            if let Some(o) = out.get_mut(y * w + x) {
-                *o = m;
+    let mut out = vec![T::default(); w * h];
+    for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+        for yy in y.saturating_sub(r)..(y + r + 1).min(h) {
+            if let Some(row) = rows.get(yy * w..(yy + 1) * w) {
+                dst.iter_mut().zip(row).for_each(|(d, v)| *d = max(*d, *v));
             }
         }
     }

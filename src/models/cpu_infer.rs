@@ -74,12 +74,7 @@ pub struct CpuRecognizer {
 impl CpuRecognizer {
     /// Copies the weights out of a recognizer.
     pub fn new(model: &Recognizer) -> Result<Self> {
-        let data = model.varmap().data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-        let get = |n: &str| {
-            data.get(n)
-                .map(|v| v.as_tensor().clone())
-                .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {n}")))
-        };
+        let get = |n: &str| model.parameter(n);
         let mut convs = Vec::new();
         for i in 1..=4 {
             // (O, C, ky, kx) → rows ordered (ky, kx, c) like im2col, one column per output channel.

@@ -142,14 +142,18 @@ impl Recognizer {
         self.arch.parameter_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
     }
 
-    fn params(&self) -> Result<Params> {
+    /// The parameter tensor called `name` (e.g. `conv1.weight`).
+    pub fn parameter(&self, name: &str) -> Result<Tensor> {
         let data = self.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-        let get = |n: &str| {
-            data.get(n)
-                .map(|v| v.as_tensor().clone())
-                .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {n}")))
+        data.get(name)
+            .map(|v| v.as_tensor().clone())
+            .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {name}")))
+    }
+
+    fn params(&self) -> Result<Params> {
+        let pair = |p: &str| -> Result<(Tensor, Tensor)> {
+            Ok((self.parameter(&format!("{p}.weight"))?, self.parameter(&format!("{p}.bias"))?))
         };
-        let pair = |p: &str| -> Result<(Tensor, Tensor)> { Ok((get(&format!("{p}.weight"))?, get(&format!("{p}.bias"))?)) };
         Ok(Params {
             conv: vec![pair("conv1")?, pair("conv2")?, pair("conv3")?, pair("conv4")?],
             fc: vec![pair("fc1")?, pair("fc2")?],
