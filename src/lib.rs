@@ -6,10 +6,13 @@
 //! - [`models`]: the recognizer network, checkpoints, device choice;
 //! - [`training`]: the training loop, metrics and evaluation;
 //! - [`bench`]: speed measurements printed by `fude bench` and `cargo bench`;
-//! - [`cli`]: the `fude` command line (the binary is a thin wrapper around it).
+//! - [`app`]: the desktop app (canvas, live recognition, text buffer);
+//! - [`cli`]: the `fude` command line; without a command it opens the app (the binary is a thin
+//!   wrapper around it).
 
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod data;

@@ -10,9 +10,15 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "fude", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do.
+    /// What to do; without a command, the desktop app opens.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// App: use this checkpoint instead of the bundled model.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// App: replay scripted strokes, print frame-time percentiles and quit.
+    #[arg(long)]
+    pub bench_ui: bool,
 }
 
 /// Options shared by commands that read data.
@@ -138,7 +144,15 @@ pub enum Command {
 pub fn main() -> std::process::ExitCode {
     crate::tune_allocator();
     let cli = Cli::parse();
-    match commands::run(cli.command) {
+    let result = match cli.command {
+        Some(command) => commands::run(command),
+        None => crate::app::run(crate::app::AppOptions {
+            model: cli.model,
+            bench_ui: cli.bench_ui,
+        })
+        .map(|()| std::process::ExitCode::SUCCESS),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -43,6 +43,39 @@ pub fn smooth_path(points: &[[f32; 2]]) -> Option<tiny_skia::Path> {
     pb.finish()
 }
 
+/// The curve of [`smooth_path`] flattened to points (`steps` per quadratic segment), for
+/// painting strokes on screen exactly as the rasterizer draws them.
+pub fn smooth_polyline(points: &[[f32; 2]], steps: usize) -> Vec<[f32; 2]> {
+    let Some((first, rest)) = points.split_first() else {
+        return Vec::new();
+    };
+    let mut out = vec![*first];
+    if rest.len() < 2 {
+        out.extend_from_slice(rest);
+        return out;
+    }
+    let steps = steps.max(1);
+    let mut start = *first;
+    for w in rest.windows(2) {
+        if let [a, b] = w {
+            let end = [(a[0] + b[0]) * 0.5, (a[1] + b[1]) * 0.5];
+            for i in 1..=steps {
+                let t = i as f32 / steps as f32;
+                let u = 1.0 - t;
+                out.push([
+                    u * u * start[0] + 2.0 * u * t * a[0] + t * t * end[0],
+                    u * u * start[1] + 2.0 * u * t * a[1] + t * t * end[1],
+                ]);
+            }
+            start = end;
+        }
+    }
+    if let Some(last) = rest.last() {
+        out.push(*last);
+    }
+    out
+}
+
 /// Draws strokes (already in raster pixels) into `mask` with a round pen of `pen_px` pixels.
 pub fn draw_strokes(mask: &mut Mask, strokes: &[Stroke], pen_px: f32, transform: Transform) {
     let pen = tiny_skia::Stroke {
@@ -121,6 +154,19 @@ mod tests {
         assert!(img.get(28, 28) > 0.9, "a single point is a dot at the centre");
         // The canvas is centred in its square box: the top quarter stays empty.
         assert!(img.data[..56 * 13].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn polyline_follows_the_smoothed_path() {
+        assert!(smooth_polyline(&[], 4).is_empty());
+        assert_eq!(smooth_polyline(&[[1.0, 2.0]], 4), vec![[1.0, 2.0]]);
+        let pts = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]];
+        let line = smooth_polyline(&pts, 4);
+        assert_eq!(line.first(), Some(&[0.0, 0.0]));
+        assert_eq!(line.last(), Some(&[10.0, 10.0]));
+        // The corner is rounded off: the curve passes inside it, through the midpoint (10, 5).
+        assert!(line.contains(&[10.0, 5.0]));
+        assert!(line.iter().all(|p| !(p[0] == 10.0 && p[1] == 0.0)));
     }
 
     #[test]

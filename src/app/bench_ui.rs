@@ -1,0 +1,276 @@
+//! `fude --bench-ui`: replays scripted strokes into the real window as pointer events, one
+//! pointer move per frame, and measures frame times while drawing and the time from the end of a
+//! stroke to the updated candidates being on screen. Prints percentiles, then closes the window.
+
+use super::canvas::normalize_drawing;
+use crate::ink::{Drawing, Stroke};
+use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect};
+use std::time::Duration;
+
+/// The scripted characters (あ, カ, ゃ), replayed this many times.
+const ROUNDS: usize = 3;
+
+/// Idle frames measured before the replay.
+const IDLE_FRAMES: usize = 120;
+
+/// Largest step between replayed pointer positions, as a fraction of the box (a quick mouse
+/// stroke at 60 frames per second).
+const STEP: f32 = 0.012;
+
+/// Where the replay is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Idle frames first: the peer the drawing frames are compared with.
+    Idle { frames: usize },
+    /// Pointer down, moving through the points of a stroke.
+    Stroke { point: usize },
+    /// Stroke released; waiting for the candidates.
+    AfterStroke,
+    /// Character finished; clear the canvas next.
+    Clear,
+    /// All done.
+    Done,
+}
+
+/// The replay state and its measurements.
+pub struct UiBench {
+    chars: Vec<Vec<Stroke>>,
+    char_index: usize,
+    stroke_index: usize,
+    phase: Phase,
+    frame_idle: Vec<Duration>,
+    frame_ui: Vec<Duration>,
+    frame_cpu: Vec<Duration>,
+    stroke_latency: Vec<Duration>,
+    worker_latency: Vec<Duration>,
+    drawing_frame: bool,
+    idle_frame: bool,
+}
+
+impl Default for UiBench {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Splits long segments so consecutive points are at most [`STEP`] apart.
+fn densify(stroke: &Stroke) -> Stroke {
+    let mut out = Stroke::new();
+    for (i, p) in stroke.iter().enumerate() {
+        if let Some(q) = i.checked_sub(1).and_then(|j| stroke.get(j)) {
+            let d = (p[0] - q[0]).hypot(p[1] - q[1]);
+            let n = (d / STEP).ceil().max(1.0) as usize;
+            for k in 1..n {
+                let t = k as f32 / n as f32;
+                out.push([q[0] + (p[0] - q[0]) * t, q[1] + (p[1] - q[1]) * t]);
+            }
+        }
+        out.push(*p);
+    }
+    out
+}
+
+impl UiBench {
+    /// The replay of the example characters.
+    pub fn new() -> Self {
+        let sources = [
+            include_str!("../../assets/examples/a.json"),
+            include_str!("../../assets/examples/ka.json"),
+            include_str!("../../assets/examples/small-ya.json"),
+        ];
+        let one_round: Vec<Vec<Stroke>> = sources
+            .iter()
+            .filter_map(|s| Drawing::from_json(s).ok())
+            .map(|d| normalize_drawing(&d).iter().map(densify).collect())
+            .collect();
+        let chars = (0..ROUNDS).flat_map(|_| one_round.clone()).collect();
+        UiBench {
+            chars,
+            char_index: 0,
+            stroke_index: 0,
+            phase: Phase::Idle { frames: 0 },
+            frame_idle: Vec::new(),
+            frame_ui: Vec::new(),
+            frame_cpu: Vec::new(),
+            stroke_latency: Vec::new(),
+            worker_latency: Vec::new(),
+            drawing_frame: false,
+            idle_frame: false,
+        }
+    }
+
+    /// Whether the replay is over.
+    pub fn finished(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// The input events for the next frame. `waiting` says the app has not shown the candidates
+    /// for the canvas as it is yet.
+    pub fn next_events(&mut self, canvas: Rect, waiting: bool) -> Vec<Event> {
+        let at = |p: [f32; 2]| Pos2::new(canvas.left() + p[0] * canvas.width(), canvas.top() + p[1] * canvas.height());
+        let button = |pos, pressed| Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        };
+        self.drawing_frame = false;
+        self.idle_frame = false;
+        let Some(strokes) = self.chars.get(self.char_index) else {
+            self.phase = Phase::Done;
+            return Vec::new();
+        };
+        match self.phase {
+            Phase::Done => Vec::new(),
+            Phase::Idle { frames } => {
+                self.idle_frame = true;
+                self.phase = if frames + 1 >= IDLE_FRAMES { Phase::Stroke { point: 0 } } else { Phase::Idle { frames: frames + 1 } };
+                Vec::new()
+            }
+            Phase::Stroke { point } => {
+                let Some(stroke) = strokes.get(self.stroke_index) else {
+                    self.phase = Phase::Clear;
+                    return Vec::new();
+                };
+                self.drawing_frame = true;
+                match (stroke.get(point), point) {
+                    (Some(p), 0) => {
+                        self.phase = Phase::Stroke { point: 1 };
+                        vec![Event::PointerMoved(at(*p)), button(at(*p), true)]
+                    }
+                    (Some(p), _) => {
+                        self.phase = Phase::Stroke { point: point + 1 };
+                        vec![Event::PointerMoved(at(*p))]
+                    }
+                    (None, _) => {
+                        self.phase = Phase::AfterStroke;
+                        let last = stroke.last().copied().unwrap_or([0.5, 0.5]);
+                        vec![button(at(last), false)]
+                    }
+                }
+            }
+            Phase::AfterStroke => {
+                if !waiting {
+                    self.stroke_index += 1;
+                    self.phase = if self.stroke_index < strokes.len() { Phase::Stroke { point: 0 } } else { Phase::Clear };
+                }
+                Vec::new()
+            }
+            Phase::Clear => {
+                if waiting {
+                    return Vec::new();
+                }
+                self.char_index += 1;
+                self.stroke_index = 0;
+                eprintln!("bench-ui: {}/{} characters", self.char_index, self.chars.len());
+                self.phase = Phase::Stroke { point: 0 };
+                vec![Event::Key {
+                    key: Key::Escape,
+                    physical_key: None,
+                    pressed: true,
+                    repeat: false,
+                    modifiers: Modifiers::NONE,
+                }]
+            }
+        }
+    }
+
+    /// Records one frame: time spent in the app's `ui`, and eframe's CPU time of the previous
+    /// frame (layout, tessellation and painting).
+    pub fn record_frame(&mut self, ui_time: Duration, cpu_seconds: Option<f32>) {
+        if self.idle_frame {
+            if let Some(s) = cpu_seconds {
+                self.frame_idle.push(Duration::from_secs_f32(s.max(0.0)));
+            }
+        }
+        if self.drawing_frame {
+            self.frame_ui.push(ui_time);
+            if let Some(s) = cpu_seconds {
+                self.frame_cpu.push(Duration::from_secs_f32(s.max(0.0)));
+            }
+        }
+    }
+
+    /// Records the time from a stroke's end to its candidates being shown.
+    pub fn record_stroke_latency(&mut self, d: Duration) {
+        self.stroke_latency.push(d);
+    }
+
+    /// Records the time from a stroke's end to the worker's result being ready.
+    pub fn record_worker_latency(&mut self, d: Duration) {
+        self.worker_latency.push(d);
+    }
+
+    /// The figures, as printed.
+    pub fn report(&self) -> String {
+        let sorted = |d: &[Duration]| {
+            let mut v: Vec<f64> = d.iter().map(|x| x.as_secs_f64() * 1e3).collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let quantile = |v: &[f64], p: f64| v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize).copied().unwrap_or(0.0);
+        let line = |name: &str, d: &[Duration]| {
+            let v = sorted(d);
+            let q = |p: f64| quantile(&v, p);
+            format!(
+                "{name}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
+                v.len(),
+                q(0.5),
+                q(0.9),
+                q(0.99),
+                v.last().copied().unwrap_or(0.0)
+            )
+        };
+        [
+            format!("bench-ui: replayed {} characters (あ, カ, ゃ x {ROUNDS})", self.chars.len()),
+            line("frame cpu time idle, the peer (eframe: layout + tessellation + paint)", &self.frame_idle),
+            line("frame cpu time while drawing (eframe: layout + tessellation + paint)", &self.frame_cpu),
+            format!(
+                "frame time ratio drawing/idle: p50 {:.2}, p99 {:.2}",
+                quantile(&sorted(&self.frame_cpu), 0.5) / quantile(&sorted(&self.frame_idle), 0.5).max(1e-9),
+                quantile(&sorted(&self.frame_cpu), 0.99) / quantile(&sorted(&self.frame_idle), 0.99).max(1e-9)
+            ),
+            line("app ui() time while drawing", &self.frame_ui),
+            line("stroke end -> result ready (worker: raster + preprocess + CNN)", &self.worker_latency),
+            line("stroke end -> candidates shown", &self.stroke_latency),
+        ]
+        .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_presses_moves_releases_and_clears() {
+        let mut b = UiBench::new();
+        assert_eq!(b.chars.len(), 3 * ROUNDS);
+        let rect = Rect::from_min_size(Pos2::ZERO, egui::Vec2::splat(100.0));
+        for _ in 0..IDLE_FRAMES {
+            assert!(b.next_events(rect, false).is_empty(), "idle frames first");
+        }
+        let first = b.next_events(rect, false);
+        assert!(matches!(first.get(1), Some(Event::PointerButton { pressed: true, .. })));
+        let (mut released, mut cleared) = (0, 0);
+        for _ in 0..100_000 {
+            for e in b.next_events(rect, false) {
+                match e {
+                    Event::PointerButton { pressed: false, .. } => released += 1,
+                    Event::Key { key: Key::Escape, .. } => cleared += 1,
+                    Event::PointerMoved(p) => assert!(rect.expand(0.01).contains(p)),
+                    _ => {}
+                }
+            }
+            if b.finished() {
+                break;
+            }
+        }
+        assert!(b.finished());
+        assert_eq!(cleared, 3 * ROUNDS);
+        // あ has 3 strokes, カ 2, ゃ 2 (or as scripted): every stroke is released once.
+        let strokes: usize = b.chars.iter().map(Vec::len).sum();
+        assert_eq!(released, strokes);
+        assert!(densify(&vec![[0.0, 0.0], [0.1, 0.0]]).len() >= 9);
+    }
+}

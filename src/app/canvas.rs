@@ -1,0 +1,331 @@
+//! The writing canvas: a square writing box with guide lines, strokes kept in box-normalized
+//! coordinates (0..1, y down, as egui's painting demo does), an undo/redo history of whole
+//! snapshots (so clear and import are undoable too), and an optional imported picture.
+
+use crate::ink::raster::smooth_polyline;
+use crate::ink::{Drawing, InkImage, Stroke};
+use egui::emath::RectTransform;
+use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke as LineStyle, TextureHandle, Vec2};
+use std::sync::Arc;
+
+/// Side, in drawing units, of the drawings the canvas saves (the writing box's side).
+pub const SAVED_SIDE: f32 = 400.0;
+
+/// Smallest pointer movement, as a fraction of the box side, that adds a point to a stroke.
+const MIN_STEP: f32 = 0.002;
+
+/// What the canvas holds: strokes, or a picture imported from a file.
+#[derive(Clone, Default)]
+pub struct CanvasContent {
+    /// Finished strokes, box-normalized.
+    pub strokes: Vec<Stroke>,
+    /// An imported picture of a character (shown instead of strokes until cleared or drawn over).
+    pub picture: Option<Arc<InkImage>>,
+}
+
+impl CanvasContent {
+    /// True when there is nothing to recognise.
+    pub fn is_empty(&self) -> bool {
+        self.strokes.is_empty() && self.picture.is_none()
+    }
+}
+
+/// The canvas state and its history.
+#[derive(Default)]
+pub struct InkCanvas {
+    content: CanvasContent,
+    /// The stroke being drawn, box-normalized.
+    current: Option<Stroke>,
+    undo: Vec<CanvasContent>,
+    redo: Vec<CanvasContent>,
+    /// Bumped on every change of what the canvas shows (strokes, current stroke, picture).
+    revision: u64,
+    picture_texture: Option<TextureHandle>,
+}
+
+/// How to draw the canvas.
+#[derive(Debug, Clone, Copy)]
+pub struct CanvasStyle {
+    /// Ink width as a fraction of the box side (cosmetic: the model uses its own pen).
+    pub pen_width: f32,
+    /// Dark paper instead of light.
+    pub dark: bool,
+}
+
+/// What happened on the canvas this frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CanvasResponse {
+    /// A stroke was finished this frame.
+    pub stroke_finished: bool,
+    /// A stroke is being drawn.
+    pub drawing: bool,
+    /// The writing box on screen.
+    pub rect: Option<Rect>,
+}
+
+impl InkCanvas {
+    /// The finished content.
+    pub fn content(&self) -> &CanvasContent {
+        &self.content
+    }
+
+    /// Changes whenever what the canvas shows changes.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Number of finished strokes.
+    pub fn stroke_count(&self) -> usize {
+        self.content.strokes.len()
+    }
+
+    /// True when nothing is drawn or imported (and no stroke is in progress).
+    pub fn is_empty(&self) -> bool {
+        self.content.is_empty() && self.current.is_none()
+    }
+
+    /// Whether undo / redo would do anything.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether redo would do anything.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    fn replace(&mut self, next: CanvasContent) {
+        let prev = std::mem::replace(&mut self.content, next);
+        self.undo.push(prev);
+        self.redo.clear();
+        self.current = None;
+        self.picture_texture = None;
+        self.revision += 1;
+    }
+
+    /// Adds a finished stroke (box-normalized points).
+    pub fn push_stroke(&mut self, stroke: Stroke) {
+        if stroke.is_empty() {
+            return;
+        }
+        // Drawing over an imported picture starts a new drawing (undo brings the picture back).
+        let mut next = if self.content.picture.is_some() { CanvasContent::default() } else { self.content.clone() };
+        next.strokes.push(stroke);
+        self.replace(next);
+    }
+
+    /// Steps back one change. Returns whether anything changed.
+    pub fn undo(&mut self) -> bool {
+        let Some(prev) = self.undo.pop() else { return false };
+        let cur = std::mem::replace(&mut self.content, prev);
+        self.redo.push(cur);
+        self.after_history_step();
+        true
+    }
+
+    /// Re-applies the last undone change. Returns whether anything changed.
+    pub fn redo(&mut self) -> bool {
+        let Some(next) = self.redo.pop() else { return false };
+        let cur = std::mem::replace(&mut self.content, next);
+        self.undo.push(cur);
+        self.after_history_step();
+        true
+    }
+
+    fn after_history_step(&mut self) {
+        self.current = None;
+        self.picture_texture = None;
+        self.revision += 1;
+    }
+
+    /// Clears the canvas (undoable). Returns whether anything was there.
+    pub fn clear(&mut self) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        self.replace(CanvasContent::default());
+        true
+    }
+
+    /// Replaces the content with a loaded drawing (undoable).
+    pub fn set_drawing(&mut self, drawing: &Drawing) {
+        self.replace(CanvasContent {
+            strokes: normalize_drawing(drawing),
+            picture: None,
+        });
+    }
+
+    /// Replaces the content with an imported picture (undoable).
+    pub fn set_picture(&mut self, picture: InkImage) {
+        self.replace(CanvasContent {
+            strokes: Vec::new(),
+            picture: Some(Arc::new(picture)),
+        });
+    }
+
+    /// The strokes (finished plus the one in progress) as a drawing in [`SAVED_SIDE`] units.
+    pub fn to_drawing(&self) -> Drawing {
+        let mut d = Drawing::new(SAVED_SIDE, SAVED_SIDE);
+        let scale = |s: &Stroke| -> Stroke { s.iter().map(|p| [p[0] * SAVED_SIDE, p[1] * SAVED_SIDE]).collect() };
+        d.strokes = self.content.strokes.iter().chain(self.current.as_ref()).map(scale).collect();
+        d
+    }
+
+    /// The imported picture, unless strokes are being drawn.
+    pub fn picture(&self) -> Option<&Arc<InkImage>> {
+        if self.current.is_some() {
+            None
+        } else {
+            self.content.picture.as_ref()
+        }
+    }
+
+    /// Shows the canvas in the largest square that fits, and handles drawing on it.
+    pub fn canvas_ui(&mut self, ui: &mut egui::Ui, style: CanvasStyle) -> CanvasResponse {
+        let avail = ui.available_size();
+        let side = avail.x.min(avail.y).max(120.0);
+        let (response, painter) = ui.allocate_painter(Vec2::splat(side), Sense::drag());
+        let response = response.on_hover_cursor(egui::CursorIcon::Crosshair);
+        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "writing canvas"));
+        let rect = response.rect;
+        let to_screen = RectTransform::from_to(Rect::from_min_size(Pos2::ZERO, Vec2::splat(1.0)), rect);
+        let from_screen = to_screen.inverse();
+
+        let mut out = CanvasResponse {
+            rect: Some(rect),
+            ..Default::default()
+        };
+        if let Some(pos) = response.interact_pointer_pos() {
+            let p = from_screen * pos;
+            let p = [p.x.clamp(0.0, 1.0), p.y.clamp(0.0, 1.0)];
+            let stroke = self.current.get_or_insert_with(Vec::new);
+            let far = stroke
+                .last()
+                .is_none_or(|q| (q[0] - p[0]).abs().max((q[1] - p[1]).abs()) > MIN_STEP);
+            if far {
+                stroke.push(p);
+                self.revision += 1;
+            }
+            out.drawing = true;
+        } else if let Some(stroke) = self.current.take() {
+            self.push_stroke(stroke);
+            out.stroke_finished = true;
+        }
+
+        self.paint(ui, &painter, to_screen, style);
+        out
+    }
+
+    fn paint(&mut self, ui: &egui::Ui, painter: &egui::Painter, to_screen: RectTransform, style: CanvasStyle) {
+        let rect = *to_screen.to();
+        let (paper, ink, guide) = if style.dark {
+            (Color32::from_gray(28), Color32::from_gray(235), Color32::from_gray(70))
+        } else {
+            (Color32::from_rgb(253, 252, 247), Color32::from_gray(20), Color32::from_gray(205))
+        };
+        painter.rect_filled(rect, 4.0, paper);
+        painter.rect_stroke(rect, 4.0, LineStyle::new(1.5, guide), egui::StrokeKind::Inside);
+        // Faint guides: centre cross, dashed; a small kana is written in the lower-left quarter.
+        let c = rect.center();
+        let dash = |a: Pos2, b: Pos2| Shape::dashed_line(&[a, b], LineStyle::new(1.0, guide), 6.0, 6.0);
+        painter.extend(dash(Pos2::new(c.x, rect.top()), Pos2::new(c.x, rect.bottom())));
+        painter.extend(dash(Pos2::new(rect.left(), c.y), Pos2::new(rect.right(), c.y)));
+
+        if let Some(picture) = self.picture().cloned() {
+            let tex = self.picture_texture.get_or_insert_with(|| {
+                let img = egui::ColorImage::from_gray([picture.width, picture.height], &picture.to_u8());
+                ui.ctx().load_texture("imported-picture", img, egui::TextureOptions::LINEAR)
+            });
+            // Fit the picture into the box, keeping its aspect ratio.
+            let (w, h) = (picture.width as f32, picture.height as f32);
+            let s = rect.width() / w.max(h).max(1.0);
+            let pic = Rect::from_center_size(c, Vec2::new(w * s, h * s));
+            painter.image(tex.id(), pic, Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)), Color32::WHITE);
+        }
+
+        let width = (style.pen_width * rect.width()).max(1.0);
+        for stroke in self.content.strokes.iter().chain(self.current.as_ref()) {
+            paint_stroke(painter, stroke, to_screen, width, ink);
+        }
+    }
+}
+
+fn paint_stroke(painter: &egui::Painter, stroke: &Stroke, to_screen: RectTransform, width: f32, ink: Color32) {
+    let points: Vec<Pos2> = smooth_polyline(stroke, 3)
+        .iter()
+        .map(|p| to_screen * Pos2::new(p[0], p[1]))
+        .collect();
+    // Round caps; the flattened curve is dense enough that its joins need no rounding.
+    for p in points.first().into_iter().chain(points.last()) {
+        painter.circle_filled(*p, width * 0.5, ink);
+    }
+    if points.len() > 1 {
+        painter.add(Shape::line(points, LineStyle::new(width, ink)));
+    }
+}
+
+/// Maps a drawing's canvas-pixel strokes into the unit writing box (the same centring as the
+/// rasterizer's [`crate::ink::raster::canvas_to_box`]).
+pub fn normalize_drawing(drawing: &Drawing) -> Vec<Stroke> {
+    let t = crate::ink::raster::canvas_to_box(drawing.width, drawing.height, 1);
+    drawing
+        .strokes
+        .iter()
+        .map(|s| {
+            s.iter()
+                .map(|p| [p[0] * t.sx + t.tx, p[1] * t.sy + t.ty])
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undo_redo_clear_are_snapshots() {
+        let mut c = InkCanvas::default();
+        c.push_stroke(vec![[0.1, 0.1], [0.9, 0.1]]);
+        c.push_stroke(vec![[0.5, 0.1], [0.5, 0.9]]);
+        assert_eq!(c.stroke_count(), 2);
+        assert!(c.undo());
+        assert_eq!(c.stroke_count(), 1);
+        assert!(c.redo());
+        assert_eq!(c.stroke_count(), 2);
+        assert!(c.clear());
+        assert!(c.is_empty());
+        assert!(c.undo(), "clear is undoable");
+        assert_eq!(c.stroke_count(), 2);
+        c.undo();
+        c.push_stroke(vec![[0.2, 0.2]]);
+        assert!(!c.can_redo(), "a new stroke drops the redo branch");
+        assert!(!c.clear() || c.is_empty());
+    }
+
+    #[test]
+    fn drawings_round_trip_through_the_unit_box() {
+        let mut d = Drawing::new(200.0, 100.0);
+        d.strokes.push(vec![[0.0, 0.0], [200.0, 100.0]]);
+        let mut c = InkCanvas::default();
+        c.set_drawing(&d);
+        // A wide canvas is centred in its square box.
+        let s = c.content().strokes.first().unwrap();
+        assert_eq!(s[0], [0.0, 0.25]);
+        assert_eq!(s[1], [1.0, 0.75]);
+        let saved = c.to_drawing();
+        assert_eq!(saved.width, SAVED_SIDE);
+        assert_eq!(saved.strokes[0][1], [SAVED_SIDE, 0.75 * SAVED_SIDE]);
+    }
+
+    #[test]
+    fn drawing_over_a_picture_replaces_it_undoably() {
+        let mut c = InkCanvas::default();
+        c.set_picture(InkImage::new(4, 4));
+        assert!(c.picture().is_some());
+        c.push_stroke(vec![[0.5, 0.5]]);
+        assert!(c.picture().is_none());
+        c.undo();
+        assert!(c.picture().is_some());
+    }
+}

@@ -1,0 +1,350 @@
+//! Opening and saving files without blocking the UI: native file dialogs (rfd) and file reads and
+//! writes run on short-lived threads and report back through a channel. When no dialog can be
+//! shown (no desktop portal, no zenity), the app says so and offers a path field instead; files
+//! dropped on the window are opened too.
+
+use crate::ink::{Drawing, InkImage};
+use crate::models::{Checkpoint, CpuRecognizer};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A file operation the person can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAction {
+    /// Open a drawing `.json`.
+    OpenDrawing,
+    /// Save the strokes as a drawing `.json`.
+    SaveDrawing,
+    /// Open an image of a character.
+    OpenImage,
+    /// Export the canvas as a PNG.
+    ExportPng,
+    /// Open a recognizer checkpoint.
+    OpenModel,
+}
+
+impl FileAction {
+    /// Every action, in menu order.
+    pub const ALL: [FileAction; 5] = [
+        FileAction::OpenDrawing,
+        FileAction::SaveDrawing,
+        FileAction::OpenImage,
+        FileAction::ExportPng,
+        FileAction::OpenModel,
+    ];
+
+    /// Menu text.
+    pub fn title(self) -> &'static str {
+        match self {
+            FileAction::OpenDrawing => "Open drawing…",
+            FileAction::SaveDrawing => "Save drawing…",
+            FileAction::OpenImage => "Open image…",
+            FileAction::ExportPng => "Export PNG…",
+            FileAction::OpenModel => "Open model…",
+        }
+    }
+
+    /// Whether the action writes a file.
+    pub fn is_save(self) -> bool {
+        matches!(self, FileAction::SaveDrawing | FileAction::ExportPng)
+    }
+
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            FileAction::OpenDrawing | FileAction::SaveDrawing => ("Drawing", &["json"]),
+            FileAction::OpenImage => ("Image", &["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]),
+            FileAction::ExportPng => ("PNG image", &["png"]),
+            FileAction::OpenModel => ("Recognizer checkpoint", &["safetensors", "json"]),
+        }
+    }
+
+    /// The action that opens a file dropped on the window, chosen by its extension.
+    pub fn for_dropped(path: &Path) -> FileAction {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => FileAction::OpenDrawing,
+            "safetensors" => FileAction::OpenModel,
+            _ => FileAction::OpenImage,
+        }
+    }
+}
+
+/// Something a background file task finished.
+pub enum FileEvent {
+    /// The dialog returned a path for the action.
+    Picked(FileAction, PathBuf),
+    /// No dialog could be shown; the message says why.
+    DialogUnavailable(FileAction, String),
+    /// The dialog was closed without a file.
+    Cancelled,
+    /// A drawing was read.
+    DrawingLoaded(PathBuf, Drawing),
+    /// An image was read.
+    ImageLoaded(PathBuf, InkImage),
+    /// A checkpoint was read and fits this build.
+    ModelLoaded(PathBuf, Arc<CpuRecognizer>),
+    /// A file was written.
+    Saved(PathBuf),
+    /// An operation failed; the message names the file and the reason.
+    Failed(String),
+}
+
+/// Background file work and its results.
+pub struct FileTasks {
+    tx: Sender<FileEvent>,
+    rx: Receiver<FileEvent>,
+    ctx: egui::Context,
+    dialog_open: bool,
+}
+
+/// Whether a native file dialog can be shown here, and if not, why. Setting
+/// `FUDE_NO_FILE_DIALOG` turns dialogs off (the path prompt is used instead).
+pub fn dialog_support() -> Result<(), String> {
+    if std::env::var_os("FUDE_NO_FILE_DIALOG").is_some() {
+        return Err("file dialogs are turned off (FUDE_NO_FILE_DIALOG is set)".into());
+    }
+    if cfg!(target_os = "linux") {
+        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+            || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| Path::new(&d).join("bus").exists());
+        let zenity = std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("zenity").is_file()));
+        if !bus && !zenity {
+            return Err("no file dialog is available here (it needs xdg-desktop-portal or zenity)".into());
+        }
+    }
+    Ok(())
+}
+
+impl FileTasks {
+    /// Ready to run file work for the UI behind `ctx`.
+    pub fn new(ctx: &egui::Context) -> Self {
+        let (tx, rx) = channel();
+        FileTasks {
+            tx,
+            rx,
+            ctx: ctx.clone(),
+            dialog_open: false,
+        }
+    }
+
+    /// Whether a file dialog is showing.
+    pub fn dialog_open(&self) -> bool {
+        self.dialog_open
+    }
+
+    fn spawn(&self, what: &str, work: impl FnOnce() -> FileEvent + Send + 'static) {
+        let tx = self.tx.clone();
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new().name(format!("fude-{what}")).spawn(move || {
+            let _ = tx.send(work());
+            ctx.request_repaint();
+        });
+        if let Err(e) = spawned {
+            let _ = self.tx.send(FileEvent::Failed(format!("cannot start a thread to {what}: {e}")));
+        }
+    }
+
+    /// Shows the native dialog for `action` on a background thread.
+    pub fn dialog(&mut self, action: FileAction, suggested_name: &str) {
+        if self.dialog_open {
+            return;
+        }
+        if let Err(why) = dialog_support() {
+            let _ = self.tx.send(FileEvent::DialogUnavailable(action, why));
+            return;
+        }
+        self.dialog_open = true;
+        let (name, exts) = action.filter();
+        let suggested = suggested_name.to_string();
+        self.spawn("file-dialog", move || {
+            let started = Instant::now();
+            let dlg = rfd::FileDialog::new().add_filter(name, exts).set_title(action.title().trim_end_matches('…'));
+            let picked = if action.is_save() {
+                dlg.set_file_name(suggested).save_file()
+            } else {
+                dlg.pick_file()
+            };
+            match picked {
+                Some(path) => FileEvent::Picked(action, path),
+                // A dialog that "closes" at once never showed: the portal failed.
+                None if started.elapsed() < Duration::from_millis(300) => {
+                    FileEvent::DialogUnavailable(action, "the file dialog could not be shown".into())
+                }
+                None => FileEvent::Cancelled,
+            }
+        });
+    }
+
+    /// Reads a drawing file in the background.
+    pub fn open_drawing(&self, path: PathBuf) {
+        self.spawn("open-drawing", move || match Drawing::load(&path) {
+            Ok(d) => FileEvent::DrawingLoaded(path, d),
+            Err(e) => FileEvent::Failed(format!("Could not open the drawing: {e}")),
+        });
+    }
+
+    /// Reads an image in the background.
+    pub fn open_image(&self, path: PathBuf) {
+        self.spawn("open-image", move || match InkImage::load(&path) {
+            Ok(img) => FileEvent::ImageLoaded(path, img),
+            Err(e) => FileEvent::Failed(format!("Could not open the image: {e}")),
+        });
+    }
+
+    /// Loads a checkpoint (`.safetensors` with its `.json` sidecar) in the background.
+    pub fn open_model(&self, path: PathBuf) {
+        self.spawn("open-model", move || {
+            let loaded = Checkpoint::load(&path, &candle_core::Device::Cpu)
+                .and_then(|c| CpuRecognizer::new(&c.model));
+            match loaded {
+                Ok(net) => FileEvent::ModelLoaded(path, Arc::new(net)),
+                Err(e) => FileEvent::Failed(format!("Model not loaded (the current one stays): {e}")),
+            }
+        });
+    }
+
+    /// Writes a drawing in the background (atomically).
+    pub fn save_drawing(&self, path: PathBuf, drawing: Drawing) {
+        self.spawn("save-drawing", move || match drawing.save(&path) {
+            Ok(()) => FileEvent::Saved(path),
+            Err(e) => FileEvent::Failed(format!("Could not save the drawing: {e}")),
+        });
+    }
+
+    /// Writes an image as PNG in the background (atomically).
+    pub fn save_png(&self, path: PathBuf, image: InkImage) {
+        self.spawn("export-png", move || match image.save_png(&path) {
+            Ok(()) => FileEvent::Saved(path),
+            Err(e) => FileEvent::Failed(format!("Could not export: {e}")),
+        });
+    }
+
+    /// Finished work since the last call.
+    pub fn poll(&mut self) -> Vec<FileEvent> {
+        let events: Vec<FileEvent> = self.rx.try_iter().collect();
+        if events
+            .iter()
+            .any(|e| matches!(e, FileEvent::Picked(..) | FileEvent::Cancelled | FileEvent::DialogUnavailable(..)))
+        {
+            self.dialog_open = false;
+        }
+        events
+    }
+}
+
+/// A path typed by hand, for machines without file dialogs.
+#[derive(Debug, Clone)]
+pub struct PathPrompt {
+    /// What the path is for.
+    pub action: FileAction,
+    /// The path being typed.
+    pub path: String,
+    /// Why the prompt is shown.
+    pub reason: String,
+}
+
+/// What the path prompt asks for this frame.
+pub enum PromptOutcome {
+    /// Keep showing it.
+    Open,
+    /// Run the action on this path.
+    Go(FileAction, PathBuf),
+    /// Close it.
+    Close,
+}
+
+impl PathPrompt {
+    /// Shows the prompt as a window.
+    pub fn path_prompt_ui(&mut self, ctx: &egui::Context) -> PromptOutcome {
+        let mut outcome = PromptOutcome::Open;
+        let mut open = true;
+        egui::Window::new("File path")
+            .collapsible(false)
+            .resizable(false)
+            .open(&mut open)
+            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                if !self.reason.is_empty() {
+                    ui.label(&self.reason);
+                }
+                egui::ComboBox::from_label("Action")
+                    .selected_text(self.action.title())
+                    .show_ui(ui, |ui| {
+                        for a in FileAction::ALL {
+                            ui.selectable_value(&mut self.action, a, a.title());
+                        }
+                    });
+                let label = ui.label("File path");
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.path)
+                            .hint_text("/path/to/file")
+                            .desired_width(360.0),
+                    )
+                    .labelled_by(label.id);
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    let go = ui.add_enabled(!self.path.trim().is_empty(), egui::Button::new("Go"));
+                    if go.clicked() || (enter && !self.path.trim().is_empty()) {
+                        outcome = PromptOutcome::Go(self.action, expand_home(self.path.trim()));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        outcome = PromptOutcome::Close;
+                    }
+                });
+            });
+        if !open {
+            outcome = PromptOutcome::Close;
+        }
+        outcome
+    }
+}
+
+/// Expands a leading `~/` to the home directory.
+pub fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropped_files_pick_their_action() {
+        assert_eq!(FileAction::for_dropped(Path::new("a.JSON")), FileAction::OpenDrawing);
+        assert_eq!(FileAction::for_dropped(Path::new("m.safetensors")), FileAction::OpenModel);
+        assert_eq!(FileAction::for_dropped(Path::new("x.png")), FileAction::OpenImage);
+        assert!(FileAction::ExportPng.is_save() && !FileAction::OpenImage.is_save());
+        assert_eq!(expand_home("/a/b"), PathBuf::from("/a/b"));
+    }
+
+    #[test]
+    fn background_loads_report_errors_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{\"version\": 1, \"width\": 10}").unwrap();
+        let ctx = egui::Context::default();
+        let mut tasks = FileTasks::new(&ctx);
+        tasks.open_drawing(bad);
+        tasks.open_model(dir.path().join("missing.safetensors"));
+        let t = Instant::now();
+        let mut msgs = Vec::new();
+        while msgs.len() < 2 && t.elapsed() < Duration::from_secs(20) {
+            for e in tasks.poll() {
+                if let FileEvent::Failed(m) = e {
+                    msgs.push(m);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        msgs.sort();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs[0].contains("bad.json"), "{msgs:?}");
+        assert!(msgs[1].contains("missing"), "{msgs:?}");
+    }
+}

@@ -1,0 +1,280 @@
+//! Recognition off the UI thread. The UI posts the latest canvas content into a one-slot mailbox
+//! (a newer request replaces an older one that has not started), so there is never more than one
+//! inference in flight and never a queue of stale ones. A worker thread takes the request, runs
+//! strokes → raster → model input → CNN, and sends the outcome back through a channel, waking
+//! the UI with `request_repaint`.
+
+use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
+use crate::ink::{model_input, Drawing, InkImage, ModelInput};
+use crate::models::{CpuRecognizer, Prediction};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Candidates shown per result.
+pub const TOP_K: usize = 10;
+
+/// What to recognise.
+#[derive(Clone)]
+pub enum Job {
+    /// Strokes, in drawing coordinates.
+    Drawing(Drawing),
+    /// An imported picture.
+    Picture(Arc<InkImage>),
+}
+
+/// A loaded model with a name to show.
+#[derive(Clone)]
+pub struct LoadedModel {
+    /// The network, ready for single-image CPU inference.
+    pub net: Arc<CpuRecognizer>,
+    /// Where it came from ("bundled" or a path).
+    pub name: String,
+}
+
+/// The result of one request.
+#[derive(Clone)]
+pub struct Outcome {
+    /// The request this answers.
+    pub id: u64,
+    /// Best candidates first (empty on error).
+    pub candidates: Vec<Prediction>,
+    /// The exact model input (28x28, ink bright).
+    pub input: Vec<f32>,
+    /// Time from posting the request to the result being ready.
+    pub latency: Duration,
+    /// Raster + preprocessing + CNN time.
+    pub compute: Duration,
+    /// Why recognition failed, if it did.
+    pub error: Option<String>,
+}
+
+struct Request {
+    id: u64,
+    job: Job,
+    posted: Instant,
+}
+
+#[derive(Default)]
+struct Mailbox {
+    request: Option<Request>,
+    model: Option<LoadedModel>,
+    busy: bool,
+    quit: bool,
+}
+
+struct Shared {
+    mailbox: Mutex<Mailbox>,
+    wake: Condvar,
+}
+
+/// The UI's handle on the recognition worker.
+pub struct Recognition {
+    shared: Arc<Shared>,
+    results: Receiver<Outcome>,
+    next_id: u64,
+    /// Id of the newest request whose result the UI still wants.
+    wanted: u64,
+}
+
+impl Recognition {
+    /// Starts the worker thread. `wake` is called after each result (the UI passes
+    /// `ctx.request_repaint`).
+    pub fn start(model: Option<LoadedModel>, wake: impl Fn() + Send + 'static) -> Self {
+        let shared = Arc::new(Shared {
+            mailbox: Mutex::new(Mailbox {
+                model,
+                ..Default::default()
+            }),
+            wake: Condvar::new(),
+        });
+        let (tx, results) = channel();
+        let worker = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("fude-recognition".into())
+            .spawn(move || worker_loop(&worker, &tx, &wake));
+        if let Err(e) = spawned {
+            log_error(&format!("cannot start the recognition thread: {e}"));
+        }
+        Recognition {
+            shared,
+            results,
+            next_id: 0,
+            wanted: 0,
+        }
+    }
+
+    /// Posts a job, replacing any that has not started. Returns its id.
+    pub fn post(&mut self, job: Job) -> u64 {
+        self.next_id += 1;
+        self.wanted = self.next_id;
+        let req = Request {
+            id: self.next_id,
+            job,
+            posted: Instant::now(),
+        };
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.request = Some(req);
+        }
+        self.shared.wake.notify_one();
+        self.next_id
+    }
+
+    /// Forgets pending results (e.g. the canvas was cleared).
+    pub fn cancel(&mut self) {
+        self.next_id += 1;
+        self.wanted = self.next_id;
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.request = None;
+        }
+    }
+
+    /// Whether a request is waiting or running.
+    pub fn is_busy(&self) -> bool {
+        self.shared
+            .mailbox
+            .lock()
+            .map(|mb| mb.busy || mb.request.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Replaces the model (used from the next request on).
+    pub fn set_model(&mut self, model: LoadedModel) {
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.model = Some(model);
+        }
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> Option<LoadedModel> {
+        self.shared.mailbox.lock().ok().and_then(|mb| mb.model.clone())
+    }
+
+    /// The newest result the UI still wants, if one arrived since the last call.
+    pub fn poll(&mut self) -> Option<Outcome> {
+        let mut latest = None;
+        while let Ok(outcome) = self.results.try_recv() {
+            if outcome.id == self.wanted {
+                latest = Some(outcome);
+            }
+        }
+        latest
+    }
+}
+
+impl Drop for Recognition {
+    fn drop(&mut self) {
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.quit = true;
+        }
+        self.shared.wake.notify_all();
+    }
+}
+
+fn log_error(msg: &str) {
+    eprintln!("fude: {msg}");
+}
+
+fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
+    loop {
+        let (req, model) = {
+            let Ok(mut mb) = shared.mailbox.lock() else { return };
+            loop {
+                if mb.quit {
+                    return;
+                }
+                if let Some(req) = mb.request.take() {
+                    mb.busy = true;
+                    break (req, mb.model.clone());
+                }
+                mb = match shared.wake.wait(mb) {
+                    Ok(g) => g,
+                    Err(_) => return,
+                };
+            }
+        };
+        let outcome = recognize(req, model.as_ref());
+        if let Ok(mut mb) = shared.mailbox.lock() {
+            mb.busy = false;
+        }
+        if tx.send(outcome).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+/// The model input for a job: the same path as `fude predict`.
+pub fn job_input(job: &Job) -> ModelInput {
+    match job {
+        Job::Drawing(d) => model_input(&rasterize(d, RASTER_SIDE, MODEL_PEN_WIDTH)),
+        Job::Picture(p) => model_input(p),
+    }
+}
+
+fn recognize(req: Request, model: Option<&LoadedModel>) -> Outcome {
+    let t0 = Instant::now();
+    let input = job_input(&req.job);
+    let result = match model {
+        Some(m) => m.net.top_k(&input, TOP_K).map_err(|e| e.to_string()),
+        None => Err("no model loaded: open one with File → Open model…".to_string()),
+    };
+    let compute = t0.elapsed();
+    let (candidates, error) = match result {
+        Ok(c) => (c, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    Outcome {
+        id: req.id,
+        candidates,
+        input: input.to_vec(),
+        latency: req.posted.elapsed(),
+        compute,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{Architecture, Recognizer};
+    use candle_core::Device;
+
+    fn wait(r: &mut Recognition) -> Outcome {
+        let t = Instant::now();
+        loop {
+            if let Some(o) = r.poll() {
+                return o;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "no result");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn newest_request_wins_and_errors_come_back() {
+        let mut r = Recognition::start(None, || {});
+        let mut d = Drawing::new(100.0, 100.0);
+        d.strokes.push(vec![[10.0, 50.0], [90.0, 50.0]]);
+        r.post(Job::Drawing(d.clone()));
+        let id = r.post(Job::Drawing(d.clone()));
+        let o = wait(&mut r);
+        assert_eq!(o.id, id, "only the newest result is delivered");
+        assert!(o.error.as_deref().unwrap_or("").contains("no model"));
+        assert!(o.input.iter().any(|&v| v > 0.5), "the input is still shown");
+
+        let net = Recognizer::new_seeded(Architecture::default(), &Device::Cpu, 1).unwrap();
+        r.set_model(LoadedModel {
+            net: Arc::new(CpuRecognizer::new(&net).unwrap()),
+            name: "test".into(),
+        });
+        r.post(Job::Drawing(d));
+        let o = wait(&mut r);
+        assert!(o.error.is_none());
+        assert_eq!(o.candidates.len(), TOP_K);
+        r.post(Job::Picture(Arc::new(InkImage::new(8, 8))));
+        r.cancel();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(r.poll().is_none(), "a cancelled request's result is dropped");
+    }
+}

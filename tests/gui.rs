@@ -1,0 +1,315 @@
+//! The desktop app driven as a person would, through egui_kittest: real pointer drags on the
+//! canvas, clicks on buttons found by their labels, key presses, dropped files.
+
+use egui::{Key, Modifiers, Pos2, Rect};
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use fude::app::{AppOptions, FudeApp};
+use fude::ink::Drawing;
+use std::time::{Duration, Instant};
+
+const CTRL: Modifiers = Modifiers {
+    alt: false,
+    ctrl: true,
+    shift: false,
+    mac_cmd: false,
+    command: true,
+};
+
+/// A file dropped on the window.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, FudeApp>, path: std::path::PathBuf) {
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(path)));
+    h.step();
+}
+
+fn app() -> Harness<'static, FudeApp> {
+    // No native dialogs in tests: File actions fall back to the typed-path prompt.
+    // SAFETY (edition 2021: safe fn): every test sets the same value before any dialog is used.
+    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1040.0, 720.0))
+        .with_max_steps(100_000)
+        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
+    h.step();
+    h.step();
+    h
+}
+
+fn canvas(h: &Harness<'_, FudeApp>) -> Rect {
+    h.get_by_label("writing canvas").rect()
+}
+
+/// Drags the pointer through `points` (0..1 in the writing box), one event per frame.
+fn drag(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]]) {
+    let r = canvas(h);
+    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.width(), r.top() + p[1] * r.height());
+    let Some(first) = points.first() else { return };
+    h.hover_at(at(first));
+    h.drag_at(at(first));
+    for p in points.iter().skip(1) {
+        h.hover_at(at(p));
+    }
+    h.drop_at(at(points.last().unwrap_or(first)));
+    h.step();
+    h.step();
+}
+
+/// Draws a drawing file's strokes onto the canvas as pointer drags.
+fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
+    let d = Drawing::from_json(json).unwrap();
+    for stroke in fude::app::canvas::normalize_drawing(&d) {
+        // Densify like a real mouse: a move every ~1% of the box.
+        let mut pts = vec![stroke[0]];
+        for w in stroke.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let n = ((b[0] - a[0]).hypot(b[1] - a[1]) / 0.01).ceil().max(1.0) as usize;
+            for k in 1..=n {
+                let t = k as f32 / n as f32;
+                pts.push([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+            }
+        }
+        drag(h, &pts);
+    }
+}
+
+/// Steps frames until the candidates answer the canvas as it is.
+fn wait_for_candidates(h: &mut Harness<'_, FudeApp>) {
+    let t = Instant::now();
+    loop {
+        h.step();
+        if h.state().is_up_to_date() && !h.state().candidates().is_empty() {
+            h.step();
+            return;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "no candidates after 30 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Steps frames until `cond` holds.
+fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, cond: impl Fn(&FudeApp) -> bool) {
+    let t = Instant::now();
+    while !cond(h.state()) {
+        h.step();
+        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+}
+
+fn first_candidate_label(h: &Harness<'_, FudeApp>) -> String {
+    h.get_by_label_contains("candidate 1:").accesskit_node().label().unwrap_or_default()
+}
+
+fn top(h: &Harness<'_, FudeApp>) -> char {
+    h.state().candidates().first().map(|p| p.ch).unwrap_or('?')
+}
+
+#[test]
+fn strokes_update_the_candidate_list() {
+    let mut h = app();
+    assert!(h.query_by_label_contains("candidate 1:").is_none());
+    drag(&mut h, &[[0.2, 0.5], [0.5, 0.5], [0.8, 0.5]]);
+    wait_for_candidates(&mut h);
+    assert_eq!(h.state().stroke_count(), 1);
+    let one = first_candidate_label(&h);
+    let all_one: Vec<String> = h.get_all_by_label_contains("candidate ").filter_map(|n| n.accesskit_node().label()).collect();
+    assert_eq!(all_one.len(), 10, "ten candidates: {all_one:?}");
+    drag(&mut h, &[[0.5, 0.2], [0.5, 0.5], [0.5, 0.8]]);
+    wait_for_candidates(&mut h);
+    assert_eq!(h.state().stroke_count(), 2);
+    let all_two: Vec<String> = h.get_all_by_label_contains("candidate ").filter_map(|n| n.accesskit_node().label()).collect();
+    assert_ne!(all_one, all_two, "a second stroke changes the candidates (first was {one})");
+    assert!(h.state().model_eye().is_some_and(|e| e.iter().any(|&v| v > 0.5)), "the model's eye shows the input");
+}
+
+#[test]
+fn undo_redo_and_clear_by_buttons_and_keys() {
+    let mut h = app();
+    drag(&mut h, &[[0.2, 0.3], [0.8, 0.3]]);
+    drag(&mut h, &[[0.2, 0.6], [0.8, 0.6]]);
+    assert_eq!(h.state().stroke_count(), 2);
+
+    h.get_by_label("Undo").click();
+    h.step();
+    assert_eq!(h.state().stroke_count(), 1);
+    h.get_by_label("Redo").click();
+    h.step();
+    assert_eq!(h.state().stroke_count(), 2);
+
+    h.key_press_modifiers(CTRL, Key::Z);
+    h.step();
+    assert_eq!(h.state().stroke_count(), 1, "Ctrl+Z");
+    h.key_press_modifiers(CTRL | Modifiers::SHIFT, Key::Z);
+    h.step();
+    assert_eq!(h.state().stroke_count(), 2, "Ctrl+Shift+Z");
+    h.key_press_modifiers(CTRL, Key::Z);
+    h.key_press_modifiers(CTRL, Key::Y);
+    h.step();
+    assert_eq!(h.state().stroke_count(), 2, "Ctrl+Y");
+
+    h.key_press(Key::Escape);
+    h.step();
+    assert_eq!(h.state().stroke_count(), 0, "Esc clears");
+    h.key_press_modifiers(CTRL, Key::Z);
+    h.step();
+    assert_eq!(h.state().stroke_count(), 2, "clearing is undoable");
+    h.key_press(Key::Delete);
+    h.step();
+    assert_eq!(h.state().stroke_count(), 0, "Delete clears");
+    h.key_press_modifiers(CTRL, Key::Z);
+    h.step();
+    h.get_by_label("Clear").click();
+    h.step();
+    assert_eq!(h.state().stroke_count(), 0, "Clear button");
+    wait_until(&mut h, "the list to empty", |a| a.candidates().is_empty());
+}
+
+#[test]
+fn writing_a_word_and_copying_it() {
+    let mut h = app();
+    draw_example(&mut h, include_str!("../assets/examples/ka.json"));
+    wait_for_candidates(&mut h);
+    let first = top(&h);
+    h.get_by_label_contains("candidate 1:").click();
+    h.step();
+    assert_eq!(h.state().text(), first.to_string(), "clicking a candidate appends it");
+    assert_eq!(h.state().stroke_count(), 0, "and clears the canvas");
+
+    draw_example(&mut h, include_str!("../assets/examples/a.json"));
+    wait_for_candidates(&mut h);
+    let second = h.state().candidates()[1].ch;
+    h.key_press(Key::Num2);
+    h.step();
+    assert_eq!(h.state().text(), format!("{first}{second}"), "key 2 picks the second candidate");
+
+    h.get_by_label("Copy").click();
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied, vec![format!("{first}{second}")]);
+
+    h.get_by_label("Backspace").click();
+    h.step();
+    assert_eq!(h.state().text(), first.to_string());
+    h.key_press(Key::Backspace);
+    h.step();
+    assert_eq!(h.state().text(), "");
+}
+
+#[test]
+fn scripted_a_ka_and_small_ya_are_read_right() {
+    let mut h = app();
+    for (json, want) in [
+        (include_str!("../assets/examples/a.json"), 'あ'),
+        (include_str!("../assets/examples/ka.json"), 'カ'),
+        (include_str!("../assets/examples/small-ya.json"), 'ゃ'),
+    ] {
+        draw_example(&mut h, json);
+        wait_for_candidates(&mut h);
+        let got: Vec<char> = h.state().candidates().iter().take(3).map(|p| p.ch).collect();
+        assert_eq!(top(&h), want, "top candidates {got:?}");
+        h.key_press(Key::Num1);
+        h.step();
+    }
+    assert_eq!(h.state().text(), "あカゃ");
+}
+
+fn open_by_path(h: &mut Harness<'_, FudeApp>, menu_item: &str, path: &std::path::Path) {
+    h.get_by_label("File").click();
+    h.run_steps(3);
+    h.get_by_label(menu_item).click();
+    h.step();
+    h.step();
+    // No dialog in tests: the app says so and asks for a path.
+    assert!(h.state().notice().is_some_and(|(m, _)| m.contains("file dialog")), "{:?}", h.state().notice());
+    h.run_steps(2);
+    let field = || egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(field(), "File path").focus();
+    h.step();
+    h.get_by_role_and_label(field(), "File path").type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Go").click();
+    h.step();
+}
+
+#[test]
+fn malformed_files_are_refused_and_the_canvas_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, r#"{"version": 1, "width": 100, "height": 100, "strokes": [[[1, "x"]]]}"#).unwrap();
+    let mut h = app();
+    drag(&mut h, &[[0.3, 0.3], [0.7, 0.7]]);
+    open_by_path(&mut h, "Open drawing…", &bad);
+    wait_until(&mut h, "an error", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Could not open")));
+    let (msg, is_error) = h.state().notice().unwrap();
+    assert!(is_error);
+    assert!(msg.contains("broken.json"), "the error names the file: {msg}");
+    assert_eq!(h.state().stroke_count(), 1, "the canvas is kept");
+
+    // A model that does not fit is refused; the bundled one stays.
+    let model = dir.path().join("model.safetensors");
+    std::fs::write(&model, b"not safetensors").unwrap();
+    std::fs::write(dir.path().join("model.json"), "{}").unwrap();
+    drop_file(&mut h, model);
+    wait_until(&mut h, "the model error", |a| a.notice().is_some_and(|(m, _)| m.contains("Model not loaded")));
+    assert!(h.state().notice().unwrap().0.contains("model.json"), "{:?}", h.state().notice());
+    assert_eq!(h.state().model_name().as_deref(), Some("bundled"));
+    assert_eq!(h.state().stroke_count(), 1);
+}
+
+#[test]
+fn save_reopen_export_and_import_an_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app();
+    draw_example(&mut h, include_str!("../assets/examples/a.json"));
+    wait_for_candidates(&mut h);
+    let strokes = h.state().stroke_count();
+    let saved = dir.path().join("mine.json");
+    open_by_path(&mut h, "Save drawing…", &saved);
+    wait_until(&mut h, "the save", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")));
+    assert_eq!(Drawing::load(&saved).unwrap().strokes.len(), strokes);
+
+    let png = dir.path().join("mine.png");
+    open_by_path(&mut h, "Export PNG…", &png);
+    wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.contains("mine.png")));
+    let exported = fude::ink::InkImage::load(&png).unwrap();
+    assert_eq!((exported.width, exported.height), (256, 256));
+    assert!(exported.get(0, 0) > 0.99, "white paper");
+    assert!(exported.data.iter().any(|&v| v < 0.1), "dark ink");
+
+    h.key_press(Key::Escape);
+    h.step();
+    // The exported picture, dropped back on the window, is read as the same character.
+    drop_file(&mut h, png);
+    wait_until(&mut h, "the image", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Opened")));
+    wait_for_candidates(&mut h);
+    assert_eq!(top(&h), 'あ');
+
+    h.key_press(Key::Escape);
+    h.step();
+    drop_file(&mut h, saved);
+    wait_until(&mut h, "the drawing", |a| a.stroke_count() == strokes);
+    wait_for_candidates(&mut h);
+    assert_eq!(top(&h), 'あ');
+}
