@@ -276,6 +276,16 @@ fn malformed_files_are_refused_and_the_canvas_kept() {
     assert!(h.state().notice().unwrap().0.contains("model.json"), "{:?}", h.state().notice());
     assert_eq!(h.state().model_name().as_deref(), Some("bundled"));
     assert_eq!(h.state().stroke_count(), 1);
+
+    // A model that fits replaces the bundled one, and the canvas is read again with it.
+    let good = dir.path().join("good.safetensors");
+    let net = fude::models::Recognizer::new_seeded(Default::default(), &candle_core::Device::Cpu, 3).unwrap();
+    let sidecar = fude::models::Sidecar::new(Default::default(), Default::default());
+    fude::models::Checkpoint::save(&net, &sidecar, &good).unwrap();
+    open_by_path(&mut h, "Open model…", &good);
+    wait_until(&mut h, "the new model", |a| a.model_name().is_some_and(|n| n.ends_with("good.safetensors")));
+    wait_for_candidates(&mut h);
+    assert_eq!(h.state().stroke_count(), 1);
 }
 
 #[test]

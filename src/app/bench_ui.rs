@@ -40,6 +40,8 @@ pub struct UiBench {
     phase: Phase,
     frame_idle: Vec<Duration>,
     frame_ui: Vec<Duration>,
+    frame_interval: Vec<Duration>,
+    last_frame: Option<std::time::Instant>,
     frame_cpu: Vec<Duration>,
     stroke_latency: Vec<Duration>,
     worker_latency: Vec<Duration>,
@@ -91,6 +93,8 @@ impl UiBench {
             phase: Phase::Idle { frames: 0 },
             frame_idle: Vec::new(),
             frame_ui: Vec::new(),
+            frame_interval: Vec::new(),
+            last_frame: None,
             frame_cpu: Vec::new(),
             stroke_latency: Vec::new(),
             worker_latency: Vec::new(),
@@ -175,9 +179,14 @@ impl UiBench {
         }
     }
 
-    /// Records one frame: time spent in the app's `ui`, and eframe's CPU time of the previous
-    /// frame (layout, tessellation and painting).
+    /// Records one frame: time spent in the app's `ui`, eframe's CPU time of the previous frame
+    /// (layout, tessellation and painting) and the wall-clock interval since the previous frame.
     pub fn record_frame(&mut self, ui_time: Duration, cpu_seconds: Option<f32>) {
+        let now = std::time::Instant::now();
+        if let (true, Some(last)) = (self.drawing_frame, self.last_frame) {
+            self.frame_interval.push(now - last);
+        }
+        self.last_frame = Some(now);
         if self.idle_frame {
             if let Some(s) = cpu_seconds {
                 self.frame_idle.push(Duration::from_secs_f32(s.max(0.0)));
@@ -231,6 +240,7 @@ impl UiBench {
                 quantile(&sorted(&self.frame_cpu), 0.99) / quantile(&sorted(&self.frame_idle), 0.99).max(1e-9)
             ),
             line("app ui() time while drawing", &self.frame_ui),
+            line("frame interval while drawing (wall clock, frame to frame, incl. GL rendering and present)", &self.frame_interval),
             line("stroke end -> result ready (worker: raster + preprocess + CNN)", &self.worker_latency),
             line("stroke end -> candidates shown", &self.stroke_latency),
         ]

@@ -252,6 +252,24 @@ mod tests {
     }
 
     #[test]
+    fn stroke_order_and_direction_do_not_change_the_input() {
+        let d = Drawing::from_json(include_str!("../../assets/examples/a.json")).unwrap();
+        let mut shuffled = d.clone();
+        shuffled.strokes.reverse();
+        for s in &mut shuffled.strokes {
+            s.reverse();
+        }
+        let (a, b) = (job_input(&Job::Drawing(d)), job_input(&Job::Drawing(shuffled)));
+        // Only anti-aliasing where strokes cross, and the smoothing's end segments, differ.
+        let mean = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
+        assert!(mean < 0.005, "mean pixel difference {mean}");
+        let net = CpuRecognizer::new(&crate::models::Checkpoint::bundled(&Device::Cpu).unwrap().model).unwrap();
+        let (pa, pb) = (net.top_k(&a, 1).unwrap()[0], net.top_k(&b, 1).unwrap()[0]);
+        assert_eq!((pa.ch, pb.ch), ('あ', 'あ'));
+        assert!((pa.prob - pb.prob).abs() < 0.05, "{} vs {}", pa.prob, pb.prob);
+    }
+
+    #[test]
     fn newest_request_wins_and_errors_come_back() {
         let mut r = Recognition::start(None, || {});
         let mut d = Drawing::new(100.0, 100.0);
