@@ -116,26 +116,23 @@ impl InkCanvas {
 
     /// Steps back one change. Returns whether anything changed.
     pub fn undo(&mut self) -> bool {
-        let Some(prev) = self.undo.pop() else { return false };
-        let cur = std::mem::replace(&mut self.content, prev);
-        self.redo.push(cur);
-        self.after_history_step();
-        true
+        self.history_step(false)
     }
 
     /// Re-applies the last undone change. Returns whether anything changed.
     pub fn redo(&mut self) -> bool {
-        let Some(next) = self.redo.pop() else { return false };
-        let cur = std::mem::replace(&mut self.content, next);
-        self.undo.push(cur);
-        self.after_history_step();
-        true
+        self.history_step(true)
     }
 
-    fn after_history_step(&mut self) {
+    /// Moves one snapshot from the undo stack to the redo stack (or back, for `forward`).
+    fn history_step(&mut self, forward: bool) -> bool {
+        let (from, to) = if forward { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
+        let Some(snapshot) = from.pop() else { return false };
+        to.push(std::mem::replace(&mut self.content, snapshot));
         self.current = None;
         self.picture_texture = None;
         self.revision += 1;
+        true
     }
 
     /// Clears the canvas (undoable). Returns whether anything was there.
