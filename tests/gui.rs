@@ -136,6 +136,29 @@ fn strokes_update_the_candidate_list() {
 }
 
 #[test]
+fn candidates_update_while_a_stroke_is_drawn() {
+    let mut h = app();
+    let r = canvas(&h);
+    let at = |x: f32, y: f32| Pos2::new(r.left() + x * r.width(), r.top() + y * r.height());
+    h.hover_at(at(0.2, 0.5));
+    h.drag_at(at(0.2, 0.5));
+    let t = Instant::now();
+    let mut x = 0.2;
+    // Keep the pen down, moving slowly, until candidates show up.
+    while h.state().candidates().is_empty() {
+        x = (x + 0.01f32).min(0.8);
+        h.hover_at(at(x, 0.5));
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+        assert!(t.elapsed() < Duration::from_secs(30), "no candidates while drawing");
+    }
+    assert_eq!(h.state().stroke_count(), 0, "the stroke is still being drawn");
+    h.drop_at(at(x, 0.5));
+    h.step();
+    assert_eq!(h.state().stroke_count(), 1);
+}
+
+#[test]
 fn undo_redo_and_clear_by_buttons_and_keys() {
     let mut h = app();
     drag(&mut h, &[[0.2, 0.3], [0.8, 0.3]]);
