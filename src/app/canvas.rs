@@ -230,8 +230,7 @@ impl InkCanvas {
 
         if let Some(picture) = self.picture().cloned() {
             let tex = self.picture_texture.get_or_insert_with(|| {
-                let img = egui::ColorImage::from_gray([picture.width, picture.height], &picture.to_u8());
-                ui.ctx().load_texture("imported-picture", img, egui::TextureOptions::LINEAR)
+                ui.ctx().load_texture("imported-picture", display_image(&picture), egui::TextureOptions::LINEAR)
             });
             // Fit the picture into the box, keeping its aspect ratio.
             let (w, h) = (picture.width as f32, picture.height as f32);
@@ -259,6 +258,19 @@ fn paint_stroke(painter: &egui::Painter, stroke: &Stroke, to_screen: RectTransfo
     if points.len() > 1 {
         painter.add(Shape::line(points, LineStyle::new(width, ink)));
     }
+}
+
+/// Largest side of an imported picture's on-screen copy (big photos are sampled down, so the
+/// texture stays small and within every GPU's limits).
+const MAX_PICTURE_SIDE: usize = 1024;
+
+/// The on-screen copy of an imported picture, sampled down to [`MAX_PICTURE_SIDE`].
+fn display_image(picture: &InkImage) -> egui::ColorImage {
+    let long = picture.width.max(picture.height).max(1);
+    let step = long.div_ceil(MAX_PICTURE_SIDE).max(1);
+    let (w, h) = (picture.width.div_ceil(step).max(1), picture.height.div_ceil(step).max(1));
+    let gray = (0..h).flat_map(|y| (0..w).map(move |x| (x * step, y * step)));
+    egui::ColorImage::from_gray_iter([w, h], gray.map(|(x, y)| (picture.get(x, y).clamp(0.0, 1.0) * 255.0) as u8))
 }
 
 /// Maps a drawing's canvas-pixel strokes into the unit writing box (the same centring as the
@@ -313,6 +325,15 @@ mod tests {
         let saved = c.to_drawing();
         assert_eq!(saved.width, SAVED_SIDE);
         assert_eq!(saved.strokes[0][1], [SAVED_SIDE, 0.75 * SAVED_SIDE]);
+    }
+
+    #[test]
+    fn big_pictures_are_shown_sampled_down() {
+        let mut big = InkImage::new(3000, 1500);
+        big.data[3000 * 2 + 4] = 1.0;
+        let shown = display_image(&big);
+        assert_eq!(shown.size, [1000, 500]);
+        assert_eq!(display_image(&InkImage::new(20, 10)).size, [20, 10]);
     }
 
     #[test]
