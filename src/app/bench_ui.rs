@@ -41,6 +41,7 @@ pub struct UiBench {
     frame_idle: Vec<Duration>,
     frame_ui: Vec<Duration>,
     frame_interval: Vec<Duration>,
+    idle_interval: Vec<Duration>,
     last_frame: Option<std::time::Instant>,
     frame_cpu: Vec<Duration>,
     stroke_latency: Vec<Duration>,
@@ -94,6 +95,7 @@ impl UiBench {
             frame_idle: Vec::new(),
             frame_ui: Vec::new(),
             frame_interval: Vec::new(),
+            idle_interval: Vec::new(),
             last_frame: None,
             frame_cpu: Vec::new(),
             stroke_latency: Vec::new(),
@@ -183,8 +185,12 @@ impl UiBench {
     /// (layout, tessellation and painting) and the wall-clock interval since the previous frame.
     pub fn record_frame(&mut self, ui_time: Duration, cpu_seconds: Option<f32>) {
         let now = std::time::Instant::now();
-        if let (true, Some(last)) = (self.drawing_frame, self.last_frame) {
-            self.frame_interval.push(now - last);
+        if let Some(last) = self.last_frame {
+            if self.drawing_frame {
+                self.frame_interval.push(now - last);
+            } else if self.idle_frame {
+                self.idle_interval.push(now - last);
+            }
         }
         self.last_frame = Some(now);
         if self.idle_frame {
@@ -240,6 +246,7 @@ impl UiBench {
                 quantile(&sorted(&self.frame_cpu), 0.99) / quantile(&sorted(&self.frame_idle), 0.99).max(1e-9)
             ),
             line("app ui() time while drawing", &self.frame_ui),
+            line("frame interval idle, the peer (wall clock, frame to frame, incl. GL rendering and present)", &self.idle_interval),
             line("frame interval while drawing (wall clock, frame to frame, incl. GL rendering and present)", &self.frame_interval),
             line("stroke end -> result ready (worker: raster + preprocess + CNN)", &self.worker_latency),
             line("stroke end -> candidates shown", &self.stroke_latency),
