@@ -8,7 +8,8 @@ use crate::ink::{model_input, Drawing};
 use crate::models::{Architecture, Checkpoint, CpuRecognizer, Recognizer};
 use crate::training::trainer::smoothed_cross_entropy;
 use candle_core::{Device, Tensor};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use crate::models::adamw::FastAdamW;
+use candle_nn::{Optimizer, ParamsAdamW};
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
 
@@ -149,7 +150,7 @@ pub fn train() -> Result<()> {
     let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
     let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
     let y = Tensor::from_vec(labels, batch, &dev)?;
-    let mut opt = AdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
+    let mut opt = FastAdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
     let mut step = || -> Result<()> {
         let loss = smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?;
         opt.backward_step(&loss)?;

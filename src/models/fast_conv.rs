@@ -25,7 +25,8 @@ pub struct Col2Im {
     pub dims: (usize, usize, usize, usize),
 }
 
-fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
+/// The contiguous f32 elements of a CPU storage under `l`, or an error naming `op`.
+pub(crate) fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
         candle_core::bail!("{op}: only f32 is supported")
     };
@@ -56,6 +57,25 @@ pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out
             if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
                 if let Some(from) = img.get(px * c..px * c + c) {
                     slot.copy_from_slice(from);
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col_image`]: adds each row's taps of `cols` (`h·w` rows of `k·k·c`) back
+/// into their source pixels of `img` `(h, w, c)`.
+pub fn col2im_image(cols: &[f32], (h, w, c): (usize, usize, usize), k: usize, img: &mut [f32]) {
+    let (row, pad) = (k * k * c, k / 2);
+    if row == 0 {
+        return;
+    }
+    for (p, o) in cols.chunks_exact(row).take(h * w).enumerate() {
+        let (y, x) = (p / w, p % w);
+        for (t, slot) in o.chunks_exact(c).enumerate() {
+            if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
+                if let Some(to) = img.get_mut(px * c..px * c + c) {
+                    to.iter_mut().zip(slot).for_each(|(d, v)| *d += v);
                 }
             }
         }
@@ -108,7 +128,7 @@ impl CustomOp1 for Col2Im {
 
     fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
         let (b, h, w, c) = self.dims;
-        let (k, pad) = (self.k, self.k / 2);
+        let k = self.k;
         let row = k * k * c;
         let (n, r) = l.shape().dims2()?;
         if n != b * h * w || r != row {
@@ -117,18 +137,9 @@ impl CustomOp1 for Col2Im {
         let src = f32_slice(s, l, self.name())?;
         let mut dst = vec![0f32; b * h * w * c];
         if row > 0 && h * w > 0 {
-            dst.par_chunks_mut(h * w * c).zip(src.par_chunks(h * w * row)).for_each(|(img, cols)| {
-                for (p, o) in cols.chunks_exact(row).enumerate() {
-                    let (y, x) = (p / w, p % w);
-                    for (t, slot) in o.chunks_exact(c).enumerate() {
-                        if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
-                            if let Some(to) = img.get_mut(px * c..px * c + c) {
-                                to.iter_mut().zip(slot).for_each(|(d, v)| *d += v);
-                            }
-                        }
-                    }
-                }
-            });
+            dst.par_chunks_mut(h * w * c)
+                .zip(src.par_chunks(h * w * row))
+                .for_each(|(img, cols)| col2im_image(cols, (h, w, c), k, img));
         }
         Ok((CpuStorage::F32(dst), Shape::from((b, h, w, c))))
     }

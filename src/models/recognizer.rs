@@ -4,7 +4,8 @@
 //! → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180). On the CPU the convolutions run
 //! as im2col + gemm ([`super::fast_conv`]); on GPUs through candle's conv2d.
 
-use super::fast_conv::{conv2d_nhwc, max_pool2_nhwc};
+use super::conv_op::conv_bias_relu;
+use super::fast_conv::max_pool2_nhwc;
 use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
@@ -164,31 +165,31 @@ impl Recognizer {
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         let p = self.params()?;
         let b = x.dim(0)?;
-        // Convolution without activation: ReLU comes after pooling where there is one (the two
-        // commute, and the pooled tensor is four times smaller).
-        let conv = |x: &Tensor, i: usize| -> Result<Tensor> {
+        // Convolution + bias + ReLU. On the CPU one fused op (ReLU before pooling: the two commute);
+        // on GPUs candle's conv2d, with ReLU after pooling where there is one (a smaller tensor).
+        let cpu = self.device.is_cpu();
+        let conv = |x: &Tensor, i: usize, pooled: bool| -> Result<Tensor> {
             let (w, bias) = p.conv.get(i).ok_or_else(|| Error::Invalid("layer index".into()))?;
-            Ok(if self.device.is_cpu() {
-                conv2d_nhwc(x, w, bias)?
+            Ok(if cpu {
+                let y = conv_bias_relu(x, w, bias, true)?;
+                if pooled { max_pool2_nhwc(&y)? } else { y }
             } else {
                 let o = w.dim(0)?;
-                x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?
+                let y = x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?;
+                if pooled { y.max_pool2d(2)?.relu()? } else { y.relu()? }
             })
         };
-        let pool = |x: &Tensor| -> Result<Tensor> {
-            Ok(if self.device.is_cpu() { max_pool2_nhwc(x)? } else { x.max_pool2d(2)? })
-        };
-        let x = if self.device.is_cpu() {
+        let x = if cpu {
             x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
         } else {
             x.reshape((b, 1, INPUT_SIDE, INPUT_SIDE))?
         };
-        let x = pool(&conv(&x, 0)?)?.relu()?;
-        let x = conv(&x, 1)?.relu()?;
-        let x = pool(&conv(&x, 2)?)?.relu()?;
-        let x = conv(&x, 3)?.relu()?;
+        let x = conv(&x, 0, true)?;
+        let x = conv(&x, 1, false)?;
+        let x = conv(&x, 2, true)?;
+        let x = conv(&x, 3, false)?;
         // Flatten in NHWC order on every device so checkpoints are interchangeable.
-        let x = if self.device.is_cpu() { x } else { x.permute((0, 2, 3, 1))? };
+        let x = if cpu { x } else { x.permute((0, 2, 3, 1))? };
         let x = x.flatten_from(1)?;
         let (w1, b1) = p.fc.first().ok_or_else(|| Error::Invalid("fc1".into()))?;
         let (w2, b2) = p.fc.get(1).ok_or_else(|| Error::Invalid("fc2".into()))?;
