@@ -36,28 +36,31 @@ pub(crate) fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&
     }
 }
 
-/// Source pixel for output (y, x) and tap (ky, kx), if inside the image.
+/// For output column `x`, the valid kernel columns `kx0..kx1` and the source column of `kx0`.
 #[inline]
-fn tap(y: usize, x: usize, ky: usize, kx: usize, pad: usize, h: usize, w: usize) -> Option<usize> {
-    let sy = (y + ky).checked_sub(pad)?;
-    let sx = (x + kx).checked_sub(pad)?;
-    (sy < h && sx < w).then_some(sy * w + sx)
+fn tap_run(x: usize, k: usize, pad: usize, w: usize) -> (usize, usize, usize) {
+    let kx0 = pad.saturating_sub(x);
+    let kx1 = k.min((w + pad).saturating_sub(x));
+    (kx0, kx1, (x + kx0).saturating_sub(pad))
 }
 
 /// im2col of one `(h, w, c)` image into `out` (`h·w` rows of `k·k·c`, zero padded). `out` must be
-/// zeroed; short buffers leave the missing part untouched.
+/// zeroed; short buffers leave the missing part untouched. In NHWC the taps `kx0..kx1` of one
+/// kernel row are contiguous in both the image and the row, so each is one copy.
 pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out: &mut [f32]) {
     let (row, pad) = (k * k * c, k / 2);
-    if row == 0 {
+    if row == 0 || w == 0 {
         return;
     }
     for (p, o) in out.chunks_exact_mut(row).take(h * w).enumerate() {
         let (y, x) = (p / w, p % w);
-        for (t, slot) in o.chunks_exact_mut(c).enumerate() {
-            if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
-                if let Some(from) = img.get(px * c..px * c + c) {
-                    slot.copy_from_slice(from);
-                }
+        let (kx0, kx1, sx0) = tap_run(x, k, pad, w);
+        let run = kx1.saturating_sub(kx0) * c;
+        for ky in 0..k {
+            let Some(sy) = (y + ky).checked_sub(pad).filter(|&s| s < h) else { continue };
+            let (src, dst) = ((sy * w + sx0) * c, (ky * k + kx0) * c);
+            if let (Some(d), Some(s)) = (o.get_mut(dst..dst + run), img.get(src..src + run)) {
+                d.copy_from_slice(s);
             }
         }
     }
@@ -67,16 +70,18 @@ pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out
 /// into their source pixels of `img` `(h, w, c)`.
 pub fn col2im_image(cols: &[f32], (h, w, c): (usize, usize, usize), k: usize, img: &mut [f32]) {
     let (row, pad) = (k * k * c, k / 2);
-    if row == 0 {
+    if row == 0 || w == 0 {
         return;
     }
     for (p, o) in cols.chunks_exact(row).take(h * w).enumerate() {
         let (y, x) = (p / w, p % w);
-        for (t, slot) in o.chunks_exact(c).enumerate() {
-            if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
-                if let Some(to) = img.get_mut(px * c..px * c + c) {
-                    to.iter_mut().zip(slot).for_each(|(d, v)| *d += v);
-                }
+        let (kx0, kx1, sx0) = tap_run(x, k, pad, w);
+        let run = kx1.saturating_sub(kx0) * c;
+        for ky in 0..k {
+            let Some(sy) = (y + ky).checked_sub(pad).filter(|&s| s < h) else { continue };
+            let (dst, src) = ((sy * w + sx0) * c, (ky * k + kx0) * c);
+            if let (Some(d), Some(s)) = (img.get_mut(dst..dst + run), o.get(src..src + run)) {
+                d.iter_mut().zip(s).for_each(|(d, v)| *d += v);
             }
         }
     }
@@ -89,9 +94,43 @@ pub fn max_pool2_image(img: &[f32], (h, w, c): (usize, usize, usize), out: &mut 
         return;
     }
     for (p, o) in out.chunks_exact_mut(c).take((h / 2) * w2).enumerate() {
+        let [a, b, cc, d] = window(p / w2, p % w2, w, c);
+        let (Some(a), Some(b), Some(cc), Some(d)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
+            continue;
+        };
+        for ((o, (a, b)), (cc, d)) in o.iter_mut().zip(a.iter().zip(b)).zip(cc.iter().zip(d)) {
+            *o = a.max(*b).max(cc.max(*d));
+        }
+    }
+}
+
+/// Backward of [`max_pool2_image`] for one image: each output gradient goes to the first maximum
+/// of its window in `out` `(h, w, c)` (zeroed by the caller).
+pub fn max_pool2_backward_image(img: &[f32], grad: &[f32], (h, w, c): (usize, usize, usize), out: &mut [f32]) {
+    let w2 = w / 2;
+    if c == 0 || w2 == 0 {
+        return;
+    }
+    for (p, go) in grad.chunks_exact(c).take((h / 2) * w2).enumerate() {
         let taps = window(p / w2, p % w2, w, c);
-        for (ch, v) in o.iter_mut().enumerate() {
-            *v = taps.iter().filter_map(|&t| img.get(t + ch)).copied().fold(f32::NEG_INFINITY, f32::max);
+        let [a, b, cc, d] = taps;
+        let (Some(va), Some(vb), Some(vc), Some(vd)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
+            continue;
+        };
+        for (ch, &g) in go.iter().enumerate() {
+            let (Some(&xa), Some(&xb), Some(&xc), Some(&xd)) = (va.get(ch), vb.get(ch), vc.get(ch), vd.get(ch)) else { continue };
+            let at = if xa >= xb && xa >= xc && xa >= xd {
+                a
+            } else if xb >= xc && xb >= xd {
+                b
+            } else if xc >= xd {
+                cc
+            } else {
+                d
+            };
+            if let Some(v) = out.get_mut(at + ch) {
+                *v += g;
+            }
         }
     }
 }
@@ -218,24 +257,7 @@ impl candle_core::CustomOp2 for MaxPool2Bwd {
         if h2 * w2 * c > 0 {
             dst.par_chunks_mut(h * w * c)
                 .zip(src.par_chunks(h * w * c).zip(g.par_chunks(h2 * w2 * c)))
-                .for_each(|(out, (img, gi))| {
-                    for (p, go) in gi.chunks_exact(c).enumerate() {
-                        let taps = window(p / w2, p % w2, w, c);
-                        for (ch, gv) in go.iter().enumerate() {
-                            let mut best = (f32::NEG_INFINITY, None);
-                            for &t in &taps {
-                                if let Some(&v) = img.get(t + ch) {
-                                    if v > best.0 {
-                                        best = (v, Some(t + ch));
-                                    }
-                                }
-                            }
-                            if let Some(d) = best.1.and_then(|i| out.get_mut(i)) {
-                                *d += gv;
-                            }
-                        }
-                    }
-                });
+                .for_each(|(out, (img, gi))| max_pool2_backward_image(img, gi, (h, w, c), out));
         }
         Ok((CpuStorage::F32(dst), Shape::from((b, h, w, c))))
     }

@@ -6,6 +6,7 @@ pub mod conv_op;
 pub mod cpu_infer;
 pub mod device;
 pub mod fast_conv;
+pub mod linear_op;
 pub mod recognizer;
 pub mod sgemm;
 
