@@ -62,6 +62,10 @@ pub fn run(what: &str) -> Result<()> {
         return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train or all")));
     }
     println!("threads: {} (rayon)", rayon::current_num_threads());
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        // Other work on the machine skews every figure below (PyTorch's spinning threads most).
+        println!("load average at start: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    }
     if all || what == "predict" {
         predict()?;
     }

@@ -293,20 +293,22 @@ mod tests {
             let mut fast_opt = FastAdamW::new(vars.clone(), params.clone()).unwrap();
             let mut slow_opt = AdamW::new(vars, params.clone()).unwrap();
             let before = accuracy(&m, &test_x, &test_y, fast);
-            for step in 0..60 {
+            // Without dropout (its masks are not seeded), so both runs are the same computation.
+            for step in 0..100 {
                 let (x, y) = task(32, 1000 + step);
                 let y = Tensor::new(y.as_slice(), &Device::Cpu).unwrap();
-                let logits = m.forward_with(&x, true, fast).unwrap();
+                let logits = m.forward_with(&x, false, fast).unwrap();
                 let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
                 if fast { fast_opt.backward_step(&loss).unwrap() } else { slow_opt.backward_step(&loss).unwrap() }
             }
             results.push((before, accuracy(&m, &test_x, &test_y, fast)));
         }
         let ((b_fast, a_fast), (b_ref, a_ref)) = (results[0], results[1]);
+        println!("accuracy before {b_fast} / {b_ref}, after: fast ops {a_fast}, reference ops {a_ref}");
         assert!((b_fast - b_ref).abs() < 1e-6, "same network, same start: {b_fast} vs {b_ref}");
         assert!(b_ref < 0.5, "the task is not trivial at start: {b_ref}");
         assert!(a_ref >= 0.9 && a_fast >= 0.9, "both learn the task: fast {a_fast}, reference {a_ref}");
-        assert!((a_fast - a_ref).abs() <= 0.05, "fast {a_fast} vs reference {a_ref}");
+        assert!((a_fast - a_ref).abs() <= 0.03, "fast {a_fast} vs reference {a_ref}");
     }
 
     #[test]
