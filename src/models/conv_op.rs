@@ -224,7 +224,7 @@ impl ConvBwd {
             gc.to_vec()
         };
         if self.relu {
-            gm.iter_mut().zip(act).for_each(|(g, &a)| if a <= 0.0 { *g = 0.0 });
+            gm.iter_mut().zip(act).for_each(|(g, &a)| *g = if a > 0.0 { *g } else { 0.0 });
         }
         let mut gb = vec![0f32; o];
         for r in gm.chunks_exact(o) {

@@ -85,32 +85,40 @@ pub fn max_pool2_image(img: &[f32], (h, w, c): (usize, usize, usize), out: &mut 
 }
 
 /// Backward of [`max_pool2_image`] for one image: each output gradient goes to the first maximum
-/// of its window in `out` `(h, w, c)` (zeroed by the caller).
+/// of its window in `out` `(h, w, c)` (zeroed by the caller). Branch-free per channel, so it
+/// vectorizes (which tap wins is random: branches would mispredict).
 pub fn max_pool2_backward_image(img: &[f32], grad: &[f32], (h, w, c): (usize, usize, usize), out: &mut [f32]) {
     let w2 = w / 2;
     if c == 0 || w2 == 0 {
         return;
     }
     for (p, go) in grad.chunks_exact(c).take((h / 2) * w2).enumerate() {
-        let taps = window(p / w2, p % w2, w, c);
-        let [a, b, cc, d] = taps;
+        let [a, b, cc, d] = window(p / w2, p % w2, w, c);
         let (Some(va), Some(vb), Some(vc), Some(vd)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
             continue;
         };
-        for (ch, &g) in go.iter().enumerate() {
-            let (Some(&xa), Some(&xb), Some(&xc), Some(&xd)) = (va.get(ch), vb.get(ch), vc.get(ch), vd.get(ch)) else { continue };
-            let at = if xa >= xb && xa >= xc && xa >= xd {
-                a
-            } else if xb >= xc && xb >= xd {
-                b
-            } else if xc >= xd {
-                cc
-            } else {
-                d
-            };
-            if let Some(v) = out.get_mut(at + ch) {
-                *v += g;
-            }
+        // The window's two rows of two pixels are disjoint ranges of `out`: [a, a+2c) and [cc, cc+2c).
+        if out.len() < cc + 2 * c {
+            continue;
+        }
+        let (top, bottom) = out.split_at_mut(cc);
+        let (Some(top), Some(bottom)) = (top.get_mut(a..a + 2 * c), bottom.get_mut(..2 * c)) else { continue };
+        let (oa, ob) = top.split_at_mut(c);
+        let (oc, od) = bottom.split_at_mut(c);
+        let taps = va.iter().zip(vb).zip(vc.iter().zip(vd));
+        let outs = oa.iter_mut().zip(ob.iter_mut()).zip(oc.iter_mut().zip(od.iter_mut()));
+        // First maximum in the order a, b, c, d: ties go to the earlier tap. Windows do not
+        // overlap, so each output element is written once (the caller zeroed `out`).
+        for ((((&xa, &xb), (&xc, &xd)), ((ga, gb), (gc, gd))), &g) in taps.zip(outs).zip(go) {
+            let b_wins_top = xb > xa;
+            let d_wins_bottom = xd > xc;
+            let top = if b_wins_top { xb } else { xa };
+            let bottom = if d_wins_bottom { xd } else { xc };
+            let bottom_wins = bottom > top;
+            *ga = if !bottom_wins & !b_wins_top { g } else { 0.0 };
+            *gb = if !bottom_wins & b_wins_top { g } else { 0.0 };
+            *gc = if bottom_wins & !d_wins_bottom { g } else { 0.0 };
+            *gd = if bottom_wins & d_wins_bottom { g } else { 0.0 };
         }
     }
 }
