@@ -230,6 +230,7 @@ pub fn train() -> Result<()> {
     let (batch, steps, rounds) = (128, 20, 3);
     let threads = rayon::current_num_threads();
     let (mut best_c, mut best_t) = (0f64, None::<f64>);
+    let mut torch_ok = true;
     for round in 1..=rounds {
         let c = candle_train(batch, steps)?;
         println!(
@@ -237,6 +238,9 @@ pub fn train() -> Result<()> {
             c.images_per_sec, c.forward_ms, c.backward_ms, c.optimizer_ms, c.cpu_ms
         );
         best_c = best_c.max(c.images_per_sec);
+        if !torch_ok {
+            continue;
+        }
         match torch::run("train", threads, batch, steps) {
             Ok(f) => {
                 let v = f.train_images_per_sec.unwrap_or(f64::NAN);
@@ -245,7 +249,7 @@ pub fn train() -> Result<()> {
             }
             Err(e) => {
                 println!("{e}");
-                break;
+                torch_ok = false;
             }
         }
     }

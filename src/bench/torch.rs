@@ -70,7 +70,7 @@ pub fn run(what: &str, threads: usize, batch: usize, steps: usize) -> Result<Tor
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("{}: {e}", py.display()))?;
+        .map_err(|e| format!("PyTorch reference: cannot run {}: {e}; to compare, install it: {INSTALL_HINT}", py.display()))?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(SCRIPT.as_bytes()).map_err(|e| format!("writing the script to {}: {e}", py.display()))?;
     }
