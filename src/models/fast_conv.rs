@@ -1,31 +1,12 @@
-//! Convolution for the CPU as im2col + matrix multiply, in NHWC layout.
-//!
-//! candle's own CPU `conv2d` backward is slow (a naive transposed convolution). Here a 3x3 "same"
-//! convolution is `im2col(x) · Wᵀ`: [`Im2Col`] and [`Col2Im`] are custom ops that are each other's
-//! adjoint (so each is the other's backward), and the matrix multiply and its gradients are
-//! candle's, which use the multi-threaded `gemm` crate. GPU back ends use candle's own conv2d.
+//! Image kernels for the CPU ops, NHWC (one image `(h, w, c)`, channels innermost): im2col and
+//! its adjoint col2im for "same" convolutions (stride 1, zero padding `k/2`), and 2x2 max pooling
+//! with its backward. The custom ops built on them are in [`super::conv_op`]; single-image
+//! inference ([`super::cpu_infer`]) uses them directly.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
-use rayon::prelude::*;
+use candle_core::{CpuStorage, Layout, Result};
 
-/// Unfolds `(B, H, W, C)` into `(B·H·W, k·k·C)` rows, one per output pixel, columns ordered
-/// `(ky, kx, c)`, zero padding `k/2` (stride 1, "same" size).
-#[derive(Debug, Clone, Copy)]
-pub struct Im2Col {
-    /// Kernel side (odd).
-    pub k: usize,
-}
-
-/// The adjoint of [`Im2Col`]: folds `(B·H·W, k·k·C)` back into `(B, H, W, C)`, summing overlaps.
-#[derive(Debug, Clone, Copy)]
-pub struct Col2Im {
-    /// Kernel side (odd).
-    pub k: usize,
-    /// Output batch, height, width, channels.
-    pub dims: (usize, usize, usize, usize),
-}
-
-fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
+/// The contiguous f32 elements of a CPU storage under `l`, or an error naming `op`.
+pub(crate) fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
         candle_core::bail!("{op}: only f32 is supported")
     };
@@ -35,28 +16,52 @@ fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     }
 }
 
-/// Source pixel for output (y, x) and tap (ky, kx), if inside the image.
+/// For output column `x`, the valid kernel columns `kx0..kx1` and the source column of `kx0`.
 #[inline]
-fn tap(y: usize, x: usize, ky: usize, kx: usize, pad: usize, h: usize, w: usize) -> Option<usize> {
-    let sy = (y + ky).checked_sub(pad)?;
-    let sx = (x + kx).checked_sub(pad)?;
-    (sy < h && sx < w).then_some(sy * w + sx)
+fn tap_run(x: usize, k: usize, pad: usize, w: usize) -> (usize, usize, usize) {
+    let kx0 = pad.saturating_sub(x);
+    let kx1 = k.min((w + pad).saturating_sub(x));
+    (kx0, kx1, (x + kx0).saturating_sub(pad))
 }
 
 /// im2col of one `(h, w, c)` image into `out` (`h·w` rows of `k·k·c`, zero padded). `out` must be
-/// zeroed; short buffers leave the missing part untouched.
+/// zeroed; short buffers leave the missing part untouched. In NHWC the taps `kx0..kx1` of one
+/// kernel row are contiguous in both the image and the row, so each is one copy.
 pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out: &mut [f32]) {
     let (row, pad) = (k * k * c, k / 2);
-    if row == 0 {
+    if row == 0 || w == 0 {
         return;
     }
     for (p, o) in out.chunks_exact_mut(row).take(h * w).enumerate() {
         let (y, x) = (p / w, p % w);
-        for (t, slot) in o.chunks_exact_mut(c).enumerate() {
-            if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
-                if let Some(from) = img.get(px * c..px * c + c) {
-                    slot.copy_from_slice(from);
-                }
+        let (kx0, kx1, sx0) = tap_run(x, k, pad, w);
+        let run = kx1.saturating_sub(kx0) * c;
+        for ky in 0..k {
+            let Some(sy) = (y + ky).checked_sub(pad).filter(|&s| s < h) else { continue };
+            let (src, dst) = ((sy * w + sx0) * c, (ky * k + kx0) * c);
+            if let (Some(d), Some(s)) = (o.get_mut(dst..dst + run), img.get(src..src + run)) {
+                d.copy_from_slice(s);
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col_image`]: adds each row's taps of `cols` (`h·w` rows of `k·k·c`) back
+/// into their source pixels of `img` `(h, w, c)`.
+pub fn col2im_image(cols: &[f32], (h, w, c): (usize, usize, usize), k: usize, img: &mut [f32]) {
+    let (row, pad) = (k * k * c, k / 2);
+    if row == 0 || w == 0 {
+        return;
+    }
+    for (p, o) in cols.chunks_exact(row).take(h * w).enumerate() {
+        let (y, x) = (p / w, p % w);
+        let (kx0, kx1, sx0) = tap_run(x, k, pad, w);
+        let run = kx1.saturating_sub(kx0) * c;
+        for ky in 0..k {
+            let Some(sy) = (y + ky).checked_sub(pad).filter(|&s| s < h) else { continue };
+            let (dst, src) = ((sy * w + sx0) * c, (ky * k + kx0) * c);
+            if let (Some(d), Some(s)) = (img.get_mut(dst..dst + run), o.get(src..src + run)) {
+                d.iter_mut().zip(s).for_each(|(d, v)| *d += v);
             }
         }
     }
@@ -69,96 +74,54 @@ pub fn max_pool2_image(img: &[f32], (h, w, c): (usize, usize, usize), out: &mut 
         return;
     }
     for (p, o) in out.chunks_exact_mut(c).take((h / 2) * w2).enumerate() {
-        let taps = window(p / w2, p % w2, w, c);
-        for (ch, v) in o.iter_mut().enumerate() {
-            *v = taps.iter().filter_map(|&t| img.get(t + ch)).copied().fold(f32::NEG_INFINITY, f32::max);
+        let [a, b, cc, d] = window(p / w2, p % w2, w, c);
+        let (Some(a), Some(b), Some(cc), Some(d)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
+            continue;
+        };
+        for ((o, (a, b)), (cc, d)) in o.iter_mut().zip(a.iter().zip(b)).zip(cc.iter().zip(d)) {
+            *o = a.max(*b).max(cc.max(*d));
         }
     }
 }
 
-impl CustomOp1 for Im2Col {
-    fn name(&self) -> &'static str {
-        "fude-im2col"
+/// Backward of [`max_pool2_image`] for one image: each output gradient goes to the first maximum
+/// of its window in `out` `(h, w, c)` (zeroed by the caller). Branch-free per channel, so it
+/// vectorizes (which tap wins is random: branches would mispredict).
+pub fn max_pool2_backward_image(img: &[f32], grad: &[f32], (h, w, c): (usize, usize, usize), out: &mut [f32]) {
+    let w2 = w / 2;
+    if c == 0 || w2 == 0 {
+        return;
     }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (b, h, w, c) = l.shape().dims4()?;
-        let src = f32_slice(s, l, self.name())?;
-        let k = self.k;
-        let row = k * k * c;
-        let mut dst = vec![0f32; b * h * w * row];
-        if row > 0 && h * w > 0 {
-            dst.par_chunks_mut(h * w * row)
-                .zip(src.par_chunks(h * w * c))
-                .for_each(|(out, img)| im2col_image(img, (h, w, c), k, out));
+    for (p, go) in grad.chunks_exact(c).take((h / 2) * w2).enumerate() {
+        let [a, b, cc, d] = window(p / w2, p % w2, w, c);
+        let (Some(va), Some(vb), Some(vc), Some(vd)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
+            continue;
+        };
+        // The window's two rows of two pixels are disjoint ranges of `out`: [a, a+2c) and [cc, cc+2c).
+        if out.len() < cc + 2 * c {
+            continue;
         }
-        Ok((CpuStorage::F32(dst), Shape::from((b * h * w, row))))
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let dims = arg.dims4()?;
-        Ok(Some(grad.contiguous()?.apply_op1(Col2Im { k: self.k, dims })?))
+        let (top, bottom) = out.split_at_mut(cc);
+        let (Some(top), Some(bottom)) = (top.get_mut(a..a + 2 * c), bottom.get_mut(..2 * c)) else { continue };
+        let (oa, ob) = top.split_at_mut(c);
+        let (oc, od) = bottom.split_at_mut(c);
+        let taps = va.iter().zip(vb).zip(vc.iter().zip(vd));
+        let outs = oa.iter_mut().zip(ob.iter_mut()).zip(oc.iter_mut().zip(od.iter_mut()));
+        // First maximum in the order a, b, c, d: ties go to the earlier tap. Windows do not
+        // overlap, so each output element is written once (the caller zeroed `out`).
+        for ((((&xa, &xb), (&xc, &xd)), ((ga, gb), (gc, gd))), &g) in taps.zip(outs).zip(go) {
+            let b_wins_top = xb > xa;
+            let d_wins_bottom = xd > xc;
+            let top = if b_wins_top { xb } else { xa };
+            let bottom = if d_wins_bottom { xd } else { xc };
+            let bottom_wins = bottom > top;
+            *ga = if !bottom_wins & !b_wins_top { g } else { 0.0 };
+            *gb = if !bottom_wins & b_wins_top { g } else { 0.0 };
+            *gc = if bottom_wins & !d_wins_bottom { g } else { 0.0 };
+            *gd = if bottom_wins & d_wins_bottom { g } else { 0.0 };
+        }
     }
 }
-
-impl CustomOp1 for Col2Im {
-    fn name(&self) -> &'static str {
-        "fude-col2im"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (b, h, w, c) = self.dims;
-        let (k, pad) = (self.k, self.k / 2);
-        let row = k * k * c;
-        let (n, r) = l.shape().dims2()?;
-        if n != b * h * w || r != row {
-            candle_core::bail!("col2im: got ({n}, {r}), expected ({}, {row})", b * h * w);
-        }
-        let src = f32_slice(s, l, self.name())?;
-        let mut dst = vec![0f32; b * h * w * c];
-        if row > 0 && h * w > 0 {
-            dst.par_chunks_mut(h * w * c).zip(src.par_chunks(h * w * row)).for_each(|(img, cols)| {
-                for (p, o) in cols.chunks_exact(row).enumerate() {
-                    let (y, x) = (p / w, p % w);
-                    for (t, slot) in o.chunks_exact(c).enumerate() {
-                        if let Some(px) = tap(y, x, t / k, t % k, pad, h, w) {
-                            if let Some(to) = img.get_mut(px * c..px * c + c) {
-                                to.iter_mut().zip(slot).for_each(|(d, v)| *d += v);
-                            }
-                        }
-                    }
-                }
-            });
-        }
-        Ok((CpuStorage::F32(dst), Shape::from((b, h, w, c))))
-    }
-
-    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(grad.contiguous()?.apply_op1(Im2Col { k: self.k })?))
-    }
-}
-
-/// 3x3-style "same" convolution on NHWC input: `x` `(B, H, W, C)`, `weight` `(O, C, k, k)` (candle's
-/// layout), `bias` `(O)`; returns `(B, H, W, O)`.
-pub fn conv2d_nhwc(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    let (b, h, w, c) = x.dims4()?;
-    let (o, wc, k, k2) = weight.dims4()?;
-    if wc != c || k != k2 || k % 2 == 0 {
-        candle_core::bail!("conv2d_nhwc: weight {:?} does not fit input {:?}", weight.dims(), x.dims());
-    }
-    let cols = x.contiguous()?.apply_op1(Im2Col { k })?;
-    let wm = weight.permute((0, 2, 3, 1))?.reshape((o, k * k * c))?;
-    cols.matmul(&wm.t()?)?.broadcast_add(bias)?.reshape((b, h, w, o))
-}
-
-/// 2x2 max pooling with stride 2 on NHWC `(B, H, W, C)` input (odd sizes drop the last
-/// row/column). The gradient goes to the first maximum of each window.
-#[derive(Debug, Clone, Copy)]
-pub struct MaxPool2;
-
-/// The backward of [`MaxPool2`]: `(input, grad_out)` → grad_input.
-#[derive(Debug, Clone, Copy)]
-struct MaxPool2Bwd;
 
 /// Offsets (in elements) of the four taps of the window at output (y, x), channel-major stride `c`.
 #[inline]
@@ -167,134 +130,56 @@ fn window(y: usize, x: usize, w: usize, c: usize) -> [usize; 4] {
     [base, base + c, base + w * c, base + w * c + c]
 }
 
-impl CustomOp1 for MaxPool2 {
-    fn name(&self) -> &'static str {
-        "fude-maxpool2"
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (b, h, w, c) = l.shape().dims4()?;
-        let src = f32_slice(s, l, self.name())?;
-        let (h2, w2) = (h / 2, w / 2);
-        let mut dst = vec![0f32; b * h2 * w2 * c];
-        if h2 * w2 * c > 0 {
-            dst.par_chunks_mut(h2 * w2 * c)
-                .zip(src.par_chunks(h * w * c))
-                .for_each(|(out, img)| max_pool2_image(img, (h, w, c), out));
-        }
-        Ok((CpuStorage::F32(dst), Shape::from((b, h2, w2, c))))
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some(arg.contiguous()?.apply_op2_no_bwd(&grad.contiguous()?, &MaxPool2Bwd)?))
-    }
-}
-
-impl candle_core::CustomOp2 for MaxPool2Bwd {
-    fn name(&self) -> &'static str {
-        "fude-maxpool2-bwd"
-    }
-
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (b, h, w, c) = l1.shape().dims4()?;
-        let (h2, w2) = (h / 2, w / 2);
-        if l2.shape().dims4()? != (b, h2, w2, c) {
-            candle_core::bail!("maxpool2 backward: gradient shape {:?}", l2.shape());
-        }
-        let src = f32_slice(s1, l1, self.name())?;
-        let g = f32_slice(s2, l2, self.name())?;
-        let mut dst = vec![0f32; b * h * w * c];
-        if h2 * w2 * c > 0 {
-            dst.par_chunks_mut(h * w * c)
-                .zip(src.par_chunks(h * w * c).zip(g.par_chunks(h2 * w2 * c)))
-                .for_each(|(out, (img, gi))| {
-                    for (p, go) in gi.chunks_exact(c).enumerate() {
-                        let taps = window(p / w2, p % w2, w, c);
-                        for (ch, gv) in go.iter().enumerate() {
-                            let mut best = (f32::NEG_INFINITY, None);
-                            for &t in &taps {
-                                if let Some(&v) = img.get(t + ch) {
-                                    if v > best.0 {
-                                        best = (v, Some(t + ch));
-                                    }
-                                }
-                            }
-                            if let Some(d) = best.1.and_then(|i| out.get_mut(i)) {
-                                *d += gv;
-                            }
-                        }
-                    }
-                });
-        }
-        Ok((CpuStorage::F32(dst), Shape::from((b, h, w, c))))
-    }
-}
-
-/// 2x2 max pooling with stride 2 on NHWC input (see [`MaxPool2`]).
-pub fn max_pool2_nhwc(x: &Tensor) -> Result<Tensor> {
-    x.contiguous()?.apply_op1(MaxPool2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{Device, Var, D};
 
-    fn reference(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
-        let o = w.dim(0).unwrap();
-        let k = w.dim(2).unwrap();
-        let nchw = x.permute((0, 3, 1, 2)).unwrap().contiguous().unwrap();
-        nchw.conv2d(w, k / 2, 1, 1, 1)
-            .unwrap()
-            .broadcast_add(&b.reshape((1, o, 1, 1)).unwrap())
-            .unwrap()
-            .permute((0, 2, 3, 1))
-            .unwrap()
-    }
-
-    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+    fn values(n: usize, seed: f32) -> Vec<f32> {
+        (0..n).map(|i| (i as f32 * seed).sin()).collect()
     }
 
     #[test]
-    fn forward_and_gradients_match_candle_conv2d() {
-        let dev = Device::Cpu;
-        for &(b, h, w, c, o, k) in &[(1, 5, 7, 1, 3, 3), (3, 8, 6, 4, 5, 3), (2, 9, 9, 3, 2, 5), (2, 4, 4, 2, 3, 1)] {
-            let x = Var::randn(0f32, 1.0, (b, h, w, c), &dev).unwrap();
-            let wt = Var::randn(0f32, 0.5, (o, c, k, k), &dev).unwrap();
-            let bias = Var::randn(0f32, 0.5, o, &dev).unwrap();
-            let probe = Tensor::randn(0f32, 1.0, (b, h, w, o), &dev).unwrap();
-            let fast = conv2d_nhwc(&x, &wt, &bias).unwrap();
-            let slow = reference(&x, &wt, &bias);
-            assert!(max_diff(&fast, &slow) < 1e-4, "forward {:?}", (b, h, w, c, o, k));
-            let gf = (fast * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-            let gs = (slow * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-            for v in [&x, &wt, &bias] {
-                let (a, r) = (gf.get(v).unwrap(), gs.get(v).unwrap());
-                assert!(max_diff(a, r) < 1e-3, "gradient {:?} {:?}", v.dims(), (b, h, w, c, o, k));
+    fn col2im_is_the_adjoint_of_im2col() {
+        for &(h, w, c, k) in &[(5, 7, 3, 3), (4, 4, 1, 5), (1, 1, 2, 3), (6, 3, 2, 1)] {
+            let x = values(h * w * c, 0.37);
+            let y = values(h * w * k * k * c, 0.11);
+            let mut cols = vec![0f32; y.len()];
+            im2col_image(&x, (h, w, c), k, &mut cols);
+            let mut back = vec![0f32; x.len()];
+            col2im_image(&y, (h, w, c), k, &mut back);
+            let lhs: f32 = cols.iter().zip(&y).map(|(a, b)| a * b).sum();
+            let rhs: f32 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+            assert!((lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0), "{:?}", (h, w, c, k));
+            // The centre tap of each row is the pixel itself.
+            let centre = (k * k / 2) * c;
+            for p in 0..h * w {
+                assert_eq!(&cols[p * k * k * c + centre..][..c], &x[p * c..][..c]);
             }
         }
     }
 
     #[test]
-    fn max_pool_matches_candle() {
-        let dev = Device::Cpu;
-        let x = Var::randn(0f32, 1.0, (2, 6, 7, 3), &dev).unwrap();
-        let fast = max_pool2_nhwc(&x).unwrap();
-        let slow = x.permute((0, 3, 1, 2)).unwrap().max_pool2d(2).unwrap().permute((0, 2, 3, 1)).unwrap();
-        assert_eq!(fast.dims(), &[2, 3, 3, 3]);
-        assert!(max_diff(&fast, &slow) < 1e-6);
-        let g = fast.sum_all().unwrap().backward().unwrap();
-        let gx = g.get(&x).unwrap();
-        assert_eq!(gx.sum_all().unwrap().to_scalar::<f32>().unwrap(), 2.0 * 9.0 * 3.0);
-        // Same gradient as pooling written with candle's reshape + max reduction (random input: no
-        // ties). candle's own max_pool2d backward scales the gradient by 1/4, so it is no reference.
-        let x = Var::randn(0f32, 1.0, (2, 6, 8, 3), &dev).unwrap();
-        let probe = Tensor::randn(0f32, 1.0, (2, 3, 4, 3), &dev).unwrap();
-        let gf = (max_pool2_nhwc(&x).unwrap() * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        let slow = x.reshape((2, 3, 2, 4, 2, 3)).unwrap().max(4).unwrap().max(2).unwrap();
-        let gs = (slow * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-6);
-        assert!(gx.max(D::Minus1).is_ok());
+    fn pooling_and_its_backward_match_a_naive_version() {
+        let (h, w, c) = (5, 6, 3);
+        let x = values(h * w * c, 0.73);
+        let mut out = vec![0f32; (h / 2) * (w / 2) * c];
+        max_pool2_image(&x, (h, w, c), &mut out);
+        let g = values(out.len(), 0.5);
+        let mut gx = vec![0f32; x.len()];
+        max_pool2_backward_image(&x, &g, (h, w, c), &mut gx);
+        let mut want = vec![0f32; x.len()];
+        for y in 0..h / 2 {
+            for xx in 0..w / 2 {
+                for ch in 0..c {
+                    let taps = [(2 * y, 2 * xx), (2 * y, 2 * xx + 1), (2 * y + 1, 2 * xx), (2 * y + 1, 2 * xx + 1)];
+                    let idx = |(a, b): (usize, usize)| (a * w + b) * c + ch;
+                    let best = taps.iter().copied().fold(taps[0], |b, t| if x[idx(t)] > x[idx(b)] { t } else { b });
+                    let o = (y * (w / 2) + xx) * c + ch;
+                    assert_eq!(out[o], x[idx(best)]);
+                    want[idx(best)] += g[o];
+                }
+            }
+        }
+        assert_eq!(gx, want);
     }
 }

@@ -1,10 +1,12 @@
 //! The recognizer: a small CNN over the 28x28 model input, 180 classes.
 //!
 //! conv3x3(c1) → ReLU → pool → conv3x3(c2) → ReLU → conv3x3(c3) → ReLU → pool → conv3x3(c4) → ReLU
-//! → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180). On the CPU the convolutions run
-//! as im2col + gemm ([`super::fast_conv`]); on GPUs through candle's conv2d.
+//! → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180). On the CPU the layers run as
+//! fused custom ops with their own backward ([`super::conv_op`], [`super::linear_op`],
+//! [`super::fast_conv`]); on GPUs through candle's conv2d and matmul.
 
-use super::fast_conv::{conv2d_nhwc, max_pool2_nhwc};
+use super::conv_op::conv_bias_relu;
+use super::linear_op::linear_bias_relu;
 use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
@@ -160,43 +162,48 @@ impl Recognizer {
         })
     }
 
-    /// Logits `(B, 180)` for inputs `(B, 784)` or `(B, 28, 28)`; `train` enables dropout.
+    /// Logits `(B, 180)` for inputs `(B, 784)` or `(B, 28, 28)`; `train` enables dropout. The
+    /// fused CPU ops on the CPU, candle's own ops elsewhere.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        self.forward_with(x, train, self.device.is_cpu())
+    }
+
+    /// [`Self::forward`] choosing the path: `fast` uses the fused CPU ops (CPU only), otherwise
+    /// candle's own conv2d, max-pool, matmul and ReLU (the reference the fast ops are tested
+    /// against; it runs on every device).
+    pub fn forward_with(&self, x: &Tensor, train: bool, fast: bool) -> Result<Tensor> {
         let p = self.params()?;
         let b = x.dim(0)?;
-        // Convolution without activation: ReLU comes after pooling where there is one (the two
-        // commute, and the pooled tensor is four times smaller).
-        let conv = |x: &Tensor, i: usize| -> Result<Tensor> {
+        let cpu = fast;
+        let conv = |x: &Tensor, i: usize, pooled: bool| -> Result<Tensor> {
             let (w, bias) = p.conv.get(i).ok_or_else(|| Error::Invalid("layer index".into()))?;
-            Ok(if self.device.is_cpu() {
-                conv2d_nhwc(x, w, bias)?
+            Ok(if cpu {
+                conv_bias_relu(x, w, bias, true, pooled)?
             } else {
                 let o = w.dim(0)?;
-                x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?
+                let y = x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?;
+                if pooled { y.max_pool2d(2)?.relu()? } else { y.relu()? }
             })
         };
-        let pool = |x: &Tensor| -> Result<Tensor> {
-            Ok(if self.device.is_cpu() { max_pool2_nhwc(x)? } else { x.max_pool2d(2)? })
-        };
-        let x = if self.device.is_cpu() {
+        let x = if cpu {
             x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
         } else {
             x.reshape((b, 1, INPUT_SIDE, INPUT_SIDE))?
         };
-        let x = pool(&conv(&x, 0)?)?.relu()?;
-        let x = conv(&x, 1)?.relu()?;
-        let x = pool(&conv(&x, 2)?)?.relu()?;
-        let x = conv(&x, 3)?.relu()?;
+        let x = conv(&x, 0, true)?;
+        let x = conv(&x, 1, false)?;
+        let x = conv(&x, 2, true)?;
+        let x = conv(&x, 3, false)?;
         // Flatten in NHWC order on every device so checkpoints are interchangeable.
-        let x = if self.device.is_cpu() { x } else { x.permute((0, 2, 3, 1))? };
+        let x = if cpu { x } else { x.permute((0, 2, 3, 1))? };
         let x = x.flatten_from(1)?;
         let (w1, b1) = p.fc.first().ok_or_else(|| Error::Invalid("fc1".into()))?;
         let (w2, b2) = p.fc.get(1).ok_or_else(|| Error::Invalid("fc2".into()))?;
-        let mut h = x.matmul(&w1.t()?)?.broadcast_add(b1)?.relu()?;
+        let mut h = if cpu { linear_bias_relu(&x, w1, b1, true)? } else { x.matmul(&w1.t()?)?.broadcast_add(b1)?.relu()? };
         if train {
             h = candle_nn::ops::dropout(&h, 0.3)?;
         }
-        Ok(h.matmul(&w2.t()?)?.broadcast_add(b2)?)
+        Ok(if cpu { linear_bias_relu(&h, w2, b2, false)? } else { h.matmul(&w2.t()?)?.broadcast_add(b2)? })
     }
 
     /// Stacks model inputs into a `(B, 784)` tensor on the model's device.
@@ -254,6 +261,64 @@ mod tests {
         assert!(top.windows(2).all(|w| w[0].prob >= w[1].prob));
         let p = m.probabilities(&[&input]).unwrap();
         assert!((p[0].iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+
+    /// A small fixed task: ten classes of random binary prototypes, seen through noise.
+    fn task(n: usize, seed: u64) -> (Tensor, Vec<u32>) {
+        use rand::{Rng, SeedableRng};
+        let mut proto_rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
+        let protos: Vec<Vec<f32>> = (0..10).map(|_| (0..784).map(|_| if proto_rng.random::<f32>() < 0.3 { 1.0 } else { 0.0 }).collect()).collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let labels: Vec<u32> = (0..n).map(|i| (i % 10) as u32).collect();
+        let data: Vec<f32> = labels.iter().flat_map(|&l| protos[l as usize].iter().map(|&p| 0.6 * p + rng.random::<f32>() * 0.8).collect::<Vec<_>>()).collect();
+        (Tensor::from_vec(data, (n, 784), &Device::Cpu).unwrap(), labels)
+    }
+
+    fn accuracy(m: &Recognizer, x: &Tensor, labels: &[u32], fast: bool) -> f32 {
+        let pred = m.forward_with(x, false, fast).unwrap().argmax(D::Minus1).unwrap().to_vec1::<u32>().unwrap();
+        pred.iter().zip(labels).filter(|(a, b)| a == b).count() as f32 / labels.len() as f32
+    }
+
+    #[test]
+    fn training_with_fast_ops_matches_reference_ops() {
+        use crate::models::adamw::FastAdamW;
+        use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+        let arch = Architecture { name: "fude-cnn4".into(), channels: [4, 4, 8, 8], hidden: 32 };
+        let (test_x, test_y) = task(200, 7);
+        let params = ParamsAdamW { lr: 3e-3, weight_decay: 1e-4, ..Default::default() };
+        let mut results = Vec::new();
+        for fast in [true, false] {
+            let m = Recognizer::new_seeded(arch.clone(), &Device::Cpu, 3).unwrap();
+            let vars = m.varmap().all_vars();
+            let mut fast_opt = FastAdamW::new(vars.clone(), params.clone()).unwrap();
+            let mut slow_opt = AdamW::new(vars, params.clone()).unwrap();
+            let before = accuracy(&m, &test_x, &test_y, fast);
+            // Without dropout (its masks are not seeded), so both runs are the same computation.
+            for step in 0..100 {
+                let (x, y) = task(32, 1000 + step);
+                let y = Tensor::new(y.as_slice(), &Device::Cpu).unwrap();
+                let logits = m.forward_with(&x, false, fast).unwrap();
+                let loss = candle_nn::loss::cross_entropy(&logits, &y).unwrap();
+                if fast { fast_opt.backward_step(&loss).unwrap() } else { slow_opt.backward_step(&loss).unwrap() }
+            }
+            results.push((before, accuracy(&m, &test_x, &test_y, fast)));
+        }
+        let ((b_fast, a_fast), (b_ref, a_ref)) = (results[0], results[1]);
+        println!("accuracy before {b_fast} / {b_ref}, after: fast ops {a_fast}, reference ops {a_ref}");
+        assert!((b_fast - b_ref).abs() < 1e-6, "same network, same start: {b_fast} vs {b_ref}");
+        assert!(b_ref < 0.5, "the task is not trivial at start: {b_ref}");
+        assert!(a_ref >= 0.9 && a_fast >= 0.9, "both learn the task: fast {a_fast}, reference {a_ref}");
+        assert!((a_fast - a_ref).abs() <= 0.03, "fast {a_fast} vs reference {a_ref}");
+    }
+
+    #[test]
+    fn fast_and_reference_forward_agree() {
+        let m = Recognizer::new_seeded(Architecture::default(), &Device::Cpu, 11).unwrap();
+        let (x, _) = task(5, 1);
+        let a = m.forward_with(&x, false, true).unwrap();
+        let b = m.forward_with(&x, false, false).unwrap();
+        let d = (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
+        assert!(d < 1e-4, "{d}");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use crate::data::{Mixture, Sample};
 use crate::error::{Error, Result};
 use crate::models::Recognizer;
 use candle_core::{DType, Tensor, D};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use crate::models::adamw::FastAdamW;
+use candle_nn::{Optimizer, ParamsAdamW};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -128,7 +129,7 @@ pub fn train(
         return Err(Error::Invalid("batch and epoch size must be positive".into()));
     }
     let params = ParamsAdamW { lr: cfg.lr, weight_decay: cfg.weight_decay, ..Default::default() };
-    let mut opt = AdamW::new(model.varmap().all_vars(), params)?;
+    let mut opt = FastAdamW::new(model.varmap().all_vars(), params)?;
     let steps = cfg.steps_per_epoch();
     let device = model.device().clone();
     let mut last = Vec::new();

@@ -1,6 +1,8 @@
 //! Speed measurements, printed by `fude bench [predict|data|train|all]` and by `cargo bench`.
 //! Figures are measured on the machine that runs them; nothing here asserts a time.
 
+pub mod torch;
+
 use crate::data::{DrawingSource, FontSource, Source, Split};
 use crate::error::{Error, Result};
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
@@ -8,12 +10,13 @@ use crate::ink::{model_input, Drawing};
 use crate::models::{Architecture, Checkpoint, CpuRecognizer, Recognizer};
 use crate::training::trainer::smoothed_cross_entropy;
 use candle_core::{Device, Tensor};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use crate::models::adamw::FastAdamW;
+use candle_nn::{Optimizer, ParamsAdamW};
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
 
 /// The drawing used for latency measurements (a scripted あ).
-pub const EXAMPLE_DRAWING: &str = include_str!("../assets/examples/a.json");
+pub const EXAMPLE_DRAWING: &str = include_str!("../../assets/examples/a.json");
 
 /// CPU time of the calling thread in seconds (wall time where the platform has no such clock).
 fn thread_cpu_seconds() -> f64 {
@@ -27,6 +30,19 @@ fn thread_cpu_seconds() -> f64 {
     }
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     START.get_or_init(Instant::now).elapsed().as_secs_f64()
+}
+
+/// CPU time of the whole process (all threads) in seconds; 0 where the platform has no such clock.
+fn process_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes one timespec into the valid pointer given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    0.0
 }
 
 /// Median and 99th percentile of durations, in milliseconds.
@@ -46,6 +62,10 @@ pub fn run(what: &str) -> Result<()> {
         return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train or all")));
     }
     println!("threads: {} (rayon)", rayon::current_num_threads());
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        // Other work on the machine skews every figure below (PyTorch's spinning threads most).
+        println!("load average at start: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    }
     if all || what == "predict" {
         predict()?;
     }
@@ -68,36 +88,40 @@ fn model() -> Result<Recognizer> {
     })
 }
 
-/// Predict latency for one drawing: strokes → raster → preprocessing → CNN → top-10.
+/// Predict latency for one drawing (strokes → raster → preprocessing → CNN → top-10), the CNN
+/// part alone (compared with PyTorch's one-image latency on the same network), and batch-256
+/// inference throughput.
 pub fn predict() -> Result<()> {
     let m = model()?;
     let fast = CpuRecognizer::new(&m)?;
     let drawing = Drawing::from_json(EXAMPLE_DRAWING)?;
-    let mut total = Vec::new();
-    let mut prep = Vec::new();
-    let mut candle = Vec::new();
+    let (mut total, mut prep, mut cnn, mut candle) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..1020 {
         let t0 = Instant::now();
         let input = model_input(&rasterize(&drawing, RASTER_SIDE, MODEL_PEN_WIDTH));
         let t1 = Instant::now();
         let top = fast.top_k(&input, 10)?;
         let t2 = Instant::now();
+        std::hint::black_box(fast.top_k(&input, 10)?);
+        let t3 = Instant::now();
         if i % 10 == 0 {
-            let t3 = Instant::now();
             std::hint::black_box(m.top_k(&input, 10)?);
             candle.push(t3.elapsed());
         }
         if i >= 20 {
             total.push(t2 - t0);
             prep.push(t1 - t0);
+            cnn.push(t3 - t2);
         }
         std::hint::black_box(top);
     }
     let (med, p99) = percentiles_ms(total);
     let (pmed, _) = percentiles_ms(prep);
+    let (nmed, np99) = percentiles_ms(cnn);
     let (cmed, _) = percentiles_ms(candle);
     println!("predict one drawing (strokes→top-10): median {med:.3} ms, p99 {p99:.3} ms (raster+preprocess median {pmed:.3} ms)");
-    println!("  same network through candle ops, batch 1 (inference only): median {cmed:.3} ms; ratio lean/candle {:.2}", (med - pmed) / cmed.max(1e-9));
+    println!("candle predict one image (CNN + softmax + top-10, lean CPU path): median {nmed:.3} ms, p99 {np99:.3} ms");
+    println!("  same network through candle ops, batch 1: median {cmed:.3} ms");
     let input = model_input(&rasterize(&drawing, RASTER_SIDE, MODEL_PEN_WIDTH));
     let batch: Vec<_> = (0..256).map(|_| &input).collect();
     m.probabilities(&batch)?;
@@ -106,7 +130,16 @@ pub fn predict() -> Result<()> {
     for _ in 0..reps {
         std::hint::black_box(m.probabilities(&batch)?);
     }
-    println!("batch-256 inference: {:.0} images/s", (256 * reps) as f64 / t.elapsed().as_secs_f64());
+    println!("candle batch-256 inference: {:.0} images/s", (256 * reps) as f64 / t.elapsed().as_secs_f64());
+    match torch::run("predict", rayon::current_num_threads(), 256, 0) {
+        Ok(f) => {
+            let (tm, tp, tb) = (f.predict_median_ms.unwrap_or(f64::NAN), f.predict_p99_ms.unwrap_or(f64::NAN), f.batch256_images_per_sec.unwrap_or(f64::NAN));
+            println!("pytorch {} ({} threads) predict one image: median {tm:.3} ms, p99 {tp:.3} ms", f.torch, f.threads);
+            println!("pytorch batch-256 inference: {tb:.0} images/s");
+            println!("predict latency ratio candle/pytorch: {:.2}", nmed / tm);
+        }
+        Err(e) => println!("{e}"),
+    }
     Ok(())
 }
 
@@ -141,34 +174,89 @@ pub fn data() {
     println!("training feed (fonts+drawings, all threads): {:.0} images/s", n as f64 / t.elapsed().as_secs_f64());
 }
 
-/// Recognizer training throughput on the CPU (batch 128, AdamW), data prepared beforehand.
-pub fn train() -> Result<()> {
+/// Training figures of one candle run: throughput and where the time went.
+struct CandleTrain {
+    images_per_sec: f64,
+    forward_ms: f64,
+    backward_ms: f64,
+    optimizer_ms: f64,
+    cpu_ms: f64,
+}
+
+fn candle_train(batch: usize, steps: usize) -> Result<CandleTrain> {
     let dev = Device::Cpu;
     let m = Recognizer::new(Architecture::default(), &dev)?;
-    let batch = 128;
     let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
     let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
     let y = Tensor::from_vec(labels, batch, &dev)?;
-    let mut opt = AdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
-    let mut step = || -> Result<()> {
+    let mut opt = FastAdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
+    let mut times = [Duration::ZERO; 3];
+    let mut step = |times: &mut [Duration; 3]| -> Result<()> {
+        let t0 = Instant::now();
         let loss = smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?;
-        opt.backward_step(&loss)?;
+        let t1 = Instant::now();
+        let grads = loss.backward()?;
+        let t2 = Instant::now();
+        opt.step(&grads)?;
+        let t3 = Instant::now();
+        for (acc, d) in times.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2]) {
+            *acc += d;
+        }
         Ok(())
     };
-    for _ in 0..2 {
-        step()?;
+    for _ in 0..3 {
+        step(&mut [Duration::ZERO; 3])?;
     }
-    let steps = 10;
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), process_cpu_seconds());
     for _ in 0..steps {
-        step()?;
+        step(&mut times)?;
     }
     let secs = t.elapsed().as_secs_f64();
-    println!(
-        "recognizer training on CPU: {:.0} images/s (batch {batch}, {:.0} ms/step, {} parameters)",
-        (steps * batch) as f64 / secs,
-        1e3 * secs / steps as f64,
-        m.parameter_count()
-    );
+    let cpu_ms = 1e3 * (process_cpu_seconds() - cpu) / steps.max(1) as f64;
+    let per = |d: Duration| 1e3 * d.as_secs_f64() / steps.max(1) as f64;
+    Ok(CandleTrain {
+        images_per_sec: (steps * batch) as f64 / secs,
+        forward_ms: per(times[0]),
+        backward_ms: per(times[1]),
+        optimizer_ms: per(times[2]),
+        cpu_ms,
+    })
+}
+
+/// Recognizer training throughput on the CPU (batch 128, AdamW, random data prepared
+/// beforehand), candle then the PyTorch reference, in rounds; the ratio uses each side's best
+/// round (the least disturbed by other load on the machine).
+pub fn train() -> Result<()> {
+    let (batch, steps, rounds) = (128, 20, 3);
+    let threads = rayon::current_num_threads();
+    let (mut best_c, mut best_t) = (0f64, None::<f64>);
+    let mut torch_ok = true;
+    for round in 1..=rounds {
+        let c = candle_train(batch, steps)?;
+        println!(
+            "round {round}: candle training: {:.0} images/s (batch {batch}, {steps} steps; per step: forward+loss {:.1} ms, backward {:.1} ms, AdamW {:.1} ms; CPU time {:.0} ms/step)",
+            c.images_per_sec, c.forward_ms, c.backward_ms, c.optimizer_ms, c.cpu_ms
+        );
+        best_c = best_c.max(c.images_per_sec);
+        if !torch_ok {
+            continue;
+        }
+        match torch::run("train", threads, batch, steps) {
+            Ok(f) => {
+                let v = f.train_images_per_sec.unwrap_or(f64::NAN);
+                println!("round {round}: pytorch {} training: {v:.0} images/s ({} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);
+                best_t = Some(best_t.map_or(v, |b: f64| b.max(v)));
+            }
+            Err(e) => {
+                println!("{e}");
+                torch_ok = false;
+            }
+        }
+    }
+    println!("candle training, best of {rounds}: {best_c:.0} images/s");
+    if let Some(t) = best_t {
+        println!("pytorch training, best of {rounds}: {t:.0} images/s");
+        println!("training ratio candle/pytorch: {:.2}", best_c / t);
+    }
     Ok(())
 }
