@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-BOX = (87, 63, 675, 650)  # writing box on screen at 1040x720: left, top, right, bottom
+BOX = (96, 63, 665, 632)  # writing box on screen at 1040x720: left, top, right, bottom
 
 KO = [[[0.32, 0.30], [0.45, 0.30], [0.60, 0.29], [0.57, 0.35]],
       [[0.28, 0.66], [0.40, 0.72], [0.56, 0.73], [0.72, 0.69]]]
