@@ -346,3 +346,18 @@ fn save_reopen_export_and_import_an_image() {
     wait_for_candidates(&mut h);
     assert_eq!(top(&h), 'あ');
 }
+
+#[test]
+fn theme_switches_between_light_and_dark() {
+    let mut h = app();
+    for (item, dark) in [("Dark", true), ("Light", false), ("Dark", true)] {
+        h.get_by_label("View").click();
+        h.run_steps(3);
+        h.get_by_label(item).click();
+        h.run_steps(3);
+        assert_eq!(h.ctx.theme() == egui::Theme::Dark, dark, "after choosing {item}");
+        assert_eq!(h.ctx.global_style().visuals.dark_mode, dark);
+        h.key_press(Key::Escape);
+        h.run_steps(2);
+    }
+}
