@@ -257,6 +257,7 @@ pub fn conv_bias_relu(x: &Tensor, weight: &Tensor, bias: &Tensor, relu: bool, po
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::op_check::{assert_matches_reference, max_rel_diff};
     use candle_core::{Device, Var};
 
     /// candle's own ops: NCHW conv2d, broadcast bias, relu, and 2x2 max pooling written as
@@ -276,12 +277,6 @@ mod tests {
         y.reshape((bs, h2, 2, w2, 2, o)).unwrap().max(4).unwrap().max(2).unwrap()
     }
 
-    fn max_rel_diff(a: &Tensor, b: &Tensor) -> f32 {
-        let d = (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
-        let s = b.abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
-        d / s.max(1.0)
-    }
-
     #[test]
     fn forward_and_gradients_match_candle() {
         let dev = Device::Cpu;
@@ -296,16 +291,8 @@ mod tests {
                 let bias = Var::randn(0f32, 0.5, o, &dev).unwrap();
                 let fast = conv_bias_relu(&x, &wt, &bias, relu, pool).unwrap();
                 let slow = reference(&x, &wt, &bias, relu, pool);
-                let case = (b, h, w, c, o, k, relu, pool);
-                assert_eq!(fast.dims(), slow.dims(), "{case:?}");
-                assert!(max_rel_diff(&fast, &slow) < 1e-5, "forward {case:?}");
-                let probe = Tensor::randn(0f32, 1.0, slow.dims(), &dev).unwrap();
-                let gf = (fast * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-                let gs = (slow * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-                for (v, name) in [(&x, "input"), (&wt, "weight"), (&bias, "bias")] {
-                    let d = max_rel_diff(gf.get(v).unwrap(), gs.get(v).unwrap());
-                    assert!(d < 1e-5, "{name} gradient {case:?}: {d}");
-                }
+                let case = format!("{:?}", (b, h, w, c, o, k, relu, pool));
+                assert_matches_reference(&fast, &slow, &[(&x, "input"), (&wt, "weight"), (&bias, "bias")], &case);
             }
         }
     }

@@ -7,6 +7,8 @@ pub mod cpu_infer;
 pub mod device;
 pub mod fast_conv;
 pub mod linear_op;
+#[cfg(test)]
+mod op_check;
 pub mod recognizer;
 pub mod sgemm;
 
