@@ -481,5 +481,5 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         native,
         Box::new(move |cc| Ok(Box::new(FudeApp::new(cc, options)))),
     )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}\n(without a display, the command line still works: fude --help)"))
 }
