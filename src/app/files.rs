@@ -4,10 +4,9 @@
 //! dropped on the window are opened too.
 
 use crate::ink::{Drawing, InkImage};
-use crate::models::{Checkpoint, CpuRecognizer};
+use super::recognition::LoadedModel;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A file operation the person can ask for.
@@ -84,7 +83,7 @@ pub enum FileEvent {
     /// An image was read.
     ImageLoaded(PathBuf, InkImage),
     /// A checkpoint was read and fits this build.
-    ModelLoaded(PathBuf, Arc<CpuRecognizer>),
+    ModelLoaded(LoadedModel),
     /// A file was written.
     Saved(PathBuf),
     /// An operation failed; the message names the file and the reason.
@@ -195,13 +194,9 @@ impl FileTasks {
 
     /// Loads a checkpoint (`.safetensors` with its `.json` sidecar) in the background.
     pub fn open_model(&self, path: PathBuf) {
-        self.spawn("open-model", move || {
-            let loaded = Checkpoint::load(&path, &candle_core::Device::Cpu)
-                .and_then(|c| CpuRecognizer::new(&c.model));
-            match loaded {
-                Ok(net) => FileEvent::ModelLoaded(path, Arc::new(net)),
-                Err(e) => FileEvent::Failed(format!("Model not loaded (the current one stays): {e}")),
-            }
+        self.spawn("open-model", move || match LoadedModel::load(Some(&path)) {
+            Ok(model) => FileEvent::ModelLoaded(model),
+            Err(e) => FileEvent::Failed(format!("Model not loaded (the current one stays): {e}")),
         });
     }
 

@@ -21,7 +21,7 @@ pub mod text_buffer;
 
 use crate::ink::raster::rasterize;
 use crate::ink::{InkImage, INPUT_SIDE};
-use crate::models::{Checkpoint, CpuRecognizer, Prediction};
+use crate::models::Prediction;
 use bench_ui::UiBench;
 use canvas::{CanvasStyle, InkCanvas};
 use files::{FileAction, FileEvent, FileTasks, PathPrompt, PromptOutcome};
@@ -77,20 +77,6 @@ pub struct FudeApp {
     shown_stroke_end: Option<Instant>,
 }
 
-/// Loads the model the app starts with: `path`, else the bundled one.
-fn initial_model(path: Option<&PathBuf>) -> Result<LoadedModel, String> {
-    let device = candle_core::Device::Cpu;
-    let (ckpt, name) = match path {
-        Some(p) => (Checkpoint::load(p, &device), p.display().to_string()),
-        None => (Checkpoint::bundled(&device), "bundled".to_string()),
-    };
-    let net = ckpt.and_then(|c| CpuRecognizer::new(&c.model)).map_err(|e| e.to_string())?;
-    Ok(LoadedModel {
-        net: Arc::new(net),
-        name,
-    })
-}
-
 impl FudeApp {
     /// Builds the app: fonts, theme, settings from storage, the model and the workers.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
@@ -98,7 +84,7 @@ impl FudeApp {
         settings::install_fonts(&ctx);
         let settings = Settings::load(cc.storage);
         ctx.set_theme(settings.theme.preference());
-        let (model, notice) = match initial_model(options.model.as_ref()) {
+        let (model, notice) = match LoadedModel::load(options.model.as_deref()) {
             Ok(m) => (Some(m), None),
             Err(e) => (
                 None,
@@ -291,13 +277,10 @@ impl FudeApp {
                     self.canvas.set_picture(img);
                     self.say(format!("Opened {}", path.display()), false);
                 }
-                FileEvent::ModelLoaded(path, net) => {
-                    self.recognition.set_model(LoadedModel {
-                        net,
-                        name: path.display().to_string(),
-                    });
+                FileEvent::ModelLoaded(model) => {
+                    self.say(format!("Model loaded: {}", model.name), false);
+                    self.recognition.set_model(model);
                     self.posted_revision = u64::MAX; // re-recognise with the new model
-                    self.say(format!("Model loaded: {}", path.display()), false);
                 }
                 FileEvent::Saved(path) => self.say(format!("Saved {}", path.display()), false),
                 FileEvent::Failed(msg) => self.say(msg, true),

@@ -6,7 +6,8 @@
 
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing, InkImage, ModelInput};
-use crate::models::{CpuRecognizer, Prediction};
+use crate::models::{Checkpoint, CpuRecognizer, Prediction};
+use std::path::Path;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -30,6 +31,22 @@ pub struct LoadedModel {
     pub net: Arc<CpuRecognizer>,
     /// Where it came from ("bundled" or a path).
     pub name: String,
+}
+
+impl LoadedModel {
+    /// Loads a checkpoint (`.safetensors` with its `.json` sidecar) for CPU inference; `None`
+    /// loads the bundled model. A checkpoint that does not fit this build is refused with the reason.
+    pub fn load(path: Option<&Path>) -> crate::Result<Self> {
+        let device = candle_core::Device::Cpu;
+        let (checkpoint, name) = match path {
+            Some(p) => (Checkpoint::load(p, &device)?, p.display().to_string()),
+            None => (Checkpoint::bundled(&device)?, "bundled".to_string()),
+        };
+        Ok(LoadedModel {
+            net: Arc::new(CpuRecognizer::new(&checkpoint.model)?),
+            name,
+        })
+    }
 }
 
 /// The result of one request.
