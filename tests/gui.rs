@@ -70,17 +70,8 @@ fn drag(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]]) {
 fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
     let d = Drawing::from_json(json).unwrap();
     for stroke in fude::app::canvas::normalize_drawing(&d) {
-        // Densify like a real mouse: a move every ~1% of the box.
-        let mut pts = vec![stroke[0]];
-        for w in stroke.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let n = ((b[0] - a[0]).hypot(b[1] - a[1]) / 0.01).ceil().max(1.0) as usize;
-            for k in 1..=n {
-                let t = k as f32 / n as f32;
-                pts.push([a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
-            }
-        }
-        drag(h, &pts);
+        // Like a real mouse: a move every ~1% of the box.
+        drag(h, &fude::app::bench_ui::densify(&stroke, 0.01));
     }
 }
 

@@ -56,13 +56,14 @@ impl Default for UiBench {
     }
 }
 
-/// Splits long segments so consecutive points are at most [`STEP`] apart.
-fn densify(stroke: &Stroke) -> Stroke {
+/// Splits long segments so consecutive points are at most `step` apart (as pointer moves of a
+/// mouse sampled at a fixed rate would be).
+pub fn densify(stroke: &Stroke, step: f32) -> Stroke {
     let mut out = Stroke::new();
     for (i, p) in stroke.iter().enumerate() {
         if let Some(q) = i.checked_sub(1).and_then(|j| stroke.get(j)) {
             let d = (p[0] - q[0]).hypot(p[1] - q[1]);
-            let n = (d / STEP).ceil().max(1.0) as usize;
+            let n = (d / step).ceil().max(1.0) as usize;
             for k in 1..n {
                 let t = k as f32 / n as f32;
                 out.push([q[0] + (p[0] - q[0]) * t, q[1] + (p[1] - q[1]) * t]);
@@ -84,7 +85,7 @@ impl UiBench {
         let one_round: Vec<Vec<Stroke>> = sources
             .iter()
             .filter_map(|s| Drawing::from_json(s).ok())
-            .map(|d| normalize_drawing(&d).iter().map(densify).collect())
+            .map(|d| normalize_drawing(&d).iter().map(|s| densify(s, STEP)).collect())
             .collect();
         let chars = (0..ROUNDS).flat_map(|_| one_round.clone()).collect();
         UiBench {
@@ -288,6 +289,6 @@ mod tests {
         // あ has 3 strokes, カ 2, ゃ 2 (or as scripted): every stroke is released once.
         let strokes: usize = b.chars.iter().map(Vec::len).sum();
         assert_eq!(released, strokes);
-        assert!(densify(&vec![[0.0, 0.0], [0.1, 0.0]]).len() >= 9);
+        assert!(densify(&vec![[0.0, 0.0], [0.1, 0.0]], STEP).len() >= 9);
     }
 }

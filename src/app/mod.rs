@@ -317,7 +317,7 @@ impl FudeApp {
             if let Some((id, t)) = self.stroke_end {
                 if outcome.id >= id {
                     if let Some(bench) = &mut self.bench {
-                        bench.record_worker_latency(self.last_latency.unwrap_or_default());
+                        bench.record_worker_latency(outcome.latency);
                     }
                     self.shown_stroke_end = Some(t);
                     self.stroke_end = None;
