@@ -26,6 +26,8 @@ DEB_PACKAGES=(
   fonts-morisawa-bizud-gothic
   fonts-oradano-mincho-gsrr
   fonts-noto-cjk
+  fonts-kiloji
+  fonts-motoya-l-maruberi
 )
 # @fontsource packages, pinned (must match the versions in subset_fonts.py)
 NPM_PACKAGES=(
@@ -38,6 +40,14 @@ NPM_PACKAGES=(
   dotgothic16@5.3.0
   stick@5.3.0
   potta-one@5.3.0
+  yuji-mai@5.3.0
+  darumadrop-one@5.3.0
+  yomogi@5.3.0
+  slackside-one@5.3.0
+  zen-old-mincho@5.3.0
+  hina-mincho@5.2.8
+  zen-maru-gothic@5.3.0
+  mochiy-pop-one@5.3.0
 )
 PIP_PACKAGES=(fonttools==4.68.0 brotli==1.2.1)
 

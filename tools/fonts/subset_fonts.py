@@ -47,6 +47,11 @@ FONTS = [
          src=("debian", "fonts-aoyagi-soseki", f"{FS}/truetype/aoyagi-soseki/aoyagi-soseki.ttf")),
     dict(name="yuji-syuku", style="brush", license="OFL-1.1", split="train",
          src=("npm", "yuji-syuku", "5.3.0", "yuji-syuku-japanese-400-normal.woff2")),
+    # (fonts-aoyagi-kouzan-t is not used: its kana are the same outlines as Kouzan Mouhitsu's.)
+    dict(name="yuji-mai", style="brush", license="OFL-1.1", split="train",
+         src=("npm", "yuji-mai", "5.3.0", "yuji-mai-japanese-400-normal.woff2")),
+    dict(name="darumadrop-one", style="brush", license="OFL-1.1", split="train",
+         src=("npm", "darumadrop-one", "5.3.0", "darumadrop-one-japanese-400-normal.woff2")),
     dict(name="yuji-boku", style="brush", license="OFL-1.1", split="validation",
          src=("npm", "yuji-boku", "5.3.0", "yuji-boku-japanese-400-normal.woff2")),
     # --- handwriting ---
@@ -64,7 +69,17 @@ FONTS = [
          src=("debian", "fonts-yusei-magic", f"{FS}/truetype/yusei-magic/YuseiMagic-Regular.ttf")),
     dict(name="hachi-maru-pop", style="handwriting", license="OFL-1.1", split="train",
          src=("npm", "hachi-maru-pop", "5.3.0", "hachi-maru-pop-japanese-400-normal.woff2")),
+    dict(name="kiloji", style="handwriting", license="BSD-3-Clause", split="train",
+         src=("debian", "fonts-kiloji", f"{FS}/truetype/kiloji/kiloji.ttf")),
+    dict(name="yomogi", style="handwriting", license="OFL-1.1", split="train",
+         src=("npm", "yomogi", "5.3.0", "yomogi-japanese-400-normal.woff2")),
+    dict(name="slackside-one", style="handwriting", license="OFL-1.1", split="train",
+         src=("npm", "slackside-one", "5.3.0", "slackside-one-japanese-400-normal.woff2")),
     # --- mincho ---
+    dict(name="zen-old-mincho", style="mincho", license="OFL-1.1", split="train",
+         src=("npm", "zen-old-mincho", "5.3.0", "zen-old-mincho-japanese-400-normal.woff2")),
+    dict(name="hina-mincho", style="mincho", license="OFL-1.1", split="train",
+         src=("npm", "hina-mincho", "5.2.8", "hina-mincho-japanese-400-normal.woff2")),
     dict(name="bizud-mincho", style="mincho", license="OFL-1.1", split="train",
          src=("debian", "fonts-morisawa-bizud-mincho", f"{FS}/truetype/bizud-mincho/BIZUDMincho-Regular.ttf")),
     dict(name="oradano-mincho", style="mincho", license="Oradano-custom-permissive", split="train",
@@ -76,7 +91,16 @@ FONTS = [
          src=("debian", "fonts-morisawa-bizud-gothic", f"{FS}/truetype/bizud-gothic/BIZUDGothic-Regular.ttf")),
     dict(name="kiwi-maru", style="rounded", license="OFL-1.1", split="train",
          src=("npm", "kiwi-maru", "5.3.0", "kiwi-maru-japanese-400-normal.woff2")),
+    dict(name="zen-maru-gothic", style="rounded", license="OFL-1.1", split="train",
+         src=("npm", "zen-maru-gothic", "5.3.0", "zen-maru-gothic-japanese-400-normal.woff2")),
+    # Apache-2.0: the Debian copyright file only points at common-licenses, so
+    # the full licence text is appended (extra_license).
+    dict(name="motoya-maruberi", style="rounded", license="Apache-2.0", split="train",
+         extra_license="/usr/share/common-licenses/Apache-2.0",
+         src=("debian", "fonts-motoya-l-maruberi", f"{FS}/truetype/motoya-l-maruberi/MTLmr3m.ttf")),
     # --- decorative ---
+    dict(name="mochiy-pop-one", style="decorative", license="OFL-1.1", split="train",
+         src=("npm", "mochiy-pop-one", "5.3.0", "mochiy-pop-one-japanese-400-normal.woff2")),
     dict(name="dotgothic16", style="decorative", license="OFL-1.1", split="train",
          src=("npm", "dotgothic16", "5.3.0", "dotgothic16-japanese-400-normal.woff2")),
     dict(name="stick", style="decorative", license="OFL-1.1", split="train",
@@ -326,6 +350,10 @@ def build_training_font(entry, npm_dir, out_dir):
     with open(os.path.join(out_dir, entry["name"] + ".LICENSE.txt"), "w") as f:
         f.write(licence_header(entry, family, source))
         f.write(open(lic, encoding="utf-8", errors="replace").read())
+        if entry.get("extra_license"):
+            f.write("\n" + "=" * 78 + "\nFull text of the licence named above ("
+                    + entry["extra_license"] + "):\n\n")
+            f.write(open(entry["extra_license"], encoding="utf-8").read())
     return {
         "file": entry["name"] + ".ttf",
         "family": family,
@@ -422,6 +450,8 @@ font has them ({ui['glyphs']} characters). Not in the source font, so absent:
   ("Y.OzFont…"), so its subset is renamed to **Fude Pen Y** (`fude-pen-y.ttf`).
 * `public-domain`: the Aoyagi/Kouzan fonts, placed in the public domain by
   their author (modification and redistribution explicitly allowed).
+* `BSD-3-Clause`: kiloji (きろ字); the notice is kept in its LICENSE file.
+* `Apache-2.0`: Motoya L Maruberi; the full licence text is in its LICENSE file.
 * `Oradano-custom-permissive`: Oradano Mincho licence (free use and
   redistribution, new fonts may be developed from it); see its LICENSE file.
 
