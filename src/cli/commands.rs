@@ -188,8 +188,11 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, json: bool
         pb.finish_and_clear();
         let bar = ProgressBar::new(set.len() as u64);
         let name = src.name();
-        let report = evaluate(&ck.model, &name, &set, |n| bar.set_position(n as u64))?;
+        let mut report = evaluate(&ck.model, &name, &set, |n| bar.set_position(n as u64))?;
         bar.finish_and_clear();
+        for (part, samples) in src.eval_parts() {
+            report.parts.push((&evaluate(&ck.model, &part, &samples, |_| ())?).into());
+        }
         if !json {
             print!("{}", report.to_text());
         }

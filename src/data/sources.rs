@@ -42,6 +42,11 @@ pub trait Source: Send + Sync {
     fn sample(&self, rng: &mut ChaCha8Rng) -> Sample;
     /// The fixed evaluation set of this split (deterministic).
     fn eval_samples(&self) -> Vec<Sample>;
+    /// The evaluation set split into named parts (one per font for generated sources), so a
+    /// report can show where the errors come from. Empty for sources that are not split.
+    fn eval_parts(&self) -> Vec<(String, Vec<Sample>)> {
+        Vec::new()
+    }
     /// Which classes the source has.
     fn classes(&self) -> Vec<bool>;
 }
@@ -160,6 +165,8 @@ pub trait Renderer: Send + Sync {
     fn kind(&self) -> &'static str;
     /// For each owner, which classes it can render.
     fn coverage(&self) -> Vec<Vec<bool>>;
+    /// For each owner, its name (the font file).
+    fn owner_names(&self) -> Vec<String>;
     /// Renders class `class` of owner `owner` with augmentation `aug`.
     fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput;
 }
@@ -198,6 +205,20 @@ impl<R: Renderer> Source for Generated<R> {
         generator_eval(&self.by_class, self.salt, |o, c, rng| self.renderer.render(o, c, Augment::EVAL, rng))
     }
 
+    fn eval_parts(&self) -> Vec<(String, Vec<Sample>)> {
+        self.renderer
+            .owner_names()
+            .into_iter()
+            .enumerate()
+            .map(|(owner, name)| {
+                let only: Vec<Vec<usize>> =
+                    self.by_class.iter().map(|v| v.iter().copied().filter(|&o| o == owner).collect()).collect();
+                let samples = generator_eval(&only, self.salt, |o, c, rng| self.renderer.render(o, c, Augment::EVAL, rng));
+                (name, samples)
+            })
+            .collect()
+    }
+
     fn classes(&self) -> Vec<bool> {
         self.by_class.iter().map(|v| !v.is_empty()).collect()
     }
@@ -215,6 +236,10 @@ impl Renderer for FontGlyphs {
 
     fn coverage(&self) -> Vec<Vec<bool>> {
         self.fonts.iter().map(|f| f.coverage()).collect()
+    }
+
+    fn owner_names(&self) -> Vec<String> {
+        self.fonts.iter().map(|f| f.info.file.to_string()).collect()
     }
 
     fn render(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
@@ -246,6 +271,7 @@ impl FontSource {
 
 /// Strokes traced from the glyphs of the bundled fonts of one split.
 pub struct TracedStrokes {
+    names: Vec<String>,
     glyphs: Vec<Vec<Option<Vec<Stroke>>>>,
 }
 
@@ -256,6 +282,10 @@ impl Renderer for TracedStrokes {
 
     fn coverage(&self) -> Vec<Vec<bool>> {
         self.glyphs.iter().map(|g| g.iter().map(Option::is_some).collect()).collect()
+    }
+
+    fn owner_names(&self) -> Vec<String> {
+        self.names.clone()
     }
 
     fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
@@ -283,7 +313,9 @@ pub type DrawingSource = Generated<TracedStrokes>;
 impl DrawingSource {
     /// Traces the fonts of `split` (takes a moment; done in parallel).
     pub fn new(split: Split) -> Self {
-        let glyphs = split_fonts(split)
+        let fonts = split_fonts(split);
+        let names = fonts.iter().map(|f| f.info.file.to_string()).collect();
+        let glyphs = fonts
             .par_iter()
             .map(|f| {
                 (0..NUM_CLASSES)
@@ -292,7 +324,7 @@ impl DrawingSource {
                     .collect()
             })
             .collect();
-        Self::from_renderer(TracedStrokes { glyphs }, split, 0xD0_u64 << 56)
+        Self::from_renderer(TracedStrokes { names, glyphs }, split, 0xD0_u64 << 56)
     }
 }
 
@@ -414,6 +446,19 @@ mod tests {
         let covered = src.classes();
         assert_eq!(seen.to_vec(), covered);
         assert_eq!(set, src.eval_samples(), "deterministic");
+    }
+
+    #[test]
+    fn eval_parts_split_the_eval_set_by_font() {
+        let src = FontSource::new(Split::Test);
+        let whole = src.eval_samples();
+        let parts = src.eval_parts();
+        assert_eq!(parts.len(), split_fonts(Split::Test).len());
+        assert!(parts.iter().all(|(name, _)| name.ends_with(".ttf")));
+        assert_eq!(parts.iter().map(|(_, s)| s.len()).sum::<usize>(), whole.len());
+        for (_, part) in &parts {
+            assert!(part.iter().all(|s| whole.contains(s)), "a part holds the same renders as the whole set");
+        }
     }
 
     #[test]

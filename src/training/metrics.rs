@@ -78,6 +78,7 @@ impl Confusion {
             top5: self.top5_hits as f64 / total,
             per_class,
             most_confused: pairs,
+            parts: Vec::new(),
         }
     }
 }
@@ -121,6 +122,29 @@ pub struct EvalReport {
     pub per_class: Vec<ClassRecall>,
     /// The most frequent confusions.
     pub most_confused: Vec<ConfusedPair>,
+    /// Accuracy of each part of the set (one per font for generated sources); empty for sets
+    /// that are not split.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartAccuracy>,
+}
+
+/// Accuracy on one part of an evaluation set, e.g. the renders of one held-out font.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartAccuracy {
+    /// Part name (a font file for generated sources).
+    pub name: String,
+    /// Number of samples in the part.
+    pub samples: u64,
+    /// Top-1 accuracy.
+    pub accuracy: f64,
+    /// Mean per-class recall.
+    pub balanced_accuracy: f64,
+}
+
+impl From<&EvalReport> for PartAccuracy {
+    fn from(r: &EvalReport) -> Self {
+        PartAccuracy { name: r.name.clone(), samples: r.samples, accuracy: r.accuracy, balanced_accuracy: r.balanced_accuracy }
+    }
 }
 
 impl EvalReport {
@@ -144,6 +168,15 @@ impl EvalReport {
         }
         let conf: Vec<String> = self.most_confused.iter().map(|p| format!("{}→{} ×{}", p.truth, p.predicted, p.count)).collect();
         s.push_str(&format!("  most confused: {}\n", conf.join(", ")));
+        for p in &self.parts {
+            s.push_str(&format!(
+                "  part {}: {} samples  top-1 {:.2}%  balanced {:.2}%\n",
+                p.name,
+                p.samples,
+                100.0 * p.accuracy,
+                100.0 * p.balanced_accuracy
+            ));
+        }
         s
     }
 }
@@ -169,5 +202,11 @@ mod tests {
         assert_eq!(r.most_confused.len(), 2);
         assert_eq!(r.most_confused[0].count, 1);
         assert!(r.to_text().contains("balanced 45.00%"));
+        assert!(r.parts.is_empty());
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        assert!(!json.contains("parts"), "unsplit sets have no parts field");
+        let mut split = r.clone();
+        split.parts.push(PartAccuracy::from(&r));
+        assert!(split.to_text().contains("part t: 11 samples  top-1 81.82%  balanced 45.00%"));
     }
 }
