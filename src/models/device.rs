@@ -116,4 +116,13 @@ mod tests {
         assert!("tpu".parse::<DeviceChoice>().is_err());
         assert_eq!("CUDA".parse::<DeviceChoice>().unwrap(), DeviceChoice::Cuda);
     }
+
+    #[test]
+    fn probe_turns_gpu_start_up_errors_and_panics_into_reasons() {
+        assert!(probe(|| Ok(Device::Cpu)).is_ok_and(|d| d.is_cpu()));
+        let err = probe(|| Err(candle_core::Error::Msg("no CUDA driver".into()))).unwrap_err();
+        assert!(err.contains("no CUDA driver"), "{err}");
+        let panicked = probe(|| panic!("driver exploded")).unwrap_err();
+        assert!(panicked.contains("panicked"), "{panicked}");
+    }
 }
