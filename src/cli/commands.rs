@@ -8,7 +8,7 @@ use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing, InkImage, ModelInput, INPUT_SIDE};
 use crate::models::checkpoint::TrainingRecord;
 use crate::models::{select_device, Architecture, Checkpoint, CpuRecognizer, Recognizer, Sidecar};
-use crate::training::{evaluate, train, TrainConfig, TrainEvent};
+use crate::training::{evaluate, evaluate_parts, train, TrainConfig, TrainEvent};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -184,15 +184,19 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, json: bool
     for s in &specs {
         let pb = spinner(&format!("preparing {s}"));
         let src = s.open(split, open_options(data))?;
-        let set: Vec<Sample> = src.eval_samples();
+        // Split sources (one part per font) are rendered once, as parts; others as one set.
+        let parts = src.eval_parts();
+        let set: Vec<Sample> = if parts.is_empty() { src.eval_samples() } else { Vec::new() };
         pb.finish_and_clear();
-        let bar = ProgressBar::new(set.len() as u64);
+        let total = set.len() + parts.iter().map(|(_, s)| s.len()).sum::<usize>();
+        let bar = ProgressBar::new(total as u64);
         let name = src.name();
-        let mut report = evaluate(&ck.model, &name, &set, |n| bar.set_position(n as u64))?;
+        let report = if parts.is_empty() {
+            evaluate(&ck.model, &name, &set, |n| bar.set_position(n as u64))?
+        } else {
+            evaluate_parts(&ck.model, &name, &parts, |n| bar.set_position(n as u64))?
+        };
         bar.finish_and_clear();
-        for (part, samples) in src.eval_parts() {
-            report.parts.push((&evaluate(&ck.model, &part, &samples, |_| ())?).into());
-        }
         if !json {
             print!("{}", report.to_text());
         }

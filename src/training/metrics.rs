@@ -35,6 +35,12 @@ impl Confusion {
         self.counts.get(t * NUM_CLASSES + p).copied().unwrap_or(0)
     }
 
+    /// Adds the counts of `other` (e.g. one part of a set) to these.
+    pub fn merge(&mut self, other: &Confusion) {
+        self.counts.iter_mut().zip(&other.counts).for_each(|(a, b)| *a += b);
+        self.top5_hits += other.top5_hits;
+    }
+
     /// Number of predictions recorded.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
@@ -202,6 +208,13 @@ mod tests {
         assert_eq!(r.most_confused.len(), 2);
         assert_eq!(r.most_confused[0].count, 1);
         assert!(r.to_text().contains("balanced 45.00%"));
+        let mut merged = Confusion::default();
+        merged.merge(&c);
+        merged.merge(&c);
+        let m = merged.report("t", 5);
+        assert_eq!(m.samples, 22);
+        assert!((m.accuracy - r.accuracy).abs() < 1e-9 && (m.top5 - r.top5).abs() < 1e-9);
+        assert_eq!(m.most_confused[0].count, 2);
         assert!(r.parts.is_empty());
         let json = serde_json::to_string(&r).unwrap_or_default();
         assert!(!json.contains("parts"), "unsplit sets have no parts field");

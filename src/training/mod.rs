@@ -5,6 +5,6 @@ pub mod evaluate;
 pub mod metrics;
 pub mod trainer;
 
-pub use evaluate::evaluate;
+pub use evaluate::{evaluate, evaluate_parts};
 pub use metrics::EvalReport;
 pub use trainer::{train, TrainConfig, TrainEvent};
