@@ -174,10 +174,9 @@ impl Recognizer {
     pub fn forward_with(&self, x: &Tensor, train: bool, fast: bool) -> Result<Tensor> {
         let p = self.params()?;
         let b = x.dim(0)?;
-        let cpu = fast;
         let conv = |x: &Tensor, i: usize, pooled: bool| -> Result<Tensor> {
             let (w, bias) = p.conv.get(i).ok_or_else(|| Error::Invalid("layer index".into()))?;
-            Ok(if cpu {
+            Ok(if fast {
                 conv_bias_relu(x, w, bias, true, pooled)?
             } else {
                 let o = w.dim(0)?;
@@ -185,7 +184,7 @@ impl Recognizer {
                 if pooled { y.max_pool2d(2)?.relu()? } else { y.relu()? }
             })
         };
-        let x = if cpu {
+        let x = if fast {
             x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
         } else {
             x.reshape((b, 1, INPUT_SIDE, INPUT_SIDE))?
@@ -195,15 +194,15 @@ impl Recognizer {
         let x = conv(&x, 2, true)?;
         let x = conv(&x, 3, false)?;
         // Flatten in NHWC order on every device so checkpoints are interchangeable.
-        let x = if cpu { x } else { x.permute((0, 2, 3, 1))? };
+        let x = if fast { x } else { x.permute((0, 2, 3, 1))? };
         let x = x.flatten_from(1)?;
         let (w1, b1) = p.fc.first().ok_or_else(|| Error::Invalid("fc1".into()))?;
         let (w2, b2) = p.fc.get(1).ok_or_else(|| Error::Invalid("fc2".into()))?;
-        let mut h = if cpu { linear_bias_relu(&x, w1, b1, true)? } else { x.matmul(&w1.t()?)?.broadcast_add(b1)?.relu()? };
+        let mut h = if fast { linear_bias_relu(&x, w1, b1, true)? } else { x.matmul(&w1.t()?)?.broadcast_add(b1)?.relu()? };
         if train {
             h = candle_nn::ops::dropout(&h, 0.3)?;
         }
-        Ok(if cpu { linear_bias_relu(&h, w2, b2, false)? } else { h.matmul(&w2.t()?)?.broadcast_add(b2)? })
+        Ok(if fast { linear_bias_relu(&h, w2, b2, false)? } else { h.matmul(&w2.t()?)?.broadcast_add(b2)? })
     }
 
     /// Stacks model inputs into a `(B, 784)` tensor on the model's device.
