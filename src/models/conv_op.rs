@@ -11,7 +11,7 @@
 //! transposed convolution, which made training ten times slower than this.
 
 use super::fast_conv::{col2im_image, f32_slice, im2col_image, max_pool2_backward_image, max_pool2_image};
-use super::sgemm::{sgemm, Mat};
+use super::sgemm::{fill_rows, sgemm, Mat};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -116,7 +116,7 @@ impl CustomOp3 for ConvBiasRelu {
         let conv_chunk = |(oc, xc): (&mut [f32], &[f32])| -> Result<()> {
             let cols = im2col_chunk(xc, (h, w, c), k);
             let m = oc.len() / o;
-            oc.chunks_exact_mut(o).for_each(|r| r.copy_from_slice(bias));
+            fill_rows(oc, bias);
             if !sgemm(oc, true, Mat::rows(&cols, m, row), Mat::rows(&wm, row, o), 1) {
                 bail!("conv: matrix shapes");
             }

@@ -5,7 +5,7 @@
 
 use super::fast_conv::{im2col_image, max_pool2_image};
 use super::recognizer::{rank, Prediction, Recognizer};
-use super::sgemm::{sgemm, Mat};
+use super::sgemm::{fill_rows, sgemm, Mat};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
 use candle_core::{Device, Tensor};
@@ -59,9 +59,7 @@ impl Dense {
     fn fill_bias(&self, m: usize, out: &mut Vec<f32>) {
         out.clear();
         out.resize(m * self.cols, 0.0);
-        if self.cols > 0 {
-            out.chunks_exact_mut(self.cols).for_each(|r| r.copy_from_slice(&self.b));
-        }
+        fill_rows(out, &self.b);
     }
 
     /// A 3x3 "same" convolution of a one-channel `(h, w)` image (this layer's rows are the nine

@@ -6,7 +6,7 @@
 //! matmul + transpose + broadcast-add + ReLU chain (each with its own allocations and copies).
 
 use super::fast_conv::f32_slice;
-use super::sgemm::{sgemm, Mat};
+use super::sgemm::{fill_rows, sgemm, Mat};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
 /// `relu?(x·Wᵀ + b)`: `x` `(M, K)`, `weight` `(N, K)`, `bias` `(N)` → `(M, N)`.
@@ -39,9 +39,7 @@ impl CustomOp3 for LinearBiasRelu {
         }
         let (x, w, b) = (f32_slice(s1, l1, self.name())?, f32_slice(s2, l2, self.name())?, f32_slice(s3, l3, self.name())?);
         let mut out = vec![0f32; m * n];
-        if n > 0 {
-            out.chunks_exact_mut(n).for_each(|r| r.copy_from_slice(b));
-        }
+        fill_rows(&mut out, b);
         if !sgemm(&mut out, true, Mat::rows(x, m, k), Mat::transposed(w, n, k), threads()) {
             bail!("linear: matrix shapes");
         }

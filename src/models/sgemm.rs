@@ -37,6 +37,14 @@ fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
     matches!(last, Some(l) if l < len) && isize::try_from(rs.max(cs)).is_ok()
 }
 
+/// Fills `dst` with copies of `row`: the bias rows that [`sgemm`] then accumulates a product
+/// into. An empty `row` leaves `dst` as it is.
+pub fn fill_rows(dst: &mut [f32], row: &[f32]) {
+    if !row.is_empty() {
+        dst.chunks_exact_mut(row.len()).for_each(|r| r.copy_from_slice(row));
+    }
+}
+
 /// `dst (row-major m × n) = [dst +] a · b`; `threads > 1` lets gemm split the work with rayon.
 /// Returns false (and does nothing) when the shapes do not agree or a view overruns its buffer.
 pub fn sgemm(dst: &mut [f32], accumulate: bool, a: Mat<'_>, b: Mat<'_>, threads: usize) -> bool {
