@@ -74,10 +74,7 @@ pub fn max_pool2_image(img: &[f32], (h, w, c): (usize, usize, usize), out: &mut 
         return;
     }
     for (p, o) in out.chunks_exact_mut(c).take((h / 2) * w2).enumerate() {
-        let [a, b, cc, d] = window(p / w2, p % w2, w, c);
-        let (Some(a), Some(b), Some(cc), Some(d)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
-            continue;
-        };
+        let Some((_, [a, b, cc, d])) = window_taps(img, p, w2, w, c) else { continue };
         for ((o, (a, b)), (cc, d)) in o.iter_mut().zip(a.iter().zip(b)).zip(cc.iter().zip(d)) {
             *o = a.max(*b).max(cc.max(*d));
         }
@@ -93,10 +90,7 @@ pub fn max_pool2_backward_image(img: &[f32], grad: &[f32], (h, w, c): (usize, us
         return;
     }
     for (p, go) in grad.chunks_exact(c).take((h / 2) * w2).enumerate() {
-        let [a, b, cc, d] = window(p / w2, p % w2, w, c);
-        let (Some(va), Some(vb), Some(vc), Some(vd)) = (img.get(a..a + c), img.get(b..b + c), img.get(cc..cc + c), img.get(d..d + c)) else {
-            continue;
-        };
+        let Some(([a, _, cc, _], [va, vb, vc, vd])) = window_taps(img, p, w2, w, c) else { continue };
         // The window's two rows of two pixels are disjoint ranges of `out`: [a, a+2c) and [cc, cc+2c).
         if out.len() < cc + 2 * c {
             continue;
@@ -123,11 +117,13 @@ pub fn max_pool2_backward_image(img: &[f32], grad: &[f32], (h, w, c): (usize, us
     }
 }
 
-/// Offsets (in elements) of the four taps of the window at output (y, x), channel-major stride `c`.
-#[inline]
-fn window(y: usize, x: usize, w: usize, c: usize) -> [usize; 4] {
-    let base = (2 * y * w + 2 * x) * c;
-    [base, base + c, base + w * c, base + w * c + c]
+/// The four `c`-channel taps of the 2x2 pooling window of output pixel `p` (`w2` outputs per row)
+/// in a `(h, w, c)` image, with their offsets in elements; `None` if the image is too short.
+fn window_taps(img: &[f32], p: usize, w2: usize, w: usize, c: usize) -> Option<([usize; 4], [&[f32]; 4])> {
+    let base = (2 * (p / w2) * w + 2 * (p % w2)) * c;
+    let offsets = [base, base + c, base + w * c, base + w * c + c];
+    let [a, b, cc, d] = offsets.map(|o| img.get(o..o + c));
+    Some((offsets, [a?, b?, cc?, d?]))
 }
 
 #[cfg(test)]
