@@ -1,6 +1,7 @@
 //! Build script: embeds the bundled fonts (listed in assets/fonts/fonts.json) and, when present,
-//! the bundled recognizer (models/recognizer.safetensors + .json), so the binary works from any
-//! directory. A checkout without a trained model still builds (the first `fude train` makes one).
+//! the bundled recognizer (models/recognizer.safetensors + .json) and generator
+//! (models/generator.safetensors + .json), so the binary works from any directory. A checkout
+//! without trained models still builds (the first `fude train` makes one).
 
 use std::env;
 use std::fmt::Write as _;
@@ -11,6 +12,9 @@ fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_model)");
+    println!("cargo::rustc-check-cfg=cfg(fude_bundled_generator)");
+    println!("cargo::rerun-if-changed=models/generator.safetensors");
+    println!("cargo::rerun-if-changed=models/generator.json");
     println!("cargo::rerun-if-changed=assets/fonts/fonts.json");
     println!("cargo::rerun-if-changed=models/recognizer.safetensors");
     println!("cargo::rerun-if-changed=models/recognizer.json");
@@ -26,6 +30,11 @@ fn main() {
         println!("cargo::rustc-cfg=fude_bundled_model");
     } else {
         println!("cargo::warning=no bundled model in models/: the binary will need --model");
+    }
+    if root.join("models/generator.safetensors").is_file() && root.join("models/generator.json").is_file() {
+        println!("cargo::rustc-cfg=fude_bundled_generator");
+    } else {
+        println!("cargo::warning=no bundled generator in models/: generation will need --model");
     }
 }
 

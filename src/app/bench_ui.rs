@@ -1,6 +1,8 @@
 //! `fude --bench-ui`: replays scripted strokes into the real window as pointer events, one
 //! pointer move per frame, and measures frame times while drawing and the time from the end of a
-//! stroke to the updated candidates being on screen. Prints percentiles, then closes the window.
+//! stroke to the updated candidates being on screen. Then it starts a small training run in the
+//! training panel (the panel's own worker, one core left for the UI) and measures frame CPU time
+//! while it trains. Prints percentiles, then stops the run and closes the window.
 
 use super::canvas::normalize_drawing;
 use crate::ink::{Drawing, Stroke};
@@ -12,6 +14,9 @@ const ROUNDS: usize = 3;
 
 /// Idle frames measured before the replay.
 const IDLE_FRAMES: usize = 120;
+
+/// Frames measured while the training run steps.
+const TRAINING_FRAMES: usize = 300;
 
 /// Largest step between replayed pointer positions, as a fraction of the box (a quick mouse
 /// stroke at 60 frames per second).
@@ -28,6 +33,10 @@ enum Phase {
     AfterStroke,
     /// Character finished; clear the canvas next.
     Clear,
+    /// Waiting for the app to start a training run.
+    TrainStart,
+    /// A training run is going; frames are measured once it steps.
+    Training,
     /// All done.
     Done,
 }
@@ -48,6 +57,10 @@ pub struct UiBench {
     worker_latency: Vec<Duration>,
     drawing_frame: bool,
     idle_frame: bool,
+    frame_training: Vec<Duration>,
+    training_images_per_sec: f32,
+    /// Whether the app's training run is stepping (set by the app each frame).
+    training_steps: bool,
 }
 
 impl Default for UiBench {
@@ -103,6 +116,9 @@ impl UiBench {
             worker_latency: Vec::new(),
             drawing_frame: false,
             idle_frame: false,
+            frame_training: Vec::new(),
+            training_images_per_sec: 0.0,
+            training_steps: false,
         }
     }
 
@@ -123,12 +139,15 @@ impl UiBench {
         };
         self.drawing_frame = false;
         self.idle_frame = false;
+        if matches!(self.phase, Phase::TrainStart | Phase::Training | Phase::Done) {
+            return Vec::new();
+        }
         let Some(strokes) = self.chars.get(self.char_index) else {
-            self.phase = Phase::Done;
+            self.phase = Phase::TrainStart;
             return Vec::new();
         };
         match self.phase {
-            Phase::Done => Vec::new(),
+            Phase::Done | Phase::TrainStart | Phase::Training => Vec::new(),
             Phase::Idle { frames } => {
                 self.idle_frame = true;
                 self.phase = if frames + 1 >= IDLE_FRAMES { Phase::Stroke { point: 0 } } else { Phase::Idle { frames: frames + 1 } };
@@ -182,6 +201,28 @@ impl UiBench {
         }
     }
 
+    /// Whether the app should start the training run now (true once).
+    pub fn take_training_start(&mut self) -> bool {
+        let start = self.phase == Phase::TrainStart;
+        if start {
+            self.phase = Phase::Training;
+        }
+        start
+    }
+
+    /// Tells the bench whether the app's training run is stepping, and at what speed.
+    pub fn set_training(&mut self, stepping: bool, images_per_sec: f32) {
+        self.training_steps = stepping;
+        if stepping {
+            self.training_images_per_sec = images_per_sec;
+        }
+    }
+
+    /// Whether the training phase has measured enough frames (the app then stops the run).
+    pub fn training_done(&self) -> bool {
+        self.frame_training.len() >= TRAINING_FRAMES
+    }
+
     /// Records one frame: time spent in the app's `ui`, eframe's CPU time of the previous frame
     /// (layout, tessellation and painting) and the wall-clock interval since the previous frame.
     pub fn record_frame(&mut self, ui_time: Duration, cpu_seconds: Option<f32>) {
@@ -194,6 +235,11 @@ impl UiBench {
             }
         }
         self.last_frame = Some(now);
+        if self.phase == Phase::Training && self.training_steps {
+            if let Some(s) = cpu_seconds {
+                self.frame_training.push(Duration::from_secs_f32(s.max(0.0)));
+            }
+        }
         if self.idle_frame {
             if let Some(s) = cpu_seconds {
                 self.frame_idle.push(Duration::from_secs_f32(s.max(0.0)));
@@ -251,6 +297,8 @@ impl UiBench {
             line("frame interval while drawing (wall clock, frame to frame, incl. GL rendering and present)", &self.frame_interval),
             line("stroke end -> result ready (worker: raster + preprocess + CNN)", &self.worker_latency),
             line("stroke end -> candidates shown", &self.stroke_latency),
+            line("frame cpu time while training in the app (eframe: layout + tessellation + paint)", &self.frame_training),
+            format!("app training throughput while measured: {:.0} images/s", self.training_images_per_sec),
         ]
         .join("\n")
     }
@@ -280,15 +328,52 @@ mod tests {
                     _ => {}
                 }
             }
-            if b.finished() {
+            if b.phase == Phase::TrainStart {
                 break;
             }
         }
-        assert!(b.finished());
+        assert!(!b.finished() && b.take_training_start(), "a training phase follows the drawing");
+        assert!(!b.take_training_start(), "started once");
+        b.set_training(true, 100.0);
+        for _ in 0..TRAINING_FRAMES {
+            assert!(b.next_events(rect, false).is_empty());
+            b.record_frame(Duration::from_millis(1), Some(0.002));
+        }
+        assert!(b.training_done());
+        assert!(b.report().lines().any(|l| l.contains("while training in the app") && l.contains("n=300")), "{}", b.report());
         assert_eq!(cleared, 3 * ROUNDS);
         // あ has 3 strokes, カ 2, ゃ 2 (or as scripted): every stroke is released once.
         let strokes: usize = b.chars.iter().map(Vec::len).sum();
         assert_eq!(released, strokes);
         assert!(densify(&vec![[0.0, 0.0], [0.1, 0.0]], STEP).len() >= 9);
+    }
+}
+
+impl super::FudeApp {
+    /// The bench's training phase: starts a small run in the training panel (generated kana,
+    /// Quick settings cut to a short epoch), reports whether it steps, and stops it at the end.
+    pub(super) fn bench_training_ui(&mut self, ctx: &egui::Context) {
+        let Some(bench) = &mut self.bench else { return };
+        if bench.take_training_start() {
+            self.training.open = true;
+            let form = &mut self.training.form;
+            for row in &mut form.sources {
+                row.enabled = row.name == "fonts";
+            }
+            form.quick();
+            form.cfg.epochs = 1;
+            let current = self.recognition.model().map(|m| m.name);
+            self.training.start(ctx, current.as_deref());
+            eprintln!("bench-ui: training in the app");
+        }
+        let p = self.training.progress();
+        let stepping = self.training.is_running() && !p.train_loss.is_empty();
+        if let Some(bench) = &mut self.bench {
+            bench.set_training(stepping, p.images_per_sec);
+            if bench.training_done() && bench.phase == Phase::Training {
+                self.training.stop();
+                bench.phase = Phase::Done;
+            }
+        }
     }
 }

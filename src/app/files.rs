@@ -4,6 +4,7 @@
 //! dropped on the window are opened too.
 
 use crate::ink::{Drawing, InkImage};
+use super::generation::LoadedGenerator;
 use super::recognition::LoadedModel;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -22,16 +23,25 @@ pub enum FileAction {
     ExportPng,
     /// Open a recognizer checkpoint.
     OpenModel,
+    /// Save a copy of a trained checkpoint (from the training panel; not in the File menu).
+    SaveModel,
+    /// Open a generator checkpoint.
+    OpenGenerator,
+    /// Export the generator panel's preview as a PNG (from the panel).
+    ExportGenerated,
+    /// Export the generator panel's style sheet as a PNG (from the panel).
+    ExportSheet,
 }
 
 impl FileAction {
     /// Every action, in menu order.
-    pub const ALL: [FileAction; 5] = [
+    pub const ALL: [FileAction; 6] = [
         FileAction::OpenDrawing,
         FileAction::SaveDrawing,
         FileAction::OpenImage,
         FileAction::ExportPng,
         FileAction::OpenModel,
+        FileAction::OpenGenerator,
     ];
 
     /// Menu text.
@@ -42,12 +52,19 @@ impl FileAction {
             FileAction::OpenImage => "Open image…",
             FileAction::ExportPng => "Export PNG…",
             FileAction::OpenModel => "Open model…",
+            FileAction::SaveModel => "Save model…",
+            FileAction::OpenGenerator => "Open generator…",
+            FileAction::ExportGenerated => "Export generated kana PNG…",
+            FileAction::ExportSheet => "Export style sheet PNG…",
         }
     }
 
     /// Whether the action writes a file.
     pub fn is_save(self) -> bool {
-        matches!(self, FileAction::SaveDrawing | FileAction::ExportPng)
+        matches!(
+            self,
+            FileAction::SaveDrawing | FileAction::ExportPng | FileAction::SaveModel | FileAction::ExportGenerated | FileAction::ExportSheet
+        )
     }
 
     fn filter(self) -> (&'static str, &'static [&'static str]) {
@@ -56,6 +73,9 @@ impl FileAction {
             FileAction::OpenImage => ("Image", &["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"]),
             FileAction::ExportPng => ("PNG image", &["png"]),
             FileAction::OpenModel => ("Recognizer checkpoint", &["safetensors", "json"]),
+            FileAction::SaveModel => ("Recognizer checkpoint", &["safetensors"]),
+            FileAction::OpenGenerator => ("Generator checkpoint", &["safetensors", "json"]),
+            FileAction::ExportGenerated | FileAction::ExportSheet => ("PNG image", &["png"]),
         }
     }
 
@@ -84,6 +104,8 @@ pub enum FileEvent {
     ImageLoaded(PathBuf, InkImage),
     /// A checkpoint was read and fits this build.
     ModelLoaded(LoadedModel),
+    /// A generator checkpoint was read and fits this build.
+    GeneratorLoaded(LoadedGenerator),
     /// A file was written.
     Saved(PathBuf),
     /// An operation failed; the message names the file and the reason.
@@ -200,6 +222,14 @@ impl FileTasks {
         });
     }
 
+    /// Loads a generator checkpoint in the background.
+    pub fn open_generator(&self, path: PathBuf) {
+        self.spawn("open-generator", move || match LoadedGenerator::load(Some(&path)) {
+            Ok(g) => FileEvent::GeneratorLoaded(g),
+            Err(e) => FileEvent::Failed(format!("Generator not loaded (the current one stays): {e}")),
+        });
+    }
+
     /// Writes a drawing in the background (atomically).
     pub fn save_drawing(&self, path: PathBuf, drawing: Drawing) {
         self.spawn("save-drawing", move || match drawing.save(&path) {
@@ -213,6 +243,30 @@ impl FileTasks {
         self.spawn("export-png", move || match image.save_png(&path) {
             Ok(()) => FileEvent::Saved(path),
             Err(e) => FileEvent::Failed(format!("Could not export: {e}")),
+        });
+    }
+
+    /// Copies a checkpoint (`.safetensors` and its `.json` sidecar) to `to` in the background,
+    /// each file atomically.
+    pub fn save_model(&self, from: PathBuf, to: PathBuf) {
+        self.spawn("save-model", move || {
+            let copy = |ext: &str| -> crate::Result<()> {
+                let src = from.with_extension(ext);
+                let bytes = std::fs::read(&src).map_err(|e| crate::Error::file(&src, e))?;
+                crate::error::write_atomic(&to.with_extension(ext), &bytes)
+            };
+            match copy("safetensors").and_then(|()| copy("json")) {
+                Ok(()) => FileEvent::Saved(to.with_extension("safetensors")),
+                Err(e) => FileEvent::Failed(format!("Could not save the model: {e}")),
+            }
+        });
+    }
+
+    /// Keeps a drawing of `ch` for training under `dir` in the background (atomically).
+    pub fn keep_drawing(&self, dir: PathBuf, ch: char, drawing: Drawing) {
+        self.spawn("keep-drawing", move || match crate::data::mine::keep(&dir, ch, &drawing) {
+            Ok(path) => FileEvent::Saved(path),
+            Err(e) => FileEvent::Failed(format!("Could not keep the drawing: {e}")),
         });
     }
 

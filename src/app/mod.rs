@@ -13,11 +13,19 @@
 pub mod bench_ui;
 pub mod candidates;
 pub mod canvas;
+pub mod evaluation_view;
 pub mod files;
+pub mod generation;
+pub mod generator_panel;
+pub mod generator_views;
+pub mod kana_picker;
 mod panels;
 pub mod recognition;
 pub mod settings;
 pub mod text_buffer;
+pub mod training_panel;
+pub mod training_views;
+mod keep;
 
 use crate::ink::raster::rasterize;
 use crate::ink::{InkImage, INPUT_SIDE};
@@ -42,6 +50,8 @@ pub struct AppOptions {
     pub model: Option<PathBuf>,
     /// Replay scripted strokes, print frame-time figures and quit.
     pub bench_ui: bool,
+    /// A generator checkpoint to use instead of the bundled one.
+    pub generator: Option<PathBuf>,
 }
 
 /// A message on the status line.
@@ -75,6 +85,14 @@ pub struct FudeApp {
     stroke_end: Option<(u64, Instant)>,
     /// Bench: the stroke end whose candidates this frame shows.
     shown_stroke_end: Option<Instant>,
+    /// The training panel.
+    training: training_panel::TrainingPanel,
+    /// The label typed for "Keep for training" (empty: the top candidate).
+    keep_label: String,
+    /// The checkpoint a "Save model" dialog will copy.
+    model_to_save: Option<PathBuf>,
+    /// The generator panel and its worker.
+    generator: generator_panel::GeneratorPanel,
 }
 
 impl FudeApp {
@@ -97,6 +115,11 @@ impl FudeApp {
         };
         let wake = ctx.clone();
         let recognition = Recognition::start(model, move || wake.request_repaint());
+        let generator = generator_panel::load_generator(options.generator.as_deref());
+        let notice = match (&generator, &options.generator) {
+            (Err(e), Some(_)) => notice.or_else(|| Some(Notice { text: e.clone(), error: true, at: Instant::now() })),
+            _ => notice,
+        };
         FudeApp {
             settings,
             canvas: InkCanvas::default(),
@@ -116,6 +139,16 @@ impl FudeApp {
             bench: options.bench_ui.then(UiBench::new),
             stroke_end: None,
             shown_stroke_end: None,
+            training: training_panel::TrainingPanel::default(),
+            generator: generator_panel::GeneratorPanel::new(
+                generator,
+                {
+                    let wake = ctx.clone();
+                    move || wake.request_repaint()
+                },
+            ),
+            keep_label: String::new(),
+            model_to_save: None,
         }
     }
 
@@ -183,6 +216,9 @@ impl FudeApp {
         if ctx.input_mut(|i| i.consume_shortcut(&Ks::new(M::COMMAND, Key::Q))) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&Ks::new(M::COMMAND, Key::K))) {
+            self.keep_for_training();
+        }
         let (redo, undo, clear, back, copy, digits) = ctx.input_mut(|i| {
             let redo = i.consume_shortcut(&Ks::new(M::COMMAND | M::SHIFT, Key::Z)) || i.consume_shortcut(&Ks::new(M::COMMAND, Key::Y));
             let undo = i.consume_shortcut(&Ks::new(M::COMMAND, Key::Z));
@@ -222,9 +258,15 @@ impl FudeApp {
             self.say("Nothing to export: the canvas is empty", true);
             return;
         }
+        if let (FileAction::ExportGenerated | FileAction::ExportSheet, Err(why)) = (action, self.generator.export_image(action)) {
+            self.say(why, true);
+            return;
+        }
         let name = match action {
             FileAction::SaveDrawing => "drawing.json",
             FileAction::ExportPng => "drawing.png",
+            FileAction::ExportGenerated => "generated.png",
+            FileAction::ExportSheet => "style-sheet.png",
             _ => "",
         };
         self.files.dialog(action, name);
@@ -236,7 +278,16 @@ impl FudeApp {
             FileAction::OpenDrawing => self.files.open_drawing(path),
             FileAction::OpenImage => self.files.open_image(path),
             FileAction::OpenModel => self.files.open_model(path),
+            FileAction::OpenGenerator => self.files.open_generator(path),
+            FileAction::ExportGenerated | FileAction::ExportSheet => match self.generator.export_image(action) {
+                Ok(image) => self.files.save_png(path, image),
+                Err(why) => self.say(why, true),
+            },
             FileAction::SaveDrawing => self.files.save_drawing(path, self.canvas.to_drawing()),
+            FileAction::SaveModel => match self.model_to_save.clone() {
+                Some(from) => self.files.save_model(from, path),
+                None => self.say("No trained model to save", true),
+            },
             FileAction::ExportPng => {
                 let image = self.export_image();
                 self.files.save_png(path, image);
@@ -281,8 +332,16 @@ impl FudeApp {
                     self.say(format!("Model loaded: {}", model.name), false);
                     self.recognition.set_model(model);
                     self.posted_revision = u64::MAX; // re-recognise with the new model
+                    self.generator.refresh();
                 }
-                FileEvent::Saved(path) => self.say(format!("Saved {}", path.display()), false),
+                FileEvent::GeneratorLoaded(g) => {
+                    self.say(format!("Generator loaded: {}", g.name), false);
+                    self.generator.set_model(g);
+                }
+                FileEvent::Saved(path) => {
+                    self.say(format!("Saved {}", path.display()), false);
+                    self.training.refresh();
+                }
                 FileEvent::Failed(msg) => self.say(msg, true),
             }
         }
@@ -400,6 +459,26 @@ impl eframe::App for FudeApp {
             .default_size(280.0)
             .min_size(220.0)
             .show(ui, |ui| self.recognition_ui(ui));
+        if self.settings.show_generator {
+            egui::Panel::left("generator")
+                .resizable(true)
+                .default_size(320.0)
+                .min_size(260.0)
+                .show(ui, |ui| self.generator_panel_ui(ui));
+        }
+        self.training.poll();
+        if self.training.open {
+            let current = self.model_name();
+            let action = egui::Panel::left("training")
+                .resizable(true)
+                .default_size(380.0)
+                .min_size(300.0)
+                .show(ui, |ui| training_panel::training_ui(ui, &mut self.training, current.as_deref()))
+                .inner;
+            if let Some(action) = action {
+                self.training_action(action);
+            }
+        }
 
         let mut canvas_out = canvas::CanvasResponse::default();
         egui::CentralPanel::default().show(ui, |ui| {
@@ -427,6 +506,7 @@ impl eframe::App for FudeApp {
             }
         }
 
+        self.bench_training_ui(&ctx);
         if let Some(bench) = &mut self.bench {
             bench.record_frame(frame_start.elapsed(), frame.info().cpu_usage);
             if let Some(t) = self.shown_stroke_end.take() {

@@ -51,7 +51,15 @@ impl FudeApp {
                 ui.separator();
                 ui.checkbox(&mut self.settings.show_model_eye, "Show the model's eye");
                 ui.checkbox(&mut self.settings.live_while_drawing, "Recognise while drawing");
+                ui.checkbox(&mut self.settings.show_generator, "Generator panel");
+                let mut training = self.training.open;
+                if ui.checkbox(&mut training, "Training panel").changed() {
+                    self.show_training(training);
+                }
             });
+            if ui.button("Train…").on_hover_text("Train a recognizer on your choice of data").clicked() {
+                self.show_training(!self.training.open);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let model = self.recognition.model().map(|m| m.name).unwrap_or_else(|| "none".into());
                 ui.weak(format!("model: {model} · CPU"));
@@ -95,12 +103,13 @@ impl FudeApp {
             ui.weak(if self.canvas.is_empty() { "Write a kana on the canvas." } else { "Reading…" });
         }
         let picked = egui::ScrollArea::vertical()
-            .max_height(ui.available_height() - if self.settings.show_model_eye { 136.0 } else { 0.0 })
+            .max_height(ui.available_height() - if self.settings.show_model_eye { 136.0 } else { 0.0 } - 30.0)
             .show(ui, |ui| candidates::candidates_ui(ui, &self.candidates, stale))
             .inner;
         if let Some(ch) = picked {
             self.pick(ch);
         }
+        self.keep_ui(ui);
         if self.settings.show_model_eye {
             ui.separator();
             ui.label("Model's eye (28×28 input)").on_hover_text(

@@ -45,6 +45,9 @@ pub struct Settings {
     pub live_while_drawing: bool,
     /// The text written so far.
     pub text: super::text_buffer::TextBuffer,
+    /// Show the generator panel.
+    #[serde(default)]
+    pub show_generator: bool,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             show_model_eye: true,
             live_while_drawing: true,
             text: Default::default(),
+            show_generator: false,
         }
     }
 }

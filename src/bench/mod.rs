@@ -1,6 +1,7 @@
 //! Speed measurements, printed by `fude bench [predict|data|train|all]` and by `cargo bench`.
 //! Figures are measured on the machine that runs them; nothing here asserts a time.
 
+pub mod generator;
 pub mod torch;
 
 use crate::data::{DrawingSource, FontSource, Source, Split};
@@ -10,7 +11,7 @@ use crate::ink::{model_input, Drawing};
 use crate::models::{Architecture, Checkpoint, CpuRecognizer, Recognizer};
 use crate::training::trainer::smoothed_cross_entropy;
 use candle_core::{Device, Tensor};
-use crate::models::adamw::FastAdamW;
+use crate::models::kernels::adamw::FastAdamW;
 use candle_nn::{Optimizer, ParamsAdamW};
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
@@ -58,8 +59,8 @@ pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
 /// Runs the named benchmarks and prints their figures.
 pub fn run(what: &str) -> Result<()> {
     let all = what == "all";
-    if !matches!(what, "all" | "predict" | "data" | "train") {
-        return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train or all")));
+    if !matches!(what, "all" | "predict" | "data" | "train" | "generator") {
+        return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train, generator or all")));
     }
     println!("threads: {} (rayon)", rayon::current_num_threads());
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
@@ -74,6 +75,10 @@ pub fn run(what: &str) -> Result<()> {
     }
     if all || what == "train" {
         train()?;
+    }
+    if all || what == "generator" {
+        generator::train()?;
+        generator::decode()?;
     }
     Ok(())
 }
@@ -175,7 +180,7 @@ pub fn data() {
 }
 
 /// Training figures of one candle run: throughput and where the time went.
-struct CandleTrain {
+pub(crate) struct CandleTrain {
     images_per_sec: f64,
     forward_ms: f64,
     backward_ms: f64,
@@ -189,13 +194,19 @@ fn candle_train(batch: usize, steps: usize) -> Result<CandleTrain> {
     let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
     let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
     let y = Tensor::from_vec(labels, batch, &dev)?;
-    let mut opt = FastAdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
+    let opt = FastAdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
+    time_steps(batch, steps, opt, || Ok(smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?))
+}
+
+/// Times `steps` optimiser steps of `loss` (after three untimed ones): forward + loss, backward
+/// and the optimiser apart, and the process's CPU time per step.
+pub(crate) fn time_steps(batch: usize, steps: usize, mut opt: FastAdamW, loss: impl Fn() -> Result<Tensor>) -> Result<CandleTrain> {
     let mut times = [Duration::ZERO; 3];
     let mut step = |times: &mut [Duration; 3]| -> Result<()> {
         let t0 = Instant::now();
-        let loss = smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?;
+        let l = loss()?;
         let t1 = Instant::now();
-        let grads = loss.backward()?;
+        let grads = l.backward()?;
         let t2 = Instant::now();
         opt.step(&grads)?;
         let t3 = Instant::now();
@@ -227,24 +238,31 @@ fn candle_train(batch: usize, steps: usize) -> Result<CandleTrain> {
 /// beforehand), candle then the PyTorch reference, in rounds; the ratio uses each side's best
 /// round (the least disturbed by other load on the machine).
 pub fn train() -> Result<()> {
-    let (batch, steps, rounds) = (128, 20, 3);
+    let (batch, steps) = (128, 20);
+    compare_training("recognizer", "train", batch, steps, || candle_train(batch, steps))
+}
+
+/// Three rounds of `candle` then the PyTorch reference in mode `torch_mode`; prints each round and
+/// the ratio of the best rounds (`{what} training ratio candle/pytorch: X`).
+pub(crate) fn compare_training(what: &str, torch_mode: &str, batch: usize, steps: usize, mut candle: impl FnMut() -> Result<CandleTrain>) -> Result<()> {
+    let rounds = 3;
     let threads = rayon::current_num_threads();
     let (mut best_c, mut best_t) = (0f64, None::<f64>);
     let mut torch_ok = true;
     for round in 1..=rounds {
-        let c = candle_train(batch, steps)?;
+        let c = candle()?;
         println!(
-            "round {round}: candle training: {:.0} images/s (batch {batch}, {steps} steps; per step: forward+loss {:.1} ms, backward {:.1} ms, AdamW {:.1} ms; CPU time {:.0} ms/step)",
+            "round {round}: candle {what} training: {:.0} images/s (batch {batch}, {steps} steps; per step: forward+loss {:.1} ms, backward {:.1} ms, AdamW {:.1} ms; CPU time {:.0} ms/step)",
             c.images_per_sec, c.forward_ms, c.backward_ms, c.optimizer_ms, c.cpu_ms
         );
         best_c = best_c.max(c.images_per_sec);
         if !torch_ok {
             continue;
         }
-        match torch::run("train", threads, batch, steps) {
+        match torch::run(torch_mode, threads, batch, steps) {
             Ok(f) => {
                 let v = f.train_images_per_sec.unwrap_or(f64::NAN);
-                println!("round {round}: pytorch {} training: {v:.0} images/s ({} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);
+                println!("round {round}: pytorch {} {what} training: {v:.0} images/s ({} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);
                 best_t = Some(best_t.map_or(v, |b: f64| b.max(v)));
             }
             Err(e) => {
@@ -253,10 +271,10 @@ pub fn train() -> Result<()> {
             }
         }
     }
-    println!("candle training, best of {rounds}: {best_c:.0} images/s");
+    println!("candle {what} training, best of {rounds}: {best_c:.0} images/s");
     if let Some(t) = best_t {
-        println!("pytorch training, best of {rounds}: {t:.0} images/s");
-        println!("training ratio candle/pytorch: {:.2}", best_c / t);
+        println!("pytorch {what} training, best of {rounds}: {t:.0} images/s");
+        println!("{what} training ratio candle/pytorch: {:.2}", best_c / t);
     }
     Ok(())
 }

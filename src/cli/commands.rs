@@ -1,25 +1,32 @@
 //! The implementation of each command.
 
-use super::{Command, DataArgs};
+use super::{Command, DataArgs, ModelKind};
+use crate::training::generator::GeneratorTrainConfig;
 use crate::data::classes;
 use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing, InkImage, ModelInput, INPUT_SIDE};
-use crate::models::checkpoint::TrainingRecord;
-use crate::models::{select_device, Architecture, Checkpoint, CpuRecognizer, Recognizer, Sidecar};
-use crate::training::{evaluate, evaluate_parts, train, TrainConfig, TrainEvent};
-use anyhow::{bail, Context, Result};
+use crate::models::{select_device, Checkpoint, CpuRecognizer};
+use crate::training::session::best_beside;
+use crate::training::{evaluate, evaluate_parts, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
-            let cfg = TrainConfig { epochs, batch, lr, seed, epoch_size, ..Default::default() };
+        Command::Train { kind: ModelKind::Generator, data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
+            let mut cfg = GeneratorTrainConfig::default();
+            let base = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(cfg.base.batch), lr: lr.unwrap_or(cfg.base.lr), ..cfg.base };
+            cfg.base = base;
+            super::generate::train_generator_cmd(&data, &out, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
+        }
+        Command::Train { kind: ModelKind::Recognizer, data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
+            let d = TrainConfig::default();
+            let cfg = TrainConfig { epochs, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), seed, epoch_size, ..d };
             train_cmd(&data, &out, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, json, device } => {
@@ -28,11 +35,21 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Predict { model, top, json, device, files } => predict_cmd(model.as_deref(), top, json, &device, &files),
         Command::Samples { data, out, count, seed, test_split } => samples_cmd(&data, &out, count, seed, test_split).map(|_| ExitCode::SUCCESS),
         Command::DownloadK49 { out, base } => download_cmd(&out, &base).map(|_| ExitCode::SUCCESS),
+        Command::Generate { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, out } => {
+            let args = super::generate::GenerateArgs { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, out };
+            super::generate::generate_cmd(&args).map(|_| ExitCode::SUCCESS)
+        }
+        Command::FitLatent { model, data } => super::generate::fit_latent_cmd(&model, &data).map(|_| ExitCode::SUCCESS),
+        Command::EvalGen { model, recognizer, data, per_class, temperature, styles, seed, json } => {
+            let args = super::eval_gen::EvalGenArgs { model, recognizer, data, per_class, temperature, styles, seed, json };
+            super::eval_gen::eval_gen_cmd(&args).map(|_| ExitCode::SUCCESS)
+        }
         Command::Bench { what } => crate::bench::run(&what).map(|_| ExitCode::SUCCESS).map_err(Into::into),
     }
 }
 
-fn open_options(d: &DataArgs) -> OpenOptions {
+/// How `--holdout` and `--no-verify` open data sources.
+pub(super) fn open_options(d: &DataArgs) -> OpenOptions {
     OpenOptions { verify_md5: !d.no_verify, holdout_per_class: d.holdout }
 }
 
@@ -54,7 +71,7 @@ fn load_model(path: Option<&Path>, device: &str) -> Result<Checkpoint> {
 }
 
 /// The command line as run, with the program called `fude` whatever its path.
-fn command_line() -> String {
+pub(super) fn command_line() -> String {
     std::iter::once("fude".to_string())
         .chain(std::env::args().skip(1))
         .map(|a| if a.contains([' ', '"', '\'']) { format!("{a:?}") } else { a })
@@ -62,118 +79,114 @@ fn command_line() -> String {
         .join(" ")
 }
 
-fn train_cmd(data: &DataArgs, out: &Path, mut cfg: TrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
+fn train_cmd(data: &DataArgs, out: &Path, cfg: TrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     let dev = select_device(device.parse()?)?;
     println!("device: {}", dev.description);
-    let opts = open_options(data);
-    let pb = spinner("opening data sources");
-    let mixture = open_mixture(&specs, Split::Train, opts)?;
-    pb.set_message("building held-out evaluation sets");
-    let mut eval_sets = Vec::new();
-    for s in &specs {
-        let src = s.open(Split::Test, opts)?;
-        eval_sets.push((src.name(), src.eval_samples()));
-    }
-    pb.finish_and_clear();
-    for (name, set) in &eval_sets {
-        println!("held out: {name} ({} samples)", set.len());
-    }
-    let mut record = TrainingRecord {
+    let init = match resume {
+        Some(p) => Init::Resume(p.to_path_buf()),
+        None => Init::Scratch,
+    };
+    let plan = RunPlan {
+        model: crate::training::ModelKind::Recognizer,
+        vae: crate::training::VaeSettings::default(),
+        data: specs,
+        open: open_options(data),
+        cfg,
+        init,
+        device: dev.device,
+        device_name: dev.description,
+        last: out.to_path_buf(),
+        best: best_beside(out),
         command: command_line(),
-        data: specs.iter().map(ToString::to_string).collect(),
-        seed: cfg.seed,
-        ..Default::default()
+        threads: None,
     };
-    let model = match resume {
-        Some(p) => {
-            let ck = Checkpoint::load(p, &dev.device).with_context(|| format!("cannot resume from {}", p.display()))?;
-            cfg.start_epoch = ck.sidecar.training.epochs;
-            record.samples_seen = ck.sidecar.training.samples_seen;
-            record.command = format!("{} ; resumed: {}", ck.sidecar.training.command, record.command);
-            println!("resuming {} after epoch {}", p.display(), cfg.start_epoch);
-            ck.model
-        }
-        None => Recognizer::new_seeded(Architecture::default(), &dev.device, cfg.seed)?,
-    };
-    if cfg.start_epoch >= cfg.epochs {
-        bail!("the checkpoint already has {} epochs; ask for more with --epochs", cfg.start_epoch);
+    let mut printer = TrainPrinter::new(&plan.cfg);
+    let outcome = plan.run(&RunControl::default(), |ev| printer.show(ev))?;
+    printer.bar.finish_and_clear();
+    if let Some(last) = outcome.last {
+        println!("saved {}", last.with_extension("safetensors").display());
     }
-    for (k, v) in [
-        ("epochs", cfg.epochs.to_string()),
-        ("batch", cfg.batch.to_string()),
-        ("lr", cfg.lr.to_string()),
-        ("weight_decay", cfg.weight_decay.to_string()),
-        ("label_smoothing", cfg.label_smoothing.to_string()),
-        ("warmup_fraction", cfg.warmup_fraction.to_string()),
-        ("epoch_size", cfg.epoch_size.to_string()),
-        ("holdout_per_class", opts.holdout_per_class.to_string()),
-        ("optimizer", "AdamW, warm-up + cosine schedule".to_string()),
-        ("device", dev.description.clone()),
-    ] {
-        record.settings.insert(k.to_string(), v);
+    if let Some(best) = outcome.best {
+        println!("best epoch (held-out top-1): {}", best.with_extension("safetensors").display());
     }
-    println!(
-        "training {} parameters, {} epochs of {} samples, batch {}",
-        model.parameter_count(),
-        cfg.epochs,
-        cfg.epoch_size,
-        cfg.batch
-    );
-    let stop = AtomicBool::new(false);
-    let bar = ProgressBar::new(cfg.steps_per_epoch() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    let epochs = cfg.epochs;
-    let per_epoch = cfg.steps_per_epoch() as u64 * cfg.batch as u64;
-    train(&model, &mixture, &eval_sets, &cfg, &stop, |ev, m| {
+    Ok(())
+}
+
+/// The CLI's view of a training run: a spinner while data opens, a progress bar per epoch, one
+/// line per epoch.
+pub(super) struct TrainPrinter {
+    bar: ProgressBar,
+    epochs: usize,
+    epoch_size: usize,
+}
+
+impl TrainPrinter {
+    /// A printer for a run of `cfg`, showing a spinner until the run starts.
+    pub(super) fn new(cfg: &TrainConfig) -> Self {
+        TrainPrinter { bar: spinner("opening data sources and building held-out sets"), epochs: cfg.epochs, epoch_size: cfg.epoch_size }
+    }
+
+    /// Clears the progress bar (at the end of a run).
+    pub(super) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    /// Shows one event.
+    pub(super) fn show(&mut self, ev: &TrainEvent) {
+        let epochs = self.epochs;
         match ev {
-            TrainEvent::Step { epoch, step, loss, lr, .. } => {
-                if *step == 0 {
-                    bar.reset();
-                    bar.set_prefix(format!("{}/{}", epoch + 1, epochs));
+            TrainEvent::Started { held_out, start_epoch, parameters, steps_per_epoch, batch, .. } => {
+                self.bar.finish_and_clear();
+                for (name, n) in held_out {
+                    println!("held out: {name} ({n} samples)");
                 }
-                bar.set_position(*step as u64 + 1);
-                bar.set_message(format!("loss {loss:.3} lr {lr:.2e}"));
-            }
-            TrainEvent::Epoch { epoch, loss, accuracy, images_per_sec, seconds, evals } => {
-                bar.finish_and_clear();
-                let mut line = format!(
-                    "epoch {}/{}  loss {loss:.4}  train-acc {:.2}%  {images_per_sec:.0} img/s  {seconds:.1} s",
-                    epoch + 1,
-                    epochs,
-                    100.0 * accuracy
+                if *start_epoch > 0 {
+                    println!("resuming after epoch {start_epoch}");
+                }
+                println!("training {parameters} parameters, {epochs} epochs of {} samples, batch {batch}", self.epoch_size);
+                self.bar = ProgressBar::new(*steps_per_epoch as u64);
+                self.bar.set_style(
+                    ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({eta})")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
                 );
-                for e in evals {
-                    line.push_str(&format!(" | {} top-1 {:.2}% bal {:.2}%", e.name, 100.0 * e.accuracy, 100.0 * e.balanced_accuracy));
+            }
+            TrainEvent::Progress { epoch, step, loss, lr, .. } => {
+                if *step == 0 {
+                    self.bar.reset();
+                    self.bar.set_prefix(format!("{}/{}", epoch + 1, epochs));
+                }
+                self.bar.set_position(*step as u64 + 1);
+                self.bar.set_message(format!("loss {loss:.3} lr {lr:.2e}"));
+            }
+            TrainEvent::EpochEnd { epoch, train_loss, train_accuracy, held_out, seconds, images_per_sec } => {
+                self.bar.finish_and_clear();
+                let mut line = format!("epoch {}/{}  loss {train_loss:.4}", epoch + 1, epochs);
+                if train_accuracy.is_finite() {
+                    line.push_str(&format!("  train-acc {:.2}%", 100.0 * train_accuracy));
+                }
+                line.push_str(&format!("  {images_per_sec:.0} img/s  {seconds:.1} s"));
+                for (name, m) in held_out {
+                    let get = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+                    if m.contains_key("neg_elbo") {
+                        line.push_str(&format!(
+                            " | {name} -ELBO {:.1} (rec {:.1}, KL {:.2}, {} active dims)",
+                            get("neg_elbo"),
+                            get("reconstruction"),
+                            get("kl"),
+                            get("active_dims")
+                        ));
+                    } else {
+                        line.push_str(&format!(" | {name} top-1 {:.2}% bal {:.2}%", 100.0 * get("top1"), 100.0 * get("balanced_accuracy")));
+                    }
                 }
                 println!("{line}");
-                record.epochs = epoch + 1;
-                record.samples_seen += per_epoch;
-                let mut sidecar = Sidecar::new(m.arch.clone(), record.clone());
-                for e in evals {
-                    sidecar.metrics.insert(
-                        e.name.clone(),
-                        [
-                            ("samples".to_string(), e.samples as f64),
-                            ("top1".to_string(), e.accuracy),
-                            ("balanced_accuracy".to_string(), e.balanced_accuracy),
-                            ("top5".to_string(), e.top5),
-                        ]
-                        .into_iter()
-                        .collect(),
-                    );
-                }
-                Checkpoint::save(m, &sidecar, out)?;
             }
+            TrainEvent::CheckpointWritten { .. } | TrainEvent::Finished | TrainEvent::Cancelled => {}
+            TrainEvent::Failed { .. } => self.bar.finish_and_clear(),
         }
-        Ok(())
-    })?;
-    println!("saved {}", out.with_extension("safetensors").display());
-    Ok(())
+    }
 }
 
 fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, json: bool, device: &str) -> Result<()> {

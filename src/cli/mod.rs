@@ -2,6 +2,8 @@
 //! here, once, with `anyhow` context; the library returns typed errors.
 
 mod commands;
+mod eval_gen;
+mod generate;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -19,12 +21,15 @@ pub struct Cli {
     /// App: replay scripted strokes, print frame-time percentiles and quit.
     #[arg(long)]
     pub bench_ui: bool,
+    /// App: use this generator checkpoint instead of the bundled one.
+    #[arg(long)]
+    pub generator: Option<PathBuf>,
 }
 
 /// Options shared by commands that read data.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// Data sources: SPEC[,SPEC...] with SPEC = k49=DIR | npz=IMGS,LABELS,CLASSMAP | fonts | drawings,
+    /// Data sources: SPEC[,SPEC...] with SPEC = k49=DIR | npz=IMGS,LABELS,CLASSMAP | fonts | drawings | mine[=DIR] (kept handwriting),
     /// each optionally @WEIGHT (e.g. fonts@2). May be repeated.
     #[arg(long = "data", required = true, num_args = 1)]
     pub data: Vec<String>,
@@ -36,11 +41,23 @@ pub struct DataArgs {
     pub no_verify: bool,
 }
 
+/// The two kinds of model fude trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelKind {
+    /// The CNN that reads kana.
+    Recognizer,
+    /// The VAE that writes kana.
+    Generator,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train (or resume training) a recognizer.
+    /// Train (or resume training) a recognizer or a generator.
     Train {
+        /// What to train: recognizer or generator.
+        #[arg(long = "model", value_enum, default_value_t = ModelKind::Recognizer)]
+        kind: ModelKind,
         /// Data sources and how to open them.
         #[command(flatten)]
         data: DataArgs,
@@ -50,12 +67,12 @@ pub enum Command {
         /// Total epochs.
         #[arg(long, default_value_t = 10)]
         epochs: usize,
-        /// Batch size.
-        #[arg(long, default_value_t = 128)]
-        batch: usize,
-        /// Peak learning rate.
-        #[arg(long, default_value_t = 2e-3)]
-        lr: f64,
+        /// Batch size [default: 128 for the recognizer, 64 for the generator].
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Peak learning rate [default: 2e-3 for the recognizer, 1e-3 for the generator].
+        #[arg(long)]
+        lr: Option<f64>,
         /// Random seed (data order, augmentation, initialisation).
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -132,9 +149,86 @@ pub enum Command {
         #[arg(long, default_value = crate::data::k49::DOWNLOAD_BASE)]
         base: String,
     },
+    /// Write kana with the generator: a sheet of samples, one PNG per sample, or every kana in
+    /// the style of a drawing.
+    Generate {
+        /// Generator checkpoint (default: the bundled generator).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The kana to write.
+        #[arg(long = "char")]
+        ch: Option<String>,
+        /// Several kana, one row each.
+        #[arg(long)]
+        chars: Option<String>,
+        /// Every kana (a table).
+        #[arg(long)]
+        all: bool,
+        /// Samples per kana.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Seed of the random latents.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The latent, comma-separated (instead of a random one).
+        #[arg(long, allow_hyphen_values = true)]
+        z: Option<String>,
+        /// Spread of random latents (1 = as the training data).
+        #[arg(long, default_value_t = 1.0)]
+        temperature: f32,
+        /// Where random latents come from: fitted (to held-out encodings) or standard (N(0, I)).
+        #[arg(long, default_value = "fitted")]
+        prior: String,
+        /// Encode this drawing (.json) or picture and write every kana (or --chars) in its style.
+        #[arg(long)]
+        style_from: Option<PathBuf>,
+        /// The kana the --style-from character is (default: what the recognizer reads).
+        #[arg(long)]
+        class: Option<String>,
+        /// Output: a PNG sheet, or a folder (existing, or ending in /) for one PNG per sample.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Refit a generator's latent statistics (the per-class sampling prior and the slider
+    /// ranges) to held-out data, rewriting its sidecar; the weights stay.
+    FitLatent {
+        /// Generator checkpoint to update.
+        #[arg(long)]
+        model: PathBuf,
+        /// Held-out data to encode.
+        #[arg(long, default_value = "fonts,drawings")]
+        data: String,
+    },
+    /// Evaluate a generator: held-out -ELBO, recognizability, diversity, decode time.
+    EvalGen {
+        /// Generator checkpoint (default: the bundled generator).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Recognizer that judges the samples (default: the bundled recognizer).
+        #[arg(long)]
+        recognizer: Option<PathBuf>,
+        /// Held-out data for the -ELBO, the style sheet and the real-data diversity.
+        #[arg(long, default_value = "fonts,drawings")]
+        data: String,
+        /// Samples per class for recognizability and diversity.
+        #[arg(long, default_value_t = 20)]
+        per_class: usize,
+        /// Spread of the random latents.
+        #[arg(long, default_value_t = 1.0)]
+        temperature: f32,
+        /// Encoded held-out drawings for the style-sheet figure (each decoded as every kana).
+        #[arg(long, default_value_t = 24)]
+        styles: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure speed: predict latency, data generation and training throughput.
     Bench {
-        /// predict, data, train or all.
+        /// predict, data, train, generator or all.
         #[arg(default_value = "all")]
         what: String,
     },
@@ -149,6 +243,7 @@ pub fn main() -> std::process::ExitCode {
         None => crate::app::run(crate::app::AppOptions {
             model: cli.model,
             bench_ui: cli.bench_ui,
+            generator: cli.generator,
         })
         .map(|()| std::process::ExitCode::SUCCESS),
     };

@@ -10,15 +10,21 @@ use tiny_skia::Transform;
 pub struct Augment {
     /// Scales every random range.
     pub strength: f32,
+    /// Whether the raster effects (thickness, blur, speckles, pixel noise) apply; the generator
+    /// learns from clean ink and turns them off.
+    pub effects: bool,
 }
 
 impl Augment {
     /// Full training augmentation.
-    pub const TRAIN: Augment = Augment { strength: 1.0 };
+    pub const TRAIN: Augment = Augment { strength: 1.0, effects: true };
+    /// Full shape variation (geometry, elastic distortion, pen width, jitter) without raster
+    /// effects: clean ink, as the generator is trained on.
+    pub const SHAPE: Augment = Augment { strength: 1.0, effects: false };
     /// Milder augmentation used for held-out evaluation sets.
-    pub const EVAL: Augment = Augment { strength: 0.5 };
+    pub const EVAL: Augment = Augment { strength: 0.5, effects: true };
     /// No augmentation.
-    pub const NONE: Augment = Augment { strength: 0.0 };
+    pub const NONE: Augment = Augment { strength: 0.0, effects: true };
 
     /// A uniform draw in `±range·strength` around `centre`.
     fn around(&self, rng: &mut impl Rng, centre: f32, range: f32) -> f32 {
@@ -50,7 +56,7 @@ impl Augment {
 
     fn geometry_around(&self, rng: &mut impl Rng, side: f32, base: f32, k: f32) -> Transform {
         let scale = self.around(rng, base, 0.15 * k.max(0.67));
-        let k = Augment { strength: self.strength * k };
+        let k = Augment { strength: self.strength * k, ..*self };
         let aspect = k.around(rng, 1.0, 0.08);
         let rot = k.around(rng, 0.0, 8.0f32.to_radians());
         let shear = k.around(rng, 0.0, 0.15);
@@ -89,6 +95,9 @@ impl Augment {
 
     /// Applies the raster effects (thickness, blur, noise) to a rendered image.
     pub fn effects(&self, rng: &mut impl Rng, img: &mut InkImage) {
+        if !self.effects {
+            return;
+        }
         if self.chance(rng, 0.2) {
             // Thinning must not break hairline fonts apart: keep it only if most ink survives.
             let thinner = erode(img, 1);

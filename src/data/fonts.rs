@@ -102,6 +102,29 @@ pub fn load_all() -> Vec<KanaFont> {
     EMBEDDED_FONTS.iter().filter_map(KanaFont::load).collect()
 }
 
+/// One plain rendering of every class, `side` x `side` values (ink bright, 0..=1) each: the
+/// glyph of the first training font that has it, gothic fonts first (plain strokes), in box
+/// units like every other source. The generator's decoder starts from these as its picture of
+/// each letter. A class no training font has gives a blank image.
+pub fn class_templates(side: usize) -> Vec<Vec<f32>> {
+    let mut fonts: Vec<KanaFont> = load_all().into_iter().filter(|f| !f.info.validation).collect();
+    fonts.sort_by_key(|f| u8::from(f.info.style != "gothic"));
+    (0..NUM_CLASSES)
+        .map(|c| {
+            let glyph = fonts.iter().find_map(|f| f.glyph(c));
+            let mask = glyph.and_then(|g| {
+                let mut m = tiny_skia::Mask::new(side as u32, side as u32)?;
+                m.fill_path(g, tiny_skia::FillRule::Winding, true, tiny_skia::Transform::from_scale(side as f32, side as f32));
+                Some(m)
+            });
+            match mask {
+                Some(m) => m.data().iter().map(|&v| f32::from(v) / 255.0).collect(),
+                None => vec![0.0; side * side],
+            }
+        })
+        .collect()
+}
+
 /// Classes covered by at least one of the fonts.
 pub fn union_coverage(fonts: &[&KanaFont]) -> Vec<bool> {
     let mut cov = vec![false; NUM_CLASSES];
@@ -162,6 +185,18 @@ fn outline_to_path(curves: &[OutlineCurve], map: impl Fn(ab_glyph::Point) -> (f3
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_class_has_a_template_with_ink() {
+        let t = class_templates(32);
+        assert_eq!(t.len(), NUM_CLASSES);
+        for (c, img) in t.iter().enumerate() {
+            assert_eq!(img.len(), 32 * 32);
+            let ink: f32 = img.iter().sum();
+            assert!(ink > 10.0, "class {c} has ink {ink}");
+        }
+        assert_ne!(t[0], t[1]);
+    }
 
     #[test]
     fn bundled_fonts_cover_every_class_and_parse() {

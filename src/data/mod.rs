@@ -7,6 +7,7 @@ pub mod download;
 pub mod fonts;
 pub mod k49;
 pub mod labeled;
+pub mod mine;
 pub mod npz;
 pub mod skeleton;
 pub mod sources;

@@ -38,10 +38,26 @@ pub enum Split {
 pub trait Source: Send + Sync {
     /// Short name for logs and reports, e.g. `fonts:test`.
     fn name(&self) -> String;
-    /// A random training sample (class-balanced where the source allows), augmented.
-    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample;
-    /// The fixed evaluation set of this split (deterministic).
-    fn eval_samples(&self) -> Vec<Sample>;
+    /// A random training sample (class-balanced where the source allows) as ink with its label:
+    /// generated sources render at `side` x `side` pixels, image sets keep their own size;
+    /// augmented as `aug` asks (image sets scale it by their own strength).
+    fn sample_ink(&self, rng: &mut ChaCha8Rng, side: u32, aug: Augment) -> (InkImage, usize);
+    /// A random training sample for the recognizer: [`Self::sample_ink`] with the training
+    /// augmentation, preprocessed to the model input.
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+        let (img, label) = self.sample_ink(rng, RASTER_SIDE, Augment::TRAIN);
+        Sample { input: model_input(&img), label }
+    }
+    /// The fixed evaluation set of this split as ink (deterministic); generated sources render
+    /// at `side` with `aug`, image sets return their images as they are.
+    fn eval_ink(&self, side: u32, aug: Augment) -> Vec<(InkImage, usize)>;
+    /// The fixed evaluation set of this split, preprocessed (deterministic).
+    fn eval_samples(&self) -> Vec<Sample> {
+        self.eval_ink(RASTER_SIDE, Augment::EVAL)
+            .into_par_iter()
+            .map(|(img, label)| Sample { input: model_input(&img), label })
+            .collect()
+    }
     /// The evaluation set split into named parts (one per font for generated sources), so a
     /// report can show where the errors come from. Empty for sources that are not split.
     fn eval_parts(&self) -> Vec<(String, Vec<Sample>)> {
@@ -80,16 +96,21 @@ impl Source for ImageSetSource {
         self.set.name.clone()
     }
 
-    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+    fn sample_ink(&self, rng: &mut ChaCha8Rng, _side: u32, aug: Augment) -> (InkImage, usize) {
         let label = self.present.choose(rng).copied().unwrap_or(0);
         let i = self.by_class.get(label).and_then(|v| v.choose(rng)).copied().unwrap_or(0);
         let mut img = self.image(i);
-        if self.augment.strength > 0.0 {
-            let t = self.augment.image_geometry(rng, img.width.max(img.height) as f32);
+        let aug = Augment { strength: self.augment.strength * aug.strength, effects: self.augment.effects && aug.effects };
+        if aug.strength > 0.0 {
+            let t = aug.image_geometry(rng, img.width.max(img.height) as f32);
             img = super::augment::warp_affine(&img, t);
-            self.augment.raster_effects(rng, &mut img);
+            aug.raster_effects(rng, &mut img);
         }
-        Sample { input: model_input(&img), label }
+        (img, label)
+    }
+
+    fn eval_ink(&self, _side: u32, _aug: Augment) -> Vec<(InkImage, usize)> {
+        (0..self.set.len()).map(|i| (self.image(i), self.set.label(i).unwrap_or(0))).collect()
     }
 
     fn eval_samples(&self) -> Vec<Sample> {
@@ -144,7 +165,7 @@ fn pick(by_class: &[Vec<usize>], rng: &mut ChaCha8Rng) -> (usize, usize) {
 pub const EVAL_VARIANTS: u64 = 4;
 
 /// The deterministic evaluation set of a generator: `EVAL_VARIANTS` renders per (owner, class).
-fn generator_eval(by_class: &[Vec<usize>], salt: u64, render: impl Fn(usize, usize, &mut ChaCha8Rng) -> ModelInput + Sync) -> Vec<Sample> {
+fn generator_eval<T: Send>(by_class: &[Vec<usize>], salt: u64, render: impl Fn(usize, usize, &mut ChaCha8Rng) -> T + Sync) -> Vec<(T, usize)> {
     let jobs: Vec<(usize, usize, u64)> = by_class
         .iter()
         .enumerate()
@@ -153,7 +174,7 @@ fn generator_eval(by_class: &[Vec<usize>], salt: u64, render: impl Fn(usize, usi
     jobs.into_par_iter()
         .map(|(c, o, k)| {
             let mut rng = ChaCha8Rng::seed_from_u64(salt ^ ((o as u64) << 40) ^ ((c as u64) << 20) ^ k);
-            Sample { input: render(o, c, &mut rng), label: c }
+            (render(o, c, &mut rng), c)
         })
         .collect()
 }
@@ -167,8 +188,8 @@ pub trait Renderer: Send + Sync {
     fn coverage(&self) -> Vec<Vec<bool>>;
     /// For each owner, its name (the font file).
     fn owner_names(&self) -> Vec<String>;
-    /// Renders class `class` of owner `owner` with augmentation `aug`.
-    fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput;
+    /// Renders class `class` of owner `owner` with augmentation `aug` at `side` x `side` pixels.
+    fn render_ink(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng, side: u32) -> InkImage;
 }
 
 /// An unbounded generated source: classes drawn uniformly, each from a random owner that has it.
@@ -187,7 +208,14 @@ impl<R: Renderer> Generated<R> {
 
     /// Renders class `class` of owner `owner` (a font) with augmentation `aug`.
     pub fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
-        self.renderer.render(owner, class, aug, rng)
+        model_input(&self.renderer.render_ink(owner, class, aug, rng, RASTER_SIDE))
+    }
+
+    fn eval_set(&self, by_class: &[Vec<usize>]) -> Vec<Sample> {
+        generator_eval(by_class, self.salt, |o, c, rng| self.render(o, c, Augment::EVAL, rng))
+            .into_iter()
+            .map(|(input, label)| Sample { input, label })
+            .collect()
     }
 }
 
@@ -196,13 +224,17 @@ impl<R: Renderer> Source for Generated<R> {
         format!("{}:{}", self.renderer.kind(), split_name(self.split))
     }
 
-    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+    fn sample_ink(&self, rng: &mut ChaCha8Rng, side: u32, aug: Augment) -> (InkImage, usize) {
         let (label, owner) = pick(&self.by_class, rng);
-        Sample { input: self.renderer.render(owner, label, Augment::TRAIN, rng), label }
+        (self.renderer.render_ink(owner, label, aug, rng, side), label)
+    }
+
+    fn eval_ink(&self, side: u32, aug: Augment) -> Vec<(InkImage, usize)> {
+        generator_eval(&self.by_class, self.salt, |o, c, rng| self.renderer.render_ink(o, c, aug, rng, side))
     }
 
     fn eval_samples(&self) -> Vec<Sample> {
-        generator_eval(&self.by_class, self.salt, |o, c, rng| self.renderer.render(o, c, Augment::EVAL, rng))
+        self.eval_set(&self.by_class)
     }
 
     fn eval_parts(&self) -> Vec<(String, Vec<Sample>)> {
@@ -213,8 +245,7 @@ impl<R: Renderer> Source for Generated<R> {
             .map(|(owner, name)| {
                 let only: Vec<Vec<usize>> =
                     self.by_class.iter().map(|v| v.iter().copied().filter(|&o| o == owner).collect()).collect();
-                let samples = generator_eval(&only, self.salt, |o, c, rng| self.renderer.render(o, c, Augment::EVAL, rng));
-                (name, samples)
+                (name, self.eval_set(&only))
             })
             .collect()
     }
@@ -242,19 +273,16 @@ impl Renderer for FontGlyphs {
         self.fonts.iter().map(|f| f.info.file.to_string()).collect()
     }
 
-    fn render(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
-        let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
-        if let (Some(glyph), Some(mut mask)) = (
-            self.fonts.get(font).and_then(|f| f.glyph(class)),
-            Mask::new(RASTER_SIDE, RASTER_SIDE),
-        ) {
-            let t = aug.geometry(rng, RASTER_SIDE as f32);
+    fn render_ink(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng, side: u32) -> InkImage {
+        let mut img = InkImage::new(side as usize, side as usize);
+        if let (Some(glyph), Some(mut mask)) = (self.fonts.get(font).and_then(|f| f.glyph(class)), Mask::new(side, side)) {
+            let t = aug.geometry(rng, side as f32);
             let distorted = aug.elastic_field(rng).and_then(|f| super::augment::distort_path(glyph, &f));
             mask.fill_path(distorted.as_ref().unwrap_or(glyph), FillRule::Winding, true, t);
             img = mask_to_image(&mask);
             aug.effects(rng, &mut img);
         }
-        model_input(&img)
+        img
     }
 }
 
@@ -288,12 +316,12 @@ impl Renderer for TracedStrokes {
         self.names.clone()
     }
 
-    fn render(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng) -> ModelInput {
-        let side = RASTER_SIDE as f32;
-        let mut img = InkImage::new(RASTER_SIDE as usize, RASTER_SIDE as usize);
+    fn render_ink(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng, raster: u32) -> InkImage {
+        let side = raster as f32;
+        let mut img = InkImage::new(raster as usize, raster as usize);
         if let (Some(strokes), Some(mut mask)) = (
             self.glyphs.get(owner).and_then(|g| g.get(class)).and_then(Option::as_ref),
-            Mask::new(RASTER_SIDE, RASTER_SIDE),
+            Mask::new(raster, raster),
         ) {
             let jittered = jitter_strokes(strokes, aug, rng);
             let t: Transform = aug.geometry(rng, side);
@@ -302,7 +330,7 @@ impl Renderer for TracedStrokes {
             draw_strokes(&mut mask, &jittered, pen * side, t);
             img = mask_to_image(&mask);
         }
-        model_input(&img)
+        img
     }
 }
 
@@ -378,16 +406,22 @@ impl Mixture {
         Mixture { parts, total }
     }
 
-    /// A random sample from a source chosen by weight.
-    pub fn sample(&self, rng: &mut ChaCha8Rng) -> Option<Sample> {
+    /// A source chosen by weight.
+    fn choose(&self, rng: &mut ChaCha8Rng) -> Option<&dyn Source> {
         let mut x = rng.random::<f64>() * self.total;
         for (src, w) in &self.parts {
             if x < *w {
-                return Some(src.sample(rng));
+                return Some(src.as_ref());
             }
             x -= w;
         }
-        self.parts.last().map(|(s, _)| s.sample(rng))
+        self.parts.last().map(|(s, _)| s.as_ref())
+    }
+
+    /// A random sample from a source chosen by weight.
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> Option<Sample> {
+        let src = self.choose(rng)?;
+        Some(src.sample(rng))
     }
 
     /// Deterministic batch `batch` of `size` samples for `seed`, generated in parallel.
@@ -398,6 +432,27 @@ impl Mixture {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(batch.wrapping_mul(1 << 20).wrapping_add(i as u64));
                 self.sample(&mut rng)
+            })
+            .collect()
+    }
+
+    /// A random sample as ink from a source chosen by weight (see [`Source::sample_ink`]).
+    pub fn sample_ink(&self, rng: &mut ChaCha8Rng, side: u32, aug: Augment) -> Option<(InkImage, usize)> {
+        let src = self.choose(rng)?;
+        Some(src.sample_ink(rng, side, aug))
+    }
+
+    /// Deterministic batch `batch` of `size` images for `seed`, rendered at `side` with `aug`
+    /// and preprocessed to `side` x `side` ([`crate::ink::preprocess::boxed_input`]), in parallel:
+    /// what the generator trains on.
+    pub fn image_batch(&self, seed: u64, batch: u64, size: usize, side: usize, aug: Augment) -> Vec<(Vec<f32>, usize)> {
+        (0..size)
+            .into_par_iter()
+            .filter_map(|i| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(batch.wrapping_mul(1 << 20).wrapping_add(i as u64));
+                let (img, label) = self.sample_ink(&mut rng, side as u32, aug)?;
+                Some((crate::ink::preprocess::boxed_input(&img, side), label))
             })
             .collect()
     }

@@ -1,5 +1,5 @@
 //! The `--data` spec: `SPEC[,SPEC...]` where a SPEC is `k49=DIR`, `npz=IMGS,LABELS,CLASSMAP`,
-//! `fonts` or `drawings`, each optionally followed by `@WEIGHT` (default 1), e.g.
+//! `fonts`, `drawings` or `mine[=DIR]` (the user's kept handwriting), each optionally followed by `@WEIGHT` (default 1), e.g.
 //! `fonts@2,drawings,npz=imgs.npz,labels.npz,map.csv@0.5`.
 
 use super::augment::Augment;
@@ -27,6 +27,8 @@ pub enum SourceKind {
     Fonts,
     /// Synthetic pen drawings.
     Drawings,
+    /// The user's kept handwriting (`mine`: the app's folder; `mine=DIR`: another).
+    Mine(Option<PathBuf>),
 }
 
 /// One source with its mixing weight.
@@ -47,6 +49,8 @@ impl std::fmt::Display for DataSpec {
             }
             SourceKind::Fonts => write!(f, "fonts")?,
             SourceKind::Drawings => write!(f, "drawings")?,
+            SourceKind::Mine(None) => write!(f, "mine")?,
+            SourceKind::Mine(Some(d)) => write!(f, "mine={}", d.display())?,
         }
         if (self.weight - 1.0).abs() > f64::EPSILON {
             write!(f, "@{}", self.weight)?;
@@ -72,7 +76,7 @@ impl Default for OpenOptions {
 
 fn starts_spec(token: &str) -> bool {
     let head = token.split(['=', '@']).next().unwrap_or("");
-    matches!(head, "k49" | "npz" | "fonts" | "drawings")
+    matches!(head, "k49" | "npz" | "fonts" | "drawings" | "mine")
 }
 
 /// Parses one or more `--data` values.
@@ -87,7 +91,7 @@ pub fn parse(values: &[String]) -> Result<Vec<DataSpec>> {
                 g.push_str(token);
             }
             _ if starts_spec(token) => groups.push(token.to_string()),
-            _ => return Err(Error::Invalid(format!("data spec {token:?}: expected k49=DIR, npz=IMGS,LABELS,CLASSMAP, fonts or drawings"))),
+            _ => return Err(Error::Invalid(format!("data spec {token:?}: expected k49=DIR, npz=IMGS,LABELS,CLASSMAP, fonts, drawings or mine[=DIR]"))),
         }
     }
     if groups.is_empty() {
@@ -112,6 +116,8 @@ fn parse_one(text: &str) -> Result<DataSpec> {
     let kind = match (name, args.as_slice()) {
         ("fonts", []) => SourceKind::Fonts,
         ("drawings", []) => SourceKind::Drawings,
+        ("mine", []) => SourceKind::Mine(None),
+        ("mine", [dir]) => SourceKind::Mine(Some(PathBuf::from(dir))),
         ("k49", [dir]) => SourceKind::K49(PathBuf::from(dir)),
         ("npz", [i, l, c]) => SourceKind::Npz { images: i.into(), labels: l.into(), classmap: c.into() },
         ("k49", _) => return Err(Error::Invalid(format!("data spec {text:?}: use k49=DIR"))),
@@ -128,6 +134,10 @@ impl DataSpec {
         Ok(match &self.kind {
             SourceKind::Fonts => Box::new(FontSource::new(split)),
             SourceKind::Drawings => Box::new(DrawingSource::new(split)),
+            SourceKind::Mine(dir) => {
+                let dir = dir.clone().unwrap_or_else(super::mine::handwriting_dir);
+                Box::new(super::mine::MineSource::open(&dir, split)?)
+            }
             SourceKind::K49(dir) => {
                 let data = k49::load(dir, opts.verify_md5)?;
                 Box::new(ImageSetSource::new(if split == Split::Train { data.train } else { data.test }, aug))
@@ -170,6 +180,9 @@ mod tests {
         assert_eq!(v[3].kind, SourceKind::K49("/data/k49".into()));
         assert_eq!(v[1].to_string(), "npz=a.npz,b.npz,c.csv@0.5");
         assert_eq!(parse(&["fonts".into(), "drawings@3".into()]).unwrap().len(), 2);
+        let mine = p("mine@4,mine=/h").unwrap();
+        assert_eq!(mine[0], DataSpec { kind: SourceKind::Mine(None), weight: 4.0 });
+        assert_eq!(mine[1].to_string(), "mine=/h");
     }
 
     #[test]

@@ -92,6 +92,26 @@ impl InkImage {
             .collect()
     }
 
+    /// A sheet of square `side` x `side` cells (values 0..=1, ink bright), `cols` per row with a
+    /// `gap`-pixel margin, as dark ink on white paper (as people look at writing).
+    pub fn sheet(cells: &[&[f32]], side: usize, cols: usize, gap: usize) -> InkImage {
+        let cols = cols.clamp(1, cells.len().max(1));
+        let rows = cells.len().div_ceil(cols).max(1);
+        let pitch = side + gap;
+        let mut img = InkImage::new(cols * pitch + gap, rows * pitch + gap);
+        img.data.iter_mut().for_each(|v| *v = 1.0);
+        let width = img.width;
+        for (i, cell) in cells.iter().enumerate() {
+            let (x0, y0) = ((i % cols) * pitch + gap, (i / cols) * pitch + gap);
+            for (p, v) in cell.iter().enumerate().take(side * side) {
+                if let Some(d) = img.data.get_mut((y0 + p / side) * width + x0 + p % side) {
+                    *d = 1.0 - v.clamp(0.0, 1.0);
+                }
+            }
+        }
+        img
+    }
+
     /// Saves as an 8-bit grayscale PNG, atomically.
     pub fn save_png(&self, path: &Path) -> Result<()> {
         let img = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.to_u8())
@@ -123,6 +143,19 @@ mod tests {
         let ink = InkImage::from_dynamic(&image::DynamicImage::ImageRgb8(img));
         assert!(ink.get(0, 0) < 0.01);
         assert!(ink.get(2, 2) > 0.99);
+    }
+
+    #[test]
+    fn sheets_place_cells_dark_on_white() {
+        let a = [1.0f32; 4];
+        let b = [0.0f32, 1.0, 0.0, 0.0];
+        let s = InkImage::sheet(&[&a, &b, &a], 2, 2, 1);
+        assert_eq!((s.width, s.height), (7, 7));
+        assert_eq!(s.get(0, 0), 1.0, "margin is paper");
+        assert_eq!(s.get(1, 1), 0.0, "cell 0 is ink");
+        assert_eq!(s.get(5, 1), 0.0, "cell 1's second pixel is ink");
+        assert_eq!(s.get(4, 1), 1.0);
+        assert_eq!(s.get(1, 4), 0.0, "cell 2 starts the second row");
     }
 
     #[test]

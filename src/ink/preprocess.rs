@@ -37,8 +37,20 @@ pub type ModelInput = [f32; INPUT_SIDE * INPUT_SIDE];
 /// Preprocesses any ink image into the model input (see the module docs for the steps).
 pub fn model_input(img: &InkImage) -> ModelInput {
     let mut out = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+    let v = boxed_input(img, INPUT_SIDE);
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = x;
+    }
+    out
+}
+
+/// The same preprocessing as [`model_input`] with an output of `out_side` x `out_side` (the
+/// generator works at 64x64): `out_side²` values in 0..=1, row-major, ink bright. The thin-stroke
+/// rule keeps strokes at least 1.5 px wide at the output size.
+pub fn boxed_input(img: &InkImage, out_side: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; out_side * out_side];
     let (w, h) = (img.width, img.height);
-    if w == 0 || h == 0 || img.data.len() != w * h {
+    if w == 0 || h == 0 || out_side == 0 || img.data.len() != w * h {
         return out;
     }
     let mut v = img.data.clone();
@@ -66,7 +78,7 @@ pub fn model_input(img: &InkImage) -> ModelInput {
     // 4. thin strokes.
     let side = w.max(h);
     let width = mean_stroke_width(&v, w, h);
-    let target = MIN_STROKE_PX * side as f32 / INPUT_SIDE as f32;
+    let target = MIN_STROKE_PX * side as f32 / out_side as f32;
     if width > 0.0 && width < target {
         let r = ((target - width) * 0.5).round() as usize;
         if r > 0 {
@@ -77,26 +89,26 @@ pub fn model_input(img: &InkImage) -> ModelInput {
     // 5. box and resample.
     let ox = (side - w) as f32 * 0.5;
     let oy = (side - h) as f32 * 0.5;
-    let xs = area_weights(w, ox, side, INPUT_SIDE);
-    let ys = area_weights(h, oy, side, INPUT_SIDE);
-    // Horizontal pass: h rows of INPUT_SIDE.
-    let mut tmp = vec![0.0f32; h * INPUT_SIDE];
+    let xs = area_weights(w, ox, side, out_side);
+    let ys = area_weights(h, oy, side, out_side);
+    // Horizontal pass: h rows of out_side.
+    let mut tmp = vec![0.0f32; h * out_side];
     for y in 0..h {
         let row = v.get(y * w..(y + 1) * w).unwrap_or(&[]);
         for (ox_i, taps) in xs.iter().enumerate() {
             let s: f32 = taps.iter().map(|&(i, wt)| row.get(i).copied().unwrap_or(0.0) * wt).sum();
-            if let Some(t) = tmp.get_mut(y * INPUT_SIDE + ox_i) {
+            if let Some(t) = tmp.get_mut(y * out_side + ox_i) {
                 *t = s;
             }
         }
     }
     for (oy_i, taps) in ys.iter().enumerate() {
-        for ox_i in 0..INPUT_SIDE {
+        for ox_i in 0..out_side {
             let s: f32 = taps
                 .iter()
-                .map(|&(i, wt)| tmp.get(i * INPUT_SIDE + ox_i).copied().unwrap_or(0.0) * wt)
+                .map(|&(i, wt)| tmp.get(i * out_side + ox_i).copied().unwrap_or(0.0) * wt)
                 .sum();
-            if let Some(o) = out.get_mut(oy_i * INPUT_SIDE + ox_i) {
+            if let Some(o) = out.get_mut(oy_i * out_side + ox_i) {
                 *o = s;
             }
         }

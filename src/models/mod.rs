@@ -1,18 +1,11 @@
-//! Models: the recognizer CNN, its checkpoints, the compute device, and fast CPU ops.
+//! Models: the recognizer and the generator, each with its network, checkpoint kind and config;
+//! the fast CPU kernels both use ([`kernels`]); the compute device.
 
-pub mod adamw;
-pub mod checkpoint;
-pub mod conv_op;
-pub mod cpu_infer;
+pub mod checkpoint_io;
 pub mod device;
-pub mod fast_conv;
-pub mod linear_op;
-#[cfg(test)]
-mod op_check;
+pub mod generator;
+pub mod kernels;
 pub mod recognizer;
-pub mod sgemm;
 
-pub use checkpoint::{Checkpoint, Sidecar};
-pub use cpu_infer::CpuRecognizer;
 pub use device::{select_device, DeviceChoice};
-pub use recognizer::{Architecture, Prediction, Recognizer};
+pub use recognizer::{Architecture, Checkpoint, CpuRecognizer, Prediction, Recognizer, Sidecar};

@@ -2,6 +2,7 @@
 
 use super::metrics::{Confusion, EvalReport, PartAccuracy};
 use crate::data::Sample;
+use crate::ink::ModelInput;
 use crate::error::Result;
 use crate::models::recognizer::rank;
 use crate::models::Recognizer;
@@ -12,8 +13,46 @@ const MOST_CONFUSED: usize = 10;
 /// Evaluates `model` on `samples` in batches; `on_batch` gets the number done so far.
 pub fn evaluate(model: &Recognizer, name: &str, samples: &[Sample], on_batch: impl FnMut(usize)) -> Result<EvalReport> {
     let mut confusion = Confusion::default();
-    classify(model, samples, &mut confusion, on_batch)?;
+    classify(model, samples, &mut confusion, on_batch, |_, _, _| {})?;
     Ok(confusion.report(name, MOST_CONFUSED))
+}
+
+/// A held-out sample the model read wrong.
+#[derive(Debug, Clone)]
+pub struct Misread {
+    /// The model's input (28x28).
+    pub input: Box<ModelInput>,
+    /// The true class.
+    pub truth: usize,
+    /// The class the model read.
+    pub read_as: usize,
+    /// The probability it gave that class.
+    pub confidence: f32,
+}
+
+/// An evaluation with what a view needs beyond the report: the confusion counts and the
+/// misread samples (the first `max_misreads` of them, in set order).
+#[derive(Debug, Clone)]
+pub struct DetailedEval {
+    /// The figures.
+    pub report: EvalReport,
+    /// Counts of (truth, read as).
+    pub confusion: Confusion,
+    /// Misread samples.
+    pub misreads: Vec<Misread>,
+}
+
+/// Evaluates `model` on `samples`, keeping the confusion counts and up to `max_misreads`
+/// misread samples.
+pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], max_misreads: usize) -> Result<DetailedEval> {
+    let mut confusion = Confusion::default();
+    let mut misreads = Vec::new();
+    classify(model, samples, &mut confusion, |_| {}, |s, read_as, confidence| {
+        if misreads.len() < max_misreads {
+            misreads.push(Misread { input: Box::new(s.input), truth: s.label, read_as, confidence });
+        }
+    })?;
+    Ok(DetailedEval { report: confusion.report(name, MOST_CONFUSED), confusion, misreads })
 }
 
 /// Evaluates `model` on a set made of named parts (e.g. one per held-out font): one report for
@@ -25,7 +64,7 @@ pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Samp
     let mut before = 0;
     for (part_name, samples) in parts {
         let mut part = Confusion::default();
-        classify(model, samples, &mut part, |n| on_batch(before + n))?;
+        classify(model, samples, &mut part, |n| on_batch(before + n), |_, _, _| {})?;
         before += samples.len();
         accuracies.push(PartAccuracy::from(&part.report(part_name, 0)));
         whole.merge(&part);
@@ -35,8 +74,15 @@ pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Samp
     Ok(report)
 }
 
-/// Classifies `samples` in batches into `confusion`.
-fn classify(model: &Recognizer, samples: &[Sample], confusion: &mut Confusion, mut on_batch: impl FnMut(usize)) -> Result<()> {
+/// Classifies `samples` in batches into `confusion`; `on_miss` gets each misread sample with the
+/// class read and its probability.
+fn classify(
+    model: &Recognizer,
+    samples: &[Sample],
+    confusion: &mut Confusion,
+    mut on_batch: impl FnMut(usize),
+    mut on_miss: impl FnMut(&Sample, usize, f32),
+) -> Result<()> {
     let mut done = 0;
     for chunk in samples.chunks(256) {
         let inputs: Vec<_> = chunk.iter().map(|s| &s.input).collect();
@@ -44,6 +90,10 @@ fn classify(model: &Recognizer, samples: &[Sample], confusion: &mut Confusion, m
         for (s, p) in chunk.iter().zip(&probs) {
             let ranked: Vec<usize> = rank(p, 5).into_iter().map(|r| r.class).collect();
             confusion.add(s.label, &ranked);
+            if let Some(&top) = ranked.first().filter(|&&c| c != s.label) {
+                on_miss(s, top, p.get(top).copied().unwrap_or(0.0));
+            }
+            confusion.add_probability(p.get(s.label).copied().unwrap_or(0.0));
         }
         done += chunk.len();
         on_batch(done);

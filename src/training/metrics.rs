@@ -9,11 +9,14 @@ use serde::Serialize;
 pub struct Confusion {
     counts: Vec<u64>,
     top5_hits: u64,
+    /// Sum of -ln p(true class) over the predictions that reported it.
+    nll_sum: f64,
+    nll_count: u64,
 }
 
 impl Default for Confusion {
     fn default() -> Self {
-        Confusion { counts: vec![0; NUM_CLASSES * NUM_CLASSES], top5_hits: 0 }
+        Confusion { counts: vec![0; NUM_CLASSES * NUM_CLASSES], top5_hits: 0, nll_sum: 0.0, nll_count: 0 }
     }
 }
 
@@ -31,7 +34,14 @@ impl Confusion {
         }
     }
 
-    fn count(&self, t: usize, p: usize) -> u64 {
+    /// Records the probability the model gave the true class (for the held-out loss).
+    pub fn add_probability(&mut self, p_true: f32) {
+        self.nll_sum -= f64::from(p_true.max(1e-12)).ln();
+        self.nll_count += 1;
+    }
+
+    /// How often class `t` was read as class `p`.
+    pub fn count(&self, t: usize, p: usize) -> u64 {
         self.counts.get(t * NUM_CLASSES + p).copied().unwrap_or(0)
     }
 
@@ -39,6 +49,8 @@ impl Confusion {
     pub fn merge(&mut self, other: &Confusion) {
         self.counts.iter_mut().zip(&other.counts).for_each(|(a, b)| *a += b);
         self.top5_hits += other.top5_hits;
+        self.nll_sum += other.nll_sum;
+        self.nll_count += other.nll_count;
     }
 
     /// Number of predictions recorded.
@@ -82,6 +94,7 @@ impl Confusion {
             accuracy: correct as f64 / total,
             balanced_accuracy: balanced,
             top5: self.top5_hits as f64 / total,
+            loss: if self.nll_count == 0 { f64::NAN } else { self.nll_sum / self.nll_count as f64 },
             per_class,
             most_confused: pairs,
             parts: Vec::new(),
@@ -124,6 +137,8 @@ pub struct EvalReport {
     pub balanced_accuracy: f64,
     /// Top-5 accuracy.
     pub top5: f64,
+    /// Mean cross-entropy (-ln p of the true class); NaN when not recorded.
+    pub loss: f64,
     /// Recall per class present.
     pub per_class: Vec<ClassRecall>,
     /// The most frequent confusions.

@@ -1,18 +1,24 @@
 //! The training loop. Batches come from a background thread (generated in parallel with rayon)
 //! through a bounded channel, so the optimiser never waits for data when generation keeps up.
-//! Progress is reported as [`TrainEvent`]s; the caller prints them, draws them, or saves
-//! checkpoints, and can stop the run through an `AtomicBool`.
+//! Progress is reported as [`TrainEvent`]s (started, progress, epoch end); the caller prints
+//! them, draws them, or saves checkpoints, and stops or pauses the run through a [`RunControl`].
 
 use super::evaluate::evaluate;
+use super::events::{HeldOut, RunControl, TrainEvent};
 use super::metrics::EvalReport;
 use crate::data::{Mixture, Sample};
 use crate::error::{Error, Result};
 use crate::models::Recognizer;
 use candle_core::{DType, Tensor, D};
-use crate::models::adamw::FastAdamW;
+use crate::models::kernels::adamw::FastAdamW;
 use candle_nn::{Optimizer, ParamsAdamW};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A step loss above this many times the run's first loss (and above [`MIN_EXPLODED_LOSS`]) is
+/// taken as divergence.
+const EXPLOSION_FACTOR: f32 = 10.0;
+/// The smallest loss counted as exploded (the untrained network's loss is ln 180 ≈ 5.2).
+const MIN_EXPLODED_LOSS: f32 = 50.0;
 
 /// Training settings, with the defaults used for the bundled model.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,39 +79,6 @@ impl TrainConfig {
     }
 }
 
-/// Progress of a training run.
-#[derive(Debug, Clone)]
-pub enum TrainEvent {
-    /// One optimiser step finished.
-    Step {
-        /// Epoch (0-based).
-        epoch: usize,
-        /// Step within the epoch (0-based).
-        step: usize,
-        /// Steps per epoch.
-        steps: usize,
-        /// Mean loss of the step.
-        loss: f32,
-        /// Learning rate used.
-        lr: f64,
-    },
-    /// One epoch finished, with held-out evaluation.
-    Epoch {
-        /// Epoch (0-based).
-        epoch: usize,
-        /// Mean training loss.
-        loss: f32,
-        /// Training accuracy (on augmented batches, with dropout).
-        accuracy: f32,
-        /// Training throughput.
-        images_per_sec: f32,
-        /// Wall time of the epoch's training steps.
-        seconds: f32,
-        /// Evaluation on each held-out set.
-        evals: Vec<EvalReport>,
-    },
-}
-
 /// Smoothed cross-entropy: `(1-ε)·NLL + ε·mean(-log p)`.
 pub fn smoothed_cross_entropy(logits: &Tensor, labels: &Tensor, eps: f32) -> candle_core::Result<Tensor> {
     let logp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
@@ -114,15 +87,31 @@ pub fn smoothed_cross_entropy(logits: &Tensor, labels: &Tensor, eps: f32) -> can
     ((nll * (1.0 - f64::from(eps)))? + (uniform * f64::from(eps))?)?.mean_all()
 }
 
+/// The held-out metrics of a report, by name: `loss`, `top1`, `balanced_accuracy`, `top5`,
+/// `samples` (as saved in checkpoint sidecars).
+pub fn held_out_metrics(e: &EvalReport) -> HeldOut {
+    let m = [
+        ("samples", e.samples as f64),
+        ("loss", e.loss),
+        ("top1", e.accuracy),
+        ("balanced_accuracy", e.balanced_accuracy),
+        ("top5", e.top5),
+    ];
+    (e.name.clone(), m.into_iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// Trains `model` on batches from `mixture`, evaluating on `eval_sets` after each epoch.
-/// `on_event` sees every step and epoch (and may save checkpoints); an error from it stops the
-/// run. Returns the last epoch's evaluations.
+/// `on_event` sees [`TrainEvent::Started`], every [`TrainEvent::Progress`] step and each
+/// [`TrainEvent::EpochEnd`] (with the model, to save checkpoints); an error from it stops the
+/// run. `control` stops or pauses the run between steps; a stopped run returns early without
+/// evaluating the unfinished epoch. A loss that becomes NaN or explodes is an error. Returns the
+/// last finished epoch's evaluations.
 pub fn train(
     model: &Recognizer,
     mixture: &Mixture,
     eval_sets: &[(String, Vec<Sample>)],
     cfg: &TrainConfig,
-    stop: &AtomicBool,
+    control: &RunControl,
     mut on_event: impl FnMut(&TrainEvent, &Recognizer) -> Result<()>,
 ) -> Result<Vec<EvalReport>> {
     if cfg.batch == 0 || cfg.epoch_size == 0 {
@@ -132,6 +121,19 @@ pub fn train(
     let mut opt = FastAdamW::new(model.varmap().all_vars(), params)?;
     let steps = cfg.steps_per_epoch();
     let device = model.device().clone();
+    on_event(
+        &TrainEvent::Started {
+            model: "recognizer".into(),
+            total_epochs: cfg.epochs,
+            steps_per_epoch: steps,
+            start_epoch: cfg.start_epoch,
+            batch: cfg.batch,
+            parameters: model.parameter_count(),
+            held_out: eval_sets.iter().map(|(n, s)| (n.clone(), s.len())).collect(),
+        },
+        model,
+    )?;
+    let mut first_loss: Option<f32> = None;
     let mut last = Vec::new();
     for epoch in cfg.start_epoch..cfg.epochs {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Sample>>(4);
@@ -139,15 +141,17 @@ pub fn train(
         let result = std::thread::scope(|scope| -> Result<(f32, f32, f32, f32)> {
             scope.spawn(move || {
                 for step in 0..steps {
-                    if stop.load(Ordering::Relaxed) || tx.send(mixture.batch(epoch_seed, step as u64, cfg.batch)).is_err() {
+                    if control.is_stopped() || tx.send(mixture.batch(epoch_seed, step as u64, cfg.batch)).is_err() {
                         break;
                     }
                 }
             });
             let start = Instant::now();
+            let mut paused = Duration::ZERO;
             let (mut loss_sum, mut correct, mut seen) = (0f64, 0usize, 0usize);
             for step in 0..steps {
-                if stop.load(Ordering::Relaxed) {
+                paused += control.wait_while_paused();
+                if control.is_stopped() {
                     break;
                 }
                 let Ok(batch) = rx.recv() else { break };
@@ -159,31 +163,39 @@ pub fn train(
                 opt.set_learning_rate(lr);
                 let logits = model.forward(&x, true)?;
                 let loss = smoothed_cross_entropy(&logits, &y, cfg.label_smoothing)?;
-                opt.backward_step(&loss)?;
                 let loss_v = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
-                if !loss_v.is_finite() {
-                    return Err(Error::Invalid(format!("training diverged at epoch {epoch} step {step} (loss {loss_v}); lower --lr")));
+                let limit = (EXPLOSION_FACTOR * *first_loss.get_or_insert(loss_v)).max(MIN_EXPLODED_LOSS);
+                if !loss_v.is_finite() || loss_v > limit {
+                    return Err(Error::Invalid(format!(
+                        "training diverged at epoch {} step {} (loss {loss_v}); lower the learning rate",
+                        epoch + 1,
+                        step + 1
+                    )));
                 }
+                opt.backward_step(&loss)?;
                 let pred = logits.argmax(D::Minus1)?.to_vec1::<u32>()?;
                 correct += pred.iter().zip(&labels).filter(|(a, b)| a == b).count();
                 seen += labels.len();
                 loss_sum += f64::from(loss_v) * labels.len() as f64;
-                on_event(&TrainEvent::Step { epoch, step, steps, loss: loss_v, lr }, model)?;
+                let secs = start.elapsed().saturating_sub(paused).as_secs_f32().max(1e-6);
+                let images_per_sec = seen as f32 / secs;
+                on_event(&TrainEvent::Progress { epoch, step, steps, loss: loss_v, lr, images_per_sec }, model)?;
             }
             drop(rx);
-            let secs = start.elapsed().as_secs_f32();
+            let secs = start.elapsed().saturating_sub(paused).as_secs_f32();
             let n = seen.max(1) as f32;
             Ok(((loss_sum / seen.max(1) as f64) as f32, correct as f32 / n, seen as f32 / secs.max(1e-6), secs))
         });
-        let (loss, accuracy, images_per_sec, seconds) = result?;
-        if stop.load(Ordering::Relaxed) {
+        let (train_loss, train_accuracy, images_per_sec, seconds) = result?;
+        if control.is_stopped() {
             break;
         }
         let evals = eval_sets
             .iter()
             .map(|(name, set)| evaluate(model, name, set, |_| {}))
             .collect::<Result<Vec<_>>>()?;
-        on_event(&TrainEvent::Epoch { epoch, loss, accuracy, images_per_sec, seconds, evals: evals.clone() }, model)?;
+        let held_out = evals.iter().map(held_out_metrics).collect();
+        on_event(&TrainEvent::EpochEnd { epoch, train_loss, train_accuracy, held_out, seconds, images_per_sec }, model)?;
         last = evals;
     }
     Ok(last)

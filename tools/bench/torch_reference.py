@@ -10,8 +10,15 @@ and times it on random data the way the Rust benchmark times candle:
   predict: one image under torch.inference_mode() (median and p99 of `--reps` calls after
            warm-up), and batch-256 inference throughput.
 
+  gen-train: the generator's class-conditional VAE (fude-cvae1 at 64x64: encoder conv3x3
+           1-16, 16-32, 32-64 each with ReLU and 2x2 max-pool, fc (4096+180)-256, fc 256-32;
+           decoder fc (16+180)-256, fc 256-4096, then three times nearest 2x upsampling + a class
+           embedding per channel, the class template as one more channel, conv3x3 (65-64,
+           65-32, 33-16) + ReLU, conv3x3 16-1), Bernoulli loss (BCE with logits, summed
+           over pixels) + KL, AdamW (lr 1e-3, no weight decay), `--batch` images of 64x64.
+
 Prints one JSON object on stdout. Usage:
-  python tools/bench/torch_reference.py {train|predict} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
+  python tools/bench/torch_reference.py {train|predict|gen-train} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
 """
 import argparse
 import json
@@ -58,6 +65,69 @@ def train(args, model):
     return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
 
 
+class Cvae(nn.Module):
+    """fude-cvae1: the generator's network, as in src/models/generator/network.rs."""
+
+    def __init__(self, side=64, latent=16, enc=(16, 32, 64), dec=(64, 32, 16), hidden=256, classes=180):
+        super().__init__()
+        self.side, self.latent, self.classes = side, latent, classes
+        layers, c = [], 1
+        for o in enc:
+            layers += [nn.Conv2d(c, o, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            c = o
+        self.enc = nn.Sequential(*layers, nn.Flatten())
+        self.base = side >> len(enc)
+        self.c_last = c
+        self.enc_fc = nn.Sequential(nn.Linear(self.base * self.base * c + classes, hidden), nn.ReLU(), nn.Linear(hidden, 2 * latent))
+        self.dec_fc = nn.Sequential(nn.Linear(latent + classes, hidden), nn.ReLU(), nn.Linear(hidden, self.base * self.base * c), nn.ReLU())
+        self.embeds, self.templates, self.stages = nn.ParameterList(), nn.ParameterList(), nn.ModuleList()
+        r = self.base
+        for o in dec:
+            r *= 2
+            self.embeds.append(nn.Parameter(0.1 * torch.randn(classes, c)))
+            self.templates.append(nn.Parameter(torch.rand(classes, r * r)))
+            self.stages.append(nn.Sequential(nn.Conv2d(c + 1, o, 3, padding=1), nn.ReLU()))
+            c = o
+        self.out = nn.Conv2d(c, 1, 3, padding=1)
+
+    def loss(self, x, one_hot):
+        h = self.enc_fc(torch.cat([self.enc(x), one_hot], 1))
+        mu, logvar = h[:, : self.latent], h[:, self.latent :].clamp(-12, 8)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        d = self.dec_fc(torch.cat([z, one_hot], 1)).view(-1, self.c_last, self.base, self.base)
+        for embed, template, stage in zip(self.embeds, self.templates, self.stages):
+            d = nn.functional.interpolate(d, scale_factor=2, mode="nearest") + (one_hot @ embed)[:, :, None, None]
+            r = d.shape[-1]
+            d = stage(torch.cat([d, (one_hot @ template).view(-1, 1, r, r)], 1))
+        logits = self.out(d)
+        rec = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).mean(0).sum()
+        return rec + kl
+
+
+def gen_train(args):
+    model = Cvae()
+    x = torch.rand(args.batch, 1, 64, 64)
+    one_hot = nn.functional.one_hot(torch.arange(args.batch) % 180, 180).float()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    model.train()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = model.loss(x, one_hot)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(args.warmup):
+        step()
+    t = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    secs = time.perf_counter() - t
+    return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
+
+
 def predict(args, model):
     model.eval()
     one = torch.rand(1, 1, 28, 28)
@@ -85,7 +155,7 @@ def predict(args, model):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["train", "predict"])
+    p.add_argument("what", choices=["train", "predict", "gen-train"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=20)
@@ -94,8 +164,11 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = network()
-    out = train(args, model) if args.what == "train" else predict(args, model)
+    if args.what == "gen-train":
+        out = gen_train(args)
+    else:
+        model = network()
+        out = train(args, model) if args.what == "train" else predict(args, model)
     out.update({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),

@@ -1,7 +1,7 @@
 //! Image kernels for the CPU ops, NHWC (one image `(h, w, c)`, channels innermost): im2col and
 //! its adjoint col2im for "same" convolutions (stride 1, zero padding `k/2`), and 2x2 max pooling
 //! with its backward. The custom ops built on them are in [`super::conv_op`]; single-image
-//! inference ([`super::cpu_infer`]) uses them directly.
+//! inference ([`crate::models::recognizer::cpu_infer`]) uses them directly.
 
 use candle_core::{CpuStorage, Layout, Result};
 

@@ -3,17 +3,25 @@
 //! does not match this build (classes, input format, architecture, tensor shapes) is refused with
 //! the path and the reason.
 
-use super::recognizer::{Architecture, Recognizer};
+use super::network::{Architecture, Recognizer};
 use crate::data::classes;
-use crate::error::{write_atomic, write_atomic_with, Error, Result};
+use crate::error::{write_atomic, Error, Result};
 use crate::ink::INPUT_FORMAT;
-use candle_core::{DType, Device, Tensor};
+use crate::models::checkpoint_io::{check_kind, load_weights, save_weights};
+pub use crate::models::checkpoint_io::paths;
+use candle_core::Device;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Format tag in every sidecar.
 pub const FORMAT: &str = "fude-recognizer";
+/// The checkpoint kind in every sidecar's `kind` field.
+pub const KIND: &str = "recognizer";
+
+fn default_kind() -> String {
+    KIND.into()
+}
 /// Sidecar format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -39,6 +47,9 @@ pub struct TrainingRecord {
 pub struct Sidecar {
     /// Always [`FORMAT`].
     pub format: String,
+    /// Always [`KIND`] (sidecars written before the field existed read as a recognizer).
+    #[serde(default = "default_kind")]
+    pub kind: String,
     /// Always [`FORMAT_VERSION`].
     pub format_version: u32,
     /// The preprocessing the model expects ([`INPUT_FORMAT`]).
@@ -58,6 +69,7 @@ impl Sidecar {
     pub fn new(arch: Architecture, training: TrainingRecord) -> Self {
         Sidecar {
             format: FORMAT.into(),
+            kind: KIND.into(),
             format_version: FORMAT_VERSION,
             input_format: INPUT_FORMAT.into(),
             architecture: arch,
@@ -104,22 +116,11 @@ pub struct Checkpoint {
     pub sidecar: Sidecar,
 }
 
-/// The weights and sidecar paths for a checkpoint path given either way.
-pub fn paths(path: &Path) -> (PathBuf, PathBuf) {
-    (path.with_extension("safetensors"), path.with_extension("json"))
-}
-
 impl Checkpoint {
     /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
     pub fn save(model: &Recognizer, sidecar: &Sidecar, path: &Path) -> Result<()> {
         let (weights, json) = paths(path);
-        let tensors: HashMap<String, Tensor> = {
-            let data = model.varmap().data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-            data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect()
-        };
-        write_atomic_with(&weights, |tmp| {
-            candle_core::safetensors::save(&tensors, tmp).map_err(|e| Error::file(tmp, e))
-        })?;
+        save_weights(model.varmap(), &weights)?;
         let text = serde_json::to_string_pretty(sidecar).map_err(|e| Error::file(&json, e))?;
         write_atomic(&json, format!("{text}\n").as_bytes())
     }
@@ -140,6 +141,7 @@ impl Checkpoint {
 
     /// Parses and checks a sidecar.
     fn parse_sidecar(text: &str) -> Result<Sidecar> {
+        check_kind(text, KIND)?;
         let sidecar: Sidecar =
             serde_json::from_str(text).map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
         sidecar.check()?;
@@ -148,30 +150,8 @@ impl Checkpoint {
 
     /// Builds the model from safetensors bytes, checking every tensor against the sidecar.
     fn from_parts(weights: &[u8], sidecar: Sidecar, device: &Device) -> Result<Self> {
-        let tensors = candle_core::safetensors::load_buffer(weights, device)
-            .map_err(|e| Error::ModelMismatch(format!("not a readable safetensors file: {e}")))?;
-        let expected = sidecar.architecture.parameter_shapes();
-        for (name, shape) in &expected {
-            let t = tensors.get(name).ok_or_else(|| Error::ModelMismatch(format!("tensor {name} is missing")))?;
-            if t.dims() != shape.as_slice() {
-                return Err(Error::ModelMismatch(format!("tensor {name} has shape {:?}, expected {shape:?}", t.dims())));
-            }
-            if t.dtype() != DType::F32 {
-                return Err(Error::ModelMismatch(format!("tensor {name} is {:?}, expected f32", t.dtype())));
-            }
-        }
-        if let Some(extra) = tensors.keys().find(|k| !expected.iter().any(|(n, _)| n == *k)) {
-            return Err(Error::ModelMismatch(format!("unexpected tensor {extra}")));
-        }
         let model = Recognizer::new(sidecar.architecture.clone(), device)?;
-        {
-            let data = model.varmap().data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-            for (name, var) in data.iter() {
-                if let Some(t) = tensors.get(name) {
-                    var.set(t)?;
-                }
-            }
-        }
+        load_weights(weights, &sidecar.architecture.parameter_shapes(), model.varmap(), device)?;
         Ok(Checkpoint { model, sidecar })
     }
 
@@ -204,6 +184,7 @@ pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn saved(dir: &Path) -> (PathBuf, Recognizer) {
         let m = Recognizer::new(Architecture::default(), &Device::Cpu).unwrap();

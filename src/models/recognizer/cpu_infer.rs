@@ -3,9 +3,9 @@
 //! crate. For interactive use (one drawing at a time) and for many files in parallel, one per
 //! thread. Checked against candle's forward in the tests.
 
-use super::fast_conv::{im2col_image, max_pool2_image};
-use super::recognizer::{rank, Prediction, Recognizer};
-use super::sgemm::{fill_rows, sgemm, Mat};
+use crate::models::kernels::fast_conv::{im2col_image, max_pool2_image};
+use super::network::{rank, Prediction, Recognizer};
+use crate::models::kernels::sgemm::{fill_rows, sgemm, Mat};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
 use candle_core::{Device, Tensor};
@@ -129,6 +129,12 @@ impl CpuRecognizer {
 
     /// Class probabilities for one input.
     pub fn probabilities(&self, input: &ModelInput) -> Result<Vec<f32>> {
+        Ok(self.features_and_probabilities(input)?.1)
+    }
+
+    /// The penultimate features (the hidden layer after ReLU) and the class probabilities for one
+    /// input; the features measure how different two characters look to the recognizer.
+    pub fn features_and_probabilities(&self, input: &ModelInput) -> Result<(Vec<f32>, Vec<f32>)> {
         let relu = |v: &mut Vec<f32>| v.iter_mut().for_each(|x| *x = x.max(0.0));
         let (mut a, mut b, mut cols) = (Vec::new(), Vec::new(), Vec::new());
         let s = INPUT_SIDE;
@@ -163,7 +169,7 @@ impl CpuRecognizer {
             sum += *v;
         }
         b.iter_mut().for_each(|v| *v /= sum);
-        Ok(b)
+        Ok((a, b))
     }
 
     /// The `k` most likely classes, best first.

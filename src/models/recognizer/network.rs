@@ -2,11 +2,11 @@
 //!
 //! conv3x3(c1) → ReLU → pool → conv3x3(c2) → ReLU → conv3x3(c3) → ReLU → pool → conv3x3(c4) → ReLU
 //! → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180). On the CPU the layers run as
-//! fused custom ops with their own backward ([`super::conv_op`], [`super::linear_op`],
-//! [`super::fast_conv`]); on GPUs through candle's conv2d and matmul.
+//! fused custom ops with their own backward ([`crate::models::kernels::conv_op`], [`crate::models::kernels::linear_op`],
+//! [`crate::models::kernels::fast_conv`]); on GPUs through candle's conv2d and matmul.
 
-use super::conv_op::conv_bias_relu;
-use super::linear_op::linear_bias_relu;
+use crate::models::kernels::conv_op::conv_bias_relu;
+use crate::models::kernels::linear_op::linear_bias_relu;
 use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn training_with_fast_ops_matches_reference_ops() {
-        use crate::models::adamw::FastAdamW;
+        use crate::models::kernels::adamw::FastAdamW;
         use candle_nn::{AdamW, Optimizer, ParamsAdamW};
         let arch = Architecture { name: "fude-cnn4".into(), channels: [4, 4, 8, 8], hidden: 32 };
         let (test_x, test_y) = task(200, 7);

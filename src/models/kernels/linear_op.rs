@@ -109,7 +109,7 @@ pub fn linear_bias_relu(x: &Tensor, weight: &Tensor, bias: &Tensor, relu: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::op_check::assert_matches_reference;
+    use crate::models::kernels::op_check::assert_matches_reference;
     use candle_core::{Device, Var};
 
     #[test]

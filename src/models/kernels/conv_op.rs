@@ -257,7 +257,7 @@ pub fn conv_bias_relu(x: &Tensor, weight: &Tensor, bias: &Tensor, relu: bool, po
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::op_check::{assert_matches_reference, max_rel_diff};
+    use crate::models::kernels::op_check::{assert_matches_reference, max_rel_diff};
     use candle_core::{Device, Var};
 
     /// candle's own ops: NCHW conv2d, broadcast bias, relu, and 2x2 max pooling written as

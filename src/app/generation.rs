@@ -1,0 +1,396 @@
+//! Generation off the UI thread, in the same pattern as [`super::recognition`]: the UI posts
+//! requests into a mailbox with one slot per kind of work (the live preview, an interpolation, a
+//! style sheet); a newer request replaces one of its kind that has not started, so dragging a
+//! slider never builds a queue. A worker thread decodes (and reads the preview back with the
+//! recognizer) and sends each outcome through a channel, waking the UI with `request_repaint`.
+
+use crate::data::classes::NUM_CLASSES;
+use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
+use crate::ink::{model_input, Drawing, InkImage};
+use crate::models::generator::GeneratorCheckpoint;
+use crate::models::{CpuRecognizer, Prediction};
+use candle_core::{Device, Tensor};
+use std::path::Path;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// A loaded generator with a name to show.
+#[derive(Clone)]
+pub struct LoadedGenerator {
+    /// The checkpoint (network and latent statistics), on the CPU.
+    pub model: Arc<GeneratorCheckpoint>,
+    /// Where it came from ("bundled" or a path).
+    pub name: String,
+}
+
+impl LoadedGenerator {
+    /// Loads a generator checkpoint; `None` loads the one bundled in the binary (an error when
+    /// this build has none). A checkpoint of another kind is refused with the reason.
+    pub fn load(path: Option<&Path>) -> crate::Result<Self> {
+        let device = Device::Cpu;
+        let (model, name) = match path {
+            Some(p) => (GeneratorCheckpoint::load(p, &device)?, p.display().to_string()),
+            None => (GeneratorCheckpoint::bundled(&device)?, "bundled".to_string()),
+        };
+        Ok(LoadedGenerator { model: Arc::new(model), name })
+    }
+}
+
+/// Where a style comes from: the canvas's strokes or its imported picture.
+#[derive(Clone)]
+pub enum StyleSource {
+    /// Strokes, in drawing coordinates.
+    Drawing(Drawing),
+    /// An imported picture.
+    Picture(Arc<InkImage>),
+}
+
+/// Work for the generator.
+#[derive(Clone)]
+pub enum GenJob {
+    /// One picture of `class` from latent `z`, read back by `reader` when there is one.
+    Preview {
+        /// Class-table index.
+        class: usize,
+        /// The latent.
+        z: Vec<f32>,
+        /// The recognizer that reads the picture.
+        reader: Option<Arc<CpuRecognizer>>,
+    },
+    /// `frames` pictures from `from` to `to` (class, latent), decoded as one batch: the latent
+    /// moves in a straight line and the class condition blends from one kana to the other.
+    Interpolate {
+        /// Start: class and latent.
+        from: (usize, Vec<f32>),
+        /// End: class and latent.
+        to: (usize, Vec<f32>),
+        /// Number of frames (at least 2).
+        frames: usize,
+    },
+    /// Encodes `source` read as `class`, then decodes every kana with that latent.
+    Style {
+        /// What was written.
+        source: StyleSource,
+        /// What it is read as.
+        class: usize,
+    },
+}
+
+impl GenJob {
+    /// The mailbox slot of this kind of job (also the order the worker serves them in).
+    fn slot(&self) -> usize {
+        match self {
+            GenJob::Preview { .. } => 0,
+            GenJob::Interpolate { .. } => 1,
+            GenJob::Style { .. } => 2,
+        }
+    }
+}
+
+/// What a job produced. Images are `side²` values, ink bright, 0..=1.
+#[derive(Clone, Debug)]
+pub enum GenResult {
+    /// The preview and what the recognizer reads in it.
+    Preview {
+        /// Class asked for.
+        class: usize,
+        /// The latent it was decoded from.
+        z: Vec<f32>,
+        /// The picture.
+        image: Vec<f32>,
+        /// The recognizer's top reading, when a recognizer is loaded.
+        reading: Option<Prediction>,
+    },
+    /// The frames of an interpolation.
+    Frames(Vec<Vec<f32>>),
+    /// Every kana written with one latent, in class-table order.
+    Sheet {
+        /// The class the source was read as.
+        class: usize,
+        /// The latent of the source.
+        z: Vec<f32>,
+        /// One picture per class.
+        images: Vec<Vec<f32>>,
+    },
+}
+
+/// The answer to one request.
+pub struct GenOutcome {
+    /// The request this answers.
+    pub id: u64,
+    /// The result, or why it failed.
+    pub result: Result<GenResult, String>,
+    /// Decoding time.
+    pub compute: Duration,
+}
+
+const SLOTS: usize = 3;
+
+struct Request {
+    id: u64,
+    job: GenJob,
+}
+
+#[derive(Default)]
+struct Mailbox {
+    slots: [Option<Request>; SLOTS],
+    model: Option<LoadedGenerator>,
+    busy: bool,
+    quit: bool,
+}
+
+struct Shared {
+    mailbox: Mutex<Mailbox>,
+    wake: Condvar,
+}
+
+/// The UI's handle on the generation worker.
+pub struct Generation {
+    shared: Arc<Shared>,
+    results: Receiver<GenOutcome>,
+    next_id: u64,
+    /// Per slot, the newest request whose result the UI still wants.
+    wanted: [u64; SLOTS],
+}
+
+impl Generation {
+    /// Starts the worker thread; `wake` is called after each outcome.
+    pub fn start(model: Option<LoadedGenerator>, wake: impl Fn() + Send + 'static) -> Self {
+        let shared = Arc::new(Shared { mailbox: Mutex::new(Mailbox { model, ..Default::default() }), wake: Condvar::new() });
+        let (tx, results) = channel();
+        let worker = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new().name("fude-generation".into()).spawn(move || worker_loop(&worker, &tx, &wake));
+        if let Err(e) = spawned {
+            eprintln!("fude: cannot start the generation thread: {e}");
+        }
+        Generation { shared, results, next_id: 0, wanted: [0; SLOTS] }
+    }
+
+    /// Posts a job, replacing one of its kind that has not started. Returns its id.
+    pub fn post(&mut self, job: GenJob) -> u64 {
+        self.next_id += 1;
+        let slot = job.slot();
+        if let Some(w) = self.wanted.get_mut(slot) {
+            *w = self.next_id;
+        }
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            if let Some(s) = mb.slots.get_mut(slot) {
+                *s = Some(Request { id: self.next_id, job });
+            }
+        }
+        self.shared.wake.notify_one();
+        self.next_id
+    }
+
+    /// Whether a request is waiting or running.
+    pub fn is_busy(&self) -> bool {
+        self.shared.mailbox.lock().map(|mb| mb.busy || mb.slots.iter().any(Option::is_some)).unwrap_or(false)
+    }
+
+    /// Replaces the generator (used from the next request on).
+    pub fn set_model(&mut self, model: LoadedGenerator) {
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.model = Some(model);
+        }
+    }
+
+    /// The outcomes the UI still wants that arrived since the last call (at most one per kind).
+    pub fn poll(&mut self) -> Vec<GenOutcome> {
+        let mut latest: [Option<GenOutcome>; SLOTS] = Default::default();
+        while let Ok(outcome) = self.results.try_recv() {
+            if let Some(slot) = self.wanted.iter().position(|&w| w == outcome.id) {
+                if let Some(l) = latest.get_mut(slot) {
+                    *l = Some(outcome);
+                }
+            }
+        }
+        latest.into_iter().flatten().collect()
+    }
+}
+
+impl Drop for Generation {
+    fn drop(&mut self) {
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.quit = true;
+        }
+        self.shared.wake.notify_all();
+    }
+}
+
+fn worker_loop(shared: &Shared, tx: &Sender<GenOutcome>, wake: &dyn Fn()) {
+    loop {
+        let (req, model) = {
+            let Ok(mut mb) = shared.mailbox.lock() else { return };
+            loop {
+                if mb.quit {
+                    return;
+                }
+                if let Some(req) = mb.slots.iter_mut().find_map(Option::take) {
+                    mb.busy = true;
+                    break (req, mb.model.clone());
+                }
+                mb = match shared.wake.wait(mb) {
+                    Ok(g) => g,
+                    Err(_) => return,
+                };
+            }
+        };
+        let t0 = Instant::now();
+        let result = match &model {
+            Some(m) => run(&m.model, req.job).map_err(|e| e.to_string()),
+            None => Err("no generator loaded: open one with File → Open generator…".to_string()),
+        };
+        let outcome = GenOutcome { id: req.id, result, compute: t0.elapsed() };
+        if let Ok(mut mb) = shared.mailbox.lock() {
+            mb.busy = false;
+        }
+        if tx.send(outcome).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+/// Runs one job on the calling thread.
+pub fn run(g: &GeneratorCheckpoint, job: GenJob) -> crate::Result<GenResult> {
+    match job {
+        GenJob::Preview { class, z, reader } => {
+            let image = g.decode(&[(class, &z)])?.into_iter().next().unwrap_or_default();
+            let reading = match reader {
+                Some(r) => {
+                    let picture = InkImage { width: g.side(), height: g.side(), data: image.clone() };
+                    r.top_k(&model_input(&picture), 1)?.first().copied()
+                }
+                None => None,
+            };
+            Ok(GenResult::Preview { class, z, image, reading })
+        }
+        GenJob::Interpolate { from, to, frames } => {
+            let n = frames.max(2);
+            let steps: Vec<(usize, usize, f32, Vec<f32>)> = (0..n)
+                .map(|i| {
+                    let t = i as f32 / (n - 1) as f32;
+                    let z = from.1.iter().zip(&to.1).map(|(a, b)| a + t * (b - a)).collect();
+                    (from.0, to.0, t, z)
+                })
+                .collect();
+            Ok(GenResult::Frames(decode_blended(g, &steps)?))
+        }
+        GenJob::Style { source, class } => {
+            let image = match source {
+                StyleSource::Drawing(d) => rasterize(&d, g.side().max(1) as u32, MODEL_PEN_WIDTH),
+                StyleSource::Picture(p) => (*p).clone(),
+            };
+            let z = g.encode(&[&image], &[class])?.into_iter().next().unwrap_or_default();
+            // Each letter gets the drawing's offset from its own class centre.
+            let moved: Vec<Vec<f32>> = (0..NUM_CLASSES).map(|c| g.stats().transfer(&z, class, c)).collect();
+            let jobs: Vec<(usize, &[f32])> = moved.iter().enumerate().map(|(c, z)| (c, z.as_slice())).collect();
+            let images = g.decode(&jobs)?;
+            Ok(GenResult::Sheet { class, z, images })
+        }
+    }
+}
+
+/// Decodes latents whose class condition is a blend of two classes: `(a, b, t, z)` conditions
+/// on (1 − t)·one-hot(a) + t·one-hot(b).
+pub fn decode_blended(g: &GeneratorCheckpoint, steps: &[(usize, usize, f32, Vec<f32>)]) -> crate::Result<Vec<Vec<f32>>> {
+    let latent = g.latent();
+    let mut condition = vec![0f32; steps.len() * NUM_CLASSES];
+    let mut zs = Vec::with_capacity(steps.len() * latent);
+    for (row, (a, b, t, z)) in steps.iter().enumerate() {
+        if *a >= NUM_CLASSES || *b >= NUM_CLASSES || z.len() != latent {
+            return Err(crate::Error::Invalid(format!("a blend needs classes below {NUM_CLASSES} and {latent} latent values")));
+        }
+        for (class, w) in [(*a, 1.0 - t), (*b, *t)] {
+            if let Some(v) = condition.get_mut(row * NUM_CLASSES + class) {
+                *v += w;
+            }
+        }
+        zs.extend_from_slice(z);
+    }
+    let device = g.model.device();
+    let condition = Tensor::from_vec(condition, (steps.len(), NUM_CLASSES), device)?;
+    let zs = Tensor::from_vec(zs, (steps.len(), latent), device)?;
+    Ok(g.model.decode(&zs, &condition)?.to_device(&Device::Cpu)?.to_vec2::<f32>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::generator::{Generator, GeneratorArchitecture, GeneratorSidecar, LatentStats};
+
+    fn tiny() -> LoadedGenerator {
+        let arch = GeneratorArchitecture { side: 16, latent: 4, encoder_channels: vec![4, 8], decoder_channels: vec![8, 4], hidden: 16, ..Default::default() };
+        let model = Generator::new_seeded(arch.clone(), &Device::Cpu, 11).unwrap();
+        let sidecar = GeneratorSidecar::new(arch, LatentStats::standard(4), Default::default());
+        LoadedGenerator { model: Arc::new(GeneratorCheckpoint { model, sidecar }), name: "tiny".into() }
+    }
+
+    /// Equal up to the rounding of batched products.
+    fn close(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5)
+    }
+
+    fn wait(g: &mut Generation, n: usize) -> Vec<GenOutcome> {
+        let t = Instant::now();
+        let mut got = Vec::new();
+        while got.len() < n {
+            got.extend(g.poll());
+            assert!(t.elapsed() < Duration::from_secs(20), "no result");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        got
+    }
+
+    #[test]
+    fn newest_request_of_each_kind_wins() {
+        let mut g = Generation::start(None, || {});
+        let z = vec![0.0; 4];
+        // Without a model every job fails, with the reason.
+        g.post(GenJob::Preview { class: 1, z: z.clone(), reader: None });
+        let last = g.post(GenJob::Preview { class: 2, z: z.clone(), reader: None });
+        let got = wait(&mut g, 1);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].id, last, "only the newest preview is delivered");
+        assert!(got[0].result.as_ref().err().is_some_and(|e| e.contains("no generator")));
+
+        g.set_model(tiny());
+        let frames = g.post(GenJob::Interpolate { from: (1, z.clone()), to: (5, vec![1.0; 4]), frames: 6 });
+        let preview = g.post(GenJob::Preview { class: 3, z: z.clone(), reader: None });
+        let mut got = wait(&mut g, 2);
+        got.sort_by_key(|o| o.id);
+        assert_eq!((got[0].id, got[1].id), (frames, preview), "a preview does not replace an interpolation");
+        match &got[0].result {
+            Ok(GenResult::Frames(f)) => assert!(f.len() == 6 && f.iter().all(|i| i.len() == 256)),
+            _ => panic!("frames expected"),
+        }
+        match &got[1].result {
+            Ok(GenResult::Preview { class, image, reading, .. }) => assert!(*class == 3 && image.len() == 256 && reading.is_none()),
+            _ => panic!("a preview expected"),
+        }
+        assert!(!g.is_busy());
+    }
+
+    #[test]
+    fn blends_and_sheets() {
+        let m = tiny();
+        let g = &m.model;
+        let z = vec![0.5f32, -0.5, 1.0, 0.0];
+        let ends = decode_blended(g, &[(4, 9, 0.0, z.clone()), (4, 9, 1.0, z.clone())]).unwrap();
+        assert!(close(&ends[0], &g.decode(&[(4, &z)]).unwrap()[0]), "t = 0 is the first class");
+        assert!(close(&ends[1], &g.decode(&[(9, &z)]).unwrap()[0]), "t = 1 is the second class");
+        assert!(!close(&ends[0], &ends[1]), "the classes differ");
+        assert!(decode_blended(g, &[(4, 180, 0.5, z.clone())]).is_err());
+        let mut d = Drawing::new(100.0, 100.0);
+        d.strokes.push(vec![[20.0, 50.0], [80.0, 50.0]]);
+        match run(g, GenJob::Style { source: StyleSource::Drawing(d), class: 7 }).unwrap() {
+            GenResult::Sheet { class, z, images } => {
+                assert_eq!((class, z.len(), images.len()), (7, 4, NUM_CLASSES));
+                let moved = g.stats().transfer(&z, 7, 12);
+                assert!(close(&images[12], &g.decode(&[(12, &moved)]).unwrap()[0]), "each cell is its class with the style's latent");
+            }
+            _ => panic!("a sheet expected"),
+        }
+    }
+}

@@ -1,0 +1,591 @@
+//! The training panel: choose data and settings, start a run on a worker thread, watch it
+//! (progress, images/s, ETA, live curves), pause, resume or stop it, then use or save the new
+//! model. Runs live in folders under the app's data directory and are listed with their figures;
+//! an interrupted run can be resumed. The run reports [`TrainEvent`]s through a channel that
+//! never blocks it; the panel drains the channel each frame.
+
+use super::evaluation_view::{evaluation_window_ui, EvalModel, EvaluationView};
+use super::training_views::{curves_ui, progress_ui};
+use crate::data::mine;
+use crate::data::spec::{self, DataSpec, OpenOptions};
+use crate::models::{select_device, DeviceChoice};
+use crate::training::events::{RunPhase, RunProgress};
+use crate::training::session::{list_runs, new_run_folder, RunSummary};
+use crate::training::{Init, ModelKind, RunControl, RunPlan, TrainConfig, TrainEvent};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A data source row in the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow {
+    /// The spec name: `fonts`, `drawings`, `k49`, `npz` or `mine`.
+    pub name: &'static str,
+    /// Whether it is used.
+    pub enabled: bool,
+    /// Its weight in the mixture.
+    pub weight: f64,
+    /// Its argument (a folder, or the npz's three paths), if it takes one.
+    pub arg: String,
+}
+
+impl SourceRow {
+    fn title(&self) -> &'static str {
+        match self.name {
+            "fonts" => "Generated kana (bundled fonts)",
+            "drawings" => "Synthetic drawings",
+            "k49" => "Kuzushiji-49 folder",
+            "npz" => "npz: images, labels, class map",
+            _ => "My handwriting",
+        }
+    }
+
+    fn takes_arg(&self) -> bool {
+        matches!(self.name, "k49" | "npz")
+    }
+
+    /// The `--data` spec text of the row.
+    pub fn spec_text(&self) -> String {
+        let body = if self.takes_arg() { format!("{}={}", self.name, self.arg.trim()) } else { self.name.to_string() };
+        if (self.weight - 1.0).abs() > 1e-9 {
+            format!("{body}@{}", self.weight)
+        } else {
+            body
+        }
+    }
+}
+
+/// Where the new model starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartFrom {
+    /// Fresh weights.
+    Scratch,
+    /// The model the app uses now.
+    Current,
+}
+
+/// What the panel will train, as set in its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingForm {
+    /// What is trained.
+    pub model: ModelKind,
+    /// Where the model starts.
+    pub start: StartFrom,
+    /// Data sources.
+    pub sources: Vec<SourceRow>,
+    /// Hyper-parameters (the CLI's defaults).
+    pub cfg: TrainConfig,
+}
+
+impl Default for TrainingForm {
+    fn default() -> Self {
+        let row = |name, enabled| SourceRow { name, enabled, weight: 1.0, arg: String::new() };
+        let mut form = TrainingForm {
+            model: ModelKind::Recognizer,
+            start: StartFrom::Scratch,
+            sources: vec![row("fonts", true), row("drawings", true), row("k49", false), row("npz", false), row("mine", false)],
+            cfg: TrainConfig::default(),
+        };
+        form.quick();
+        form
+    }
+}
+
+impl TrainingForm {
+    /// "Quick": about two minutes on a 2-core machine.
+    pub fn quick(&mut self) {
+        self.cfg = match self.model {
+            ModelKind::Recognizer => TrainConfig { epochs: 3, epoch_size: 25_600, ..TrainConfig::default() },
+            ModelKind::Generator => TrainConfig { epochs: 2, epoch_size: 3_200, ..Self::generator_defaults() },
+        };
+    }
+
+    /// "Full": the CLI's defaults (the bundled model's settings).
+    pub fn full(&mut self) {
+        self.cfg = match self.model {
+            ModelKind::Recognizer => TrainConfig::default(),
+            ModelKind::Generator => Self::generator_defaults(),
+        };
+    }
+
+    /// Switches what is trained, with that model's Quick settings.
+    pub fn set_model(&mut self, model: ModelKind) {
+        self.model = model;
+        self.quick();
+    }
+
+    fn generator_defaults() -> TrainConfig {
+        crate::training::generator::GeneratorTrainConfig::default().base
+    }
+
+    /// The data specs of the enabled rows (errors name the bad spec).
+    pub fn specs(&self) -> crate::Result<Vec<DataSpec>> {
+        let texts: Vec<String> = self.sources.iter().filter(|r| r.enabled).map(SourceRow::spec_text).collect();
+        spec::parse(&texts)
+    }
+}
+
+/// What the panel asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainingAction {
+    /// Load this checkpoint into recognition.
+    UseModel(PathBuf),
+    /// Load this generator checkpoint into the generator panel.
+    UseGenerator(PathBuf),
+    /// Ask where to save a copy of this checkpoint.
+    SaveModel(PathBuf),
+}
+
+struct Job {
+    control: Arc<RunControl>,
+    events: Receiver<TrainEvent>,
+}
+
+/// The panel's state.
+pub struct TrainingPanel {
+    /// Whether the panel is shown.
+    pub open: bool,
+    /// The settings of the next run.
+    pub form: TrainingForm,
+    job: Option<Job>,
+    progress: RunProgress,
+    run_dir: Option<PathBuf>,
+    runs: Vec<RunSummary>,
+    kept: Vec<(char, usize)>,
+    refreshed: Option<Instant>,
+    message: Option<String>,
+    threads: usize,
+    /// What the current (or last) run trains.
+    run_model: ModelKind,
+    /// Where a recognizer errs (the current one, or a run's beside it).
+    pub evaluation: EvaluationView,
+}
+
+impl Default for TrainingPanel {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        TrainingPanel {
+            open: false,
+            form: TrainingForm::default(),
+            job: None,
+            progress: RunProgress::default(),
+            run_dir: None,
+            runs: Vec::new(),
+            kept: Vec::new(),
+            refreshed: None,
+            message: None,
+            // Leave a core for the UI.
+            threads: cores.saturating_sub(1).max(1),
+            run_model: ModelKind::Recognizer,
+            evaluation: EvaluationView::default(),
+        }
+    }
+}
+
+/// The device training uses, as compiled.
+pub fn device_label() -> &'static str {
+    if cfg!(feature = "cuda") {
+        "CUDA if it works, else CPU"
+    } else if cfg!(feature = "metal") {
+        "Metal if it works, else CPU"
+    } else {
+        "CPU"
+    }
+}
+
+impl TrainingPanel {
+    /// The current (or last) run's progress.
+    pub fn progress(&self) -> &RunProgress {
+        &self.progress
+    }
+
+    /// What the current (or last) run trains.
+    pub fn run_model(&self) -> ModelKind {
+        self.run_model
+    }
+
+    /// Whether a run is going.
+    pub fn is_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Whether the running run is paused.
+    pub fn is_paused(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| j.control.is_paused())
+    }
+
+    /// The folder of the current (or last) run.
+    pub fn run_dir(&self) -> Option<&Path> {
+        self.run_dir.as_deref()
+    }
+
+    /// The last message (errors included).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Re-reads the past runs and the kept handwriting counts.
+    pub fn refresh(&mut self) {
+        self.runs = list_runs(&mine::runs_dir());
+        self.kept = mine::counts(&mine::handwriting_dir());
+        self.refreshed = Some(Instant::now());
+    }
+
+    /// Starts a run with the form's settings, from `current` ("bundled" or a checkpoint path)
+    /// when continuing the current model.
+    pub fn start(&mut self, ctx: &egui::Context, current: Option<&str>) {
+        let specs = match self.form.specs() {
+            Ok(s) => s,
+            Err(e) => return self.message = Some(format!("Data: {e}")),
+        };
+        let init = match (self.form.start, current) {
+            (StartFrom::Scratch, _) => Init::Scratch,
+            // The generator continues from the bundled generator.
+            (StartFrom::Current, _) if self.form.model == ModelKind::Generator => Init::FineTune(None),
+            (StartFrom::Current, Some("bundled") | None) => Init::FineTune(None),
+            (StartFrom::Current, Some(path)) => Init::FineTune(Some(PathBuf::from(path))),
+        };
+        let dir = match new_run_folder(&mine::runs_dir()) {
+            Ok(d) => d,
+            Err(e) => return self.message = Some(e.to_string()),
+        };
+        let mut plan = RunPlan::in_folder(specs, self.form.cfg.clone(), init, &dir);
+        plan.model = self.form.model;
+        plan.command = "fude app: training panel".into();
+        self.launch(ctx, plan, dir);
+    }
+
+    /// Resumes the run in `dir` from its last checkpoint.
+    pub fn resume(&mut self, ctx: &egui::Context, dir: &Path) {
+        match RunPlan::resume_folder(dir) {
+            Ok(plan) => self.launch(ctx, plan, dir.to_path_buf()),
+            Err(e) => self.message = Some(format!("Cannot resume: {e}")),
+        }
+    }
+
+    fn launch(&mut self, ctx: &egui::Context, mut plan: RunPlan, dir: PathBuf) {
+        if self.job.is_some() {
+            return;
+        }
+        plan.threads = Some(self.threads);
+        let model = plan.model;
+        let control = Arc::new(RunControl::default());
+        let (tx, rx) = channel();
+        let (c, wake) = (Arc::clone(&control), ctx.clone());
+        let spawned = std::thread::Builder::new().name("fude-training".into()).spawn(move || {
+            match select_device(DeviceChoice::Auto) {
+                Ok(d) => {
+                    plan.device = d.device;
+                    plan.device_name = d.description;
+                }
+                Err(_) => plan.device = candle_core::Device::Cpu,
+            }
+            let mut last_wake: Option<Instant> = None;
+            // The result is also sent as the final event.
+            let _ = plan.run(&c, |ev| {
+                let _ = tx.send(ev.clone());
+                let progress = matches!(ev, TrainEvent::Progress { .. });
+                if !progress || last_wake.is_none_or(|t| t.elapsed() > Duration::from_millis(100)) {
+                    wake.request_repaint();
+                    last_wake = Some(Instant::now());
+                }
+            });
+        });
+        match spawned {
+            Ok(_) => {
+                self.job = Some(Job { control, events: rx });
+                self.run_model = model;
+                self.progress = RunProgress::default();
+                self.run_dir = Some(dir);
+                self.message = None;
+            }
+            Err(e) => self.message = Some(format!("Cannot start the training thread: {e}")),
+        }
+    }
+
+    /// Pauses or resumes the running run.
+    pub fn set_paused(&mut self, paused: bool) {
+        if let Some(j) = &self.job {
+            j.control.set_paused(paused);
+        }
+    }
+
+    /// Stops the running run (it keeps its last checkpoint).
+    pub fn stop(&mut self) {
+        if let Some(j) = &self.job {
+            j.control.stop();
+        }
+    }
+
+    /// Takes in the run's events (call every frame).
+    pub fn poll(&mut self) {
+        let Some(job) = &self.job else { return };
+        let mut over = false;
+        for ev in job.events.try_iter() {
+            self.progress.apply(&ev);
+            over |= ev.is_terminal();
+        }
+        if over {
+            self.message = match self.progress.phase {
+                RunPhase::Finished => Some("Training finished.".into()),
+                RunPhase::Cancelled => Some("Training stopped; the last checkpoint is kept.".into()),
+                _ => self.progress.error.as_ref().map(|e| format!("Training failed: {e}")),
+            };
+            self.job = None;
+            self.refresh();
+        }
+    }
+
+    /// The checkpoint to offer for use: the run's best epoch, else its last.
+    pub fn result_model(&self) -> Option<PathBuf> {
+        self.progress.best_checkpoint.clone().or_else(|| self.progress.last_checkpoint.clone())
+    }
+
+    /// Evaluates the current recognizer (`current`: "bundled" or a path), and `other` beside
+    /// it, on the held-out data of the enabled sources, off the UI thread.
+    pub fn evaluate(&mut self, ctx: &egui::Context, current: Option<&str>, other: Option<PathBuf>) {
+        let specs = match self.form.specs() {
+            Ok(s) if !s.is_empty() => s,
+            Ok(_) => return self.message = Some("Data: choose a source to evaluate on".into()),
+            Err(e) => return self.message = Some(format!("Data: {e}")),
+        };
+        let path = current.filter(|c| *c != "bundled").map(PathBuf::from);
+        let mut models = vec![EvalModel { label: "current".into(), path }];
+        if let Some(o) = other {
+            models.push(EvalModel { label: "new".into(), path: Some(o) });
+        }
+        self.evaluation.start(ctx, models, specs, OpenOptions::default());
+    }
+}
+
+/// Draws the panel's contents; `current` is the app's model name. Returns what the app should do.
+pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) -> Option<TrainingAction> {
+    panel.poll();
+    if panel.refreshed.is_none() {
+        panel.refresh();
+    }
+    if panel.is_running() {
+        ui.ctx().request_repaint_after(Duration::from_millis(250));
+    }
+    ui.horizontal(|ui| {
+        ui.heading("Training");
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.small_button("Close").clicked() {
+                panel.open = false;
+            }
+        });
+    });
+    let inner = egui::ScrollArea::vertical().show(ui, |ui| {
+        let mut action = None;
+        ui.add_enabled_ui(!panel.is_running(), |ui| settings_ui(ui, panel, current));
+        ui.separator();
+        controls_ui(ui, panel, current);
+        progress_ui(ui, &panel.progress, panel.run_model);
+        if let Some(m) = &panel.message {
+            let failed = panel.progress.phase == RunPhase::Failed || m.starts_with("Data") || m.starts_with("Cannot");
+            if failed {
+                ui.colored_label(ui.visuals().error_fg_color, m);
+            } else {
+                ui.label(m);
+            }
+        }
+        let generator = panel.run_model == ModelKind::Generator;
+        let result = panel.result_model().filter(|_| !panel.is_running());
+        if let Some(model) = &result {
+            ui.horizontal(|ui| {
+                if ui.button("Use this model").on_hover_text(model.display().to_string()).clicked() {
+                    action = Some(if generator { TrainingAction::UseGenerator(model.clone()) } else { TrainingAction::UseModel(model.clone()) });
+                }
+                if ui.button("Save as…").clicked() {
+                    action = Some(TrainingAction::SaveModel(model.clone()));
+                }
+            });
+        }
+        if !panel.progress.train_loss.is_empty() {
+            curves_ui(ui, &panel.progress, panel.run_model);
+        }
+        ui.horizontal(|ui| {
+            let busy = panel.evaluation.is_busy();
+            let ctx = ui.ctx().clone();
+            if ui.add_enabled(!busy, egui::Button::new("Evaluate")).on_hover_text("Where the current recognizer errs on the chosen sources' held-out data").clicked() {
+                panel.evaluate(&ctx, current, None);
+            }
+            if let Some(model) = result.filter(|_| !generator) {
+                if ui.add_enabled(!busy, egui::Button::new("Compare with the new model")).clicked() {
+                    panel.evaluate(&ctx, current, Some(model));
+                }
+            }
+        });
+        ui.separator();
+        runs_ui(ui, panel, current).or(action)
+    });
+    evaluation_window_ui(ui.ctx(), &mut panel.evaluation);
+    inner.inner
+}
+
+fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) {
+    ui.horizontal(|ui| {
+        ui.label("Train");
+        for (kind, title) in [(ModelKind::Recognizer, "Recognizer"), (ModelKind::Generator, "Generator")] {
+            if ui.radio(panel.form.model == kind, title).clicked() && panel.form.model != kind {
+                panel.form.set_model(kind);
+            }
+        }
+    });
+    let continues = match panel.form.model {
+        ModelKind::Recognizer => current.unwrap_or("no model loaded"),
+        ModelKind::Generator => "the bundled generator",
+    };
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut panel.form.start, StartFrom::Scratch, "From scratch");
+        ui.radio_value(&mut panel.form.start, StartFrom::Current, "Continue the current model").on_hover_text(continues);
+    });
+    ui.label("Data (weight)");
+    let kept: usize = panel.kept.iter().map(|(_, n)| n).sum();
+    for row in &mut panel.form.sources {
+        ui.horizontal(|ui| {
+            let title = row.title();
+            ui.checkbox(&mut row.enabled, title);
+            ui.add(egui::DragValue::new(&mut row.weight).range(0.05..=100.0).speed(0.05).max_decimals(2));
+            if row.name == "mine" {
+                ui.weak(format!("{kept} kept"));
+            }
+        });
+        if row.takes_arg() && row.enabled {
+            let hint = if row.name == "k49" { "folder with the k49 files" } else { "images.npz,labels.npz,classmap.csv" };
+            ui.add(egui::TextEdit::singleline(&mut row.arg).hint_text(hint).desired_width(f32::INFINITY));
+        }
+    }
+    ui.horizontal(|ui| {
+        ui.label("Presets");
+        if ui.button("Quick").on_hover_text("3 epochs of 25,600: about two minutes on two cores").clicked() {
+            panel.form.quick();
+        }
+        if ui.button("Full").on_hover_text("The CLI's defaults: 10 epochs of 51,200").clicked() {
+            panel.form.full();
+        }
+    });
+    let cfg = &mut panel.form.cfg;
+    egui::Grid::new("hyper").num_columns(2).show(ui, |ui| {
+        ui.label("Epochs");
+        ui.add(egui::DragValue::new(&mut cfg.epochs).range(1..=1000));
+        ui.end_row();
+        ui.label("Epoch size");
+        ui.add(egui::DragValue::new(&mut cfg.epoch_size).range(64..=10_000_000).speed(256));
+        ui.end_row();
+        ui.label("Batch");
+        ui.add(egui::DragValue::new(&mut cfg.batch).range(1..=4096));
+        ui.end_row();
+        ui.label("Learning rate");
+        ui.add(egui::Slider::new(&mut cfg.lr, 1e-5..=1e-1).logarithmic(true));
+        ui.end_row();
+        ui.label("Seed");
+        ui.add(egui::DragValue::new(&mut cfg.seed));
+        ui.end_row();
+        ui.label("Device");
+        ui.label(format!("{} · {} training thread(s)", device_label(), panel.threads));
+        ui.end_row();
+    });
+}
+
+fn controls_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) {
+    ui.horizontal(|ui| {
+        let running = panel.is_running();
+        if ui.add_enabled(!running, egui::Button::new("Start")).clicked() {
+            let ctx = ui.ctx().clone();
+            panel.start(&ctx, current);
+        }
+        let paused = panel.is_paused();
+        if ui.add_enabled(running, egui::Button::new(if paused { "Resume" } else { "Pause" })).clicked() {
+            panel.set_paused(!paused);
+        }
+        if ui.add_enabled(running, egui::Button::new("Stop")).clicked() {
+            panel.stop();
+        }
+    });
+}
+
+fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) -> Option<TrainingAction> {
+    let mut action = None;
+    let mut resume = None;
+    let mut compare = None;
+    egui::CollapsingHeader::new(format!("Past runs ({})", panel.runs.len())).default_open(true).show(ui, |ui| {
+        if panel.runs.is_empty() {
+            ui.weak(format!("None yet in {}", mine::runs_dir().display()));
+        }
+        for run in &panel.runs {
+            let name = run.dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            ui.horizontal_wrapped(|ui| {
+                ui.label(&name);
+                match &run.problem {
+                    Some(p) => {
+                        ui.weak(p);
+                    }
+                    None => {
+                        let best = run.dir.join(crate::training::session::BEST);
+                        let figure = match run.model {
+                            ModelKind::Recognizer => format!("top-1 {:.2}%", 100.0 * run.best_accuracy()),
+                            ModelKind::Generator => format!("generator, −ELBO {:.1}", run.best_metric("neg_elbo")),
+                        };
+                        ui.weak(format!("{}/{} epochs · {figure} · {}", run.epochs, run.total_epochs, run.data.join(",")));
+                        if ui.small_button("Use").clicked() {
+                            action = Some(match run.model {
+                                ModelKind::Recognizer => TrainingAction::UseModel(best.clone()),
+                                ModelKind::Generator => TrainingAction::UseGenerator(best.clone()),
+                            });
+                        }
+                        if run.model == ModelKind::Recognizer && ui.small_button("Compare").on_hover_text("Evaluate beside the current model").clicked() {
+                            compare = Some(best);
+                        }
+                        if run.resumable() && ui.add_enabled(!panel.job.is_some(), egui::Button::new("Resume run").small()).clicked() {
+                            resume = Some(run.dir.clone());
+                        }
+                    }
+                }
+            });
+        }
+    });
+    egui::CollapsingHeader::new("My handwriting").default_open(true).show(ui, |ui| {
+        if panel.kept.is_empty() {
+            ui.weak("Nothing kept yet: draw a kana, then Keep for training (Ctrl+K).");
+        }
+        let line: Vec<String> = panel.kept.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        ui.label(line.join("  "));
+    });
+    if let Some(dir) = resume {
+        let ctx = ui.ctx().clone();
+        panel.resume(&ctx, &dir);
+    }
+    if let Some(best) = compare {
+        let ctx = ui.ctx().clone();
+        panel.evaluate(&ctx, current, Some(best));
+    }
+    action
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_rows_become_specs() {
+        let mut f = TrainingForm::default();
+        assert_eq!(f.cfg.epochs, 3, "Quick by default");
+        let specs = f.specs().unwrap();
+        assert_eq!(specs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts", "drawings"]);
+        f.sources[0].weight = 2.0;
+        f.sources[2].enabled = true;
+        f.sources[2].arg = "/data/k49".into();
+        assert_eq!(f.specs().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts@2", "drawings", "k49=/data/k49"]);
+        f.sources[2].arg.clear();
+        assert!(f.specs().is_err(), "k49 without a folder is refused");
+        f.full();
+        assert_eq!(f.cfg, TrainConfig::default());
+        f.set_model(ModelKind::Generator);
+        assert_eq!((f.cfg.lr, f.cfg.batch), (1e-3, 64), "the generator's defaults");
+        assert!(f.cfg.epoch_size < 25_600, "a smaller Quick preset");
+        f.full();
+        assert_eq!(f.cfg, crate::training::generator::GeneratorTrainConfig::default().base);
+    }
+}

@@ -1,0 +1,232 @@
+//! The generator's commands: `train --model generator`, `generate` and `eval-gen`.
+
+use super::commands::{command_line, open_options, TrainPrinter};
+use super::DataArgs;
+use crate::data::classes;
+use crate::data::spec;
+use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
+use crate::ink::{model_input, Drawing, InkImage};
+use crate::models::generator::{GeneratorCheckpoint, Prior};
+use crate::models::{select_device, Checkpoint, CpuRecognizer};
+use rand::SeedableRng;
+use std::path::PathBuf;
+use crate::training::events::{mean_metric, RunControl, TrainEvent};
+use crate::training::generator::GeneratorTrainConfig;
+use crate::training::session::best_beside;
+use crate::training::{Init, ModelKind, RunPlan, VaeSettings};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+/// `fude train --model generator`: the shared training engine ([`RunPlan`]) with a generator.
+pub fn train_generator_cmd(data: &DataArgs, out: &Path, cfg: GeneratorTrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
+    let specs = spec::parse(&data.data)?;
+    let dev = select_device(device.parse()?)?;
+    println!("device: {}", dev.description);
+    let plan = RunPlan {
+        model: ModelKind::Generator,
+        vae: VaeSettings { kl_warmup_fraction: cfg.kl_warmup_fraction, free_bits: cfg.free_bits, beta: cfg.beta },
+        data: specs,
+        open: open_options(data),
+        cfg: cfg.base,
+        init: resume.map_or(Init::Scratch, |p| Init::Resume(p.to_path_buf())),
+        device: dev.device,
+        device_name: dev.description,
+        last: out.to_path_buf(),
+        best: best_beside(out),
+        command: command_line(),
+        threads: None,
+    };
+    let mut printer = TrainPrinter::new(&plan.cfg);
+    let (mut epoch_elbo, mut best) = (f64::NAN, f64::NAN);
+    let outcome = plan.run(&RunControl::default(), |ev| {
+        printer.show(ev);
+        match ev {
+            TrainEvent::EpochEnd { held_out, .. } => epoch_elbo = mean_metric(held_out, "neg_elbo"),
+            TrainEvent::CheckpointWritten { best: true, .. } => best = epoch_elbo,
+            _ => {}
+        }
+    });
+    printer.finish();
+    let outcome = outcome?;
+    if let Some(last) = outcome.last {
+        println!("saved {}", last.with_extension("safetensors").display());
+    }
+    if let Some(best_path) = outcome.best {
+        println!("best epoch (held-out -ELBO {best:.1} nats): {}", best_path.with_extension("safetensors").display());
+    }
+    Ok(())
+}
+
+/// Loads `--model` or the bundled generator (on the CPU).
+pub fn load_generator(path: Option<&Path>) -> Result<GeneratorCheckpoint> {
+    let dev = candle_core::Device::Cpu;
+    Ok(match path {
+        Some(p) => GeneratorCheckpoint::load(p, &dev)?,
+        None => GeneratorCheckpoint::bundled(&dev)?,
+    })
+}
+
+/// The characters `--char`, `--chars` or `--all` ask for, as class indices.
+fn asked_classes(ch: Option<&str>, chars: Option<&str>, all: bool) -> Result<Vec<usize>> {
+    if all {
+        return Ok((0..classes::NUM_CLASSES).collect());
+    }
+    let text: String = [ch, chars].into_iter().flatten().collect();
+    if text.is_empty() {
+        bail!("say what to write: --char あ, --chars あいう, --all or --style-from FILE");
+    }
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| classes::index_of(c).with_context(|| format!("{c:?} is not one of the 180 kana fude writes")))
+        .collect()
+}
+
+/// Parses `--z z0,z1,...` for a generator of `latent` dimensions.
+fn parse_z(text: &str, latent: usize) -> Result<Vec<f32>> {
+    let z: Vec<f32> = text
+        .split(',')
+        .map(|t| t.trim().parse::<f32>().with_context(|| format!("--z: {t:?} is not a number")))
+        .collect::<Result<_>>()?;
+    if z.len() != latent || z.iter().any(|v| !v.is_finite()) {
+        bail!("--z needs {latent} finite numbers for this generator, got {}", z.len());
+    }
+    Ok(z)
+}
+
+/// The class and ink image of `--style-from` (a drawing `.json` or a picture).
+fn style_source(path: &Path, class: Option<&str>, side: usize) -> Result<(usize, InkImage)> {
+    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let ink = if is_json {
+        let d = Drawing::load(path)?;
+        if d.is_empty() {
+            bail!("{}: the drawing has no strokes", path.display());
+        }
+        rasterize(&d, (side * 2) as u32, MODEL_PEN_WIDTH)
+    } else {
+        InkImage::load(path)?
+    };
+    let class = match class {
+        Some(c) => {
+            let mut it = c.chars();
+            match (it.next(), it.next()) {
+                (Some(ch), None) => classes::index_of(ch).with_context(|| format!("--class {ch:?} is not one of the 180 kana"))?,
+                _ => bail!("--class takes one kana, got {c:?}"),
+            }
+        }
+        None => {
+            let rec = CpuRecognizer::new(&Checkpoint::bundled(&candle_core::Device::Cpu)?.model)?;
+            let input = model_input(&ink);
+            if input.iter().all(|&v| v == 0.0) {
+                bail!("{}: no ink found", path.display());
+            }
+            let top = rec.top_k(&input, 1)?;
+            let best = top.first().context("the recognizer gave no candidate")?;
+            println!("{} reads as {} ({:.1}%): encoding it as that class", path.display(), best.ch, 100.0 * best.prob);
+            best.class
+        }
+    };
+    Ok((class, ink))
+}
+
+/// What `fude generate` was asked.
+pub struct GenerateArgs {
+    /// Generator checkpoint (default: bundled).
+    pub model: Option<PathBuf>,
+    /// One kana.
+    pub ch: Option<String>,
+    /// Several kana.
+    pub chars: Option<String>,
+    /// Every kana.
+    pub all: bool,
+    /// Samples per kana.
+    pub count: usize,
+    /// Seed of the random latents.
+    pub seed: u64,
+    /// A latent given in full.
+    pub z: Option<String>,
+    /// Spread of the random latents.
+    pub temperature: f32,
+    /// Where random latents come from.
+    pub prior: String,
+    /// Encode this drawing or picture and write every kana in its style.
+    pub style_from: Option<PathBuf>,
+    /// The class of the `style_from` character.
+    pub class: Option<String>,
+    /// Sheet PNG, or a folder for one PNG per sample.
+    pub out: PathBuf,
+}
+
+/// `fude generate`.
+pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
+    let g = load_generator(a.model.as_deref())?;
+    let side = g.side();
+    let prior: Prior = a.prior.parse()?;
+    let count = a.count.clamp(1, 1000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.seed);
+    let (jobs, cols): (Vec<(usize, Vec<f32>)>, usize) = if let Some(path) = &a.style_from {
+        let (class, ink) = style_source(path, a.class.as_deref(), side)?;
+        let z = g.encode(&[&ink], &[class])?.into_iter().next().context("no encoding")?;
+        let targets = if a.all || (a.ch.is_none() && a.chars.is_none()) {
+            (0..classes::NUM_CLASSES).collect()
+        } else {
+            asked_classes(a.ch.as_deref(), a.chars.as_deref(), false)?
+        };
+        let cols = if targets.len() >= 30 { 15 } else { targets.len() };
+        (targets.into_iter().map(|c| (c, g.stats().transfer(&z, class, c))).collect(), cols)
+    } else {
+        let targets = asked_classes(a.ch.as_deref(), a.chars.as_deref(), a.all)?;
+        let fixed = a.z.as_deref().map(|t| parse_z(t, g.latent())).transpose()?;
+        let mut jobs = Vec::new();
+        for &c in &targets {
+            for _ in 0..count {
+                let z = fixed.clone().unwrap_or_else(|| g.sample_z(&mut rng, prior, c, a.temperature));
+                jobs.push((c, z));
+            }
+        }
+        let cols = if count > 1 { count } else if targets.len() >= 30 { 15 } else { targets.len() };
+        (jobs, cols)
+    };
+    let refs: Vec<(usize, &[f32])> = jobs.iter().map(|(c, z)| (*c, z.as_slice())).collect();
+    let mut images = Vec::with_capacity(jobs.len());
+    for chunk in refs.chunks(256) {
+        images.extend(g.decode(chunk)?);
+    }
+    let to_dir = a.out.is_dir() || a.out.to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
+    if to_dir {
+        std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+        for (i, ((c, _), img)) in jobs.iter().zip(&images).enumerate() {
+            let ch = classes::get(*c).map(|k| k.ch as u32).unwrap_or(0);
+            let path = a.out.join(format!("{i:04}-u{ch:04x}.png"));
+            InkImage::sheet(&[img.as_slice()], side, 1, 0).save_png(&path)?;
+        }
+        println!("wrote {} PNGs into {}", images.len(), a.out.display());
+    } else {
+        let cells: Vec<&[f32]> = images.iter().map(Vec::as_slice).collect();
+        InkImage::sheet(&cells, side, cols, side / 8).save_png(&a.out)?;
+        let text: String = jobs.iter().filter_map(|(c, _)| classes::get(*c)).map(|k| k.ch).collect();
+        println!("wrote {} ({} samples of {side}x{side}, row by row): {text}", a.out.display(), images.len());
+    }
+    Ok(())
+}
+
+/// `fude fit-latent`: re-encodes the held-out data of `data` with the generator at `model` and
+/// rewrites the latent statistics in its sidecar (atomically); the weights stay as they are.
+pub fn fit_latent_cmd(model: &Path, data: &str) -> Result<()> {
+    use crate::training::generator::{evaluate_generator, latent_stats};
+    let g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
+    let specs = spec::parse(&[data.to_string()])?;
+    let sets = crate::training::generator_run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
+    let evals = sets.iter().map(|(_, set)| evaluate_generator(&g.model, set)).collect::<crate::Result<Vec<_>>>()?;
+    let mut sidecar = g.sidecar.clone();
+    sidecar.latent = latent_stats(&evals, g.latent());
+    sidecar.training.command = format!("{} ; latent statistics refitted: {}", sidecar.training.command, command_line());
+    GeneratorCheckpoint::save(&g.model, &sidecar, model)?;
+    let images: usize = sets.iter().map(|(_, s)| s.len()).sum();
+    println!(
+        "refitted the latent statistics of {} on {images} held-out images: {} active dimensions, {} class centres",
+        model.display(),
+        sidecar.latent.active_dims().len(),
+        sidecar.latent.class_mean.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! Generator checkpoints: `NAME.safetensors` plus a JSON sidecar `NAME.json` of kind `generator`
+//! (architecture, class list, latent statistics, how it was trained, the metrics it reached).
+//! Writes are atomic; a recognizer checkpoint, or one that does not fit this build, is refused
+//! with the path and the reason.
+
+use super::latent::{LatentStats, Prior};
+use super::network::{Generator, GeneratorArchitecture};
+use crate::data::classes;
+use crate::error::{write_atomic, Error, Result};
+use crate::ink::preprocess::boxed_input;
+use crate::ink::InkImage;
+use crate::models::checkpoint_io::{check_kind, load_weights, paths, save_weights};
+use crate::models::recognizer::TrainingRecord;
+use candle_core::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Format tag in every generator sidecar.
+pub const FORMAT: &str = "fude-generator";
+/// The checkpoint kind in every generator sidecar.
+pub const KIND: &str = "generator";
+/// Sidecar format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The JSON sidecar of a generator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorSidecar {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`KIND`].
+    pub kind: String,
+    /// Always [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The network's shape.
+    pub architecture: GeneratorArchitecture,
+    /// Classes it is conditioned on, in order.
+    pub classes: Vec<String>,
+    /// How the latent space is used.
+    pub latent: LatentStats,
+    /// How it was trained.
+    pub training: TrainingRecord,
+    /// Metrics reached, by evaluation set name and metric.
+    pub metrics: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+impl GeneratorSidecar {
+    /// A sidecar for a generator of `arch` trained as `training`, with latent statistics.
+    pub fn new(arch: GeneratorArchitecture, latent: LatentStats, training: TrainingRecord) -> Self {
+        GeneratorSidecar {
+            format: FORMAT.into(),
+            kind: KIND.into(),
+            format_version: FORMAT_VERSION,
+            architecture: arch,
+            classes: classes::chars().into_iter().map(String::from).collect(),
+            latent,
+            training,
+            metrics: BTreeMap::new(),
+        }
+    }
+
+    /// Checks the sidecar against this build; the error says what differs.
+    pub fn check(&self) -> Result<()> {
+        if self.format != FORMAT || self.kind != KIND {
+            return Err(Error::ModelMismatch(format!("format {:?} kind {:?}, expected {FORMAT:?} {KIND:?}", self.format, self.kind)));
+        }
+        if self.format_version != FORMAT_VERSION {
+            return Err(Error::ModelMismatch(format!("format version {} (this build reads {FORMAT_VERSION})", self.format_version)));
+        }
+        let ours: Vec<String> = classes::chars().into_iter().map(String::from).collect();
+        if self.classes != ours {
+            return Err(Error::ModelMismatch(format!("{} classes that differ from this build's {}", self.classes.len(), ours.len())));
+        }
+        self.architecture.validate()?;
+        self.latent.check(self.architecture.latent).map_err(Error::ModelMismatch)
+    }
+}
+
+/// A loaded generator: the network and its sidecar.
+pub struct GeneratorCheckpoint {
+    /// The network with its weights.
+    pub model: Generator,
+    /// What the sidecar says.
+    pub sidecar: GeneratorSidecar,
+}
+
+impl GeneratorCheckpoint {
+    /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
+    pub fn save(model: &Generator, sidecar: &GeneratorSidecar, path: &Path) -> Result<()> {
+        let (weights, json) = paths(path);
+        save_weights(model.varmap(), &weights)?;
+        let text = serde_json::to_string_pretty(sidecar).map_err(|e| Error::file(&json, e))?;
+        write_atomic(&json, format!("{text}\n").as_bytes())
+    }
+
+    /// Loads a generator checkpoint from disk onto `device`.
+    pub fn load(path: &Path, device: &Device) -> Result<Self> {
+        let (weights, json) = paths(path);
+        let text = std::fs::read_to_string(&json).map_err(|e| Error::file(&json, format!("cannot read sidecar: {e}")))?;
+        let sidecar = Self::parse_sidecar(&text).map_err(|e| Error::file(&json, e))?;
+        let bytes = std::fs::read(&weights).map_err(|e| Error::file(&weights, e))?;
+        Self::from_parts(&bytes, sidecar, device).map_err(|e| Error::file(&weights, e))
+    }
+
+    /// Loads a generator from memory (the bundled one).
+    pub fn from_bytes(weights: &[u8], sidecar_json: &str, device: &Device) -> Result<Self> {
+        Self::from_parts(weights, Self::parse_sidecar(sidecar_json)?, device)
+    }
+
+    fn parse_sidecar(text: &str) -> Result<GeneratorSidecar> {
+        check_kind(text, KIND)?;
+        let sidecar: GeneratorSidecar =
+            serde_json::from_str(text).map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
+        sidecar.check()?;
+        Ok(sidecar)
+    }
+
+    fn from_parts(weights: &[u8], sidecar: GeneratorSidecar, device: &Device) -> Result<Self> {
+        let model = Generator::for_loading(sidecar.architecture.clone(), device)?;
+        load_weights(weights, &sidecar.architecture.parameter_shapes(), model.varmap(), device)?;
+        Ok(GeneratorCheckpoint { model, sidecar })
+    }
+
+    /// The generator embedded in the binary at build time, if any.
+    pub fn bundled(device: &Device) -> Result<Self> {
+        match bundled_bytes() {
+            Some((w, j)) => Self::from_bytes(w, j, device).map_err(|e| Error::Invalid(format!("bundled generator: {e}"))),
+            None => Err(Error::Invalid(
+                "this build has no bundled generator (models/generator.safetensors was missing at build time): pass --model".into(),
+            )),
+        }
+    }
+
+    /// Side of the images it writes.
+    pub fn side(&self) -> usize {
+        self.model.arch.side
+    }
+
+    /// Latent dimensions.
+    pub fn latent(&self) -> usize {
+        self.model.arch.latent
+    }
+
+    /// The latent statistics (active dimensions, fitted prior).
+    pub fn stats(&self) -> &LatentStats {
+        &self.sidecar.latent
+    }
+
+    /// A random latent for `class` from `prior` at `temperature`.
+    pub fn sample_z(&self, rng: &mut impl rand::Rng, prior: Prior, class: usize, temperature: f32) -> Vec<f32> {
+        self.sidecar.latent.sample(rng, prior, class, temperature)
+    }
+
+    /// Mean images (`side²` values each, ink bright, 0..=1) for (class, latent) pairs.
+    pub fn decode(&self, jobs: &[(usize, &[f32])]) -> Result<Vec<Vec<f32>>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let latent = self.latent();
+        let mut z = Vec::with_capacity(jobs.len() * latent);
+        for (_, zi) in jobs {
+            if zi.len() != latent || zi.iter().any(|v| !v.is_finite()) {
+                return Err(Error::Invalid(format!("a latent needs {latent} finite values, got {}", zi.len())));
+            }
+            z.extend_from_slice(zi);
+        }
+        let classes: Vec<usize> = jobs.iter().map(|(c, _)| *c).collect();
+        let z = Tensor::from_vec(z, (jobs.len(), latent), self.model.device())?;
+        let images = self.model.decode(&z, &self.model.one_hot(&classes)?)?;
+        Ok(images.to_device(&Device::Cpu)?.to_vec2::<f32>()?)
+    }
+
+    /// The posterior means (μ) of ink images read as classes `classes`: each image goes through
+    /// the same preprocessing as training data (ink found, boxed, resampled to the side).
+    pub fn encode(&self, images: &[&InkImage], classes: &[usize]) -> Result<Vec<Vec<f32>>> {
+        if images.len() != classes.len() {
+            return Err(Error::Invalid(format!("{} images but {} classes", images.len(), classes.len())));
+        }
+        if images.is_empty() {
+            return Ok(Vec::new());
+        }
+        let boxed: Vec<Vec<f32>> = images.iter().map(|i| boxed_input(i, self.side())).collect();
+        let refs: Vec<&[f32]> = boxed.iter().map(Vec::as_slice).collect();
+        let x = self.model.batch_tensor(&refs)?;
+        let (mu, _) = self.model.encode(&x, &self.model.one_hot(classes)?)?;
+        Ok(mu.to_device(&Device::Cpu)?.to_vec2::<f32>()?)
+    }
+}
+
+/// The bundled weights and sidecar, when the build found them.
+#[cfg(fude_bundled_generator)]
+pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
+    Some((
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/models/generator.safetensors")),
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/models/generator.json")),
+    ))
+}
+
+/// The bundled weights and sidecar, when the build found them.
+#[cfg(not(fude_bundled_generator))]
+pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::recognizer::{Architecture, Checkpoint, Recognizer, Sidecar};
+
+    fn tiny() -> GeneratorArchitecture {
+        GeneratorArchitecture { side: 16, latent: 4, encoder_channels: vec![4, 8], decoder_channels: vec![8, 4], hidden: 16, ..GeneratorArchitecture::default() }
+    }
+
+    fn saved(dir: &Path) -> (std::path::PathBuf, Generator) {
+        let g = Generator::new_seeded(tiny(), &Device::Cpu, 5).unwrap();
+        let p = dir.join("g.safetensors");
+        let sc = GeneratorSidecar::new(tiny(), LatentStats::standard(4), TrainingRecord::default());
+        GeneratorCheckpoint::save(&g, &sc, &p).unwrap();
+        (p, g)
+    }
+
+    #[test]
+    fn round_trip_decodes_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, g) = saved(dir.path());
+        let c = GeneratorCheckpoint::load(&p, &Device::Cpu).unwrap();
+        let z = [0.3f32, -1.0, 0.5, 2.0];
+        let a = c.decode(&[(3, &z)]).unwrap();
+        let zt = Tensor::from_vec(z.to_vec(), (1, 4), &Device::Cpu).unwrap();
+        let b = g.decode(&zt, &g.one_hot(&[3]).unwrap()).unwrap().to_vec2::<f32>().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary files left");
+        assert!(c.decode(&[(3, &[0.0; 3])]).is_err(), "wrong latent size refused");
+        assert!(c.decode(&[(3, &[f32::NAN; 4])]).is_err(), "non-finite latent refused");
+    }
+
+    #[test]
+    fn kinds_do_not_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let (gp, _) = saved(dir.path());
+        let e = Checkpoint::load(&gp, &Device::Cpu).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("generator checkpoint, not a recognizer") && e.contains("g.json"), "{e}");
+        let rp = dir.path().join("r.safetensors");
+        let r = Recognizer::new(Architecture::default(), &Device::Cpu).unwrap();
+        Checkpoint::save(&r, &Sidecar::new(Architecture::default(), TrainingRecord::default()), &rp).unwrap();
+        let e = GeneratorCheckpoint::load(&rp, &Device::Cpu).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("recognizer checkpoint, not a generator") && e.contains("r.json"), "{e}");
+    }
+
+    #[test]
+    fn corrupt_files_are_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, _) = saved(dir.path());
+        let json = p.with_extension("json");
+        let good = std::fs::read_to_string(&json).unwrap();
+        std::fs::write(&json, good.replace("\"latent\": 4", "\"latent\": 5")).unwrap();
+        let e = GeneratorCheckpoint::load(&p, &Device::Cpu).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("latent statistics") || e.contains("shape"), "{e}");
+        std::fs::write(&json, &good).unwrap();
+        std::fs::write(&p, b"garbage").unwrap();
+        let e = GeneratorCheckpoint::load(&p, &Device::Cpu).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("safetensors") && e.contains("g.safetensors"), "{e}");
+    }
+}

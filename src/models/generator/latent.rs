@@ -1,0 +1,259 @@
+//! What the generator's latent space looks like after training: how much each dimension is used
+//! (its mean KL over held-out data), and diagonal Gaussians fitted to the encodings of held-out
+//! images (the aggregate posterior), one centre per class, to sample from instead of N(0, I).
+//!
+//! Per class, because the latent does not carry the style alone: part of the letter's shape goes
+//! into it too (measured: with one centre for all classes, random latents wrote other letters
+//! than the one asked). Sampling around the asked class's own centre keeps the letter, and a
+//! style moves from one letter to another as its offset from its class's centre
+//! ([`LatentStats::transfer`]).
+
+use crate::data::classes::NUM_CLASSES;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// A dimension whose mean KL is below this many nats carries no information: the decoder ignores
+/// it, so the app hides its slider.
+pub const ACTIVE_KL: f32 = 0.05;
+
+/// Where new latents are drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Prior {
+    /// The diagonal Gaussian fitted to held-out encodings.
+    #[default]
+    Fitted,
+    /// The standard normal the VAE is trained towards.
+    Standard,
+}
+
+impl std::str::FromStr for Prior {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "fitted" => Ok(Prior::Fitted),
+            "standard" | "normal" => Ok(Prior::Standard),
+            _ => Err(crate::Error::Invalid(format!("unknown prior {s:?}: use fitted or standard"))),
+        }
+    }
+}
+
+/// Per-dimension statistics of the latent space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatentStats {
+    /// Mean KL of each dimension over held-out data (nats).
+    pub kl_per_dim: Vec<f32>,
+    /// Mean of the encodings (μ) per dimension.
+    pub mean: Vec<f32>,
+    /// Standard deviation of the aggregate posterior per dimension: √(var μ + mean σ²).
+    pub std: Vec<f32>,
+    /// Mean of the encodings of each class (one row per class; a class without held-out images
+    /// has the overall mean). Empty: every class uses `mean`.
+    #[serde(default)]
+    pub class_mean: Vec<Vec<f32>>,
+    /// Spread around each class's centre per dimension: √(mean within-class var μ + mean σ²).
+    /// Empty: `std` is used.
+    #[serde(default)]
+    pub within_std: Vec<f32>,
+}
+
+impl LatentStats {
+    /// Statistics of a space of `latent` dimensions about which nothing is known yet: N(0, I),
+    /// every dimension active.
+    pub fn standard(latent: usize) -> Self {
+        LatentStats { kl_per_dim: vec![1.0; latent], mean: vec![0.0; latent], std: vec![1.0; latent], class_mean: Vec::new(), within_std: Vec::new() }
+    }
+
+    /// Fits the statistics to encodings of images of `classes`: rows of μ and log σ², and the KL
+    /// of each dimension.
+    pub fn fit_by_class(mu: &[Vec<f32>], logvar: &[Vec<f32>], classes: &[usize], kl_per_dim: Vec<f32>) -> Self {
+        let mut s = Self::fit(mu, logvar, kl_per_dim);
+        let latent = s.len();
+        let mut sums = vec![vec![0f64; latent]; NUM_CLASSES];
+        let mut counts = vec![0usize; NUM_CLASSES];
+        for (m, &c) in mu.iter().zip(classes) {
+            if let (Some(acc), Some(n)) = (sums.get_mut(c), counts.get_mut(c)) {
+                *n += 1;
+                acc.iter_mut().zip(m).for_each(|(a, &v)| *a += f64::from(v));
+            }
+        }
+        let class_mean: Vec<Vec<f32>> = sums
+            .iter()
+            .zip(&counts)
+            .map(|(acc, &n)| if n == 0 { s.mean.clone() } else { acc.iter().map(|a| (a / n as f64) as f32).collect() })
+            .collect();
+        let n = mu.len().max(1) as f64;
+        let mut within = vec![0f64; latent];
+        for ((m, lv), &c) in mu.iter().zip(logvar).zip(classes) {
+            let Some(centre) = class_mean.get(c) else { continue };
+            for d in 0..latent {
+                if let (Some(acc), Some(&x), Some(&k), Some(&l)) = (within.get_mut(d), m.get(d), centre.get(d), lv.get(d)) {
+                    *acc += ((f64::from(x) - f64::from(k)).powi(2) + f64::from(l).exp()) / n;
+                }
+            }
+        }
+        s.within_std = within.iter().map(|v| (v.sqrt() as f32).max(1e-3)).collect();
+        s.class_mean = class_mean;
+        s
+    }
+
+    /// Fits the statistics to encodings (one centre for all classes): rows of μ and log σ², and
+    /// the KL of each dimension.
+    pub fn fit(mu: &[Vec<f32>], logvar: &[Vec<f32>], kl_per_dim: Vec<f32>) -> Self {
+        let latent = kl_per_dim.len();
+        let n = mu.len().max(1) as f64;
+        let mut mean = vec![0f64; latent];
+        let mut var_sum = vec![0f64; latent];
+        for (m, lv) in mu.iter().zip(logvar) {
+            for d in 0..latent {
+                if let (Some(acc), Some(&x)) = (mean.get_mut(d), m.get(d)) {
+                    *acc += f64::from(x) / n;
+                }
+                if let (Some(acc), Some(&x)) = (var_sum.get_mut(d), lv.get(d)) {
+                    *acc += f64::from(x).exp() / n;
+                }
+            }
+        }
+        let mut spread = vec![0f64; latent];
+        for m in mu {
+            for d in 0..latent {
+                if let (Some(acc), Some(&x), Some(&c)) = (spread.get_mut(d), m.get(d), mean.get(d)) {
+                    *acc += (f64::from(x) - c).powi(2) / n;
+                }
+            }
+        }
+        let std = spread.iter().zip(&var_sum).map(|(s, v)| ((s + v).sqrt() as f32).max(1e-3)).collect();
+        LatentStats { kl_per_dim, mean: mean.into_iter().map(|m| m as f32).collect(), std, class_mean: Vec::new(), within_std: Vec::new() }
+    }
+
+    /// Number of dimensions.
+    pub fn len(&self) -> usize {
+        self.kl_per_dim.len()
+    }
+
+    /// Whether there are no dimensions.
+    pub fn is_empty(&self) -> bool {
+        self.kl_per_dim.is_empty()
+    }
+
+    /// Checks the statistics fit a space of `latent` dimensions with finite values.
+    pub fn check(&self, latent: usize) -> Result<(), String> {
+        if self.kl_per_dim.len() != latent || self.mean.len() != latent || self.std.len() != latent {
+            return Err(format!("latent statistics for {} dimensions, the network has {latent}", self.kl_per_dim.len()));
+        }
+        let per_class_ok = (self.class_mean.is_empty() || self.class_mean.len() == NUM_CLASSES)
+            && self.class_mean.iter().all(|m| m.len() == latent)
+            && (self.within_std.is_empty() || self.within_std.len() == latent);
+        if !per_class_ok {
+            return Err(format!("per-class latent statistics must have {NUM_CLASSES} rows of {latent} values"));
+        }
+        let all = self.kl_per_dim.iter().chain(&self.mean).chain(&self.std).chain(&self.within_std).chain(self.class_mean.iter().flatten());
+        if all.into_iter().any(|v| !v.is_finite()) {
+            return Err("latent statistics hold NaN or infinite values".into());
+        }
+        Ok(())
+    }
+
+    /// The dimensions the decoder uses, most informative (highest KL) first.
+    pub fn active_dims(&self) -> Vec<usize> {
+        let mut dims: Vec<usize> = (0..self.len()).filter(|&d| self.kl_per_dim.get(d).is_some_and(|&k| k >= ACTIVE_KL)).collect();
+        dims.sort_by(|&a, &b| {
+            let (ka, kb) = (self.kl_per_dim.get(a).copied().unwrap_or(0.0), self.kl_per_dim.get(b).copied().unwrap_or(0.0));
+            kb.total_cmp(&ka)
+        });
+        dims
+    }
+
+    /// The centre of the latent space for `class` under `prior`.
+    pub fn centre(&self, prior: Prior, class: usize) -> Vec<f32> {
+        match prior {
+            Prior::Fitted => self.class_mean.get(class).unwrap_or(&self.mean).clone(),
+            Prior::Standard => vec![0.0; self.len()],
+        }
+    }
+
+    /// The spread of dimension `d` under `prior` (slider ranges are ±3 of it).
+    pub fn spread(&self, d: usize, prior: Prior) -> f32 {
+        match prior {
+            Prior::Fitted => self.within_std.get(d).or_else(|| self.std.get(d)).copied().unwrap_or(1.0),
+            Prior::Standard => 1.0,
+        }
+    }
+
+    /// The latent that writes letter `to` in the style that `z` gives letter `from`: the same
+    /// offset from the class centre, under the fitted prior.
+    pub fn transfer(&self, z: &[f32], from: usize, to: usize) -> Vec<f32> {
+        let (a, b) = (self.centre(Prior::Fitted, from), self.centre(Prior::Fitted, to));
+        z.iter().zip(a.iter().zip(&b)).map(|(v, (ca, cb))| v - ca + cb).collect()
+    }
+
+    /// A random latent for `class` from `prior`, its spread scaled by `temperature`.
+    pub fn sample(&self, rng: &mut impl Rng, prior: Prior, class: usize, temperature: f32) -> Vec<f32> {
+        let centre = self.centre(prior, class);
+        (0..self.len())
+            .map(|d| {
+                let c = centre.get(d).copied().unwrap_or(0.0);
+                c + temperature * self.spread(d, prior) * crate::data::augment::gauss(rng)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn fit_recovers_mean_and_spread() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let mu: Vec<Vec<f32>> = (0..4000).map(|_| vec![2.0 + 0.5 * crate::data::augment::gauss(&mut rng), 0.0]).collect();
+        let logvar: Vec<Vec<f32>> = (0..4000).map(|_| vec![(0.25f32).ln(), 0.0]).collect();
+        let s = LatentStats::fit(&mu, &logvar, vec![1.5, 0.001]);
+        assert!((s.mean[0] - 2.0).abs() < 0.05, "{:?}", s.mean);
+        // √(0.5² + 0.25) ≈ 0.707
+        assert!((s.std[0] - 0.707).abs() < 0.03, "{:?}", s.std);
+        assert!((s.std[1] - 1.0).abs() < 1e-3);
+        assert_eq!(s.active_dims(), vec![0]);
+        assert!(s.check(2).is_ok());
+        assert!(s.check(3).is_err());
+    }
+
+    #[test]
+    fn class_centres_and_style_transfer() {
+        // Dimension 0 says the class (0 or 1), dimension 1 the style.
+        let mut mu = Vec::new();
+        let mut classes = Vec::new();
+        for i in 0..400 {
+            let c = i % 2;
+            mu.push(vec![3.0 * c as f32, (i % 7) as f32 - 3.0]);
+            classes.push(c);
+        }
+        let logvar = vec![vec![-20.0, -20.0]; 400];
+        let s = LatentStats::fit_by_class(&mu, &logvar, &classes, vec![2.0, 1.0]);
+        assert!(s.check(2).is_ok());
+        assert!((s.centre(Prior::Fitted, 1)[0] - 3.0).abs() < 1e-4);
+        assert!((s.centre(Prior::Fitted, 0)[0]).abs() < 1e-4);
+        assert!(s.spread(0, Prior::Fitted) < 0.01, "no spread within a class along the class dimension");
+        assert!(s.std[0] > 1.0, "but across classes");
+        let moved = s.transfer(&[0.0, 2.0], 0, 1);
+        assert!((moved[0] - 3.0).abs() < 1e-4 && (moved[1] - 2.0).abs() < 0.1, "{moved:?}");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        assert!((s.sample(&mut rng, Prior::Fitted, 1, 1.0)[0] - 3.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn active_dims_are_ordered_by_kl() {
+        let s = LatentStats { kl_per_dim: vec![0.2, 0.0, 3.0, 1.0], mean: vec![0.0; 4], std: vec![1.0; 4], class_mean: Vec::new(), within_std: Vec::new() };
+        assert_eq!(s.active_dims(), vec![2, 3, 0]);
+    }
+
+    #[test]
+    fn sampling_follows_the_prior_and_temperature() {
+        let s = LatentStats { kl_per_dim: vec![1.0], mean: vec![5.0], std: vec![0.1], class_mean: Vec::new(), within_std: Vec::new() };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let z = s.sample(&mut rng, Prior::Fitted, 3, 1.0);
+        assert!((z[0] - 5.0).abs() < 0.6);
+        assert_eq!(s.sample(&mut rng, Prior::Fitted, 3, 0.0), vec![5.0]);
+        assert_eq!(s.sample(&mut rng, Prior::Standard, 3, 0.0), vec![0.0]);
+    }
+}

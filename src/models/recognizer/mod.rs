@@ -1,0 +1,10 @@
+//! The recognizer: its CNN ([`network`]), checkpoint kind ([`checkpoint`]) and the single-image
+//! CPU inference path used by the app and `predict` ([`cpu_infer`]).
+
+pub mod checkpoint;
+pub mod cpu_infer;
+pub mod network;
+
+pub use checkpoint::{Checkpoint, Sidecar, TrainingRecord};
+pub use cpu_infer::CpuRecognizer;
+pub use network::{rank, Architecture, Prediction, Recognizer};

@@ -1,0 +1,164 @@
+//! How good a generator is, judged by the recognizer: recognizability (the share of samples the
+//! recognizer reads as the asked class), the same for style sheets (a held-out character encoded,
+//! then decoded as every kana), diversity (mean pairwise distance of samples of one class in the
+//! recognizer's penultimate features, beside the same figure for real held-out data), and decode
+//! time on one core.
+
+use crate::data::classes::{self, NUM_CLASSES};
+use crate::error::Result;
+use crate::ink::{model_input, InkImage, ModelInput};
+use crate::models::generator::{GeneratorCheckpoint, Prior};
+use crate::models::CpuRecognizer;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::time::Instant;
+
+/// Recognizability of random samples.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recognizability {
+    /// Where the latents came from.
+    pub prior: Prior,
+    /// Spread of the latents.
+    pub temperature: f32,
+    /// Samples read as their class, over all samples.
+    pub overall: f64,
+    /// The ten classes read worst: (kana, share read right).
+    pub worst: Vec<(String, f64)>,
+    /// Samples per class.
+    pub per_class: usize,
+}
+
+/// The generated image as the recognizer sees it.
+pub fn as_model_input(image: &[f32], side: usize) -> ModelInput {
+    model_input(&InkImage { width: side, height: side, data: image.to_vec() })
+}
+
+/// Decodes (class, latent) jobs in batches.
+pub fn decode_all(g: &GeneratorCheckpoint, jobs: &[(usize, Vec<f32>)]) -> Result<Vec<Vec<f32>>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(256) {
+        let refs: Vec<(usize, &[f32])> = chunk.iter().map(|(c, z)| (*c, z.as_slice())).collect();
+        out.extend(g.decode(&refs)?);
+    }
+    Ok(out)
+}
+
+/// For each job, whether the recognizer's top-1 is the job's class.
+fn read_right(rec: &CpuRecognizer, side: usize, jobs: &[(usize, Vec<f32>)], images: &[Vec<f32>]) -> Result<Vec<bool>> {
+    jobs.par_iter()
+        .zip(images)
+        .map(|((c, _), img)| Ok(rec.top_k(&as_model_input(img, side), 1)?.first().is_some_and(|p| p.class == *c)))
+        .collect()
+}
+
+/// `per_class` random samples of every class, read by `rec`.
+pub fn recognizability(g: &GeneratorCheckpoint, rec: &CpuRecognizer, per_class: usize, prior: Prior, temperature: f32, seed: u64) -> Result<Recognizability> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let jobs: Vec<(usize, Vec<f32>)> =
+        (0..NUM_CLASSES).flat_map(|c| (0..per_class).map(move |_| c)).map(|c| (c, g.sample_z(&mut rng, prior, c, temperature))).collect();
+    let images = decode_all(g, &jobs)?;
+    let right = read_right(rec, g.side(), &jobs, &images)?;
+    let mut by_class = vec![(0usize, 0usize); NUM_CLASSES];
+    for ((c, _), ok) in jobs.iter().zip(&right) {
+        if let Some(e) = by_class.get_mut(*c) {
+            e.0 += usize::from(*ok);
+            e.1 += 1;
+        }
+    }
+    let mut shares: Vec<(String, f64)> = by_class
+        .iter()
+        .enumerate()
+        .map(|(c, (ok, n))| (classes::get(c).map(|k| k.ch.to_string()).unwrap_or_default(), *ok as f64 / (*n).max(1) as f64))
+        .collect();
+    shares.sort_by(|a, b| a.1.total_cmp(&b.1));
+    shares.truncate(10);
+    let overall = right.iter().filter(|&&r| r).count() as f64 / right.len().max(1) as f64;
+    Ok(Recognizability { prior, temperature, overall, worst: shares, per_class })
+}
+
+/// Style sheets: each `(ink, class)` is encoded as its class, moved to every other kana
+/// ([`crate::models::generator::LatentStats::transfer`]) and decoded; the share of those cells
+/// the recognizer reads as their kana.
+pub fn style_sheet_recognizability(g: &GeneratorCheckpoint, rec: &CpuRecognizer, styles: &[(InkImage, usize)]) -> Result<f64> {
+    let inks: Vec<&InkImage> = styles.iter().map(|(i, _)| i).collect();
+    let own: Vec<usize> = styles.iter().map(|(_, c)| *c).collect();
+    let zs = g.encode(&inks, &own)?;
+    let stats = g.stats();
+    let jobs: Vec<(usize, Vec<f32>)> = zs
+        .iter()
+        .zip(&own)
+        .flat_map(|(z, &o)| (0..NUM_CLASSES).filter(move |&c| c != o).map(move |c| (c, stats.transfer(z, o, c))))
+        .collect();
+    let images = decode_all(g, &jobs)?;
+    let right = read_right(rec, g.side(), &jobs, &images)?;
+    Ok(right.iter().filter(|&&r| r).count() as f64 / right.len().max(1) as f64)
+}
+
+/// Mean over classes of the mean pairwise Euclidean distance between the recognizer's penultimate
+/// features of that class's inputs (classes with fewer than two inputs are skipped).
+pub fn diversity(rec: &CpuRecognizer, by_class: &[Vec<ModelInput>]) -> Result<f64> {
+    let per_class: Vec<Option<f64>> = by_class
+        .par_iter()
+        .map(|inputs| -> Result<Option<f64>> {
+            if inputs.len() < 2 {
+                return Ok(None);
+            }
+            let feats: Vec<Vec<f32>> = inputs.iter().map(|i| Ok(rec.features_and_probabilities(i)?.0)).collect::<Result<_>>()?;
+            let (mut sum, mut n) = (0f64, 0usize);
+            for (i, a) in feats.iter().enumerate() {
+                for b in feats.iter().skip(i + 1) {
+                    sum += a.iter().zip(b).map(|(p, q)| f64::from(p - q).powi(2)).sum::<f64>().sqrt();
+                    n += 1;
+                }
+            }
+            Ok(Some(sum / n.max(1) as f64))
+        })
+        .collect::<Result<_>>()?;
+    let v: Vec<f64> = per_class.into_iter().flatten().collect();
+    Ok(v.iter().sum::<f64>() / v.len().max(1) as f64)
+}
+
+/// Random samples of every class as recognizer inputs, grouped by class.
+pub fn sample_inputs(g: &GeneratorCheckpoint, per_class: usize, prior: Prior, temperature: f32, seed: u64) -> Result<Vec<Vec<ModelInput>>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0xD1);
+    let jobs: Vec<(usize, Vec<f32>)> =
+        (0..NUM_CLASSES).flat_map(|c| (0..per_class).map(move |_| c)).map(|c| (c, g.sample_z(&mut rng, prior, c, temperature))).collect();
+    let images = decode_all(g, &jobs)?;
+    let mut by_class = vec![Vec::new(); NUM_CLASSES];
+    for ((c, _), img) in jobs.iter().zip(&images) {
+        if let Some(v) = by_class.get_mut(*c) {
+            v.push(as_model_input(img, g.side()));
+        }
+    }
+    Ok(by_class)
+}
+
+/// Median milliseconds to decode one sample, and a whole 180-kana sheet, on one thread.
+pub fn decode_times(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| crate::Error::Invalid(format!("cannot start a one-thread pool: {e}")))?;
+    pool.install(|| {
+        let z = g.stats().centre(Prior::Fitted, 0);
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let mut one = Vec::new();
+        for i in 0..60 {
+            let t = Instant::now();
+            g.decode(&[(i % NUM_CLASSES, z.as_slice())])?;
+            one.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let sheet_jobs: Vec<(usize, &[f32])> = (0..NUM_CLASSES).map(|c| (c, z.as_slice())).collect();
+        let mut sheet = Vec::new();
+        for _ in 0..7 {
+            let t = Instant::now();
+            g.decode(&sheet_jobs)?;
+            sheet.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        Ok((median(one.split_off(10)), median(sheet.split_off(2))))
+    })
+}

@@ -1,0 +1,644 @@
+//! A whole training run, as the CLI and the app both start it, for either model (recognizer or
+//! generator): open the data, build or load the model, train, and after every epoch write the
+//! last checkpoint and, when the held-out score improved (recognizer: mean top-1; generator:
+//! lowest mean −ELBO), the best one (atomically). Everything is reported as [`TrainEvent`]s,
+//! ending in `Finished`, `Failed` or `Cancelled`. A run in a folder (`last.*`, `best.*`) can be
+//! resumed from that folder. The generator's side is in `generator_run.rs`.
+
+use super::events::{mean_metric, HeldOut, RunControl, TrainEvent};
+use super::metrics::EvalReport;
+use super::trainer::{train, TrainConfig};
+use crate::data::spec::{self, open_mixture, DataSpec, OpenOptions};
+use crate::data::Split;
+use crate::error::{Error, Result};
+use crate::models::recognizer::TrainingRecord;
+use crate::models::{Architecture, Checkpoint, Recognizer, Sidecar};
+use candle_core::Device;
+use candle_nn::VarMap;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The checkpoint names inside a run folder.
+pub const LAST: &str = "last";
+/// The best epoch's checkpoint name inside a run folder.
+pub const BEST: &str = "best";
+
+/// Where the model of a run starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Init {
+    /// Fresh weights from the run's seed.
+    Scratch,
+    /// The weights of a checkpoint (`None`: the bundled model), trained for the run's full
+    /// epochs (a new schedule).
+    FineTune(Option<PathBuf>),
+    /// Continue an interrupted run: a checkpoint path, or a run folder (its `last` checkpoint);
+    /// the epoch count and samples seen carry on.
+    Resume(PathBuf),
+}
+
+/// What a run trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ModelKind {
+    /// The kana recognizer (a classifier).
+    #[default]
+    Recognizer,
+    /// The kana generator (a conditional VAE).
+    Generator,
+}
+
+impl ModelKind {
+    /// The kind named in checkpoint sidecars and events: `recognizer` or `generator`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Recognizer => "recognizer",
+            ModelKind::Generator => "generator",
+        }
+    }
+}
+
+/// The generator's own settings (the VAE objective); unused for the recognizer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VaeSettings {
+    /// Fraction of all steps over which β rises from 0 to its value.
+    pub kl_warmup_fraction: f64,
+    /// Nats per latent dimension below which the KL is not penalised.
+    pub free_bits: f32,
+    /// The KL weight β.
+    pub beta: f64,
+}
+
+impl Default for VaeSettings {
+    fn default() -> Self {
+        let d = super::generator::GeneratorTrainConfig::default();
+        VaeSettings { kl_warmup_fraction: d.kl_warmup_fraction, free_bits: d.free_bits, beta: d.beta }
+    }
+}
+
+/// Everything a training run needs.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// What is trained.
+    pub model: ModelKind,
+    /// The generator's objective settings (ignored for the recognizer).
+    pub vae: VaeSettings,
+    /// Data sources with weights.
+    pub data: Vec<DataSpec>,
+    /// How to open them.
+    pub open: OpenOptions,
+    /// Hyper-parameters.
+    pub cfg: TrainConfig,
+    /// Where the model starts.
+    pub init: Init,
+    /// The device to train on, and its description.
+    pub device: Device,
+    /// How the device is described in the checkpoint.
+    pub device_name: String,
+    /// Checkpoint written after every epoch (path without extension).
+    pub last: PathBuf,
+    /// Checkpoint of the best epoch by held-out accuracy.
+    pub best: PathBuf,
+    /// The command that started the run (recorded in the checkpoint).
+    pub command: String,
+    /// Threads for training (a rayon pool of its own); `None` uses the global pool.
+    pub threads: Option<usize>,
+}
+
+/// How a run ended, when it did not fail.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Whether it completed all epochs (false: cancelled).
+    pub finished: bool,
+    /// The last checkpoint, if an epoch finished.
+    pub last: Option<PathBuf>,
+    /// The best checkpoint, if an epoch finished.
+    pub best: Option<PathBuf>,
+    /// The last epoch's held-out reports.
+    pub evals: Vec<EvalReport>,
+}
+
+/// Paths of a run folder's checkpoints (last, best).
+pub fn folder_checkpoints(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join(LAST), dir.join(BEST))
+}
+
+/// The best-checkpoint path beside a checkpoint path: `DIR/NAME` → `DIR/NAME-best`.
+pub fn best_beside(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "model".into());
+    path.with_file_name(format!("{stem}-best"))
+}
+
+impl RunPlan {
+    /// A plan writing `last.*` and `best.*` into the folder `dir`.
+    pub fn in_folder(data: Vec<DataSpec>, cfg: TrainConfig, init: Init, dir: &Path) -> Self {
+        let (last, best) = folder_checkpoints(dir);
+        RunPlan {
+            model: ModelKind::Recognizer,
+            vae: VaeSettings::default(),
+            data,
+            open: OpenOptions::default(),
+            cfg,
+            init,
+            device: Device::Cpu,
+            device_name: "CPU".into(),
+            last,
+            best,
+            command: String::new(),
+            threads: None,
+        }
+    }
+
+    /// The plan that resumes the run in folder `dir` with its recorded data and settings. A
+    /// missing folder, a run without a finished epoch or a damaged checkpoint is refused with
+    /// the path and the reason.
+    pub fn resume_folder(dir: &Path) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(Error::file(dir, "no such run folder"));
+        }
+        let (last, _) = folder_checkpoints(dir);
+        let json = last.with_extension("json");
+        if !json.exists() {
+            return Err(Error::file(dir, "the run has no checkpoint yet (it stopped before its first epoch ended)"));
+        }
+        let sidecar = read_sidecar(&json)?;
+        let model = sidecar.model_kind().ok_or_else(|| Error::file(&json, format!("a {:?} checkpoint cannot be trained here", sidecar.kind)))?;
+        let rec = &sidecar.training;
+        let data = spec::parse(&rec.data).map_err(|e| Error::file(&json, e))?;
+        let setting = |key: &str| -> Result<String> {
+            rec.settings.get(key).cloned().ok_or_else(|| Error::file(&json, format!("the run's settings have no {key:?}")))
+        };
+        let num = |key: &str| -> Result<f64> {
+            let v = setting(key)?;
+            v.parse::<f64>().map_err(|_| Error::file(&json, format!("setting {key:?} is not a number: {v:?}")))
+        };
+        let cfg = TrainConfig {
+            epochs: num("epochs")? as usize,
+            batch: num("batch")? as usize,
+            lr: num("lr")?,
+            weight_decay: num("weight_decay")?,
+            label_smoothing: num("label_smoothing").map(|v| v as f32).unwrap_or(0.0),
+            warmup_fraction: num("warmup_fraction")?,
+            epoch_size: num("epoch_size")? as usize,
+            seed: rec.seed,
+            start_epoch: 0,
+        };
+        let mut plan = RunPlan::in_folder(data, cfg, Init::Resume(dir.to_path_buf()), dir);
+        plan.model = model;
+        if model == ModelKind::Generator {
+            let d = VaeSettings::default();
+            plan.vae = VaeSettings {
+                kl_warmup_fraction: num("kl_warmup_fraction").unwrap_or(d.kl_warmup_fraction),
+                free_bits: num("free_bits").map(|v| v as f32).unwrap_or(d.free_bits),
+                beta: num("beta").unwrap_or(d.beta),
+            };
+        }
+        plan.open.holdout_per_class = num("holdout_per_class").map(|v| v as usize).unwrap_or(plan.open.holdout_per_class);
+        plan.command = rec.command.clone();
+        Ok(plan)
+    }
+
+    /// Runs the plan, reporting to `on_event` and ending with `Finished`, `Cancelled` or
+    /// `Failed` (whose message is also the returned error).
+    pub fn run(&self, control: &RunControl, mut on_event: impl FnMut(&TrainEvent) + Send) -> Result<RunOutcome> {
+        let result = match self.threads {
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .thread_name(|i| format!("fude-train-{i}"))
+                .build()
+                .map_err(|e| Error::Invalid(format!("cannot start training threads: {e}")))
+                .and_then(|pool| pool.install(|| self.run_kind(control, &mut on_event))),
+            None => self.run_kind(control, &mut on_event),
+        };
+        match &result {
+            Ok(o) if o.finished => on_event(&TrainEvent::Finished),
+            Ok(_) => on_event(&TrainEvent::Cancelled),
+            Err(e) => on_event(&TrainEvent::Failed { message: e.to_string() }),
+        }
+        result
+    }
+
+    fn run_kind(&self, control: &RunControl, on_event: &mut (dyn FnMut(&TrainEvent) + Send)) -> Result<RunOutcome> {
+        match self.model {
+            ModelKind::Recognizer => self.run_recognizer(control, on_event),
+            ModelKind::Generator => self.run_generator(control, on_event),
+        }
+    }
+
+    /// A fresh training record of this plan (command, data, seed).
+    pub(super) fn new_record(&self) -> TrainingRecord {
+        TrainingRecord {
+            command: self.command.clone(),
+            data: self.data.iter().map(ToString::to_string).collect(),
+            seed: self.cfg.seed,
+            ..Default::default()
+        }
+    }
+
+    /// The checkpoint an `Init::Resume` points at (a run folder's `last`, or the path itself),
+    /// refused when neither exists.
+    pub(super) fn resume_path(from: &Path) -> Result<PathBuf> {
+        let path = if from.is_dir() { folder_checkpoints(from).0 } else { from.to_path_buf() };
+        if !path.with_extension("json").exists() && !from.exists() {
+            return Err(Error::file(from, "no such run folder or checkpoint"));
+        }
+        Ok(path)
+    }
+
+    /// The best score recorded so far beside a resumed run (−∞ when none).
+    pub(super) fn recorded_best(&self) -> f64 {
+        read_sidecar(&self.best.with_extension("json")).map(|b| score(self.model, &b.held_out())).unwrap_or(f64::NEG_INFINITY)
+    }
+
+    /// Creates the folders of the last and best checkpoints.
+    pub(super) fn create_folders(&self) -> Result<()> {
+        for p in [&self.last, &self.best] {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, format!("cannot create the checkpoint folder: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The outcome once training returned.
+    pub(super) fn outcome(&self, control: &RunControl, last: Option<PathBuf>, best: Option<PathBuf>, evals: Vec<EvalReport>) -> RunOutcome {
+        let existing = |p: &Path| p.with_extension("json").exists().then(|| p.to_path_buf());
+        RunOutcome {
+            finished: !control.is_stopped(),
+            last: last.or_else(|| existing(&self.last)),
+            best: best.or_else(|| existing(&self.best)),
+            evals,
+        }
+    }
+
+    fn run_recognizer(&self, control: &RunControl, on_event: &mut (dyn FnMut(&TrainEvent) + Send)) -> Result<RunOutcome> {
+        let mut cfg = self.cfg.clone();
+        let mut record = self.new_record();
+        let mut best_score = f64::NEG_INFINITY;
+        let model = match &self.init {
+            Init::Scratch => Recognizer::new_seeded(Architecture::default(), &self.device, cfg.seed)?,
+            Init::FineTune(from) => {
+                let ck = match from {
+                    Some(p) => Checkpoint::load(p, &self.device)?,
+                    None => Checkpoint::bundled(&self.device)?,
+                };
+                let name = from.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the bundled model".into());
+                record.command = format!("{} ; starting from {name}", record.command);
+                ck.model
+            }
+            Init::Resume(from) => {
+                let path = Self::resume_path(from)?;
+                let ck = Checkpoint::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
+                cfg.start_epoch = ck.sidecar.training.epochs;
+                record.samples_seen = ck.sidecar.training.samples_seen;
+                if ck.sidecar.training.command != record.command {
+                    record.command = format!("{} ; resumed: {}", ck.sidecar.training.command, record.command);
+                }
+                best_score = self.recorded_best();
+                ck.model
+            }
+        };
+        if cfg.start_epoch >= cfg.epochs {
+            return Err(Error::Invalid(format!(
+                "the checkpoint already has {} epochs; ask for more epochs",
+                cfg.start_epoch
+            )));
+        }
+        self.create_folders()?;
+        let mixture = open_mixture(&self.data, Split::Train, self.open)?;
+        let mut eval_sets = Vec::new();
+        for s in &self.data {
+            let src = s.open(Split::Test, self.open)?;
+            let set = src.eval_samples();
+            // A small handwriting set may hold nothing out yet.
+            if !set.is_empty() {
+                eval_sets.push((src.name(), set));
+            }
+        }
+        self.fill_settings(&mut record, &cfg);
+        let per_epoch = cfg.steps_per_epoch() as u64 * cfg.batch as u64;
+        let (mut wrote_last, mut wrote_best) = (None, None);
+        let evals = train(&model, &mixture, &eval_sets, &cfg, control, |ev, m| {
+            on_event(ev);
+            let TrainEvent::EpochEnd { epoch, held_out, .. } = ev else { return Ok(()) };
+            if !weights_finite(m.varmap())? {
+                return Err(Error::Invalid(format!(
+                    "training diverged in epoch {} (the weights are no longer finite); lower the learning rate",
+                    epoch + 1
+                )));
+            }
+            record.epochs = epoch + 1;
+            record.samples_seen += per_epoch;
+            let mut sidecar = Sidecar::new(m.arch.clone(), record.clone());
+            for (name, metrics) in held_out {
+                sidecar.metrics.insert(name.clone(), metrics.clone());
+            }
+            Checkpoint::save(m, &sidecar, &self.last)?;
+            on_event(&TrainEvent::CheckpointWritten { path: self.last.clone(), epoch: *epoch, best: false });
+            wrote_last = Some(self.last.clone());
+            let s = score(ModelKind::Recognizer, held_out);
+            if s >= best_score {
+                best_score = s;
+                Checkpoint::save(m, &sidecar, &self.best)?;
+                on_event(&TrainEvent::CheckpointWritten { path: self.best.clone(), epoch: *epoch, best: true });
+                wrote_best = Some(self.best.clone());
+            }
+            Ok(())
+        })?;
+        Ok(self.outcome(control, wrote_last, wrote_best, evals))
+    }
+
+    fn fill_settings(&self, record: &mut TrainingRecord, cfg: &TrainConfig) {
+        for (k, v) in [
+            ("epochs", cfg.epochs.to_string()),
+            ("batch", cfg.batch.to_string()),
+            ("lr", cfg.lr.to_string()),
+            ("weight_decay", cfg.weight_decay.to_string()),
+            ("label_smoothing", cfg.label_smoothing.to_string()),
+            ("warmup_fraction", cfg.warmup_fraction.to_string()),
+            ("epoch_size", cfg.epoch_size.to_string()),
+            ("holdout_per_class", self.open.holdout_per_class.to_string()),
+            ("optimizer", "AdamW, warm-up + cosine schedule".to_string()),
+            ("device", self.device_name.clone()),
+        ] {
+            record.settings.insert(k.to_string(), v);
+        }
+    }
+}
+
+/// The score that picks the best epoch, higher is better: the recognizer's mean held-out top-1
+/// accuracy, or minus the generator's mean held-out −ELBO (−∞ when there is none).
+pub fn score(model: ModelKind, held_out: &[HeldOut]) -> f64 {
+    let s = match model {
+        ModelKind::Recognizer => mean_metric(held_out, "top1"),
+        ModelKind::Generator => -mean_metric(held_out, "neg_elbo"),
+    };
+    if s.is_finite() {
+        s
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+/// Whether every weight of a model is finite.
+pub(super) fn weights_finite(vars: &VarMap) -> Result<bool> {
+    for v in vars.all_vars() {
+        let s = v.as_tensor().abs()?.sum_all()?.to_dtype(candle_core::DType::F32)?.to_scalar::<f32>()?;
+        if !s.is_finite() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// What a run needs of any checkpoint sidecar (recognizer or generator).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunRecord {
+    /// The checkpoint kind (`recognizer` or `generator`; older recognizers have none).
+    #[serde(default)]
+    pub kind: String,
+    /// How it was trained.
+    pub training: TrainingRecord,
+    /// Held-out metrics by set.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+impl RunRecord {
+    /// The model kind, if this build trains it.
+    pub fn model_kind(&self) -> Option<ModelKind> {
+        match self.kind.as_str() {
+            "" | "recognizer" => Some(ModelKind::Recognizer),
+            "generator" => Some(ModelKind::Generator),
+            _ => None,
+        }
+    }
+
+    /// The metrics as held-out sets.
+    pub fn held_out(&self) -> Vec<HeldOut> {
+        self.metrics.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// Reads a checkpoint sidecar of either kind (JSON only, no weights), with the path in any error.
+pub fn read_sidecar(json: &Path) -> Result<RunRecord> {
+    let text = std::fs::read_to_string(json).map_err(|e| Error::file(json, format!("cannot read: {e}")))?;
+    let mut r: RunRecord = serde_json::from_str(&text).map_err(|e| Error::file(json, format!("not a checkpoint sidecar: {e}")))?;
+    if r.kind.is_empty() {
+        r.kind = crate::models::checkpoint_io::declared_kind(&text).unwrap_or_default();
+    }
+    Ok(r)
+}
+
+/// A past run, as listed by [`list_runs`].
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// What the run trains.
+    pub model: ModelKind,
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Epochs asked for (0 if unknown).
+    pub total_epochs: usize,
+    /// Data specs.
+    pub data: Vec<String>,
+    /// The best epoch's held-out metrics.
+    pub best: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Why the run cannot be read, if it cannot.
+    pub problem: Option<String>,
+}
+
+impl RunSummary {
+    /// Mean held-out top-1 of the best epoch (NaN if unknown or a generator).
+    pub fn best_accuracy(&self) -> f64 {
+        self.best_metric("top1")
+    }
+
+    /// Mean of a held-out metric of the best epoch (NaN if unknown).
+    pub fn best_metric(&self, metric: &str) -> f64 {
+        let v: Vec<HeldOut> = self.best.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        mean_metric(&v, metric)
+    }
+
+    /// Whether the run stopped before all its epochs (and so can be resumed).
+    pub fn resumable(&self) -> bool {
+        self.problem.is_none() && self.epochs < self.total_epochs
+    }
+}
+
+/// The run folders under `root`, newest (by name) first, each with its figures.
+pub fn list_runs(root: &Path) -> Vec<RunSummary> {
+    let Ok(entries) = std::fs::read_dir(root) else { return Vec::new() };
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    dirs.reverse();
+    dirs.into_iter()
+        .map(|dir| {
+            let (last, best) = folder_checkpoints(&dir);
+            let mut summary = RunSummary { dir, model: ModelKind::Recognizer, epochs: 0, total_epochs: 0, data: Vec::new(), best: BTreeMap::new(), problem: None };
+            match read_sidecar(&last.with_extension("json")) {
+                Ok(s) => {
+                    summary.model = s.model_kind().unwrap_or_default();
+                    summary.epochs = s.training.epochs;
+                    summary.total_epochs = s.training.settings.get("epochs").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    summary.data = s.training.data.clone();
+                    summary.best = read_sidecar(&best.with_extension("json")).map(|b| b.metrics).unwrap_or(s.metrics);
+                }
+                Err(e) => summary.problem = Some(e.to_string()),
+            }
+            summary
+        })
+        .collect()
+}
+
+/// A new, empty run folder under `root`, named by the time (e.g. `run-20261122-153045`).
+pub fn new_run_folder(root: &Path) -> Result<PathBuf> {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let base = format!("run-{}", timestamp(secs));
+    for n in 0..1000 {
+        let dir = root.join(if n == 0 { base.clone() } else { format!("{base}-{n}") });
+        if !dir.exists() {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, format!("cannot create the run folder: {e}")))?;
+            return Ok(dir);
+        }
+    }
+    Err(Error::file(root, "cannot find a free run folder name"))
+}
+
+/// `YYYYMMDD-HHMMSS` (UTC) for seconds since the Unix epoch.
+pub fn timestamp(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::spec::SourceKind;
+
+    fn fonts() -> Vec<DataSpec> {
+        vec![DataSpec { kind: SourceKind::Fonts, weight: 1.0 }]
+    }
+
+    fn tiny(epochs: usize) -> TrainConfig {
+        TrainConfig { epochs, epoch_size: 128, batch: 64, ..Default::default() }
+    }
+
+    fn run(plan: &RunPlan, control: &RunControl) -> (Result<RunOutcome>, Vec<TrainEvent>) {
+        let mut events = Vec::new();
+        let r = plan.run(control, |e| events.push(e.clone()));
+        (r, events)
+    }
+
+    #[test]
+    fn timestamps_are_civil_dates() {
+        assert_eq!(timestamp(0), "19700101-000000");
+        assert_eq!(timestamp(1_795_000_000), "20261118-110640");
+        assert_eq!(timestamp(951_782_400), "20000229-000000");
+    }
+
+    #[test]
+    fn a_run_writes_last_and_best_and_resumes_from_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        let (r, events) = run(&plan, &RunControl::default());
+        let out = r.unwrap();
+        assert!(out.finished);
+        assert!(matches!(events.first(), Some(TrainEvent::Started { total_epochs: 1, steps_per_epoch: 2, .. })), "{events:?}");
+        assert_eq!(events.last(), Some(&TrainEvent::Finished));
+        let ends: Vec<_> = events.iter().filter(|e| matches!(e, TrainEvent::EpochEnd { .. })).collect();
+        assert_eq!(ends.len(), 1);
+        if let Some(TrainEvent::EpochEnd { held_out, .. }) = ends.first() {
+            let m = &held_out[0].1;
+            assert!(m.contains_key("top1") && m.contains_key("loss") && m.contains_key("balanced_accuracy"), "{m:?}");
+        }
+        let written: Vec<bool> = events.iter().filter_map(|e| match e {
+            TrainEvent::CheckpointWritten { best, .. } => Some(*best),
+            _ => None,
+        }).collect();
+        assert_eq!(written, vec![false, true], "last, then best on the first epoch");
+        for name in ["last.safetensors", "last.json", "best.safetensors", "best.json"] {
+            assert!(dir.path().join(name).is_file(), "{name}");
+        }
+        // The folder remembers the data and settings; asking for more epochs continues it.
+        let mut again = RunPlan::resume_folder(dir.path()).unwrap();
+        assert_eq!(again.data, fonts());
+        assert_eq!((again.cfg.batch, again.cfg.epoch_size), (64, 128));
+        again.cfg.epochs = 2;
+        let (r, events) = run(&again, &RunControl::default());
+        assert!(r.unwrap().finished);
+        assert!(matches!(events.first(), Some(TrainEvent::Started { start_epoch: 1, .. })), "{events:?}");
+        let ck = Checkpoint::load(&dir.path().join(LAST), &Device::Cpu).unwrap();
+        assert_eq!(ck.sidecar.training.epochs, 2);
+        assert_eq!(ck.sidecar.training.samples_seen, 256);
+        let runs = list_runs(dir.path().parent().unwrap_or(dir.path()));
+        let me = runs.iter().find(|r| r.dir == dir.path()).unwrap();
+        assert_eq!((me.epochs, me.total_epochs), (2, 2));
+        assert!(me.best_accuracy().is_finite() && !me.resumable());
+        // A finished run asked for no more epochs is refused, with the reason.
+        let (r, events) = run(&RunPlan::resume_folder(dir.path()).unwrap(), &RunControl::default());
+        assert!(r.unwrap_err().to_string().contains("already has 2 epochs"));
+        assert!(matches!(events.last(), Some(TrainEvent::Failed { .. })));
+    }
+
+    #[test]
+    fn a_huge_learning_rate_stops_the_run_and_keeps_the_last_good_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        run(&plan, &RunControl::default()).0.unwrap();
+        let before = std::fs::read(dir.path().join("last.safetensors")).unwrap();
+        let mut wild = RunPlan::resume_folder(dir.path()).unwrap();
+        wild.cfg.epochs = 3;
+        wild.cfg.epoch_size = 64 * 20;
+        wild.cfg.lr = 1e4;
+        let (r, events) = run(&wild, &RunControl::default());
+        let msg = r.unwrap_err().to_string();
+        assert!(msg.contains("diverged") && msg.contains("learning rate"), "{msg}");
+        assert!(matches!(events.last(), Some(TrainEvent::Failed { message }) if message == &msg));
+        assert!(!events.iter().any(|e| matches!(e, TrainEvent::CheckpointWritten { .. })), "no checkpoint of a diverged model");
+        assert_eq!(std::fs::read(dir.path().join("last.safetensors")).unwrap(), before, "the last good checkpoint stays");
+    }
+
+    #[test]
+    fn a_stopped_run_is_cancelled_and_missing_or_corrupt_folders_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let control = RunControl::default();
+        control.stop();
+        let plan = RunPlan::in_folder(fonts(), tiny(2), Init::Scratch, dir.path());
+        let (r, events) = run(&plan, &control);
+        let out = r.unwrap();
+        assert!(!out.finished && out.last.is_none());
+        assert_eq!(events.last(), Some(&TrainEvent::Cancelled));
+
+        let missing = dir.path().join("nope");
+        let e = RunPlan::resume_folder(&missing).unwrap_err().to_string();
+        assert!(e.contains("nope") && e.contains("no such run folder"), "{e}");
+        let e = RunPlan::resume_folder(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("no checkpoint yet"), "{e}");
+        std::fs::write(dir.path().join("last.json"), "{ not json").unwrap();
+        let e = RunPlan::resume_folder(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("last.json") && e.contains("not a checkpoint sidecar"), "{e}");
+        // A good sidecar with damaged weights: refused when the run starts, with the path.
+        let good = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        run(&good, &RunControl::default()).0.unwrap();
+        std::fs::write(dir.path().join("last.safetensors"), b"garbage").unwrap();
+        let mut plan = RunPlan::resume_folder(dir.path()).unwrap();
+        plan.cfg.epochs = 2;
+        let (r, events) = run(&plan, &RunControl::default());
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("cannot resume") && e.contains("last.safetensors"), "{e}");
+        assert!(matches!(events.last(), Some(TrainEvent::Failed { .. })));
+        assert_eq!(list_runs(dir.path().parent().unwrap_or(dir.path())).iter().filter(|r| r.dir == dir.path()).count(), 1);
+    }
+}

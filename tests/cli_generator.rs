@@ -1,0 +1,111 @@
+//! End-to-end tests of the generator's command line: `train --model generator` (and resume),
+//! `generate` (sheet, folder, fixed latent, style from a drawing, refusals) and `eval-gen`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fude(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn example(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples").join(name).to_string_lossy().to_string()
+}
+
+fn png_size(p: &Path) -> (u32, u32) {
+    let img = image::open(p).expect("a readable PNG");
+    (img.width(), img.height())
+}
+
+/// Trains a generator for one short epoch into `dir/g`.
+fn trained(dir: &Path) -> String {
+    let out = dir.join("g").to_string_lossy().to_string();
+    let o = fude(&["train", "--model", "generator", "--data", "fonts", "--epochs", "1", "--epoch-size", "128", "--batch", "32", "--seed", "4", "--out", &out]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("-ELBO") && t.contains("active dims"), "per-epoch held-out figures: {t}");
+    assert!(dir.join("g.safetensors").is_file() && dir.join("g.json").is_file() && dir.join("g-best.json").is_file());
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("g.json")).unwrap()).unwrap();
+    assert_eq!(sidecar["kind"], "generator");
+    assert_eq!(sidecar["training"]["epochs"], 1);
+    assert_eq!(sidecar["latent"]["kl_per_dim"].as_array().map(Vec::len), Some(16));
+    out
+}
+
+#[test]
+fn train_resume_generate_and_evaluate() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = trained(dir.path());
+
+    // Resume adds an epoch.
+    let o = fude(&["train", "--model", "generator", "--data", "fonts", "--epochs", "2", "--epoch-size", "64", "--batch", "32", "--out", &g, "--resume", &g]);
+    assert!(o.status.success(), "{}", text(&o));
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("g.json")).unwrap()).unwrap();
+    assert_eq!(sidecar["training"]["epochs"], 2);
+
+    // A sheet: one row of three samples, 64x64 cells with an 8 px margin.
+    let sheet = dir.path().join("sheet.png");
+    let o = fude(&["generate", "--model", &g, "--char", "あ", "--count", "3", "--seed", "1", "--out", sheet.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(png_size(&sheet), (3 * 72 + 8, 72 + 8));
+    // The same seed writes the same sheet; another seed another.
+    let again = dir.path().join("again.png");
+    fude(&["generate", "--model", &g, "--char", "あ", "--count", "3", "--seed", "1", "--out", again.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&sheet).unwrap(), std::fs::read(&again).unwrap());
+    let other = dir.path().join("other.png");
+    fude(&["generate", "--model", &g, "--char", "あ", "--count", "3", "--seed", "2", "--out", other.to_str().unwrap()]);
+    assert_ne!(std::fs::read(&sheet).unwrap(), std::fs::read(&other).unwrap());
+
+    // One PNG per sample into a folder; a fixed latent; every kana.
+    let folder = dir.path().join("each/");
+    let o = fude(&["generate", "--model", &g, "--chars", "かキ", "--count", "2", "--out", folder.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 4);
+    let z = vec!["0.5"; 16].join(",");
+    let fixed = dir.path().join("fixed.png");
+    let o = fude(&["generate", "--model", &g, "--all", "--z", &z, "--out", fixed.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(png_size(&fixed), (15 * 72 + 8, 12 * 72 + 8));
+
+    // Every kana in the style of a drawing.
+    let style = dir.path().join("style.png");
+    let o = fude(&["generate", "--model", &g, "--style-from", &example("a.json"), "--class", "あ", "--out", style.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(png_size(&style), (15 * 72 + 8, 12 * 72 + 8));
+
+    // Refusals name the problem and write nothing.
+    let bad = dir.path().join("bad.png");
+    for (args, why) in [
+        (vec!["--char", "x"], "not one of the 180 kana"),
+        (vec!["--char", "あ", "--z", "1,2"], "needs 16 finite numbers"),
+        (vec!["--char", "あ", "--prior", "uniform"], "unknown prior"),
+        (vec!["--style-from", "/no/such/drawing.json"], "drawing.json"),
+    ] {
+        let mut a = vec!["generate", "--model", &g, "--out", bad.to_str().unwrap()];
+        a.extend(args);
+        let o = fude(&a);
+        assert!(!o.status.success() && text(&o).contains(why), "{why}: {}", text(&o));
+        assert!(!bad.exists());
+    }
+    // The recognizer's checkpoint is not a generator (and the reverse).
+    let rec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/recognizer").to_string_lossy().to_string();
+    let o = fude(&["generate", "--model", &rec, "--char", "あ", "--out", bad.to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o).contains("recognizer checkpoint, not a generator"), "{}", text(&o));
+    let o = fude(&["predict", "--model", &g, &example("a.json")]);
+    assert!(!o.status.success() && text(&o).contains("generator checkpoint, not a recognizer"), "{}", text(&o));
+
+    // eval-gen reports every figure.
+    let o = fude(&["eval-gen", "--model", &g, "--data", "fonts", "--per-class", "2", "--styles", "2", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(&o.stdout)).expect("JSON report");
+    assert!(r["held_out"][0]["neg_elbo"].as_f64().is_some_and(|v| v > 0.0 && v.is_finite()));
+    assert_eq!(r["recognizability"].as_array().map(Vec::len), Some(2));
+    assert_eq!(r["recognizability"][0]["worst"].as_array().map(Vec::len), Some(10));
+    for k in ["style_sheet", "diversity_samples", "diversity_real", "decode_one_ms", "decode_sheet_ms"] {
+        assert!(r[k].as_f64().is_some_and(f64::is_finite), "{k}: {r}");
+    }
+}

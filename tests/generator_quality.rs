@@ -1,0 +1,58 @@
+//! The bundled generator, judged by the bundled recognizer: style transfer from the scripted
+//! drawings keeps the asked class, random samples are read as their class, and a seed gives the
+//! same samples. (The full figures come from `fude eval-gen`; these are smaller, faster checks.)
+
+use candle_core::Device;
+use fude::data::classes::{self, NUM_CLASSES};
+use fude::ink::raster::{rasterize, MODEL_PEN_WIDTH};
+use fude::ink::Drawing;
+use fude::models::generator::{GeneratorCheckpoint, Prior};
+use fude::models::{Checkpoint, CpuRecognizer};
+use fude::training::generator_eval::{as_model_input, recognizability};
+use rand::SeedableRng;
+use std::path::PathBuf;
+
+fn models() -> (GeneratorCheckpoint, CpuRecognizer) {
+    let g = GeneratorCheckpoint::bundled(&Device::Cpu).expect("the bundled generator (models/generator.*)");
+    let r = Checkpoint::bundled(&Device::Cpu).expect("the bundled recognizer");
+    (g, CpuRecognizer::new(&r.model).unwrap())
+}
+
+#[test]
+fn style_from_scripted_drawings_keeps_the_asked_class() {
+    let (g, rec) = models();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples");
+    let targets: Vec<usize> = (0..NUM_CLASSES).step_by(4).collect();
+    let (mut right, mut total) = (0, 0);
+    for (file, ch) in [("a.json", 'あ'), ("ka.json", 'カ'), ("small-ya.json", 'ゃ')] {
+        let d = Drawing::load(&root.join(file)).unwrap();
+        let ink = rasterize(&d, 128, MODEL_PEN_WIDTH);
+        let own = classes::index_of(ch).unwrap();
+        let z = g.encode(&[&ink], &[own]).unwrap().remove(0);
+        let moved: Vec<Vec<f32>> = targets.iter().map(|&c| g.stats().transfer(&z, own, c)).collect();
+        let jobs: Vec<(usize, &[f32])> = targets.iter().zip(&moved).map(|(&c, z)| (c, z.as_slice())).collect();
+        let images = g.decode(&jobs).unwrap();
+        for (&c, img) in targets.iter().zip(&images) {
+            let top = rec.top_k(&as_model_input(img, g.side()), 1).unwrap();
+            right += usize::from(top.first().is_some_and(|p| p.class == c));
+            total += 1;
+        }
+    }
+    let share = right as f64 / total as f64;
+    println!("style transfer from the scripted drawings: {right}/{total} read as asked");
+    assert!(share >= 0.85, "{share}");
+}
+
+#[test]
+fn random_samples_are_read_as_their_class_and_a_seed_repeats_them() {
+    let (g, rec) = models();
+    let r = recognizability(&g, &rec, 2, Prior::Fitted, 1.0, 7).unwrap();
+    println!("recognizability, 2 per class: {:.2}%", 100.0 * r.overall);
+    assert!(r.overall >= 0.85, "{}", r.overall);
+    let z = |seed| g.sample_z(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed), Prior::Fitted, 5, 1.0);
+    assert_eq!(z(3), z(3));
+    assert_ne!(z(3), z(4));
+    let a = g.decode(&[(5, z(3).as_slice())]).unwrap();
+    assert_eq!(a, g.decode(&[(5, z(3).as_slice())]).unwrap());
+    assert!(g.stats().active_dims().len() >= 2, "the sliders have dimensions to move: {:?}", g.stats().kl_per_dim);
+}

@@ -1,0 +1,436 @@
+//! The generator panel driven as a person would, through egui_kittest: the panel opened from the
+//! View menu, kana picked by tab and click and by typing romaji, sliders dragged with the pointer,
+//! buttons clicked by their labels, strokes drawn on the canvas, PNGs exported through the typed
+//! path prompt and read back. Each test makes its own tiny generator (16x16, 4 latent dimensions,
+//! one of them unused), so the tests do not depend on the bundled one.
+
+use candle_core::Device;
+use egui::accesskit::Role;
+use egui::{Pos2, Rect};
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use fude::app::{AppOptions, FudeApp};
+use fude::data::classes;
+use fude::ink::{Drawing, InkImage};
+use fude::models::generator::{Generator, GeneratorArchitecture, GeneratorCheckpoint, GeneratorSidecar, LatentStats};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SIDE: usize = 16;
+
+fn arch() -> GeneratorArchitecture {
+    GeneratorArchitecture { side: SIDE, latent: 4, encoder_channels: vec![4, 8], decoder_channels: vec![8, 4], hidden: 16, ..Default::default() }
+}
+
+/// Dimension 1 is unused (KL 0); the others are ordered 2, 3, 0 by KL.
+fn stats() -> LatentStats {
+    LatentStats { kl_per_dim: vec![0.4, 0.0, 2.5, 1.2], mean: vec![0.1, 0.0, -0.2, 0.3], std: vec![0.8, 1.0, 1.2, 0.5], class_mean: Vec::new(), within_std: Vec::new() }
+}
+
+/// Saves a tiny untrained generator whose output layers are scaled up, so its pictures are not
+/// all the same grey.
+fn tiny_generator(dir: &Path) -> PathBuf {
+    let g = Generator::new_seeded(arch(), &Device::Cpu, 3).unwrap();
+    for (name, gain) in [("dec.out.weight", 20.0), ("dec.fc1.weight", 3.0)] {
+        let data = g.varmap().data().lock().unwrap();
+        let var = data.get(name).unwrap();
+        var.set(&(var.as_tensor() * gain).unwrap()).unwrap();
+    }
+    let path = dir.join("tiny-generator.safetensors");
+    GeneratorCheckpoint::save(&g, &GeneratorSidecar::new(arch(), stats(), Default::default()), &path).unwrap();
+    path
+}
+
+fn app_with(generator: PathBuf) -> Harness<'static, FudeApp> {
+    // No native dialogs in tests: file actions fall back to the typed-path prompt.
+    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1500.0))
+        .with_max_steps(100_000)
+        .build_eframe(move |cc| FudeApp::new(cc, AppOptions { generator: Some(generator), ..Default::default() }));
+    h.step();
+    h.step();
+    h
+}
+
+/// Opens the panel from the View menu and waits for the first preview.
+fn open_panel(h: &mut Harness<'_, FudeApp>) {
+    assert!(h.query_by_label("Generator").is_none(), "the panel starts hidden");
+    h.get_by_label("View").click();
+    h.run_steps(3);
+    h.get_by_label("Generator panel").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("Generator").is_some(), "the panel is shown");
+    wait_idle(h);
+}
+
+fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, cond: impl Fn(&FudeApp) -> bool) {
+    let t = Instant::now();
+    while !cond(h.state()) {
+        h.step();
+        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    h.step();
+}
+
+/// Waits until the preview shows the current kana and latent.
+fn wait_idle(h: &mut Harness<'_, FudeApp>) {
+    wait_until(h, "the preview", |a| a.generator().is_idle() && a.generator().preview().is_some());
+}
+
+fn preview(h: &Harness<'_, FudeApp>) -> Vec<f32> {
+    h.state().generator().preview().map(|p| p.data.clone()).unwrap_or_default()
+}
+
+fn mean_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len().max(1) as f32
+}
+
+/// The text a node shows (a label's text is its value).
+fn text(node: &egui_kittest::Node<'_>) -> String {
+    node.accesskit_node().value().or_else(|| node.accesskit_node().label()).unwrap_or_default()
+}
+
+fn class_of(ch: char) -> usize {
+    classes::index_of(ch).unwrap()
+}
+
+/// Presses and releases the primary button at `pos`.
+fn click_at(h: &mut Harness<'_, FudeApp>, pos: Pos2) {
+    h.hover_at(pos);
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers: Default::default() });
+    }
+    h.run_steps(2);
+}
+
+/// Drags a slider's handle from the middle of its rail to `fraction` of the rail.
+fn drag_slider(h: &mut Harness<'_, FudeApp>, label: &str, fraction: f32) {
+    let rail = h.get_by_role_and_label(Role::Slider, label).rect();
+    let to = Pos2::new(rail.left() + fraction * rail.width(), rail.center().y);
+    h.hover_at(rail.center());
+    h.drag_at(rail.center());
+    h.step();
+    h.hover_at(Pos2::new((rail.center().x + to.x) / 2.0, to.y));
+    h.step();
+    h.hover_at(to);
+    h.step();
+    h.drop_at(to);
+    h.run_steps(2);
+}
+
+/// Types `path` into the path prompt that a file action opened (no dialogs in tests) and goes.
+fn type_path(h: &mut Harness<'_, FudeApp>, path: &Path) {
+    h.run_steps(3);
+    assert!(h.state().notice().is_some_and(|(m, _)| m.contains("file dialog")), "{:?}", h.state().notice());
+    h.get_by_role_and_label(Role::TextInput, "File path").focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "File path").type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Go").click();
+    h.step();
+}
+
+/// Draws a drawing file's strokes on the canvas as pointer drags.
+fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
+    let d = Drawing::from_json(json).unwrap();
+    let r = h.get_by_label("writing canvas").rect();
+    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.width(), r.top() + p[1] * r.height());
+    for stroke in fude::app::canvas::normalize_drawing(&d) {
+        let points = fude::app::bench_ui::densify(&stroke, 0.02);
+        let Some(first) = points.first() else { continue };
+        h.hover_at(at(first));
+        h.drag_at(at(first));
+        for p in points.iter().skip(1) {
+            h.hover_at(at(p));
+        }
+        h.drop_at(at(points.last().unwrap_or(first)));
+        h.run_steps(2);
+    }
+}
+
+#[test]
+fn picking_a_kana_by_tab_click_and_by_romaji() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    assert_eq!(h.state().generator().class(), class_of('あ'));
+    let a = preview(&h);
+
+    h.get_by_label("カタカナ").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("か").is_none(), "the katakana tab hides hiragana");
+    h.get_by_label("カ").click();
+    h.run_steps(2);
+    assert_eq!(h.state().generator().class(), class_of('カ'));
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&a, &preview(&h)) > 1e-4, "another kana, another picture");
+
+    // Typing romaji jumps as you type: s → サ, shi → シ (the katakana tab is shown).
+    h.get_by_role_and_label(Role::TextInput, "romaji").focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "romaji").type_text("s");
+    h.run_steps(2);
+    assert_eq!(h.state().generator().class(), class_of('サ'));
+    h.get_by_role_and_label(Role::TextInput, "romaji").type_text("hi");
+    h.run_steps(2);
+    assert_eq!(h.state().generator().class(), class_of('シ'));
+    for _ in 0..3 {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.step();
+    // Lower case follows the tab, upper case is katakana, and the tab follows the jump.
+    h.get_by_label("ひらがな").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "romaji").focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "romaji").type_text("nu");
+    h.run_steps(2);
+    assert_eq!(h.state().generator().class(), class_of('ぬ'));
+    wait_idle(&mut h);
+    let reading = text(&h.get_by_label_contains("Recognizer reads"));
+    let r = h.state().generator().reading().expect("the bundled recognizer reads the preview");
+    assert!(reading.contains(r.ch), "{reading} shows {}", r.ch);
+}
+
+#[test]
+fn sliders_random_and_reset_change_the_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    let s = stats();
+    assert_eq!(h.state().generator().latent(), s.mean.as_slice(), "starts at the fitted centre");
+
+    // One slider per used dimension, most informative first; the unused one is hidden.
+    let labels: Vec<String> = h
+        .get_all_by_role(Role::Slider)
+        .filter_map(|n| n.accesskit_node().label())
+        .filter(|l| l.starts_with("style "))
+        .collect();
+    assert_eq!(labels, ["style 1 (2.5 nats)", "style 2 (1.2 nats)", "style 3 (0.4 nats)"]);
+
+    let before = preview(&h);
+    drag_slider(&mut h, "style 1 (2.5 nats)", 0.95);
+    let z = h.state().generator().latent().to_vec();
+    assert!(z[2] > s.mean[2] + 2.0 * s.std[2], "the first slider moves dimension 2: {z:?}");
+    assert_eq!((z[0], z[1], z[3]), (s.mean[0], s.mean[1], s.mean[3]), "and nothing else");
+    wait_idle(&mut h);
+    let dragged = preview(&h);
+    assert!(mean_abs_diff(&before, &dragged) > 1e-3, "the preview follows the slider");
+
+    h.get_by_label("Random").click();
+    h.run_steps(2);
+    assert_ne!(h.state().generator().latent(), z.as_slice(), "Random draws a new latent");
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&dragged, &preview(&h)) > 1e-4, "and a new picture");
+
+    h.get_by_label("Reset").click();
+    h.run_steps(2);
+    assert_eq!(h.state().generator().latent(), s.mean.as_slice());
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&before, &preview(&h)) < 1e-6, "Reset brings the first picture back");
+
+    // The standard prior centres on zero; temperature 0 makes Random land on the centre.
+    h.get_by_label("standard").click();
+    h.run_steps(2);
+    h.get_by_label("Reset").click();
+    h.run_steps(2);
+    assert_eq!(h.state().generator().latent(), [0.0; 4].as_slice());
+    drag_slider(&mut h, "temperature", 0.0);
+    h.get_by_label("Random").click();
+    h.run_steps(2);
+    assert_eq!(h.state().generator().latent(), [0.0; 4].as_slice());
+}
+
+#[test]
+fn interpolation_plays_and_scrubs_through_its_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny_generator(dir.path());
+    let mut h = app_with(path.clone());
+    open_panel(&mut h);
+    let start = preview(&h);
+
+    h.get_by_label("Interpolate").click();
+    wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
+    let anim = |h: &Harness<'_, FudeApp>| {
+        let a = h.state().generator().animation().unwrap();
+        (a.len(), a.index(), a.is_playing(), a.frame().unwrap().data.clone())
+    };
+    let (len, _, playing, _) = anim(&h);
+    assert_eq!(len, 16);
+    assert!(playing, "it starts playing");
+    let t = Instant::now();
+    let first = anim(&h).1;
+    while anim(&h).1 == first {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+        assert!(t.elapsed() < Duration::from_secs(10), "the animation does not advance");
+    }
+
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    assert!(!anim(&h).2);
+    drag_slider(&mut h, "frame", 0.0);
+    let (_, index, _, frame0) = anim(&h);
+    assert_eq!(index, 0);
+    assert!(mean_abs_diff(&frame0, &start) < 1e-4, "the first frame is the preview");
+    drag_slider(&mut h, "frame", 0.5);
+    let (_, mid, _, frame_mid) = anim(&h);
+    assert!((5..=10).contains(&mid), "{mid}");
+    drag_slider(&mut h, "frame", 1.0);
+    let (_, index, playing, frame15) = anim(&h);
+    assert_eq!((index, playing), (15, false));
+    assert!(mean_abs_diff(&frame0, &frame15) > 1e-4 && mean_abs_diff(&frame0, &frame_mid) > 1e-5, "the frames differ");
+
+    // From あ to か with the same latent: the last frame is か in this style.
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+    assert!(h.state().generator().animation().is_none());
+    h.get_by_label("kana").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::TextInput, "target").focus();
+    h.step();
+    for _ in 0..3 {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.get_by_role_and_label(Role::TextInput, "target").type_text("ka");
+    h.run_steps(2);
+    h.get_by_label("Interpolate").click();
+    wait_until(&mut h, "the kana frames", |a| a.generator().animation().is_some());
+    assert!(h.query_by_label_contains("あ → か").is_some(), "the caption names both kana");
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    drag_slider(&mut h, "frame", 1.0);
+    let z = h.state().generator().latent().to_vec();
+    let g = GeneratorCheckpoint::load(&path, &Device::Cpu).unwrap();
+    let ka = g.decode(&[(class_of('か'), &z)]).unwrap().remove(0);
+    assert!(mean_abs_diff(&anim(&h).3, &ka) < 1e-4, "the last frame is か");
+}
+
+#[test]
+fn style_from_a_drawn_character_and_clicking_the_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    h.get_by_label("Style from my drawing").click();
+    h.run_steps(2);
+    assert!(h.state().notice().is_some_and(|(m, e)| e && m.contains("write a kana")), "{:?}", h.state().notice());
+
+    draw_example(&mut h, include_str!("../assets/examples/a.json"));
+    wait_until(&mut h, "candidates", |a| a.is_up_to_date() && !a.candidates().is_empty());
+    let top = h.state().candidates()[0];
+    h.get_by_label("Style from my drawing").click();
+    wait_until(&mut h, "the sheet", |a| a.generator().sheet().is_some());
+    let (class, z) = {
+        let s = h.state().generator().sheet().unwrap();
+        (s.class, s.z.clone())
+    };
+    assert_eq!(class, top.class, "the drawing is read as the top candidate");
+    assert_eq!(z.len(), 4);
+    assert!(h.query_by_label_contains(&format!("Every kana in the style of your {}", top.ch)).is_some());
+
+    // Click カ on the sheet: it goes to the picker with the drawing's latent.
+    h.get_by_label("style sheet").scroll_to_me();
+    h.run_steps(3);
+    let rect: Rect = h.get_by_label("style sheet").rect();
+    let layout = fude::app::kana_picker::sheet_layout();
+    let (row, col) = layout
+        .iter()
+        .enumerate()
+        .find_map(|(r, cells)| cells.iter().position(|c| *c == Some(class_of('カ'))).map(|c| (r, c)))
+        .unwrap();
+    let pos = Pos2::new(
+        rect.left() + (col as f32 + 0.5) / 10.0 * rect.width(),
+        rect.top() + (row as f32 + 0.5) / layout.len() as f32 * rect.height(),
+    );
+    click_at(&mut h, pos);
+    assert_eq!(h.state().generator().class(), class_of('カ'));
+    assert_eq!(h.state().generator().latent(), z.as_slice());
+    wait_idle(&mut h);
+    let sheet = h.state().generator().sheet().unwrap().picture.clone();
+    let cell = SIDE + 2;
+    let mut from_sheet = Vec::new();
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            from_sheet.push(sheet.get(col * cell + 1 + x, row * cell + 1 + y));
+        }
+    }
+    assert!(mean_abs_diff(&from_sheet, &preview(&h)) < 1e-4, "the preview is the sheet's カ");
+}
+
+#[test]
+fn exporting_the_preview_and_the_sheet_as_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    assert!(h.get_by_label("Export sheet PNG…").accesskit_node().is_disabled(), "no sheet yet");
+
+    let png = dir.path().join("preview.png");
+    h.get_by_label("Export preview PNG…").click();
+    type_path(&mut h, &png);
+    wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.contains("preview.png")));
+    let read = image::open(&png).unwrap().to_luma8();
+    assert_eq!(read.dimensions(), (SIDE as u32, SIDE as u32));
+    let shown = preview(&h);
+    for (p, v) in read.pixels().zip(&shown) {
+        let want = ((1.0 - v.clamp(0.0, 1.0)) * 255.0).round();
+        assert!((f32::from(p.0[0]) - want).abs() <= 1.0, "dark ink on white: {} vs {want}", p.0[0]);
+    }
+
+    draw_example(&mut h, include_str!("../assets/examples/ka.json"));
+    h.get_by_label("Style from my drawing").click();
+    wait_until(&mut h, "the sheet", |a| a.generator().sheet().is_some());
+    h.run_steps(2);
+    let sheet_png = dir.path().join("sheet.png");
+    h.get_by_label("Export sheet PNG…").click();
+    type_path(&mut h, &sheet_png);
+    wait_until(&mut h, "the sheet export", |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
+    let sheet = InkImage::load(&sheet_png).unwrap();
+    let rows = fude::app::kana_picker::sheet_layout().len();
+    assert_eq!((sheet.width, sheet.height), (10 * (SIDE + 2), rows * (SIDE + 2)));
+    assert_eq!(sheet.get(0, 0), 1.0, "white gutters");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("tmp")).collect();
+    assert!(leftovers.is_empty(), "atomic writes leave no temporary files");
+}
+
+#[test]
+fn without_a_generator_the_panel_says_so_and_opens_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = tiny_generator(dir.path());
+    let mut h = app_with(dir.path().join("missing.safetensors"));
+    assert!(h.state().notice().is_some_and(|(m, e)| e && m.contains("No generator loaded")), "{:?}", h.state().notice());
+    h.get_by_label("View").click();
+    h.run_steps(3);
+    h.get_by_label("Generator panel").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    // On the status line and in the panel.
+    let messages: Vec<String> = h.get_all_by_label_contains("No generator loaded").map(|n| text(&n)).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().all(|m| m.contains("missing.json")), "the reason names the file: {messages:?}");
+    assert!(h.query_by_label("Random").is_none());
+
+    // A recognizer is refused as a generator, with the reason.
+    let recognizer = dir.path().join("recognizer.safetensors");
+    let net = fude::models::Recognizer::new_seeded(Default::default(), &Device::Cpu, 1).unwrap();
+    fude::models::Checkpoint::save(&net, &fude::models::Sidecar::new(Default::default(), Default::default()), &recognizer).unwrap();
+    h.get_by_label("Open generator…").click();
+    type_path(&mut h, &recognizer);
+    wait_until(&mut h, "the refusal", |a| a.notice().is_some_and(|(m, _)| m.contains("Generator not loaded")));
+    assert!(h.state().notice().unwrap().0.contains("not a generator"), "{:?}", h.state().notice());
+    assert!(h.state().generator().model_name().is_none());
+
+    h.get_by_label("Open generator…").click();
+    type_path(&mut h, &good);
+    wait_until(&mut h, "the generator", |a| a.generator().model_name().is_some());
+    h.run_steps(2);
+    wait_idle(&mut h);
+    assert_eq!(preview(&h).len(), SIDE * SIDE);
+    assert!(h.query_by_label("Random").is_some());
+}
