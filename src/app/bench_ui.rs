@@ -18,6 +18,9 @@ const IDLE_FRAMES: usize = 120;
 /// Frames measured while the training run steps.
 const TRAINING_FRAMES: usize = 300;
 
+/// Frames of the slider phase (the first is not measured: it opens the panel).
+const SLIDER_FRAMES: usize = 241;
+
 /// Largest step between replayed pointer positions, as a fraction of the box (a quick mouse
 /// stroke at 60 frames per second).
 const STEP: f32 = 0.012;
@@ -33,6 +36,8 @@ enum Phase {
     AfterStroke,
     /// Character finished; clear the canvas next.
     Clear,
+    /// The generator panel open, its first slider dragged back and forth one step per frame.
+    Slider { frame: usize },
     /// Waiting for the app to start a training run.
     TrainStart,
     /// A training run is going; frames are measured once it steps.
@@ -58,6 +63,8 @@ pub struct UiBench {
     drawing_frame: bool,
     idle_frame: bool,
     frame_training: Vec<Duration>,
+    frame_slider: Vec<Duration>,
+    slider_frame: bool,
     training_images_per_sec: f32,
     /// Whether the app's training run is stepping (set by the app each frame).
     training_steps: bool,
@@ -117,6 +124,8 @@ impl UiBench {
             drawing_frame: false,
             idle_frame: false,
             frame_training: Vec::new(),
+            frame_slider: Vec::new(),
+            slider_frame: false,
             training_images_per_sec: 0.0,
             training_steps: false,
         }
@@ -139,15 +148,15 @@ impl UiBench {
         };
         self.drawing_frame = false;
         self.idle_frame = false;
-        if matches!(self.phase, Phase::TrainStart | Phase::Training | Phase::Done) {
+        if matches!(self.phase, Phase::Slider { .. } | Phase::TrainStart | Phase::Training | Phase::Done) {
             return Vec::new();
         }
         let Some(strokes) = self.chars.get(self.char_index) else {
-            self.phase = Phase::TrainStart;
+            self.phase = Phase::Slider { frame: 0 };
             return Vec::new();
         };
         match self.phase {
-            Phase::Done | Phase::TrainStart | Phase::Training => Vec::new(),
+            Phase::Done | Phase::Slider { .. } | Phase::TrainStart | Phase::Training => Vec::new(),
             Phase::Idle { frames } => {
                 self.idle_frame = true;
                 self.phase = if frames + 1 >= IDLE_FRAMES { Phase::Stroke { point: 0 } } else { Phase::Idle { frames: frames + 1 } };
@@ -201,6 +210,29 @@ impl UiBench {
         }
     }
 
+    /// Where the dragged slider should be this frame (−1..=1), while the slider phase lasts; then
+    /// the bench moves on to training.
+    pub fn slider_position(&mut self) -> Option<f32> {
+        let Phase::Slider { frame } = self.phase else { return None };
+        if frame >= SLIDER_FRAMES {
+            self.phase = Phase::TrainStart;
+            return None;
+        }
+        self.phase = Phase::Slider { frame: frame + 1 };
+        self.slider_frame = frame > 0;
+        // A triangle wave: 60 frames from one end to the other, as a steady drag.
+        let u = (frame % 120) as f32 / 60.0;
+        Some(if u < 1.0 { 2.0 * u - 1.0 } else { 3.0 - 2.0 * u })
+    }
+
+    /// The slider phase found no generator: it is skipped (and reported so).
+    pub fn skip_slider(&mut self) {
+        if matches!(self.phase, Phase::Slider { .. }) {
+            self.phase = Phase::TrainStart;
+            self.slider_frame = false;
+        }
+    }
+
     /// Whether the app should start the training run now (true once).
     pub fn take_training_start(&mut self) -> bool {
         let start = self.phase == Phase::TrainStart;
@@ -235,6 +267,12 @@ impl UiBench {
             }
         }
         self.last_frame = Some(now);
+        if self.slider_frame {
+            self.slider_frame = false;
+            if let Some(s) = cpu_seconds {
+                self.frame_slider.push(Duration::from_secs_f32(s.max(0.0)));
+            }
+        }
         if self.phase == Phase::Training && self.training_steps {
             if let Some(s) = cpu_seconds {
                 self.frame_training.push(Duration::from_secs_f32(s.max(0.0)));
@@ -297,6 +335,7 @@ impl UiBench {
             line("frame interval while drawing (wall clock, frame to frame, incl. GL rendering and present)", &self.frame_interval),
             line("stroke end -> result ready (worker: raster + preprocess + CNN)", &self.worker_latency),
             line("stroke end -> candidates shown", &self.stroke_latency),
+            line("frame cpu time while a generator slider is dragged (eframe: layout + tessellation + paint)", &self.frame_slider),
             line("frame cpu time while training in the app (eframe: layout + tessellation + paint)", &self.frame_training),
             format!("app training throughput while measured: {:.0} images/s", self.training_images_per_sec),
         ]
@@ -328,10 +367,19 @@ mod tests {
                     _ => {}
                 }
             }
-            if b.phase == Phase::TrainStart {
+            if matches!(b.phase, Phase::Slider { .. }) {
                 break;
             }
         }
+        assert!(!b.take_training_start(), "the slider phase comes before training");
+        let mut positions = Vec::new();
+        while let Some(t) = b.slider_position() {
+            positions.push(t);
+            b.record_frame(Duration::from_millis(1), Some(0.001));
+        }
+        assert_eq!(positions.len(), SLIDER_FRAMES);
+        assert!(positions.iter().all(|t| (-1.0..=1.0).contains(t)) && positions.contains(&1.0) && positions.contains(&-1.0));
+        assert!(b.report().lines().any(|l| l.contains("slider is dragged") && l.contains(&format!("n={}", SLIDER_FRAMES - 1))), "{}", b.report());
         assert!(!b.finished() && b.take_training_start(), "a training phase follows the drawing");
         assert!(!b.take_training_start(), "started once");
         b.set_training(true, 100.0);
@@ -350,6 +398,18 @@ mod tests {
 }
 
 impl super::FudeApp {
+    /// The bench's slider phase: shows the generator panel and drags its first slider one step a
+    /// frame (the preview is re-decoded on the worker as it would be for a person's drag).
+    pub(super) fn bench_slider_ui(&mut self) {
+        let Some(bench) = &mut self.bench else { return };
+        let Some(t) = bench.slider_position() else { return };
+        self.settings.show_generator = true;
+        if !self.generator.drag_slider(0, t) {
+            eprintln!("bench-ui: no generator loaded, slider phase skipped");
+            bench.skip_slider();
+        }
+    }
+
     /// The bench's training phase: starts a small run in the training panel (generated kana,
     /// Quick settings cut to a short epoch), reports whether it steps, and stops it at the end.
     pub(super) fn bench_training_ui(&mut self, ctx: &egui::Context) {

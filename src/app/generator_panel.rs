@@ -159,6 +159,20 @@ impl GeneratorPanel {
         self.posted.as_ref().is_some_and(|(c, z)| *c == self.class && *z == self.z) && self.shown_id == self.posted_id && !self.worker.is_busy()
     }
 
+    /// Moves latent dimension `rank` (in the sliders' order) to `t` of its range (−1..=1 is ±3
+    /// spreads around the centre), as dragging that slider does. False without a generator.
+    pub fn drag_slider(&mut self, rank: usize, t: f32) -> bool {
+        let Some(model) = &self.model else { return false };
+        let stats = model.model.stats();
+        let Some(&d) = stats.active_dims().get(rank) else { return false };
+        let c = stats.centre(self.prior, self.class).get(d).copied().unwrap_or(0.0);
+        let s = stats.spread(d, self.prior);
+        if let Some(v) = self.z.get_mut(d) {
+            *v = c + 3.0 * s * t.clamp(-1.0, 1.0);
+        }
+        true
+    }
+
     /// Puts `class` in the picker (with `z`, when given).
     pub fn select(&mut self, class: usize, z: Option<Vec<f32>>) {
         self.class = class;

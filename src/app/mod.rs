@@ -506,6 +506,7 @@ impl eframe::App for FudeApp {
             }
         }
 
+        self.bench_slider_ui();
         self.bench_training_ui(&ctx);
         if let Some(bench) = &mut self.bench {
             bench.record_frame(frame_start.elapsed(), frame.info().cpu_usage);

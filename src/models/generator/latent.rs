@@ -183,7 +183,8 @@ impl LatentStats {
     /// offset from the class centre, under the fitted prior.
     pub fn transfer(&self, z: &[f32], from: usize, to: usize) -> Vec<f32> {
         let (a, b) = (self.centre(Prior::Fitted, from), self.centre(Prior::Fitted, to));
-        z.iter().zip(a.iter().zip(&b)).map(|(v, (ca, cb))| v - ca + cb).collect()
+        // The shift first: with one centre for all classes it is exactly zero and `z` stays as it is.
+        z.iter().zip(a.iter().zip(&b)).map(|(v, (ca, cb))| v + (cb - ca)).collect()
     }
 
     /// A random latent for `class` from `prior`, its spread scaled by `temperature`.
