@@ -322,7 +322,9 @@ fn download_cmd(out: &Path, base: &str) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let done = crate::data::download::download_k49(out, base, true, |name, got, total| {
+    // Never set: Ctrl+C ends the process, and the temporary file is never under a final name.
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let done = crate::data::download::download_k49(out, base, true, &cancel, |name, got, total| {
         bar.set_message(name.to_string());
         bar.set_length(total.unwrap_or(got));
         bar.set_position(got);

@@ -2,7 +2,7 @@
 //! declares, and weights written atomically and read back checked against the expected
 //! parameter shapes.
 
-use crate::error::{write_atomic_with, Error, Result};
+use crate::error::{write_atomic, write_atomic_with, Error, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use std::collections::HashMap;
@@ -32,6 +32,32 @@ pub fn check_kind(sidecar_json: &str, expected: &str) -> Result<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// Writes a checkpoint: the weights of `varmap` and the sidecar as pretty JSON, each atomically.
+pub fn save_checkpoint(varmap: &VarMap, sidecar: &impl serde::Serialize, path: &Path) -> Result<()> {
+    let (weights, json) = paths(path);
+    save_weights(varmap, &weights)?;
+    let text = serde_json::to_string_pretty(sidecar).map_err(|e| Error::file(&json, e))?;
+    write_atomic(&json, format!("{text}\n").as_bytes())
+}
+
+/// Reads a checkpoint from disk: `parse` checks the sidecar text (its errors name the `.json`),
+/// `build` makes the model from the weights' bytes (its errors name the `.safetensors`).
+pub fn load_checkpoint<S, T>(path: &Path, parse: impl FnOnce(&str) -> Result<S>, build: impl FnOnce(&[u8], S) -> Result<T>) -> Result<T> {
+    let (weights, json) = paths(path);
+    let text = std::fs::read_to_string(&json).map_err(|e| Error::file(&json, format!("cannot read sidecar: {e}")))?;
+    let sidecar = parse(&text).map_err(|e| Error::file(&json, e))?;
+    let bytes = std::fs::read(&weights).map_err(|e| Error::file(&weights, e))?;
+    build(&bytes, sidecar).map_err(|e| Error::file(&weights, e))
+}
+
+/// Parses a sidecar of kind `kind` and runs its own `check`.
+pub fn parse_sidecar<S: serde::de::DeserializeOwned>(text: &str, kind: &str, check: impl FnOnce(&S) -> Result<()>) -> Result<S> {
+    check_kind(text, kind)?;
+    let sidecar: S = serde_json::from_str(text).map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
+    check(&sidecar)?;
+    Ok(sidecar)
 }
 
 /// Writes every variable of `varmap` to `weights` as safetensors, atomically.

@@ -6,10 +6,10 @@
 use super::latent::{LatentStats, Prior};
 use super::network::{Generator, GeneratorArchitecture};
 use crate::data::classes;
-use crate::error::{write_atomic, Error, Result};
+use crate::error::{Error, Result};
 use crate::ink::preprocess::boxed_input;
 use crate::ink::InkImage;
-use crate::models::checkpoint_io::{check_kind, load_weights, paths, save_weights};
+use crate::models::checkpoint_io::{load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
 use crate::models::recognizer::TrainingRecord;
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -87,19 +87,13 @@ pub struct GeneratorCheckpoint {
 impl GeneratorCheckpoint {
     /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
     pub fn save(model: &Generator, sidecar: &GeneratorSidecar, path: &Path) -> Result<()> {
-        let (weights, json) = paths(path);
-        save_weights(model.varmap(), &weights)?;
-        let text = serde_json::to_string_pretty(sidecar).map_err(|e| Error::file(&json, e))?;
-        write_atomic(&json, format!("{text}\n").as_bytes())
+        save_checkpoint(model.varmap(), sidecar, path)
     }
 
-    /// Loads a generator checkpoint from disk onto `device`.
+    /// Loads a checkpoint from disk onto `device`; a file that does not fit is refused with its
+    /// path and the reason.
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
-        let (weights, json) = paths(path);
-        let text = std::fs::read_to_string(&json).map_err(|e| Error::file(&json, format!("cannot read sidecar: {e}")))?;
-        let sidecar = Self::parse_sidecar(&text).map_err(|e| Error::file(&json, e))?;
-        let bytes = std::fs::read(&weights).map_err(|e| Error::file(&weights, e))?;
-        Self::from_parts(&bytes, sidecar, device).map_err(|e| Error::file(&weights, e))
+        load_checkpoint(path, Self::parse_sidecar, |bytes, sidecar| Self::from_parts(bytes, sidecar, device))
     }
 
     /// Loads a generator from memory (the bundled one).
@@ -108,11 +102,7 @@ impl GeneratorCheckpoint {
     }
 
     fn parse_sidecar(text: &str) -> Result<GeneratorSidecar> {
-        check_kind(text, KIND)?;
-        let sidecar: GeneratorSidecar =
-            serde_json::from_str(text).map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
-        sidecar.check()?;
-        Ok(sidecar)
+        parse_sidecar(text, KIND, GeneratorSidecar::check)
     }
 
     fn from_parts(weights: &[u8], sidecar: GeneratorSidecar, device: &Device) -> Result<Self> {

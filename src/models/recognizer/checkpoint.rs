@@ -5,9 +5,9 @@
 
 use super::network::{Architecture, Recognizer};
 use crate::data::classes;
-use crate::error::{write_atomic, Error, Result};
+use crate::error::{Error, Result};
 use crate::ink::INPUT_FORMAT;
-use crate::models::checkpoint_io::{check_kind, load_weights, save_weights};
+use crate::models::checkpoint_io::{load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
 pub use crate::models::checkpoint_io::paths;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
@@ -119,19 +119,13 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
     pub fn save(model: &Recognizer, sidecar: &Sidecar, path: &Path) -> Result<()> {
-        let (weights, json) = paths(path);
-        save_weights(model.varmap(), &weights)?;
-        let text = serde_json::to_string_pretty(sidecar).map_err(|e| Error::file(&json, e))?;
-        write_atomic(&json, format!("{text}\n").as_bytes())
+        save_checkpoint(model.varmap(), sidecar, path)
     }
 
-    /// Loads a checkpoint from disk onto `device`.
+    /// Loads a checkpoint from disk onto `device`; a file that does not fit is refused with its
+    /// path and the reason.
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
-        let (weights, json) = paths(path);
-        let text = std::fs::read_to_string(&json).map_err(|e| Error::file(&json, format!("cannot read sidecar: {e}")))?;
-        let sidecar = Self::parse_sidecar(&text).map_err(|e| Error::file(&json, e))?;
-        let bytes = std::fs::read(&weights).map_err(|e| Error::file(&weights, e))?;
-        Self::from_parts(&bytes, sidecar, device).map_err(|e| Error::file(&weights, e))
+        load_checkpoint(path, Self::parse_sidecar, |bytes, sidecar| Self::from_parts(bytes, sidecar, device))
     }
 
     /// Loads a checkpoint from memory (the bundled model).
@@ -141,11 +135,7 @@ impl Checkpoint {
 
     /// Parses and checks a sidecar.
     fn parse_sidecar(text: &str) -> Result<Sidecar> {
-        check_kind(text, KIND)?;
-        let sidecar: Sidecar =
-            serde_json::from_str(text).map_err(|e| Error::ModelMismatch(format!("sidecar is not valid: {e}")))?;
-        sidecar.check()?;
-        Ok(sidecar)
+        parse_sidecar(text, KIND, Sidecar::check)
     }
 
     /// Builds the model from safetensors bytes, checking every tensor against the sidecar.
