@@ -18,6 +18,7 @@ pub mod files;
 pub mod generation;
 pub mod generator_panel;
 pub mod generator_views;
+pub mod k49_download;
 pub mod kana_picker;
 mod panels;
 pub mod recognition;

@@ -5,6 +5,7 @@
 //! never blocks it; the panel drains the channel each frame.
 
 use super::evaluation_view::{evaluation_window_ui, EvalModel, EvaluationView};
+use super::k49_download::{k49_download_ui, K49Download};
 use super::training_views::{curves_ui, progress_ui};
 use crate::data::mine;
 use crate::data::spec::{self, DataSpec, OpenOptions};
@@ -160,6 +161,8 @@ pub struct TrainingPanel {
     run_model: ModelKind,
     /// Where a recognizer errs (the current one, or a run's beside it).
     pub evaluation: EvaluationView,
+    /// The Kuzushiji-49 row's Download.
+    pub k49_download: K49Download,
 }
 
 impl Default for TrainingPanel {
@@ -179,6 +182,7 @@ impl Default for TrainingPanel {
             threads: cores.saturating_sub(1).max(1),
             run_model: ModelKind::Recognizer,
             evaluation: EvaluationView::default(),
+            k49_download: K49Download::default(),
         }
     }
 }
@@ -452,6 +456,9 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
                 ui.weak(format!("{kept} kept"));
             }
         });
+        if row.name == "k49" {
+            k49_download_ui(ui, &mut panel.k49_download, row);
+        }
         if row.takes_arg() && row.enabled {
             let hint = if row.name == "k49" { "folder with the k49 files" } else { "images.npz,labels.npz,classmap.csv" };
             ui.add(egui::TextEdit::singleline(&mut row.arg).hint_text(hint).desired_width(f32::INFINITY));

@@ -5,6 +5,7 @@ pub mod checkpoint_io;
 pub mod device;
 pub mod generator;
 pub mod kernels;
+pub mod parameters;
 pub mod recognizer;
 
 pub use device::{select_device, DeviceChoice};

@@ -19,8 +19,9 @@ use crate::data::classes::NUM_CLASSES;
 use crate::error::{Error, Result};
 use crate::models::kernels::conv_op::conv_bias_relu;
 use crate::models::kernels::linear_op::linear_bias_relu;
-use candle_core::{DType, Device, Tensor, D};
-use candle_nn::{Init, VarBuilder, VarMap};
+use candle_core::{Device, Tensor, D};
+use crate::models::parameters::Parameters;
+use candle_nn::VarMap;
 use serde::{Deserialize, Serialize};
 
 /// Architecture family name written in checkpoints.
@@ -158,8 +159,7 @@ pub struct VaeLoss {
 pub struct Generator {
     /// Shape of the network.
     pub arch: GeneratorArchitecture,
-    varmap: VarMap,
-    device: Device,
+    params: Parameters,
 }
 
 impl Generator {
@@ -170,10 +170,7 @@ impl Generator {
         for i in 0..g.arch.stages() {
             let r = g.arch.base() << (i + 1);
             let t: Vec<f32> = crate::data::fonts::class_templates(r).into_iter().flatten().collect();
-            let data = g.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-            if let Some(var) = data.get(&format!("dec.template{i}")) {
-                var.set(&Tensor::from_vec(t, (NUM_CLASSES, r * r), device)?)?;
-            }
+            g.params.set(&format!("dec.template{i}"), &Tensor::from_vec(t, (NUM_CLASSES, r * r), device)?)?;
         }
         Ok(g)
     }
@@ -184,38 +181,26 @@ impl Generator {
     }
 
     fn build(arch: GeneratorArchitecture, device: &Device, seed: u64) -> Result<Self> {
-        use rand::SeedableRng;
         arch.validate()?;
-        let varmap = VarMap::new();
-        let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        for (name, shape) in arch.parameter_shapes() {
-            vb.get_with_hints(shape.clone(), &name, Init::Const(0.0))?;
-            if name.ends_with("bias") || name.contains("template") {
-                continue;
-            }
-            let n: usize = shape.iter().product();
-            let fan_in: usize = shape.iter().skip(1).product::<usize>().max(1);
-            // The output layers start small, so training starts near the mean image and N(0, I).
-            let gain = if name.starts_with("dec.out") || name.starts_with("enc.out") { 0.1 } else { 1.0 };
-            let std = gain * (2.0 / fan_in as f32).sqrt();
-            let values: Vec<f32> = (0..n).map(|_| std * crate::data::augment::gauss(&mut rng)).collect();
-            let data = varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-            if let Some(var) = data.get(&name) {
-                var.set(&Tensor::from_vec(values, shape, device)?)?;
-            }
-        }
-        Ok(Generator { arch, varmap, device: device.clone() })
+        // The output layers start small, so training starts near the mean image and N(0, I);
+        // biases and templates are not drawn.
+        let gain = |name: &str| match name {
+            n if n.ends_with("bias") || n.contains("template") => None,
+            n if n.starts_with("dec.out") || n.starts_with("enc.out") => Some(0.1),
+            _ => Some(1.0),
+        };
+        let params = Parameters::seeded(&arch.parameter_shapes(), device, seed, gain)?;
+        Ok(Generator { arch, params })
     }
 
     /// The device the parameters live on.
     pub fn device(&self) -> &Device {
-        &self.device
+        self.params.device()
     }
 
     /// The trainable parameters.
     pub fn varmap(&self) -> &VarMap {
-        &self.varmap
+        self.params.varmap()
     }
 
     /// Number of scalar parameters.
@@ -225,10 +210,7 @@ impl Generator {
 
     /// The parameter tensor called `name`.
     pub fn parameter(&self, name: &str) -> Result<Tensor> {
-        let data = self.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-        data.get(name)
-            .map(|v| v.as_tensor().clone())
-            .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {name}")))
+        self.params.get(name)
     }
 
     fn pair(&self, prefix: &str) -> Result<(Tensor, Tensor)> {
@@ -236,7 +218,7 @@ impl Generator {
     }
 
     fn fast(&self) -> bool {
-        self.device.is_cpu()
+        self.params.device().is_cpu()
     }
 
     /// One-hot rows `(B, 180)` for class indices.
@@ -250,7 +232,7 @@ impl Generator {
                 *x = 1.0;
             }
         }
-        Ok(Tensor::from_vec(v, (classes.len(), NUM_CLASSES), &self.device)?)
+        Ok(Tensor::from_vec(v, (classes.len(), NUM_CLASSES), self.params.device())?)
     }
 
     /// Stacks images of `side²` values into `(B, side²)` on the model's device.
@@ -260,7 +242,7 @@ impl Generator {
             return Err(Error::Invalid(format!("image of {} values, the generator works on {n}", bad.len())));
         }
         let flat: Vec<f32> = images.iter().flat_map(|i| i.iter().copied()).collect();
-        Ok(Tensor::from_vec(flat, (images.len(), n), &self.device)?)
+        Ok(Tensor::from_vec(flat, (images.len(), n), self.params.device())?)
     }
 
     fn linear(&self, x: &Tensor, prefix: &str, relu: bool, fast: bool) -> Result<Tensor> {
@@ -388,6 +370,7 @@ pub fn bce_with_logits(l: &Tensor, t: &Tensor) -> Result<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::DType;
 
     fn tiny() -> GeneratorArchitecture {
         GeneratorArchitecture {

@@ -10,8 +10,9 @@ use crate::models::kernels::linear_op::linear_bias_relu;
 use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
-use candle_core::{DType, Device, Tensor, D};
-use candle_nn::{Init, VarBuilder, VarMap};
+use candle_core::{Device, Tensor, D};
+use crate::models::parameters::Parameters;
+use candle_nn::VarMap;
 use serde::{Deserialize, Serialize};
 
 /// The network's shape; stored in checkpoints.
@@ -83,8 +84,7 @@ pub struct Prediction {
 pub struct Recognizer {
     /// Shape of the network.
     pub arch: Architecture,
-    varmap: VarMap,
-    device: Device,
+    params: Parameters,
 }
 
 struct Params {
@@ -93,50 +93,29 @@ struct Params {
 }
 
 impl Recognizer {
-    /// A freshly initialised network (Kaiming-normal weights, zero biases).
+    /// A freshly initialised network (Kaiming-normal weights, zero biases), the same as
+    /// [`Self::new_seeded`] with seed 0.
     pub fn new(arch: Architecture, device: &Device) -> Result<Self> {
-        arch.validate()?;
-        let varmap = VarMap::new();
-        let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
-        for (name, shape) in arch.parameter_shapes() {
-            let init = if name.ends_with("bias") {
-                Init::Const(0.0)
-            } else {
-                candle_nn::init::DEFAULT_KAIMING_NORMAL
-            };
-            vb.get_with_hints(shape, &name, init)?;
-        }
-        Ok(Recognizer { arch, varmap, device: device.clone() })
+        Self::new_seeded(arch, device, 0)
     }
 
     /// A network initialised deterministically from `seed` (Kaiming-normal weights drawn from a
     /// seeded generator, zero biases), so a training run is reproducible.
     pub fn new_seeded(arch: Architecture, device: &Device, seed: u64) -> Result<Self> {
-        use rand::SeedableRng;
-        let model = Self::new(arch, device)?;
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        {
-            let data = model.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-            for (name, shape) in model.arch.parameter_shapes() {
-                let Some(var) = data.get(&name) else { continue };
-                let n: usize = shape.iter().product();
-                let fan_in: usize = shape.iter().skip(1).product::<usize>().max(1);
-                let std = if name.ends_with("bias") { 0.0 } else { (2.0 / fan_in as f32).sqrt() };
-                let values: Vec<f32> = (0..n).map(|_| std * crate::data::augment::gauss(&mut rng)).collect();
-                var.set(&Tensor::from_vec(values, shape, device)?)?;
-            }
-        }
-        Ok(model)
+        arch.validate()?;
+        let gain = |name: &str| Some(if name.ends_with("bias") { 0.0 } else { 1.0 });
+        let params = Parameters::seeded(&arch.parameter_shapes(), device, seed, gain)?;
+        Ok(Recognizer { arch, params })
     }
 
     /// The device the parameters live on.
     pub fn device(&self) -> &Device {
-        &self.device
+        self.params.device()
     }
 
     /// The trainable parameters.
     pub fn varmap(&self) -> &VarMap {
-        &self.varmap
+        self.params.varmap()
     }
 
     /// Number of scalar parameters.
@@ -146,10 +125,7 @@ impl Recognizer {
 
     /// The parameter tensor called `name` (e.g. `conv1.weight`).
     pub fn parameter(&self, name: &str) -> Result<Tensor> {
-        let data = self.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
-        data.get(name)
-            .map(|v| v.as_tensor().clone())
-            .ok_or_else(|| Error::ModelMismatch(format!("missing parameter {name}")))
+        self.params.get(name)
     }
 
     fn params(&self) -> Result<Params> {
@@ -165,7 +141,7 @@ impl Recognizer {
     /// Logits `(B, 180)` for inputs `(B, 784)` or `(B, 28, 28)`; `train` enables dropout. The
     /// fused CPU ops on the CPU, candle's own ops elsewhere.
     pub fn forward(&self, x: &Tensor, train: bool) -> Result<Tensor> {
-        self.forward_with(x, train, self.device.is_cpu())
+        self.forward_with(x, train, self.params.device().is_cpu())
     }
 
     /// [`Self::forward`] choosing the path: `fast` uses the fused CPU ops (CPU only), otherwise
@@ -208,7 +184,7 @@ impl Recognizer {
     /// Stacks model inputs into a `(B, 784)` tensor on the model's device.
     pub fn batch_tensor(&self, inputs: &[&ModelInput]) -> Result<Tensor> {
         let flat: Vec<f32> = inputs.iter().flat_map(|i| i.iter().copied()).collect();
-        Ok(Tensor::from_vec(flat, (inputs.len(), INPUT_SIDE * INPUT_SIDE), &self.device)?)
+        Ok(Tensor::from_vec(flat, (inputs.len(), INPUT_SIDE * INPUT_SIDE), self.params.device())?)
     }
 
     /// Class probabilities for each input.
@@ -247,6 +223,7 @@ pub fn rank(probs: &[f32], k: usize) -> Vec<Prediction> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candle_core::DType;
 
     #[test]
     fn shapes_and_probabilities() {
