@@ -115,6 +115,7 @@ fn download_k49_from_the_panel_with_progress_cancel_refusal_and_success() {
 
     // Progress in bytes while the server trickles, then Cancel.
     h.get_by_label("Download…").click();
+    h.step();
     wait_until(&mut h, "the first bytes", 30, |a| a.training().k49_download.progress().is_some_and(|(_, got, _)| got > 0));
     let (name, got, total) = h.state().training().k49_download.progress().map(|(n, g, t)| (n.to_string(), g, t)).unwrap();
     assert_eq!(name, k49::TRAIN_IMAGES);
@@ -124,7 +125,7 @@ fn download_k49_from_the_panel_with_progress_cancel_refusal_and_success() {
     assert!(h.query_by_label_contains(&format!("{}: ", k49::TRAIN_IMAGES)).is_some(), "the file and its bytes are shown");
     assert!(h.query_by_label_contains(" KB / ").is_some(), "bytes so far / total");
     h.get_by_label("Cancel").click();
-    wait_until(&mut h, "the cancelled download to end", 30, |a| !a.training().k49_download.is_busy());
+    wait_until(&mut h, "the cancelled download to end", 30, |a| !a.training().k49_download.is_busy() && a.training().k49_download.outcome().is_some());
     assert_eq!(h.state().training().k49_download.outcome(), Some(&DownloadOutcome::Cancelled));
     assert!(h.query_by_label_contains("Download cancelled").is_some());
     assert_eq!(names(&target), Vec::<String>::new(), "nothing half-written, no temporary file");
@@ -133,7 +134,8 @@ fn download_k49_from_the_panel_with_progress_cancel_refusal_and_success() {
     // The fixture is not the official release: refused by its size, shown on the row.
     slow.store(false, Ordering::Relaxed);
     h.get_by_label("Download…").click();
-    wait_until(&mut h, "the refusal", 30, |a| !a.training().k49_download.is_busy());
+    h.step();
+    wait_until(&mut h, "the refusal", 30, |a| !a.training().k49_download.is_busy() && a.training().k49_download.outcome().is_some());
     match h.state().training().k49_download.outcome() {
         Some(DownloadOutcome::Failed(e)) => assert!(e.contains(k49::TRAIN_IMAGES) && e.contains("refused"), "{e}"),
         other => panic!("expected a refusal, got {other:?}"),
@@ -145,7 +147,8 @@ fn download_k49_from_the_panel_with_progress_cancel_refusal_and_success() {
     // With the checks off (fixtures only), the five files land and the row is filled and enabled.
     h.state_mut().training_mut().k49_download.verify = false;
     h.get_by_label("Download…").click();
-    wait_until(&mut h, "the download", 30, |a| !a.training().k49_download.is_busy());
+    h.step();
+    wait_until(&mut h, "the download", 30, |a| !a.training().k49_download.is_busy() && a.training().k49_download.outcome().is_some());
     assert_eq!(h.state().training().k49_download.outcome(), Some(&DownloadOutcome::Finished(target.clone())));
     let row = k49_row(h.state());
     assert!(row.enabled);

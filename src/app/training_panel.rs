@@ -178,8 +178,9 @@ impl Default for TrainingPanel {
             kept: Vec::new(),
             refreshed: None,
             message: None,
-            // Leave a core for the UI.
-            threads: cores.saturating_sub(1).max(1),
+            // Every core, at a lower priority than the UI thread (see `lower_thread_priority`):
+            // the window stays responsive, and an idle window leaves training the whole machine.
+            threads: cores.max(1),
             run_model: ModelKind::Recognizer,
             evaluation: EvaluationView::default(),
             k49_download: K49Download::default(),
@@ -278,6 +279,7 @@ impl TrainingPanel {
         let (tx, rx) = channel();
         let (c, wake) = (Arc::clone(&control), ctx.clone());
         let spawned = std::thread::Builder::new().name("fude-training".into()).spawn(move || {
+            crate::training::session::lower_thread_priority();
             match select_device(DeviceChoice::Auto) {
                 Ok(d) => {
                     plan.device = d.device;

@@ -122,6 +122,18 @@ pub fn folder_checkpoints(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join(LAST), dir.join(BEST))
 }
 
+/// Lowers the calling thread's scheduling priority (nice 10 on Linux; a no-op elsewhere). Threads
+/// it starts afterwards inherit it: the app trains this way on every core, and the UI thread, at
+/// normal priority, still gets a core as soon as it needs one.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only changes the scheduling priority of the calling thread (Linux applies
+    // PRIO_PROCESS with id 0 to the calling thread); no memory is touched.
+    unsafe {
+        let _ = libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
 /// The best-checkpoint path beside a checkpoint path: `DIR/NAME` → `DIR/NAME-best`.
 pub fn best_beside(path: &Path) -> PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "model".into());
