@@ -166,7 +166,7 @@ impl GeneratorPanel {
         let stats = model.model.stats();
         let Some(&d) = stats.active_dims().get(rank) else { return false };
         let c = stats.centre(self.prior, self.class).get(d).copied().unwrap_or(0.0);
-        let s = stats.spread(d, self.prior);
+        let s = stats.spread(d, self.prior, self.class);
         if let Some(v) = self.z.get_mut(d) {
             *v = c + 3.0 * s * t.clamp(-1.0, 1.0);
         }
@@ -296,7 +296,7 @@ impl GeneratorPanel {
             .on_hover_text("Ordered by how much each changes the picture (its KL in nats); unused dimensions are hidden.");
         ui.spacing_mut().slider_width = (ui.available_width() - 170.0).clamp(100.0, 320.0);
         for (rank, &d) in dims.iter().enumerate() {
-            let (c, s) = (centre.get(d).copied().unwrap_or(0.0), stats.spread(d, self.prior));
+            let (c, s) = (centre.get(d).copied().unwrap_or(0.0), stats.spread(d, self.prior, self.class));
             let kl = stats.kl_per_dim.get(d).copied().unwrap_or(0.0);
             if let Some(v) = self.z.get_mut(d) {
                 let label = format!("style {} ({kl:.1} nats)", rank + 1);

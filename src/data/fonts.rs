@@ -7,6 +7,7 @@
 //! relative to the full-size ones.
 
 use super::classes::{self, NUM_CLASSES};
+use crate::error::{Error, Result};
 use ab_glyph::{Font, FontRef, OutlineCurve};
 use tiny_skia::{Path, PathBuilder};
 
@@ -33,52 +34,77 @@ pub const FULL_SIZE: f32 = 0.82;
 
 /// A font's kana as paths in box units, one slot per class (`None` where the font lacks it).
 pub struct KanaFont {
-    /// Where it came from.
-    pub info: &'static FontInfo,
+    /// Its name: the bundled file name, or the user file's path.
+    pub name: String,
+    /// The bundled font it came from; `None` for a user's font file.
+    pub info: Option<&'static FontInfo>,
     glyphs: Vec<Option<Path>>,
 }
 
+/// A font chosen for generated kana: a bundled training font (by file name) or a font file the
+/// user owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FontPick {
+    /// A bundled training font, e.g. `KleeOne-Regular.ttf`.
+    Bundled(String),
+    /// A font file on disk (TrueType/OpenType).
+    File(std::path::PathBuf),
+}
+
+impl FontPick {
+    /// A bundled training font's file name names it; anything else is a path.
+    pub fn from_text(text: &str) -> Self {
+        if training_font_names().contains(&text) {
+            FontPick::Bundled(text.to_string())
+        } else {
+            FontPick::File(text.into())
+        }
+    }
+}
+
+impl std::fmt::Display for FontPick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FontPick::Bundled(name) => write!(f, "{name}"),
+            FontPick::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// The file names of the bundled training fonts (the validation fonts are held out).
+pub fn training_font_names() -> Vec<&'static str> {
+    EMBEDDED_FONTS.iter().filter(|f| !f.validation).map(|f| f.file).collect()
+}
+
+/// The file names of the bundled validation fonts.
+pub fn validation_font_names() -> Vec<&'static str> {
+    EMBEDDED_FONTS.iter().filter(|f| f.validation).map(|f| f.file).collect()
+}
+
 impl KanaFont {
-    /// Parses a font and extracts and normalises the outlines of every class it covers. Returns
-    /// `None` if the font cannot be parsed or covers no full-size kana.
+    /// Parses a bundled font and extracts and normalises the outlines of every class it covers.
+    /// Returns `None` if the font cannot be parsed or covers no full-size kana.
     pub fn load(info: &'static FontInfo) -> Option<Self> {
-        let font = FontRef::try_from_slice(info.bytes).ok()?;
-        let outlines: Vec<Option<ab_glyph::Outline>> = classes::all()
-            .iter()
-            .map(|c| {
-                let id = font.glyph_id(c.ch);
-                if id.0 == 0 {
-                    return None;
-                }
-                font.outline(id).filter(|o| !o.curves.is_empty())
-            })
-            .collect();
-        // Per-font normalisation from the full-size letters' bounding boxes.
-        let mut cxs = Vec::new();
-        let mut cys = Vec::new();
-        let mut sizes = Vec::new();
-        for (c, o) in classes::all().iter().zip(&outlines) {
-            let Some(o) = o else { continue };
-            if c.is_small() || matches!(c.ch, 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ') {
-                continue;
-            }
-            let b = o.bounds;
-            cxs.push((b.min.x + b.max.x) * 0.5);
-            cys.push((b.min.y + b.max.y) * 0.5);
-            sizes.push((b.max.x - b.min.x).max(b.max.y - b.min.y));
-        }
-        let (cx, cy, size) = (median(&mut cxs)?, median(&mut cys)?, median(&mut sizes)?);
-        if size <= 0.0 {
-            return None;
-        }
-        let s = FULL_SIZE / size;
-        // Font units are y-up; box units are y-down with the centre at 0.5.
-        let map = |p: ab_glyph::Point| ((p.x - cx) * s + 0.5, (cy - p.y) * s + 0.5);
-        let glyphs = outlines
-            .into_iter()
-            .map(|o| o.and_then(|o| outline_to_path(&o.curves, map)))
-            .collect();
-        Some(KanaFont { info, glyphs })
+        let glyphs = kana_glyphs(info.bytes).ok()?;
+        Some(KanaFont { name: info.file.to_string(), info: Some(info), glyphs })
+    }
+
+    /// Reads a font file the user owns. Refused (the error names the file and why) when it cannot
+    /// be read, is not a font, or has no kana of the class table.
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        Self::from_bytes(&path.display().to_string(), &bytes).map_err(|why| Error::file(path, why))
+    }
+
+    /// Parses font bytes (owned by the caller) under `name`; `Err` says why they were refused.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> std::result::Result<Self, String> {
+        let glyphs = kana_glyphs(bytes)?;
+        Ok(KanaFont { name: name.to_string(), info: None, glyphs })
+    }
+
+    /// Whether this is a bundled font held out for validation.
+    pub fn is_validation(&self) -> bool {
+        self.info.is_some_and(|i| i.validation)
     }
 
     /// The glyph of class `class` in box units, if the font has it.
@@ -97,6 +123,51 @@ impl KanaFont {
     }
 }
 
+/// The kana outlines of a font in box units, one slot per class; `Err` says why the bytes were
+/// refused (not a font, no kana, no full-size kana).
+fn kana_glyphs(bytes: &[u8]) -> std::result::Result<Vec<Option<Path>>, String> {
+    let font = FontRef::try_from_slice(bytes).map_err(|e| format!("not a font file that can be read ({e})"))?;
+    let outlines: Vec<Option<ab_glyph::Outline>> = classes::all()
+        .iter()
+        .map(|c| {
+            let id = font.glyph_id(c.ch);
+            if id.0 == 0 {
+                return None;
+            }
+            font.outline(id).filter(|o| !o.curves.is_empty())
+        })
+        .collect();
+    // Per-font normalisation from the full-size letters' bounding boxes.
+    let mut cxs = Vec::new();
+    let mut cys = Vec::new();
+    let mut sizes = Vec::new();
+    for (c, o) in classes::all().iter().zip(&outlines) {
+        let Some(o) = o else { continue };
+        if c.is_small() || matches!(c.ch, 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ') {
+            continue;
+        }
+        let b = o.bounds;
+        cxs.push((b.min.x + b.max.x) * 0.5);
+        cys.push((b.min.y + b.max.y) * 0.5);
+        sizes.push((b.max.x - b.min.x).max(b.max.y - b.min.y));
+    }
+    if outlines.iter().all(Option::is_none) {
+        return Err(format!("the font has no kana (none of the {NUM_CLASSES} hiragana and katakana classes)"));
+    }
+    let no_full = || "the font has no full-size kana (only small ones or marks)".to_string();
+    let (cx, cy, size) = (median(&mut cxs).ok_or_else(no_full)?, median(&mut cys).ok_or_else(no_full)?, median(&mut sizes).ok_or_else(no_full)?);
+    if size <= 0.0 {
+        return Err("the font's kana outlines are empty".into());
+    }
+    let s = FULL_SIZE / size;
+    // Font units are y-up; box units are y-down with the centre at 0.5.
+    let map = |p: ab_glyph::Point| ((p.x - cx) * s + 0.5, (cy - p.y) * s + 0.5);
+    Ok(outlines
+        .into_iter()
+        .map(|o| o.and_then(|o| outline_to_path(&o.curves, map)))
+        .collect())
+}
+
 /// Loads every bundled font; those that fail to parse are skipped.
 pub fn load_all() -> Vec<KanaFont> {
     EMBEDDED_FONTS.iter().filter_map(KanaFont::load).collect()
@@ -107,8 +178,8 @@ pub fn load_all() -> Vec<KanaFont> {
 /// units like every other source. The generator's decoder starts from these as its picture of
 /// each letter. A class no training font has gives a blank image.
 pub fn class_templates(side: usize) -> Vec<Vec<f32>> {
-    let mut fonts: Vec<KanaFont> = load_all().into_iter().filter(|f| !f.info.validation).collect();
-    fonts.sort_by_key(|f| u8::from(f.info.style != "gothic"));
+    let mut fonts: Vec<KanaFont> = load_all().into_iter().filter(|f| !f.is_validation()).collect();
+    fonts.sort_by_key(|f| u8::from(f.info.is_none_or(|i| i.style != "gothic")));
     (0..NUM_CLASSES)
         .map(|c| {
             let glyph = fonts.iter().find_map(|f| f.glyph(c));
@@ -203,8 +274,8 @@ mod tests {
         let fonts = load_all();
         assert_eq!(fonts.len(), EMBEDDED_FONTS.len(), "every bundled font parses");
         assert!(fonts.len() >= 12, "at least 12 fonts, found {}", fonts.len());
-        let train: Vec<&KanaFont> = fonts.iter().filter(|f| !f.info.validation).collect();
-        let val: Vec<&KanaFont> = fonts.iter().filter(|f| f.info.validation).collect();
+        let train: Vec<&KanaFont> = fonts.iter().filter(|f| !f.is_validation()).collect();
+        let val: Vec<&KanaFont> = fonts.iter().filter(|f| f.is_validation()).collect();
         assert!(!val.is_empty());
         let missing: Vec<char> = union_coverage(&train)
             .iter()
@@ -221,12 +292,12 @@ mod tests {
             let a = f.glyph(classes::index_of('あ').unwrap_or(0));
             let Some(a) = a else { continue };
             let b = a.bounds();
-            assert!(b.left() > -0.1 && b.right() < 1.1 && b.top() > -0.1 && b.bottom() < 1.1, "{}: {b:?}", f.info.file);
+            assert!(b.left() > -0.1 && b.right() < 1.1 && b.top() > -0.1 && b.bottom() < 1.1, "{}: {b:?}", f.name);
             let small = f.glyph(classes::index_of('ゃ').unwrap_or(0));
             let big = f.glyph(classes::index_of('や').unwrap_or(0));
             if let (Some(s), Some(bg)) = (small, big) {
                 let (sb, bb) = (s.bounds(), bg.bounds());
-                assert!(sb.height() < 0.9 * bb.height(), "{}: small ゃ is smaller than や", f.info.file);
+                assert!(sb.height() < 0.9 * bb.height(), "{}: small ゃ is smaller than や", f.name);
             }
         }
     }

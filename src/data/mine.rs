@@ -164,6 +164,10 @@ impl Source for MineSource {
     fn classes(&self) -> Vec<bool> {
         self.by_class.iter().map(|v| !v.is_empty()).collect()
     }
+
+    fn class_counts(&self) -> Option<Vec<usize>> {
+        Some(self.by_class.iter().map(Vec::len).collect())
+    }
 }
 
 #[cfg(test)]

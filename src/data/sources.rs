@@ -4,7 +4,8 @@
 
 use super::augment::Augment;
 use super::classes::NUM_CLASSES;
-use super::fonts::KanaFont;
+use super::fonts::{FontPick, KanaFont};
+use crate::error::{Error, Result};
 use super::labeled::LabeledImages;
 use super::skeleton;
 use crate::ink::raster::{draw_strokes, mask_to_image, RASTER_SIDE};
@@ -65,6 +66,11 @@ pub trait Source: Send + Sync {
     }
     /// Which classes the source has.
     fn classes(&self) -> Vec<bool>;
+    /// How many items of each class a finite source holds (length [`NUM_CLASSES`]); `None` for
+    /// generated sources, which draw every class they cover uniformly.
+    fn class_counts(&self) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// A finite labeled image set, sampled class-balanced.
@@ -126,6 +132,10 @@ impl Source for ImageSetSource {
     fn classes(&self) -> Vec<bool> {
         self.by_class.iter().map(|v| !v.is_empty()).collect()
     }
+
+    fn class_counts(&self) -> Option<Vec<usize>> {
+        Some(self.by_class.iter().map(Vec::len).collect())
+    }
 }
 
 /// Fonts of one split, shared between the font and drawing sources.
@@ -133,7 +143,7 @@ fn split_fonts(split: Split) -> Vec<Arc<KanaFont>> {
     static ALL: std::sync::OnceLock<Vec<Arc<KanaFont>>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| super::fonts::load_all().into_iter().map(Arc::new).collect())
         .iter()
-        .filter(|f| f.info.validation == (split == Split::Test))
+        .filter(|f| f.is_validation() == (split == Split::Test))
         .cloned()
         .collect()
 }
@@ -270,7 +280,7 @@ impl Renderer for FontGlyphs {
     }
 
     fn owner_names(&self) -> Vec<String> {
-        self.fonts.iter().map(|f| f.info.file.to_string()).collect()
+        self.fonts.iter().map(|f| f.name.clone()).collect()
     }
 
     fn render_ink(&self, font: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng, side: u32) -> InkImage {
@@ -293,7 +303,38 @@ pub type FontSource = Generated<FontGlyphs>;
 impl FontSource {
     /// The bundled fonts of `split`.
     pub fn new(split: Split) -> Self {
-        Self::from_renderer(FontGlyphs { fonts: split_fonts(split) }, split, 0xF0_u64 << 56)
+        Self::with_fonts(split_fonts(split), split)
+    }
+
+    /// Kana rendered from the given fonts; `split` only names the source.
+    pub fn with_fonts(fonts: Vec<Arc<KanaFont>>, split: Split) -> Self {
+        Self::from_renderer(FontGlyphs { fonts }, split, 0xF0_u64 << 56)
+    }
+
+    /// The chosen fonts for training; the test split keeps the bundled validation fonts, so
+    /// held-out figures stay comparable whatever was chosen. A user font file is read here
+    /// (refused, naming the file and why, when it is not a font or has no kana); a bundled name
+    /// must be a training font.
+    pub fn chosen(picks: &[FontPick], split: Split) -> Result<Self> {
+        if split == Split::Test {
+            return Ok(Self::new(split));
+        }
+        if picks.is_empty() {
+            return Err(Error::Invalid("no font chosen for generated kana".into()));
+        }
+        let bundled = split_fonts(Split::Train);
+        let fonts = picks
+            .iter()
+            .map(|p| match p {
+                FontPick::Bundled(name) => bundled
+                    .iter()
+                    .find(|f| &f.name == name)
+                    .cloned()
+                    .ok_or_else(|| Error::Invalid(format!("{name} is not a bundled training font"))),
+                FontPick::File(path) => KanaFont::from_file(path).map(Arc::new),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::with_fonts(fonts, split))
     }
 }
 
@@ -342,7 +383,7 @@ impl DrawingSource {
     /// Traces the fonts of `split` (takes a moment; done in parallel).
     pub fn new(split: Split) -> Self {
         let fonts = split_fonts(split);
-        let names = fonts.iter().map(|f| f.info.file.to_string()).collect();
+        let names = fonts.iter().map(|f| f.name.clone()).collect();
         let glyphs = fonts
             .par_iter()
             .map(|f| {
@@ -485,7 +526,7 @@ mod tests {
         let test = split_fonts(Split::Test);
         assert!(!test.is_empty());
         for t in &test {
-            assert!(train.iter().all(|f| f.info.file != t.info.file));
+            assert!(train.iter().all(|f| f.name != t.name));
         }
     }
 

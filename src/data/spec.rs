@@ -1,8 +1,14 @@
 //! The `--data` spec: `SPEC[,SPEC...]` where a SPEC is `k49=DIR`, `npz=IMGS,LABELS,CLASSMAP`,
-//! `fonts`, `drawings` or `mine[=DIR]` (the user's kept handwriting), each optionally followed by `@WEIGHT` (default 1), e.g.
+//! `fonts`, `fonts=FONT+FONT...`, `drawings` or `mine[=DIR]` (the user's kept handwriting), each optionally followed by `@WEIGHT` (default 1), e.g.
 //! `fonts@2,drawings,npz=imgs.npz,labels.npz,map.csv@0.5`.
+//!
+//! `fonts` trains on every bundled training font; `fonts=KleeOne-Regular.ttf+/home/me/my.otf`
+//! on the chosen ones only: a bundled training font by its file name, anything else a path to a
+//! font file (so a path cannot contain `+` or `,`). Held-out evaluation always uses the bundled
+//! validation fonts.
 
 use super::augment::Augment;
+use super::fonts::{self, FontPick};
 use super::k49;
 use super::labeled::LabeledImages;
 use super::sources::{DrawingSource, FontSource, ImageSetSource, Mixture, Source, Split};
@@ -25,6 +31,8 @@ pub enum SourceKind {
     },
     /// Kana generated from the bundled fonts.
     Fonts,
+    /// Kana generated from chosen fonts: bundled training fonts and font files.
+    ChosenFonts(Vec<FontPick>),
     /// Synthetic pen drawings.
     Drawings,
     /// The user's kept handwriting (`mine`: the app's folder; `mine=DIR`: another).
@@ -48,6 +56,10 @@ impl std::fmt::Display for DataSpec {
                 write!(f, "npz={},{},{}", images.display(), labels.display(), classmap.display())?
             }
             SourceKind::Fonts => write!(f, "fonts")?,
+            SourceKind::ChosenFonts(picks) => {
+                let list: Vec<String> = picks.iter().map(ToString::to_string).collect();
+                write!(f, "fonts={}", list.join("+"))?
+            }
             SourceKind::Drawings => write!(f, "drawings")?,
             SourceKind::Mine(None) => write!(f, "mine")?,
             SourceKind::Mine(Some(d)) => write!(f, "mine={}", d.display())?,
@@ -115,6 +127,7 @@ fn parse_one(text: &str) -> Result<DataSpec> {
     let args: Vec<&str> = if args.is_empty() { Vec::new() } else { args.split(',').collect() };
     let kind = match (name, args.as_slice()) {
         ("fonts", []) => SourceKind::Fonts,
+        ("fonts", [list]) => SourceKind::ChosenFonts(parse_fonts(text, list)?),
         ("drawings", []) => SourceKind::Drawings,
         ("mine", []) => SourceKind::Mine(None),
         ("mine", [dir]) => SourceKind::Mine(Some(PathBuf::from(dir))),
@@ -127,12 +140,26 @@ fn parse_one(text: &str) -> Result<DataSpec> {
     Ok(DataSpec { kind, weight })
 }
 
+/// The `+`-separated fonts of `fonts=...`.
+fn parse_fonts(text: &str, list: &str) -> Result<Vec<FontPick>> {
+    let held_out = fonts::validation_font_names();
+    list.split('+')
+        .map(str::trim)
+        .map(|item| match item {
+            "" => Err(Error::Invalid(format!("data spec {text:?}: an empty font name (use fonts=FONT+FONT...)"))),
+            v if held_out.contains(&v) => Err(Error::Invalid(format!("data spec {text:?}: {v} is held out for validation"))),
+            v => Ok(FontPick::from_text(v)),
+        })
+        .collect()
+}
+
 impl DataSpec {
     /// Opens the source for a split. Training splits augment; test splits are the held-out parts.
     pub fn open(&self, split: Split, opts: OpenOptions) -> Result<Box<dyn Source>> {
         let aug = if split == Split::Train { Augment::TRAIN } else { Augment::NONE };
         Ok(match &self.kind {
             SourceKind::Fonts => Box::new(FontSource::new(split)),
+            SourceKind::ChosenFonts(picks) => Box::new(FontSource::chosen(picks, split)?),
             SourceKind::Drawings => Box::new(DrawingSource::new(split)),
             SourceKind::Mine(dir) => {
                 let dir = dir.clone().unwrap_or_else(super::mine::handwriting_dir);
@@ -192,7 +219,60 @@ mod tests {
         assert!(p("npz=a.npz,b.npz").unwrap_err().to_string().contains("CLASSMAP"));
         assert!(p("fonts@x").unwrap_err().to_string().contains("not a number"));
         assert!(p("fonts@-1").unwrap_err().to_string().contains("positive"));
-        assert!(p("fonts=abc").unwrap_err().to_string().contains("no arguments"));
+        assert!(p("drawings=abc").unwrap_err().to_string().contains("no arguments"));
+        assert!(p("fonts=a.ttf+").unwrap_err().to_string().contains("empty font name"));
         assert!(p("k49").unwrap_err().to_string().contains("k49=DIR"));
+    }
+
+    #[test]
+    fn chosen_fonts_parse_and_round_trip() {
+        let names = fonts::training_font_names();
+        let (a, b) = (names[0], names[1]);
+        let text = format!("fonts={a}+/home/me/My Font.otf+{b}@2");
+        let v = p(&format!("{text},drawings")).unwrap();
+        assert_eq!(v.len(), 2);
+        let want = vec![FontPick::Bundled(a.into()), FontPick::File("/home/me/My Font.otf".into()), FontPick::Bundled(b.into())];
+        assert_eq!(v[0], DataSpec { kind: SourceKind::ChosenFonts(want), weight: 2.0 });
+        assert_eq!(v[0].to_string(), text);
+        assert_eq!(p(&v[0].to_string()).unwrap()[0], v[0]);
+        let held_out = fonts::validation_font_names()[0];
+        let e = p(&format!("fonts={a}+{held_out}")).unwrap_err().to_string();
+        assert!(e.contains(held_out) && e.contains("held out"), "{e}");
+    }
+
+    #[test]
+    fn chosen_fonts_open_bundled_and_user_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = fonts::EMBEDDED_FONTS.iter().find(|f| !f.validation).unwrap();
+        let mine = dir.path().join("mine.ttf");
+        std::fs::write(&mine, info.bytes).unwrap();
+        let first = fonts::training_font_names()[0];
+        let spec = &p(&format!("fonts={first}+{}", mine.display())).unwrap()[0];
+        let src = spec.open(Split::Train, OpenOptions::default()).unwrap();
+        assert!(src.classes().iter().filter(|&&c| c).count() > 100);
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
+        assert!(src.sample(&mut rng).input.iter().any(|&v| v > 0.5));
+        assert_eq!(src.eval_parts().len(), 2, "one part per chosen font");
+        let test = spec.open(Split::Test, OpenOptions::default()).unwrap();
+        assert_eq!(test.eval_parts().len(), fonts::validation_font_names().len(), "held out: the validation fonts");
+
+        // Not a font, and a font without kana: refused with the path and the reason.
+        let junk = dir.path().join("junk.ttf");
+        std::fs::write(&junk, b"not a font at all").unwrap();
+        let e = p(&format!("fonts={}", junk.display())).unwrap()[0].open(Split::Train, OpenOptions::default()).err().unwrap().to_string();
+        assert!(e.contains("junk.ttf") && e.contains("not a font"), "{e}");
+        let latin = dir.path().join("latin.ttf");
+        std::fs::write(&latin, latin_only_font()).unwrap();
+        let e = p(&format!("fonts={}", latin.display())).unwrap()[0].open(Split::Train, OpenOptions::default()).err().unwrap().to_string();
+        assert!(e.contains("latin.ttf") && e.contains("no kana"), "{e}");
+        let missing = dir.path().join("missing.ttf");
+        let e = p(&format!("fonts={}", missing.display())).unwrap()[0].open(Split::Train, OpenOptions::default()).err().unwrap().to_string();
+        assert!(e.contains("missing.ttf"), "{e}");
+    }
+
+    /// A font with Latin letters and no kana: egui's bundled monospace font.
+    pub(crate) fn latin_only_font() -> Vec<u8> {
+        let defs = egui::FontDefinitions::default();
+        defs.font_data.get("Hack").map(|d| (*d.font).as_ref().to_vec()).unwrap()
     }
 }

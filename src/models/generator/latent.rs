@@ -54,13 +54,20 @@ pub struct LatentStats {
     /// Empty: `std` is used.
     #[serde(default)]
     pub within_std: Vec<f32>,
+    /// The same spread for each class on its own (one row per class; a class with fewer than
+    /// [`MIN_CLASS_IMAGES`] held-out images has the pooled `within_std`). Empty: pooled.
+    #[serde(default)]
+    pub class_std: Vec<Vec<f32>>,
 }
+
+/// Held-out images a class needs for its own spread.
+pub const MIN_CLASS_IMAGES: usize = 8;
 
 impl LatentStats {
     /// Statistics of a space of `latent` dimensions about which nothing is known yet: N(0, I),
     /// every dimension active.
     pub fn standard(latent: usize) -> Self {
-        LatentStats { kl_per_dim: vec![1.0; latent], mean: vec![0.0; latent], std: vec![1.0; latent], class_mean: Vec::new(), within_std: Vec::new() }
+        LatentStats { kl_per_dim: vec![1.0; latent], mean: vec![0.0; latent], std: vec![1.0; latent], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() }
     }
 
     /// Fits the statistics to encodings of images of `classes`: rows of μ and log σ², and the KL
@@ -83,15 +90,23 @@ impl LatentStats {
             .collect();
         let n = mu.len().max(1) as f64;
         let mut within = vec![0f64; latent];
+        let mut per_class = vec![vec![0f64; latent]; NUM_CLASSES];
         for ((m, lv), &c) in mu.iter().zip(logvar).zip(classes) {
-            let Some(centre) = class_mean.get(c) else { continue };
+            let (Some(centre), Some(own), Some(&count)) = (class_mean.get(c), per_class.get_mut(c), counts.get(c)) else { continue };
             for d in 0..latent {
-                if let (Some(acc), Some(&x), Some(&k), Some(&l)) = (within.get_mut(d), m.get(d), centre.get(d), lv.get(d)) {
-                    *acc += ((f64::from(x) - f64::from(k)).powi(2) + f64::from(l).exp()) / n;
+                if let (Some(acc), Some(o), Some(&x), Some(&k), Some(&l)) = (within.get_mut(d), own.get_mut(d), m.get(d), centre.get(d), lv.get(d)) {
+                    let v = (f64::from(x) - f64::from(k)).powi(2) + f64::from(l).exp();
+                    *acc += v / n;
+                    *o += v / count.max(1) as f64;
                 }
             }
         }
         s.within_std = within.iter().map(|v| (v.sqrt() as f32).max(1e-3)).collect();
+        s.class_std = per_class
+            .iter()
+            .zip(&counts)
+            .map(|(v, &k)| if k < MIN_CLASS_IMAGES { s.within_std.clone() } else { v.iter().map(|x| (x.sqrt() as f32).max(1e-3)).collect() })
+            .collect();
         s.class_mean = class_mean;
         s
     }
@@ -122,7 +137,7 @@ impl LatentStats {
             }
         }
         let std = spread.iter().zip(&var_sum).map(|(s, v)| ((s + v).sqrt() as f32).max(1e-3)).collect();
-        LatentStats { kl_per_dim, mean: mean.into_iter().map(|m| m as f32).collect(), std, class_mean: Vec::new(), within_std: Vec::new() }
+        LatentStats { kl_per_dim, mean: mean.into_iter().map(|m| m as f32).collect(), std, class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() }
     }
 
     /// Number of dimensions.
@@ -141,12 +156,13 @@ impl LatentStats {
             return Err(format!("latent statistics for {} dimensions, the network has {latent}", self.kl_per_dim.len()));
         }
         let per_class_ok = (self.class_mean.is_empty() || self.class_mean.len() == NUM_CLASSES)
-            && self.class_mean.iter().all(|m| m.len() == latent)
+            && (self.class_std.is_empty() || self.class_std.len() == NUM_CLASSES)
+            && self.class_mean.iter().chain(&self.class_std).all(|m| m.len() == latent)
             && (self.within_std.is_empty() || self.within_std.len() == latent);
         if !per_class_ok {
             return Err(format!("per-class latent statistics must have {NUM_CLASSES} rows of {latent} values"));
         }
-        let all = self.kl_per_dim.iter().chain(&self.mean).chain(&self.std).chain(&self.within_std).chain(self.class_mean.iter().flatten());
+        let all = self.kl_per_dim.iter().chain(&self.mean).chain(&self.std).chain(&self.within_std).chain(self.class_mean.iter().flatten()).chain(self.class_std.iter().flatten());
         if all.into_iter().any(|v| !v.is_finite()) {
             return Err("latent statistics hold NaN or infinite values".into());
         }
@@ -171,10 +187,17 @@ impl LatentStats {
         }
     }
 
-    /// The spread of dimension `d` under `prior` (slider ranges are ±3 of it).
-    pub fn spread(&self, d: usize, prior: Prior) -> f32 {
+    /// The spread of dimension `d` for `class` under `prior` (slider ranges are ±3 of it).
+    pub fn spread(&self, d: usize, prior: Prior, class: usize) -> f32 {
         match prior {
-            Prior::Fitted => self.within_std.get(d).or_else(|| self.std.get(d)).copied().unwrap_or(1.0),
+            Prior::Fitted => self
+                .class_std
+                .get(class)
+                .and_then(|s| s.get(d))
+                .or_else(|| self.within_std.get(d))
+                .or_else(|| self.std.get(d))
+                .copied()
+                .unwrap_or(1.0),
             Prior::Standard => 1.0,
         }
     }
@@ -193,7 +216,7 @@ impl LatentStats {
         (0..self.len())
             .map(|d| {
                 let c = centre.get(d).copied().unwrap_or(0.0);
-                c + temperature * self.spread(d, prior) * crate::data::augment::gauss(rng)
+                c + temperature * self.spread(d, prior, class) * crate::data::augment::gauss(rng)
             })
             .collect()
     }
@@ -234,7 +257,10 @@ mod tests {
         assert!(s.check(2).is_ok());
         assert!((s.centre(Prior::Fitted, 1)[0] - 3.0).abs() < 1e-4);
         assert!((s.centre(Prior::Fitted, 0)[0]).abs() < 1e-4);
-        assert!(s.spread(0, Prior::Fitted) < 0.01, "no spread within a class along the class dimension");
+        assert!(s.spread(0, Prior::Fitted, 1) < 0.01, "no spread within a class along the class dimension");
+        assert!((s.spread(1, Prior::Fitted, 1) - s.within_std[1]).abs() < 0.2, "each class its own spread, near the pooled one here");
+        assert_eq!(s.class_std.len(), NUM_CLASSES);
+        assert_eq!(s.class_std[5], s.within_std, "classes without images use the pooled spread");
         assert!(s.std[0] > 1.0, "but across classes");
         let moved = s.transfer(&[0.0, 2.0], 0, 1);
         assert!((moved[0] - 3.0).abs() < 1e-4 && (moved[1] - 2.0).abs() < 0.1, "{moved:?}");
@@ -244,13 +270,13 @@ mod tests {
 
     #[test]
     fn active_dims_are_ordered_by_kl() {
-        let s = LatentStats { kl_per_dim: vec![0.2, 0.0, 3.0, 1.0], mean: vec![0.0; 4], std: vec![1.0; 4], class_mean: Vec::new(), within_std: Vec::new() };
+        let s = LatentStats { kl_per_dim: vec![0.2, 0.0, 3.0, 1.0], mean: vec![0.0; 4], std: vec![1.0; 4], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() };
         assert_eq!(s.active_dims(), vec![2, 3, 0]);
     }
 
     #[test]
     fn sampling_follows_the_prior_and_temperature() {
-        let s = LatentStats { kl_per_dim: vec![1.0], mean: vec![5.0], std: vec![0.1], class_mean: Vec::new(), within_std: Vec::new() };
+        let s = LatentStats { kl_per_dim: vec![1.0], mean: vec![5.0], std: vec![0.1], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
         let z = s.sample(&mut rng, Prior::Fitted, 3, 1.0);
         assert!((z[0] - 5.0).abs() < 0.6);
