@@ -31,6 +31,8 @@ pub enum FileAction {
     ExportGenerated,
     /// Export the generator panel's style sheet as a PNG (from the panel).
     ExportSheet,
+    /// Add a font file the user owns to generated kana (from the training panel).
+    AddFont,
 }
 
 impl FileAction {
@@ -56,6 +58,7 @@ impl FileAction {
             FileAction::OpenGenerator => "Open generator…",
             FileAction::ExportGenerated => "Export generated kana PNG…",
             FileAction::ExportSheet => "Export style sheet PNG…",
+            FileAction::AddFont => "Add font file…",
         }
     }
 
@@ -76,6 +79,7 @@ impl FileAction {
             FileAction::SaveModel => ("Recognizer checkpoint", &["safetensors"]),
             FileAction::OpenGenerator => ("Generator checkpoint", &["safetensors", "json"]),
             FileAction::ExportGenerated | FileAction::ExportSheet => ("PNG image", &["png"]),
+            FileAction::AddFont => ("Font", &["ttf", "otf", "ttc", "otc"]),
         }
     }
 
@@ -85,6 +89,7 @@ impl FileAction {
         match ext.as_str() {
             "json" => FileAction::OpenDrawing,
             "safetensors" => FileAction::OpenModel,
+            "ttf" | "otf" | "ttc" | "otc" => FileAction::AddFont,
             _ => FileAction::OpenImage,
         }
     }
@@ -106,6 +111,10 @@ pub enum FileEvent {
     ModelLoaded(LoadedModel),
     /// A generator checkpoint was read and fits this build.
     GeneratorLoaded(LoadedGenerator),
+    /// A font file was read and has kana: its absolute path and how many classes it covers.
+    FontChecked(PathBuf, usize),
+    /// A font file was refused; the message names it and says why.
+    FontRefused(String),
     /// A file was written.
     Saved(PathBuf),
     /// An operation failed; the message names the file and the reason.
@@ -230,6 +239,15 @@ impl FileTasks {
         });
     }
 
+    /// Reads a font file in the background and checks that it has kana (for generated kana in
+    /// training).
+    pub fn check_font(&self, path: PathBuf) {
+        self.spawn("check-font", move || match check_font(&path) {
+            Ok((path, covered)) => FileEvent::FontChecked(path, covered),
+            Err(e) => FileEvent::FontRefused(format!("Font refused: {e}")),
+        });
+    }
+
     /// Writes a drawing in the background (atomically).
     pub fn save_drawing(&self, path: PathBuf, drawing: Drawing) {
         self.spawn("save-drawing", move || match drawing.save(&path) {
@@ -281,6 +299,17 @@ impl FileTasks {
         }
         events
     }
+}
+
+/// Reads a font file and counts the classes it covers; refuses (naming the file and why) a file
+/// that is not a font, a font without kana, and a path the data spec cannot carry.
+pub fn check_font(path: &Path) -> crate::Result<(PathBuf, usize)> {
+    let path = std::fs::canonicalize(path).map_err(|e| crate::Error::file(path, e))?;
+    if path.to_string_lossy().contains(['+', ',']) {
+        return Err(crate::Error::file(&path, "the path holds '+' or ',', which separate data specs: move or rename the file"));
+    }
+    let font = crate::data::fonts::KanaFont::from_file(&path)?;
+    Ok((path, font.covered()))
 }
 
 /// A path typed by hand, for machines without file dialogs.
@@ -368,6 +397,7 @@ mod tests {
         assert_eq!(FileAction::for_dropped(Path::new("a.JSON")), FileAction::OpenDrawing);
         assert_eq!(FileAction::for_dropped(Path::new("m.safetensors")), FileAction::OpenModel);
         assert_eq!(FileAction::for_dropped(Path::new("x.png")), FileAction::OpenImage);
+        assert_eq!(FileAction::for_dropped(Path::new("My.OTF")), FileAction::AddFont);
         assert!(FileAction::ExportPng.is_save() && !FileAction::OpenImage.is_save());
         assert_eq!(expand_home("/a/b"), PathBuf::from("/a/b"));
     }

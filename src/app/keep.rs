@@ -83,6 +83,7 @@ impl FudeApp {
                 };
                 self.files.dialog(FileAction::SaveModel, name);
             }
+            TrainingAction::AddFont => self.files.dialog(FileAction::AddFont, ""),
         }
     }
 }

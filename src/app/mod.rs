@@ -15,6 +15,7 @@ pub mod candidates;
 pub mod canvas;
 pub mod evaluation_view;
 pub mod files;
+pub mod font_picker;
 pub mod generation;
 pub mod generator_panel;
 pub mod generator_views;
@@ -23,6 +24,7 @@ pub mod kana_picker;
 mod panels;
 pub mod recognition;
 pub mod settings;
+pub mod source_preview;
 pub mod text_buffer;
 pub mod training_panel;
 pub mod training_views;
@@ -280,6 +282,7 @@ impl FudeApp {
             FileAction::OpenImage => self.files.open_image(path),
             FileAction::OpenModel => self.files.open_model(path),
             FileAction::OpenGenerator => self.files.open_generator(path),
+            FileAction::AddFont => self.files.check_font(path),
             FileAction::ExportGenerated | FileAction::ExportSheet => match self.generator.export_image(action) {
                 Ok(image) => self.files.save_png(path, image),
                 Err(why) => self.say(why, true),
@@ -338,6 +341,16 @@ impl FudeApp {
                 FileEvent::GeneratorLoaded(g) => {
                     self.say(format!("Generator loaded: {}", g.name), false);
                     self.generator.set_model(g);
+                }
+                FileEvent::FontChecked(path, covered) => {
+                    self.say(format!("Font added: {} ({covered} kana)", path.display()), false);
+                    self.training.fonts.add(path, covered);
+                    self.training.open = true;
+                }
+                FileEvent::FontRefused(why) => {
+                    self.say(why.clone(), true);
+                    self.training.fonts.refuse(why);
+                    self.training.open = true;
                 }
                 FileEvent::Saved(path) => {
                     self.say(format!("Saved {}", path.display()), false);

@@ -5,7 +5,9 @@
 //! never blocks it; the panel drains the channel each frame.
 
 use super::evaluation_view::{evaluation_window_ui, EvalModel, EvaluationView};
+use super::font_picker::{font_picker_ui, FontPicker};
 use super::k49_download::{k49_download_ui, K49Download};
+use super::source_preview::{preview_toggle_ui, source_preview_ui, SourcePreviews};
 use super::training_views::{curves_ui, progress_ui};
 use crate::data::mine;
 use crate::data::spec::{self, DataSpec, OpenOptions};
@@ -34,7 +36,7 @@ pub struct SourceRow {
 impl SourceRow {
     fn title(&self) -> &'static str {
         match self.name {
-            "fonts" => "Generated kana (bundled fonts)",
+            "fonts" => "Generated kana",
             "drawings" => "Synthetic drawings",
             "k49" => "Kuzushiji-49 folder",
             "npz" => "npz: images, labels, class map",
@@ -46,9 +48,10 @@ impl SourceRow {
         matches!(self.name, "k49" | "npz")
     }
 
-    /// The `--data` spec text of the row.
+    /// The `--data` spec text of the row (generated kana carries its chosen fonts, if any).
     pub fn spec_text(&self) -> String {
-        let body = if self.takes_arg() { format!("{}={}", self.name, self.arg.trim()) } else { self.name.to_string() };
+        let chosen_fonts = self.name == "fonts" && !self.arg.trim().is_empty();
+        let body = if self.takes_arg() || chosen_fonts { format!("{}={}", self.name, self.arg.trim()) } else { self.name.to_string() };
         if (self.weight - 1.0).abs() > 1e-9 {
             format!("{body}@{}", self.weight)
         } else {
@@ -136,6 +139,8 @@ pub enum TrainingAction {
     UseGenerator(PathBuf),
     /// Ask where to save a copy of this checkpoint.
     SaveModel(PathBuf),
+    /// Ask for a font file to add to generated kana.
+    AddFont,
 }
 
 struct Job {
@@ -163,6 +168,10 @@ pub struct TrainingPanel {
     pub evaluation: EvaluationView,
     /// The Kuzushiji-49 row's Download.
     pub k49_download: K49Download,
+    /// The fonts of generated kana.
+    pub fonts: FontPicker,
+    /// The open source previews.
+    pub previews: SourcePreviews,
 }
 
 impl Default for TrainingPanel {
@@ -184,6 +193,8 @@ impl Default for TrainingPanel {
             run_model: ModelKind::Recognizer,
             evaluation: EvaluationView::default(),
             k49_download: K49Download::default(),
+            fonts: FontPicker::default(),
+            previews: SourcePreviews::default(),
         }
     }
 }
@@ -427,7 +438,7 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
         runs_ui(ui, panel, current).or(action)
     });
     evaluation_window_ui(ui.ctx(), &mut panel.evaluation);
-    inner.inner
+    inner.inner.or_else(|| panel.fonts.take_add_request().then_some(TrainingAction::AddFont))
 }
 
 fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) {
@@ -457,7 +468,11 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
             if row.name == "mine" {
                 ui.weak(format!("{kept} kept"));
             }
+            preview_toggle_ui(ui, &mut panel.previews, row);
         });
+        if row.name == "fonts" {
+            font_picker_ui(ui, &mut panel.fonts, row);
+        }
         if row.name == "k49" {
             k49_download_ui(ui, &mut panel.k49_download, row);
         }
@@ -465,6 +480,7 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
             let hint = if row.name == "k49" { "folder with the k49 files" } else { "images.npz,labels.npz,classmap.csv" };
             ui.add(egui::TextEdit::singleline(&mut row.arg).hint_text(hint).desired_width(f32::INFINITY));
         }
+        source_preview_ui(ui, &mut panel.previews, row);
     }
     ui.horizontal(|ui| {
         ui.label("Presets");

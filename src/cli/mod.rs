@@ -29,8 +29,9 @@ pub struct Cli {
 /// Options shared by commands that read data.
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// Data sources: SPEC[,SPEC...] with SPEC = k49=DIR | npz=IMGS,LABELS,CLASSMAP | fonts | drawings | mine[=DIR] (kept handwriting),
-    /// each optionally @WEIGHT (e.g. fonts@2). May be repeated.
+    /// Data sources: SPEC[,SPEC...] with SPEC = k49=DIR | npz=IMGS,LABELS,CLASSMAP | fonts | fonts=FONT+FONT... (bundled
+    /// training font names or font files) | drawings | mine[=DIR] (kept handwriting), each optionally @WEIGHT (e.g. fonts@2).
+    /// May be repeated.
     #[arg(long = "data", required = true, num_args = 1)]
     pub data: Vec<String>,
     /// Images per class held out of npz sources for evaluation (the first in file order).
