@@ -23,6 +23,7 @@ pub mod k49_download;
 pub mod kana_picker;
 mod panels;
 pub mod recognition;
+pub mod run_samples;
 pub mod settings;
 pub mod source_preview;
 pub mod text_buffer;
@@ -480,7 +481,7 @@ impl eframe::App for FudeApp {
                 .min_size(260.0)
                 .show(ui, |ui| self.generator_panel_ui(ui));
         }
-        self.training.poll();
+        self.training.poll(&ctx);
         if self.training.open {
             let current = self.model_name();
             let action = egui::Panel::left("training")

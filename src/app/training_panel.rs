@@ -168,6 +168,8 @@ pub struct TrainingPanel {
     pub evaluation: EvaluationView,
     /// The Kuzushiji-49 row's Download.
     pub k49_download: K49Download,
+    /// Samples of a generator run, refreshed after every epoch.
+    pub samples: crate::app::run_samples::RunSamples,
     /// The fonts of generated kana.
     pub fonts: FontPicker,
     /// The open source previews.
@@ -193,6 +195,7 @@ impl Default for TrainingPanel {
             run_model: ModelKind::Recognizer,
             evaluation: EvaluationView::default(),
             k49_download: K49Download::default(),
+            samples: Default::default(),
             fonts: FontPicker::default(),
             previews: SourcePreviews::default(),
         }
@@ -285,6 +288,7 @@ impl TrainingPanel {
             return;
         }
         plan.threads = Some(self.threads);
+        self.samples.clear();
         let model = plan.model;
         let control = Arc::new(RunControl::default());
         let (tx, rx) = channel();
@@ -336,12 +340,15 @@ impl TrainingPanel {
     }
 
     /// Takes in the run's events (call every frame).
-    pub fn poll(&mut self) {
+    pub fn poll(&mut self, ctx: &egui::Context) {
         let Some(job) = &self.job else { return };
         let mut over = false;
         for ev in job.events.try_iter() {
             self.progress.apply(&ev);
             over |= ev.is_terminal();
+            if let (TrainEvent::CheckpointWritten { path, epoch, best: false }, ModelKind::Generator) = (&ev, self.run_model) {
+                self.samples.request(ctx, path.clone(), *epoch);
+            }
         }
         if over {
             self.message = match self.progress.phase {
@@ -378,7 +385,7 @@ impl TrainingPanel {
 
 /// Draws the panel's contents; `current` is the app's model name. Returns what the app should do.
 pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) -> Option<TrainingAction> {
-    panel.poll();
+    panel.poll(ui.ctx());
     if panel.refreshed.is_none() {
         panel.refresh();
     }
@@ -421,6 +428,9 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
         }
         if !panel.progress.train_loss.is_empty() {
             curves_ui(ui, &panel.progress, panel.run_model);
+            if panel.run_model == ModelKind::Generator {
+                crate::app::run_samples::run_samples_ui(ui, &mut panel.samples);
+            }
         }
         ui.horizontal(|ui| {
             let busy = panel.evaluation.is_busy();
