@@ -313,7 +313,8 @@ impl Generator {
         for i in 0..self.arch.stages() {
             let embed = one_hot.matmul(&self.parameter(&format!("dec.embed{i}"))?)?;
             let c = embed.dim(1)?;
-            h = upsample2_nhwc(&h)?.broadcast_add(&embed.reshape((b, 1, 1, c))?)?;
+            let up = if fast { crate::models::kernels::upsample_op::upsample2(&h)? } else { upsample2_nhwc(&h)? };
+            h = up.broadcast_add(&embed.reshape((b, 1, 1, c))?)?;
             let r = h.dim(1)?;
             let template = one_hot.matmul(&self.parameter(&format!("dec.template{i}"))?)?.reshape((b, r, r, 1))?;
             h = Tensor::cat(&[&h, &template], 3)?;

@@ -9,3 +9,4 @@ pub mod linear_op;
 #[cfg(test)]
 mod op_check;
 pub mod sgemm;
+pub mod upsample_op;
