@@ -3,17 +3,19 @@
 //! are not the official release (sizes and md5 checked by default), then a download with checks
 //! off that fills the row's folder; never a partial or temporary file left behind.
 
+mod common;
+
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use fude::app::k49_download::{DownloadOutcome, BASE_ENV};
-use fude::app::{AppOptions, FudeApp};
+use fude::app::FudeApp;
 use fude::data::k49::{self, OFFICIAL_FILES};
 use std::io::{BufRead, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Serves the files of `dir` on 127.0.0.1, a thread per connection; while `slow` is set, bodies
 /// trickle out in 1 KB pieces every 20 ms so the download can be watched and cancelled.
@@ -58,29 +60,14 @@ fn serve(dir: PathBuf, slow: Arc<AtomicBool>) -> String {
 }
 
 fn app(data_dir: &Path, base: &str) -> Harness<'static, FudeApp> {
-    // SAFETY (edition 2021: safe fn): this file's only test sets these before the app starts.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    std::env::set_var("FUDE_DATA_DIR", data_dir);
+    // SAFETY (edition 2021: safe fn): this file's only test sets it before the app starts.
     std::env::set_var(BASE_ENV, base);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1800.0))
-        .with_max_steps(1_000_000)
-        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
-    h.step();
-    h.step();
-    h
+    common::app(data_dir, 1800.0)
 }
 
 /// Steps frames until `cond` holds (the download runs on its own thread meanwhile).
 fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        let outcome = h.state().training().k49_download.outcome().cloned();
-        assert!(t.elapsed() < Duration::from_secs(secs), "timed out waiting for {what} (outcome: {outcome:?})");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
+    common::wait_until(h, what, secs, cond, |a| format!("outcome: {:?}", a.training().k49_download.outcome()));
 }
 
 /// The names in `dir` (temporary files start with a dot), sorted; none when it does not exist.

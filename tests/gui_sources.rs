@@ -4,37 +4,23 @@
 //! font with kana is added and reaches the row's data spec, a non-font and a font without kana
 //! are refused with the reason.
 
+mod common;
+
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use fude::app::{AppOptions, FudeApp};
+use fude::app::FudeApp;
 use fude::data::fonts::{FontPick, EMBEDDED_FONTS};
 use fude::data::SourceKind;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 fn app(data_dir: &Path) -> Harness<'static, FudeApp> {
-    // SAFETY (edition 2021: safe fn): this file's only test sets these before the app starts.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    std::env::set_var("FUDE_DATA_DIR", data_dir);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 2400.0))
-        .with_max_steps(1_000_000)
-        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
-    h.step();
-    h.step();
-    h
+    common::app(data_dir, 2400.0)
 }
 
 /// Steps frames until `cond` holds (previews and font checks run on their own threads).
 fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        assert!(t.elapsed() < Duration::from_secs(secs), "timed out waiting for {what} (notice: {:?})", h.state().notice());
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
+    common::wait_until(h, what, secs, cond, |a| format!("notice: {:?}", a.notice()));
 }
 
 /// "Add font file…", then the path typed into the prompt (no dialogs in tests).

@@ -2,36 +2,22 @@
 //! the curves appear, pause, resume, stop, use the new model, and resume the stopped run from its
 //! folder until it finishes.
 
+mod common;
+
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use fude::app::{AppOptions, FudeApp};
+use fude::app::FudeApp;
 use fude::training::events::RunPhase;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn app(data_dir: &std::path::Path) -> Harness<'static, FudeApp> {
-    // SAFETY (edition 2021: safe fn): this file's only test sets these before the app starts.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    std::env::set_var("FUDE_DATA_DIR", data_dir);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 1800.0))
-        .with_max_steps(1_000_000)
-        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
-    h.step();
-    h.step();
-    h
+    common::app(data_dir, 1800.0)
 }
 
 /// Steps frames until `cond` holds (training runs on its own threads meanwhile).
 fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        let msg = h.state().training().message().map(str::to_string);
-        assert!(t.elapsed() < Duration::from_secs(secs), "timed out waiting for {what} (message: {msg:?})");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
+    common::wait_until(h, what, secs, cond, |a| format!("message: {:?}", a.training().message()));
 }
 
 /// Draws a horizontal stroke across the canvas and waits for its candidates.
