@@ -1,6 +1,7 @@
-//! What a generator run writes, refreshed after every epoch: the run's newest checkpoint decodes
-//! a fixed row of kana at their class centres on a short-lived thread, and the training panel
-//! shows them as one picture beside the curves.
+//! What a generator run writes, refreshed after every epoch: on a short-lived thread the run's
+//! newest checkpoint decodes a fixed row of kana at their class centres (samples), and encodes and
+//! decodes the same kana from a held-out font (originals above their reconstructions); the
+//! training panel shows the three rows as one picture beside the curves.
 
 use crate::data::classes;
 use crate::ink::InkImage;
@@ -67,22 +68,37 @@ impl RunSamples {
     }
 }
 
-/// The sample row of the generator at `path`, dark ink on white.
+/// The rows of the generator at `path` (samples, held-out originals, their reconstructions),
+/// dark ink on white.
 fn decode_row(path: &std::path::Path) -> Result<InkImage, String> {
+    use crate::data::{FontSource, Source, Split};
     let g = GeneratorCheckpoint::load(path, &candle_core::Device::Cpu).map_err(|e| e.to_string())?;
-    let centres: Vec<(usize, Vec<f32>)> =
-        SAMPLE_KANA.chars().filter_map(classes::index_of).map(|c| (c, g.stats().centre(Prior::Fitted, c))).collect();
+    let wanted: Vec<usize> = SAMPLE_KANA.chars().filter_map(classes::index_of).collect();
+    let centres: Vec<(usize, Vec<f32>)> = wanted.iter().map(|&c| (c, g.stats().centre(Prior::Fitted, c))).collect();
     let jobs: Vec<(usize, &[f32])> = centres.iter().map(|(c, z)| (*c, z.as_slice())).collect();
-    let images = g.decode(&jobs).map_err(|e| e.to_string())?;
-    let cells: Vec<&[f32]> = images.iter().map(Vec::as_slice).collect();
-    Ok(InkImage::sheet(&cells, g.side(), cells.len(), 2))
+    let mut rows = g.decode(&jobs).map_err(|e| e.to_string())?;
+    // The first held-out render of each sample kana, and its reconstruction from the posterior mean.
+    let held_out = FontSource::new(Split::Test).eval_ink(g.side() as u32, crate::training::generator::GENERATOR_EVAL_AUGMENT);
+    let originals: Vec<(InkImage, usize)> =
+        wanted.iter().filter_map(|c| held_out.iter().find(|(_, k)| k == c).cloned()).collect();
+    if originals.len() == wanted.len() {
+        let inks: Vec<&InkImage> = originals.iter().map(|(i, _)| i).collect();
+        let own: Vec<usize> = originals.iter().map(|(_, c)| *c).collect();
+        let zs = g.encode(&inks, &own).map_err(|e| e.to_string())?;
+        let jobs: Vec<(usize, &[f32])> = own.iter().zip(&zs).map(|(c, z)| (*c, z.as_slice())).collect();
+        let recon = g.decode(&jobs).map_err(|e| e.to_string())?;
+        rows.extend(originals.iter().map(|(i, _)| crate::ink::preprocess::boxed_input(i, g.side())));
+        rows.extend(recon);
+    }
+    let cells: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+    Ok(InkImage::sheet(&cells, g.side(), wanted.len(), 2))
 }
 
 /// The samples, or where they stand, under the curves of a generator run.
 pub fn run_samples_ui(ui: &mut egui::Ui, samples: &mut RunSamples) {
     samples.poll(ui.ctx());
     if let (Some(t), Some(epoch)) = (&samples.texture, samples.epoch) {
-        ui.label(format!("Samples after epoch {} ({SAMPLE_KANA}, at each class centre)", epoch + 1));
+        ui.label(format!("After epoch {}: samples at each class centre; a held-out font; its reconstructions", epoch + 1));
         let w = ui.available_width().min(t.size_vec2().x * 1.5);
         let h = w * t.size_vec2().y / t.size_vec2().x.max(1.0);
         ui.add(egui::Image::new(t).fit_to_exact_size(egui::vec2(w, h)));
@@ -120,7 +136,7 @@ mod tests {
         }
         assert_eq!(s.epoch(), Some(2));
         let size = s.texture.as_ref().map(|t| t.size()).unwrap_or_default();
-        assert_eq!(size, [10 * 18 + 2, 18 + 2], "ten 16x16 cells with 2 px gaps");
+        assert_eq!(size, [10 * 18 + 2, 3 * 18 + 2], "three rows (samples, originals, reconstructions) of ten 16x16 cells with 2 px gaps");
         s.request(&ctx, dir.path().join("missing"), 3);
         for _ in 0..500 {
             s.poll(&ctx);
