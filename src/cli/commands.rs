@@ -8,6 +8,7 @@ use crate::data::{OpenOptions, Sample, Split};
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing, InkImage, ModelInput, INPUT_SIDE};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
+use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
 use crate::training::{evaluate, evaluate_parts, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
 use anyhow::Result;
@@ -18,16 +19,14 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind: ModelKind::Generator, data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
-            let mut cfg = GeneratorTrainConfig::default();
-            let base = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(cfg.base.batch), lr: lr.unwrap_or(cfg.base.lr), ..cfg.base };
-            cfg.base = base;
-            super::generate::train_generator_cmd(&data, &out, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
-        }
-        Command::Train { kind: ModelKind::Recognizer, data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
-            let d = TrainConfig::default();
-            let cfg = TrainConfig { epochs, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), seed, epoch_size, ..d };
-            train_cmd(&data, &out, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
+            // Each model's own defaults for what the command line leaves out.
+            let (model, d) = match kind {
+                ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
+                ModelKind::Generator => (crate::training::ModelKind::Generator, GeneratorTrainConfig::default().base),
+            };
+            let cfg = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), ..d };
+            train_cmd(&data, &out, model, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, json, device } => {
             eval_cmd(model.as_deref(), &data, train_split, json, &device).map(|_| ExitCode::SUCCESS)
@@ -79,21 +78,19 @@ pub(super) fn command_line() -> String {
         .join(" ")
 }
 
-fn train_cmd(data: &DataArgs, out: &Path, cfg: TrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
+/// `fude train`, either model: the shared training engine ([`RunPlan`]) with the progress bar
+/// as its event consumer.
+fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     let dev = select_device(device.parse()?)?;
     println!("device: {}", dev.description);
-    let init = match resume {
-        Some(p) => Init::Resume(p.to_path_buf()),
-        None => Init::Scratch,
-    };
     let plan = RunPlan {
-        model: crate::training::ModelKind::Recognizer,
+        model,
         vae: crate::training::VaeSettings::default(),
         data: specs,
         open: open_options(data),
         cfg,
-        init,
+        init: resume.map_or(Init::Scratch, |p| Init::Resume(p.to_path_buf())),
         device: dev.device,
         device_name: dev.description,
         last: out.to_path_buf(),
@@ -102,13 +99,27 @@ fn train_cmd(data: &DataArgs, out: &Path, cfg: TrainConfig, device: &str, resume
         threads: None,
     };
     let mut printer = TrainPrinter::new(&plan.cfg);
-    let outcome = plan.run(&RunControl::default(), |ev| printer.show(ev))?;
-    printer.bar.finish_and_clear();
+    // The held-out −ELBO of the epoch that became the best generator checkpoint.
+    let (mut epoch_elbo, mut best_elbo) = (f64::NAN, f64::NAN);
+    let outcome = plan.run(&RunControl::default(), |ev| {
+        printer.show(ev);
+        match ev {
+            TrainEvent::EpochEnd { held_out, .. } => epoch_elbo = mean_metric(held_out, "neg_elbo"),
+            TrainEvent::CheckpointWritten { best: true, .. } => best_elbo = epoch_elbo,
+            _ => {}
+        }
+    });
+    printer.finish();
+    let outcome = outcome?;
     if let Some(last) = outcome.last {
         println!("saved {}", last.with_extension("safetensors").display());
     }
     if let Some(best) = outcome.best {
-        println!("best epoch (held-out top-1): {}", best.with_extension("safetensors").display());
+        let by = match model {
+            crate::training::ModelKind::Recognizer => "held-out top-1".to_string(),
+            crate::training::ModelKind::Generator => format!("held-out -ELBO {best_elbo:.1} nats"),
+        };
+        println!("best epoch ({by}): {}", best.with_extension("safetensors").display());
     }
     Ok(())
 }

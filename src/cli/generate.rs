@@ -1,61 +1,16 @@
-//! The generator's commands: `train --model generator`, `generate` and `eval-gen`.
+//! The generator's commands: `generate` and `fit-latent` (training goes through `fude train`).
 
-use super::commands::{command_line, open_options, TrainPrinter};
-use super::DataArgs;
+use super::commands::command_line;
 use crate::data::classes;
 use crate::data::spec;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
 use crate::ink::{model_input, Drawing, InkImage};
 use crate::models::generator::{GeneratorCheckpoint, Prior};
-use crate::models::{select_device, Checkpoint, CpuRecognizer};
+use crate::models::{Checkpoint, CpuRecognizer};
 use rand::SeedableRng;
 use std::path::PathBuf;
-use crate::training::events::{mean_metric, RunControl, TrainEvent};
-use crate::training::generator::GeneratorTrainConfig;
-use crate::training::session::best_beside;
-use crate::training::{Init, ModelKind, RunPlan, VaeSettings};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
-
-/// `fude train --model generator`: the shared training engine ([`RunPlan`]) with a generator.
-pub fn train_generator_cmd(data: &DataArgs, out: &Path, cfg: GeneratorTrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
-    let specs = spec::parse(&data.data)?;
-    let dev = select_device(device.parse()?)?;
-    println!("device: {}", dev.description);
-    let plan = RunPlan {
-        model: ModelKind::Generator,
-        vae: VaeSettings { kl_warmup_fraction: cfg.kl_warmup_fraction, free_bits: cfg.free_bits, beta: cfg.beta },
-        data: specs,
-        open: open_options(data),
-        cfg: cfg.base,
-        init: resume.map_or(Init::Scratch, |p| Init::Resume(p.to_path_buf())),
-        device: dev.device,
-        device_name: dev.description,
-        last: out.to_path_buf(),
-        best: best_beside(out),
-        command: command_line(),
-        threads: None,
-    };
-    let mut printer = TrainPrinter::new(&plan.cfg);
-    let (mut epoch_elbo, mut best) = (f64::NAN, f64::NAN);
-    let outcome = plan.run(&RunControl::default(), |ev| {
-        printer.show(ev);
-        match ev {
-            TrainEvent::EpochEnd { held_out, .. } => epoch_elbo = mean_metric(held_out, "neg_elbo"),
-            TrainEvent::CheckpointWritten { best: true, .. } => best = epoch_elbo,
-            _ => {}
-        }
-    });
-    printer.finish();
-    let outcome = outcome?;
-    if let Some(last) = outcome.last {
-        println!("saved {}", last.with_extension("safetensors").display());
-    }
-    if let Some(best_path) = outcome.best {
-        println!("best epoch (held-out -ELBO {best:.1} nats): {}", best_path.with_extension("safetensors").display());
-    }
-    Ok(())
-}
 
 /// Loads `--model` or the bundled generator (on the CPU).
 pub fn load_generator(path: Option<&Path>) -> Result<GeneratorCheckpoint> {
