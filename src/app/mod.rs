@@ -474,11 +474,15 @@ impl eframe::App for FudeApp {
             .default_size(280.0)
             .min_size(220.0)
             .show(ui, |ui| self.recognition_ui(ui));
+        // A left panel takes at most 45% of the width the right panel leaves, so the canvas keeps
+        // room in a small window.
+        let left_max = |ui: &egui::Ui| (ui.available_width() * 0.45).max(260.0);
         if self.settings.show_generator {
             egui::Panel::left("generator")
                 .resizable(true)
                 .default_size(320.0)
                 .min_size(260.0)
+                .max_size(left_max(ui))
                 .show(ui, |ui| self.generator_panel_ui(ui));
         }
         self.training.poll(&ctx);
@@ -488,6 +492,7 @@ impl eframe::App for FudeApp {
                 .resizable(true)
                 .default_size(380.0)
                 .min_size(300.0)
+                .max_size(left_max(ui).max(300.0))
                 .show(ui, |ui| training_panel::training_ui(ui, &mut self.training, current.as_deref()))
                 .inner;
             if let Some(action) = action {
