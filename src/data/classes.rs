@@ -260,11 +260,14 @@ mod tests {
     }
 
     #[test]
-    fn shared_classmaps_load() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/k49/k49_classmap.csv");
-        let m = ClassMap::load(&p).unwrap();
+    fn official_classmaps_load() {
+        let m = ClassMap::load(&crate::data::test_data::fixture("k49_classmap.csv")).unwrap();
         assert_eq!(m.len(), 49);
         assert_eq!(m.to_table[0], index_of('あ').unwrap());
         assert_eq!(m.to_table[48], index_of('ゝ').unwrap());
+        let kmnist = ClassMap::load(&crate::data::test_data::fixture("kuzushiji-fixture_classmap.csv")).unwrap();
+        assert_eq!(kmnist.len(), 10);
+        assert_eq!(kmnist.to_table[0], index_of('お').unwrap());
+        assert_eq!(kmnist.to_table[9], index_of('を').unwrap());
     }
 }

@@ -243,8 +243,6 @@ mod tests {
     use crate::data::npz::{read_u8, write_npz_raw};
     use md5::{Digest, Md5};
 
-    const SHARED_K49: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/k49/");
-
     fn fixture() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         write_fixture(dir.path(), 3, 2, 7).unwrap();
@@ -259,10 +257,12 @@ mod tests {
     fn classmap_const_is_the_official_file() {
         assert_eq!(CLASSMAP_CSV.len(), 697);
         assert_eq!(format!("{:x}", Md5::digest(CLASSMAP_CSV.as_bytes())), OFFICIAL_FILES[4].md5);
-        let real = Path::new(SHARED_K49).join(CLASSMAP);
-        // ../shared/data is beside every checkout that runs the tests (CI included).
+        let real = crate::data::test_data::fixture(CLASSMAP);
         assert_eq!(std::fs::read(&real).unwrap(), CLASSMAP_CSV.as_bytes());
         verify(&real, &OFFICIAL_FILES[4]).unwrap();
+        if let Some(shared) = crate::data::test_data::shared_or_skip("classmap_const_is_the_official_file", "k49/k49_classmap.csv") {
+            assert_eq!(std::fs::read(shared).unwrap(), CLASSMAP_CSV.as_bytes());
+        }
     }
 
     #[test]

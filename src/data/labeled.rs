@@ -188,7 +188,6 @@ mod tests {
     use crate::data::npz::{md5_hex, write_npz_raw, write_u8};
     use std::path::PathBuf;
 
-    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/kuzushiji-sample/");
     const MAP3: &str = "index,codepoint,char\n0,U+3042,あ\n1,U+3044,い\n2,U+3046,う\n";
 
     /// Writes a 3-class data set: images (n, 2, 3) filled with their index, the given labels.
@@ -280,10 +279,41 @@ mod tests {
         assert_eq!((all_train.len(), none.len()), (7, 0));
     }
 
+    /// Loads a real kuzushiji set (10 classes, `per_class` images each) and checks its
+    /// counts and the hold-out split.
+    fn check_real_set(imgs: &Path, labels: &Path, map: &Path, per_class: usize) {
+        let set = LabeledImages::from_npz("real", imgs, labels, map).unwrap();
+        assert_eq!((set.len(), set.height, set.width), (10 * per_class, 28, 28));
+        let classes: Vec<usize> = "おきすつなはまやれを".chars().map(|c| index_of(c).unwrap()).collect();
+        let counts = set.class_counts();
+        for (c, &n) in counts.iter().enumerate() {
+            assert_eq!(n, if classes.contains(&c) { per_class } else { 0 }, "class {c}");
+        }
+        let image = set.image(0).unwrap();
+        assert!(image.contains(&255) && image.contains(&0));
+        let held = per_class / 4;
+        let (train, test) = set.split_holdout(held);
+        assert_eq!((train.len(), test.len()), (10 * (per_class - held), 10 * held));
+        for &c in &classes {
+            assert_eq!((test.class_counts()[c], train.class_counts()[c]), (held, per_class - held));
+        }
+        let first_o = set.indices_by_class()[classes[0]][0];
+        assert_eq!(test.image(test.indices_by_class()[classes[0]][0]), set.image(first_o));
+    }
+
+    #[test]
+    fn real_kuzushiji_fixture() {
+        use crate::data::test_data::fixture;
+        let map = fixture("kuzushiji-fixture_classmap.csv");
+        assert_eq!(md5_hex(&map).unwrap(), "899202f6e8dc29a321ac210a03d0f2f1", "the official kmnist class map");
+        check_real_set(&fixture("kuzushiji-fixture-imgs.npz"), &fixture("kuzushiji-fixture-labels.npz"), &map, 30);
+    }
+
     #[test]
     fn real_kuzushiji_sample() {
-        let dir = Path::new(SAMPLE);
-        assert!(dir.exists(), "{} is required by the tests", dir.display());
+        let Some(dir) = crate::data::test_data::shared_or_skip("real_kuzushiji_sample", "kuzushiji-sample") else {
+            return;
+        };
         let file = |n: &str| dir.join(n);
         for (name, md5) in [
             ("kuzushiji-sample-imgs.npz", "54e853d3c7f557f2c029ef77e2a03e4f"),
@@ -292,27 +322,11 @@ mod tests {
         ] {
             assert_eq!(md5_hex(&file(name)).unwrap(), md5, "{name}");
         }
-        let set = LabeledImages::from_npz(
-            "sample",
+        check_real_set(
             &file("kuzushiji-sample-imgs.npz"),
             &file("kuzushiji-sample-labels.npz"),
             &file("kuzushiji-sample_classmap.csv"),
-        )
-        .unwrap();
-        assert_eq!((set.len(), set.height, set.width), (8000, 28, 28));
-        let classes: Vec<usize> = "おきすつなはまやれを".chars().map(|c| index_of(c).unwrap()).collect();
-        let counts = set.class_counts();
-        for (c, &n) in counts.iter().enumerate() {
-            assert_eq!(n, if classes.contains(&c) { 800 } else { 0 }, "class {c}");
-        }
-        let image = set.image(0).unwrap();
-        assert!(image.contains(&255) && image.contains(&0));
-        let (train, test) = set.split_holdout(200);
-        assert_eq!((train.len(), test.len()), (6000, 2000));
-        for &c in &classes {
-            assert_eq!((test.class_counts()[c], train.class_counts()[c]), (200, 600));
-        }
-        let first_o = set.indices_by_class()[classes[0]][0];
-        assert_eq!(test.image(test.indices_by_class()[classes[0]][0]), set.image(first_o));
+            800,
+        );
     }
 }

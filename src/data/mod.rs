@@ -12,6 +12,8 @@ pub mod npz;
 pub mod skeleton;
 pub mod sources;
 pub mod spec;
+#[cfg(test)]
+pub(crate) mod test_data;
 
 pub use sources::{DrawingSource, FontSource, ImageSetSource, Mixture, Sample, Source, Split};
 pub use spec::{DataSpec, OpenOptions, SourceKind};

@@ -199,8 +199,6 @@ fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/kuzushiji-sample/");
-
     fn err_text<T: std::fmt::Debug>(r: Result<T>) -> String {
         r.unwrap_err().to_string()
     }
@@ -304,12 +302,25 @@ mod tests {
 
     #[test]
     fn reads_real_numpy_files() {
-        let imgs = Path::new(SAMPLE).join("kuzushiji-sample-imgs.npz");
-        assert!(imgs.exists(), "{} is required by the tests", imgs.display());
-        let a = read_u8(&imgs).unwrap();
-        assert_eq!(a.shape, vec![8000, 28, 28]);
+        use crate::data::test_data::fixture;
+        let a = read_u8(&fixture("kuzushiji-fixture-imgs.npz")).unwrap();
+        assert_eq!(a.shape, vec![300, 28, 28]);
         assert!(a.data.contains(&255) && a.data.contains(&0));
-        let labels = read_u8(&Path::new(SAMPLE).join("kuzushiji-sample-labels.npz")).unwrap();
+        let labels = read_u8(&fixture("kuzushiji-fixture-labels.npz")).unwrap();
+        assert_eq!(labels.shape, vec![300]);
+        assert_eq!(labels.data.iter().filter(|&&l| l == 9).count(), 30);
+    }
+
+    #[test]
+    fn reads_the_full_real_sample() {
+        let Some(dir) = crate::data::test_data::shared_or_skip("reads_the_full_real_sample", "kuzushiji-sample") else {
+            return;
+        };
+        let a = read_u8(&dir.join("kuzushiji-sample-imgs.npz")).unwrap();
+        assert_eq!(a.shape, vec![8000, 28, 28]);
+        let labels = read_u8(&dir.join("kuzushiji-sample-labels.npz")).unwrap();
         assert_eq!(labels.shape, vec![8000]);
+        let fixture = read_u8(&crate::data::test_data::fixture("kuzushiji-fixture-imgs.npz")).unwrap();
+        assert_eq!(&a.data[..28 * 28], &fixture.data[..28 * 28], "the fixture's first image is the sample's first");
     }
 }
