@@ -6,7 +6,9 @@ use crate::data::classes;
 use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
+use crate::ink::picture::picture_input;
 use crate::ink::{model_input, Drawing, InkImage, ModelInput, INPUT_SIDE};
+use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
@@ -31,7 +33,11 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Eval { model, data, train_split, json, device } => {
             eval_cmd(model.as_deref(), &data, train_split, json, &device).map(|_| ExitCode::SUCCESS)
         }
-        Command::Predict { model, top, json, device, files } => predict_cmd(model.as_deref(), top, json, &device, &files),
+        Command::Predict { model, top, json, device, script, context, as_box, files } => {
+            let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
+            let reading = Reading { script, context, picture: false };
+            predict_cmd(model.as_deref(), top, json, &device, &reading, as_box, &files)
+        }
         Command::Samples { data, out, count, seed, test_split } => samples_cmd(&data, &out, count, seed, test_split).map(|_| ExitCode::SUCCESS),
         Command::DownloadK49 { out, base } => download_cmd(&out, &base).map(|_| ExitCode::SUCCESS),
         Command::Generate { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, out } => {
@@ -232,30 +238,32 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, json: bool
     Ok(())
 }
 
-/// Reads one file into a model input: drawings (.json) are rasterized, anything else decoded as an
-/// image. Blank inputs are errors.
-pub fn read_input(path: &Path) -> crate::Result<ModelInput> {
+/// Reads one file into a model input: drawings (.json) are rasterized (their box is the writing
+/// box), anything else is decoded as a picture and cropped to its character unless `as_box` (see
+/// [`picture_input`]). Also says whether small and full-size kana can be told apart. Blank
+/// inputs are errors.
+pub fn read_input(path: &Path, as_box: bool) -> crate::Result<(ModelInput, bool)> {
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let input = if is_json {
+    if is_json {
         let d = Drawing::load(path)?;
         if d.is_empty() {
             return Err(crate::Error::file(path, "the drawing has no strokes"));
         }
-        model_input(&rasterize(&d, RASTER_SIDE, MODEL_PEN_WIDTH))
-    } else {
-        model_input(&InkImage::load(path)?)
-    };
-    if input.iter().all(|&v| v == 0.0) {
-        return Err(crate::Error::file(path, "no ink found (the image is blank or has no contrast)"));
+        let input = model_input(&rasterize(&d, RASTER_SIDE, MODEL_PEN_WIDTH));
+        if input.iter().all(|&v| v == 0.0) {
+            return Err(crate::Error::file(path, "no ink found (the drawing is empty or outside the box)"));
+        }
+        return Ok((input, false));
     }
-    Ok(input)
+    let p = picture_input(&InkImage::load(path)?, as_box).map_err(|reason| crate::Error::file(path, reason))?;
+    Ok((p.input, p.cropped))
 }
 
-fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, files: &[PathBuf]) -> Result<ExitCode> {
+fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, reading: &Reading, as_box: bool, files: &[PathBuf]) -> Result<ExitCode> {
     use rayon::prelude::*;
     let ck = load_model(model, device)?;
-    let inputs: Vec<crate::Result<ModelInput>> = files.par_iter().map(|f| read_input(f)).collect();
-    let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let inputs: Vec<crate::Result<(ModelInput, bool)>> = files.par_iter().map(|f| read_input(f, as_box)).collect();
+    let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok().map(|(i, _)| i)).collect();
     let probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
         // One image per thread through the lean CPU path.
         let fast = CpuRecognizer::new(&ck.model)?;
@@ -272,21 +280,26 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, files
     for (file, input) in files.iter().zip(&inputs) {
         let shown = file.to_string_lossy();
         match input {
-            Ok(_) => {
+            Ok((_, cropped)) => {
                 let p = probs.next().unwrap_or_default();
-                let ranked = crate::models::recognizer::rank(&p, top);
+                let read = Reading { picture: *cropped, ..reading.clone() };
+                let cands = read.candidates(&p, top);
                 if json {
-                    let top: Vec<_> = ranked.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();
-                    println!("{}", serde_json::json!({"file": shown, "top": top}));
+                    let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();
+                    println!("{}", serde_json::json!({"file": shown, "top": top, "notes": cands.notes}));
                 } else {
-                    let cands: Vec<String> = ranked
+                    let line: Vec<String> = cands
+                        .top
                         .iter()
                         .map(|r| {
                             let romaji = classes::get(r.class).map(|c| c.romaji()).unwrap_or_default();
                             format!("{} {} {:.1}%", r.ch, romaji, 100.0 * r.prob)
                         })
                         .collect();
-                    println!("{shown}: {}", cands.join(" | "));
+                    println!("{shown}: {}", line.join(" | "));
+                    for note in &cands.notes {
+                        println!("  note: {note}");
+                    }
                 }
             }
             Err(e) => {

@@ -119,6 +119,17 @@ pub enum Command {
         /// auto, cpu, cuda or metal.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Which characters may be read: auto, hiragana, katakana, kuzushiji (Kuzushiji-49's 49
+        /// classes) or all. Auto reads look-alikes (り/リ) in the script of --context.
+        #[arg(long, default_value = "auto")]
+        script: String,
+        /// The text written so far, for --script auto.
+        #[arg(long, default_value = "")]
+        context: String,
+        /// Read pictures as writing boxes (keeps small kana small) instead of cropping them to
+        /// their ink.
+        #[arg(long)]
+        as_box: bool,
         /// Files to recognize.
         #[arg(required = true)]
         files: Vec<PathBuf>,

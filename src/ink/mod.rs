@@ -4,6 +4,7 @@
 
 pub mod drawing;
 pub mod image;
+pub mod picture;
 pub mod preprocess;
 pub mod raster;
 

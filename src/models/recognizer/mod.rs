@@ -4,7 +4,9 @@
 pub mod checkpoint;
 pub mod cpu_infer;
 pub mod network;
+pub mod reading;
 
 pub use checkpoint::{Checkpoint, Sidecar, TrainingRecord};
 pub use cpu_infer::CpuRecognizer;
 pub use network::{rank, Architecture, Prediction, Recognizer};
+pub use reading::{Candidates, Reading, ScriptChoice};

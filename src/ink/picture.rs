@@ -1,0 +1,465 @@
+//! Pictures of characters (scans, photos, crops): find the character's ink and crop to it.
+//!
+//! A canvas drawing is read as a writing box, so a kana written small stays small. A picture shows
+//! no writing box: a full-size character written small in its scanned cell would be read as the
+//! small kana. [`crop_character`] therefore finds the ink that belongs to the character, ignoring
+//! what a scan adds:
+//!
+//! - **ruled lines and scanner borders**: runs of ink from edge to edge of the picture, and thin
+//!   bands along its edges;
+//! - **specks**: tiny components, and small ones far from the character;
+//! - **a frame** drawn around the character: then the picture *does* show its writing box, and
+//!   the inside of the frame is returned as the box ([`Cropped::framed`]).
+//!
+//! Otherwise the ink's bounding box is cropped with a margin of [`MARGIN`] of its longer side.
+//! The result is ink bright on dark, ready for [`super::preprocess::model_input`].
+
+use super::preprocess::{model_input, ModelInput};
+use super::InkImage;
+use std::collections::VecDeque;
+
+/// Margin around the ink's bounding box, as a fraction of its longer side.
+pub const MARGIN: f32 = 0.15;
+/// Ink must stand this far above the background (0..1) to count.
+const MIN_CONTRAST: f32 = 0.15;
+/// A run of ink is a ruled line when it reaches within this fraction of both picture edges.
+const LINE_EDGE_SLACK: f32 = 0.02;
+
+/// A picture cropped to its character.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cropped {
+    /// The crop: ink bright on dark, everything that is not the character erased.
+    pub image: InkImage,
+    /// Whether a frame around the character was found; the crop is then the frame's inside,
+    /// which is a writing box (small kana can be told from full-size ones).
+    pub framed: bool,
+}
+
+/// A picture made ready for the recognizer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PictureInput {
+    /// The model input.
+    pub input: ModelInput,
+    /// Whether the picture was cropped to its ink, so that small and full-size kana cannot be
+    /// told apart (false when it was read as a writing box: a frame, or `as_box`).
+    pub cropped: bool,
+}
+
+/// Reads a picture as the recognizer should: cropped to its character (a frame, when there is
+/// one, is the writing box), or as a writing box as it is when `as_box` says the picture is one.
+/// Errors, with the reason, when there is no ink.
+pub fn picture_input(img: &InkImage, as_box: bool) -> Result<PictureInput, String> {
+    let (input, cropped) = if as_box {
+        (model_input(img), false)
+    } else {
+        let c = crop_character(img)?;
+        (model_input(&c.image), !c.framed)
+    };
+    if input.iter().all(|&v| v == 0.0) {
+        return Err("no ink found (the picture is blank or has no contrast)".into());
+    }
+    Ok(PictureInput { input, cropped })
+}
+
+/// One 8-connected component of the ink mask.
+#[derive(Debug, Clone, Copy)]
+struct Component {
+    area: usize,
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+impl Component {
+    fn width(&self) -> usize {
+        self.x1 - self.x0 + 1
+    }
+    fn height(&self) -> usize {
+        self.y1 - self.y0 + 1
+    }
+    /// Gap between two boxes in pixels (0 when they overlap or touch).
+    fn gap(&self, o: &Bounds) -> usize {
+        let dx = o.x0.saturating_sub(self.x1).max(self.x0.saturating_sub(o.x1));
+        let dy = o.y0.saturating_sub(self.y1).max(self.y0.saturating_sub(o.y1));
+        dx.max(dy)
+    }
+}
+
+/// An inclusive pixel rectangle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bounds {
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+impl Bounds {
+    fn of(c: &Component) -> Self {
+        Bounds { x0: c.x0, y0: c.y0, x1: c.x1, y1: c.y1 }
+    }
+    fn union(self, c: &Component) -> Self {
+        Bounds { x0: self.x0.min(c.x0), y0: self.y0.min(c.y0), x1: self.x1.max(c.x1), y1: self.y1.max(c.y1) }
+    }
+}
+
+/// Finds the character in a picture and crops to it (see the module docs). Errors, with the
+/// reason, when the picture has no ink that could be a character.
+pub fn crop_character(img: &InkImage) -> Result<Cropped, String> {
+    let (w, h) = (img.width, img.height);
+    if w == 0 || h == 0 || img.data.len() != w * h {
+        return Err("the picture is empty".into());
+    }
+    let contrast = ink_contrast(img);
+    let peak = percentile(contrast.iter().copied().filter(|&c| c >= MIN_CONTRAST), 0.98);
+    let Some(peak) = peak else {
+        return Err("no ink found (the picture is blank or has no contrast)".into());
+    };
+    let threshold = (0.4 * peak).max(MIN_CONTRAST);
+    let mut mask: Vec<bool> = contrast.iter().map(|&c| c >= threshold).collect();
+    let (labels, comps) = components(&mask, w, h);
+    if let Some(inside) = frame_inside(&labels, &comps, w, h) {
+        // What is inside the frame, cleaned of specks like the whole picture below.
+        let within: Vec<bool> = comps.iter().map(|c| inside_of(c, &inside)).collect();
+        let inner: Vec<Component> = comps.iter().zip(&within).filter(|(_, &i)| i).map(|(c, _)| *c).collect();
+        let mut inner_keep = character_components(&inner, w, h).into_iter();
+        let keep: Vec<bool> = within.iter().map(|&i| i && inner_keep.next().unwrap_or(false)).collect();
+        let inked: usize = comps.iter().zip(&keep).filter(|(_, &k)| k).map(|(c, _)| c.area).sum();
+        let room = (inside.x1 - inside.x0 + 1) * (inside.y1 - inside.y0 + 1);
+        if inked * 200 >= room {
+            let image = cut(&contrast, &labels, &keep, w, inside);
+            return Ok(Cropped { image, framed: true });
+        }
+    }
+    erase_ruled_lines(&mut mask, w, h);
+    let (labels, comps) = components(&mask, w, h);
+    let keep = character_components(&comps, w, h);
+    let mut kept = comps.iter().zip(&keep).filter(|(_, &k)| k).map(|(c, _)| c);
+    let Some(first) = kept.next() else {
+        return Err("no ink found that could be a character (only specks, lines or borders)".into());
+    };
+    let bounds = kept.fold(Bounds::of(first), |b, c| b.union(c));
+    let side = (bounds.x1 - bounds.x0 + 1).max(bounds.y1 - bounds.y0 + 1) as f32;
+    let margin = (MARGIN * side).round().max(1.0) as usize;
+    let cropped = cut(&contrast, &labels, &keep, w, bounds);
+    Ok(Cropped { image: pad(&cropped, margin), framed: false })
+}
+
+/// Ink strength per pixel in 0..=1: the distance from the background (the border's median),
+/// whatever the polarity.
+fn ink_contrast(img: &InkImage) -> Vec<f32> {
+    let (w, h) = (img.width, img.height);
+    let mut border: Vec<f32> = Vec::with_capacity(2 * (w + h));
+    for x in 0..w {
+        border.extend([img.get(x, 0), img.get(x, h - 1)]);
+    }
+    for y in 0..h {
+        border.extend([img.get(0, y), img.get(w - 1, y)]);
+    }
+    let bg = percentile(border.into_iter(), 0.5).unwrap_or(0.0);
+    let clean = |v: f32| if v.is_finite() { v.clamp(0.0, 1.0) } else { bg };
+    if bg > 0.5 {
+        img.data.iter().map(|&v| (bg - clean(v)).max(0.0)).collect()
+    } else {
+        img.data.iter().map(|&v| (clean(v) - bg).max(0.0)).collect()
+    }
+}
+
+/// The `q` quantile (0..=1) of the values, `None` when there are none.
+fn percentile(values: impl Iterator<Item = f32>, q: f32) -> Option<f32> {
+    let mut v: Vec<f32> = values.collect();
+    if v.is_empty() {
+        return None;
+    }
+    let k = ((v.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
+    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
+    Some(*x)
+}
+
+/// Labels the 8-connected components of `mask` (label 0 = no ink, component `i` has label `i+1`).
+fn components(mask: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Component>) {
+    let mut labels = vec![0u32; mask.len()];
+    let mut comps = Vec::new();
+    let mut queue = VecDeque::new();
+    for start in 0..mask.len() {
+        if !mask.get(start).copied().unwrap_or(false) || labels.get(start).copied().unwrap_or(1) != 0 {
+            continue;
+        }
+        let label = comps.len() as u32 + 1;
+        let (sx, sy) = (start % w, start / w);
+        let mut c = Component { area: 0, x0: sx, y0: sy, x1: sx, y1: sy };
+        if let Some(l) = labels.get_mut(start) {
+            *l = label;
+        }
+        queue.push_back(start);
+        while let Some(i) = queue.pop_front() {
+            let (x, y) = (i % w, i / w);
+            c.area += 1;
+            (c.x0, c.y0, c.x1, c.y1) = (c.x0.min(x), c.y0.min(y), c.x1.max(x), c.y1.max(y));
+            for ny in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+                for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+                    let j = ny * w + nx;
+                    if mask.get(j).copied().unwrap_or(false) {
+                        if let Some(l) = labels.get_mut(j).filter(|l| **l == 0) {
+                            *l = label;
+                            queue.push_back(j);
+                        }
+                    }
+                }
+            }
+        }
+        comps.push(c);
+    }
+    (labels, comps)
+}
+
+/// The inside of a frame drawn around the character, if one component is a frame: at least half
+/// the picture in each direction, mostly empty, with ink along all four of its edges.
+fn frame_inside(labels: &[u32], comps: &[Component], w: usize, h: usize) -> Option<Bounds> {
+    comps.iter().enumerate().find_map(|(i, c)| {
+        let (bw, bh) = (c.width(), c.height());
+        if 2 * bw < w || 2 * bh < h || c.area * 10 > bw * bh * 3 {
+            return None;
+        }
+        let label = i as u32 + 1;
+        let band = (bw.min(bh) / 12).max(1);
+        let is_ink = |x: usize, y: usize| labels.get(y * w + x) == Some(&label);
+        let row_cover = |y0: usize, y1: usize| (c.x0..=c.x1).filter(|&x| (y0..=y1).any(|y| is_ink(x, y))).count();
+        let col_cover = |x0: usize, x1: usize| (c.y0..=c.y1).filter(|&y| (x0..=x1).any(|x| is_ink(x, y))).count();
+        let full = |covered: usize, of: usize| covered * 10 >= of * 9;
+        let edges = full(row_cover(c.y0, c.y0 + band), bw)
+            && full(row_cover(c.y1 - band, c.y1), bw)
+            && full(col_cover(c.x0, c.x0 + band), bh)
+            && full(col_cover(c.x1 - band, c.x1), bh);
+        // The frame's stroke: the deepest ink of the top edge at the middle column.
+        let thick = (c.y0..=c.y1).take_while(|&y| is_ink((c.x0 + c.x1) / 2, y)).count().max(1);
+        let inside = Bounds { x0: c.x0 + thick, y0: c.y0 + thick, x1: c.x1.saturating_sub(thick), y1: c.y1.saturating_sub(thick) };
+        (edges && inside.x1 > inside.x0 && inside.y1 > inside.y0).then_some(inside)
+    })
+}
+
+/// Whether the component lies entirely within `b`.
+fn inside_of(c: &Component, b: &Bounds) -> bool {
+    c.x0 >= b.x0 && c.y0 >= b.y0 && c.x1 <= b.x1 && c.y1 <= b.y1
+}
+
+/// Erases runs of ink that reach from edge to edge (ruled lines, scanner bands), row by row and
+/// column by column.
+fn erase_ruled_lines(mask: &mut [bool], w: usize, h: usize) {
+    let slack = |n: usize| ((n as f32 * LINE_EDGE_SLACK).ceil() as usize).max(1);
+    let (sw, sh) = (slack(w), slack(h));
+    let mut erase = Vec::new();
+    for y in 0..h {
+        let run = |x: usize| mask.get(y * w + x).copied().unwrap_or(false);
+        let first = (0..w).find(|&x| run(x));
+        if let Some(first) = first.filter(|&f| f < sw) {
+            let end = (first..w).take_while(|&x| run(x)).last().unwrap_or(first);
+            if end + sw >= w {
+                erase.extend((first..=end).map(|x| y * w + x));
+            }
+        }
+    }
+    for x in 0..w {
+        let run = |y: usize| mask.get(y * w + x).copied().unwrap_or(false);
+        let first = (0..h).find(|&y| run(y));
+        if let Some(first) = first.filter(|&f| f < sh) {
+            let end = (first..h).take_while(|&y| run(y)).last().unwrap_or(first);
+            if end + sh >= h {
+                erase.extend((first..=end).map(|y| y * w + x));
+            }
+        }
+    }
+    for i in erase {
+        if let Some(m) = mask.get_mut(i) {
+            *m = false;
+        }
+    }
+}
+
+/// Which components belong to the character: not thin bands along the picture's edges, not
+/// specks (tiny, or small and away from the main strokes).
+fn character_components(comps: &[Component], w: usize, h: usize) -> Vec<bool> {
+    let band = |c: &Component| {
+        let touches = c.x0 == 0 || c.y0 == 0 || c.x1 + 1 == w || c.y1 + 1 == h;
+        let thin_long = (c.width() * 20 <= w && c.height() * 10 >= h * 3) || (c.height() * 20 <= h && c.width() * 10 >= w * 3);
+        touches && thin_long
+    };
+    let largest = comps.iter().filter(|c| !band(c)).map(|c| c.area).max().unwrap_or(0);
+    let total: usize = comps.iter().filter(|c| !band(c)).map(|c| c.area).sum();
+    let main = comps
+        .iter()
+        .filter(|c| !band(c) && c.area * 10 >= largest)
+        .fold(None::<Bounds>, |b, c| Some(b.map_or(Bounds::of(c), |b| b.union(c))));
+    let Some(main) = main else {
+        return vec![false; comps.len()];
+    };
+    let reach = ((main.x1 - main.x0 + 1).max(main.y1 - main.y0 + 1) as f32 * 0.3) as usize;
+    let candidate = |c: &Component| !band(c) && c.area >= 3 && c.area * 100 >= total;
+    let mut keep: Vec<bool> = comps.iter().map(|c| candidate(c) && c.area * 10 >= largest).collect();
+    // Small parts (dakuten, dots) join when they are near what is kept, one ring at a time.
+    let mut near = main;
+    for _ in 0..4 {
+        let mut grew = false;
+        for (c, k) in comps.iter().zip(keep.iter_mut()) {
+            if !*k && candidate(c) && c.gap(&near) <= reach {
+                *k = true;
+                grew = true;
+                near = near.union(c);
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    keep
+}
+
+/// The pixels of the kept components inside `b` (with a one-pixel halo for their anti-aliased
+/// edges), everything else dark.
+fn cut(contrast: &[f32], labels: &[u32], keep: &[bool], w: usize, b: Bounds) -> InkImage {
+    let kept = |x: usize, y: usize| {
+        let l = labels.get(y * w + x).copied().unwrap_or(0) as usize;
+        l > 0 && keep.get(l - 1).copied().unwrap_or(false)
+    };
+    let (cw, ch) = (b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+    let mut out = InkImage::new(cw, ch);
+    for y in b.y0..=b.y1 {
+        for x in b.x0..=b.x1 {
+            let near = (y.saturating_sub(1)..=y + 1).any(|ny| (x.saturating_sub(1)..=x + 1).any(|nx| kept(nx, ny)));
+            if near {
+                if let (Some(o), Some(&v)) = (out.data.get_mut((y - b.y0) * cw + (x - b.x0)), contrast.get(y * w + x)) {
+                    *o = v;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `img` with `margin` dark pixels on every side.
+fn pad(img: &InkImage, margin: usize) -> InkImage {
+    let (w, h) = (img.width + 2 * margin, img.height + 2 * margin);
+    let mut out = InkImage::new(w, h);
+    for (y, row) in img.data.chunks_exact(img.width.max(1)).enumerate() {
+        let start = (y + margin) * w + margin;
+        if let Some(dst) = out.data.get_mut(start..start + row.len()) {
+            dst.copy_from_slice(row);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A white picture `w` x `h` (dark ink is drawn on it).
+    fn paper(w: usize, h: usize) -> InkImage {
+        InkImage { width: w, height: h, data: vec![1.0; w * h] }
+    }
+
+    fn fill(img: &mut InkImage, x0: usize, y0: usize, x1: usize, y1: usize) {
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                img.data[y * img.width + x] = 0.0;
+            }
+        }
+    }
+
+    /// A small "character" (a cross, 16 px, strokes 3 px) centred at (cx, cy).
+    fn cross(img: &mut InkImage, cx: usize, cy: usize) {
+        fill(img, cx - 8, cy - 1, cx + 8, cy + 1);
+        fill(img, cx - 1, cy - 8, cx + 1, cy + 8);
+    }
+
+    fn ink_bounds(img: &InkImage) -> (usize, usize, usize, usize) {
+        let mut b = (usize::MAX, usize::MAX, 0, 0);
+        for y in 0..img.height {
+            for x in 0..img.width {
+                if img.get(x, y) > 0.5 {
+                    b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+                }
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn a_small_character_in_wide_margins_is_cropped_with_a_margin() {
+        let mut img = paper(100, 80);
+        cross(&mut img, 60, 30);
+        let c = crop_character(&img).unwrap();
+        assert!(!c.framed);
+        // 17 px of ink + 15% margin (3 px) on each side.
+        assert_eq!((c.image.width, c.image.height), (23, 23));
+        assert_eq!(ink_bounds(&c.image), (3, 3, 19, 19));
+    }
+
+    #[test]
+    fn specks_ruled_lines_and_scanner_borders_are_ignored() {
+        let mut img = paper(120, 90);
+        cross(&mut img, 50, 45);
+        fill(&mut img, 100, 10, 101, 11); // a speck far away
+        fill(&mut img, 2, 80, 2, 80); // a one-pixel speck
+        fill(&mut img, 0, 70, 119, 70); // a ruled line under the character, edge to edge
+        fill(&mut img, 0, 0, 119, 1); // the scanner's top border
+        fill(&mut img, 117, 20, 119, 60); // a dark band along the right edge
+        let c = crop_character(&img).unwrap();
+        assert!(!c.framed);
+        assert_eq!((c.image.width, c.image.height), (23, 23));
+        assert_eq!(ink_bounds(&c.image), (3, 3, 19, 19));
+    }
+
+    #[test]
+    fn a_ruled_line_through_the_character_is_erased_and_the_strokes_kept() {
+        let mut img = paper(100, 60);
+        cross(&mut img, 50, 30);
+        fill(&mut img, 0, 25, 99, 25);
+        let c = crop_character(&img).unwrap();
+        assert_eq!((c.image.width, c.image.height), (23, 23));
+    }
+
+    #[test]
+    fn a_dakuten_beside_the_character_is_kept() {
+        let mut img = paper(100, 80);
+        cross(&mut img, 50, 40);
+        fill(&mut img, 61, 30, 62, 31); // two small dots just right of the cross
+        fill(&mut img, 64, 30, 65, 31);
+        let c = crop_character(&img).unwrap();
+        // The ink now reaches 65 instead of 58: 24 px wide plus margins.
+        assert_eq!(c.image.width, 24 + 2 * 4);
+    }
+
+    #[test]
+    fn a_frame_makes_its_inside_the_writing_box() {
+        let mut img = paper(100, 100);
+        fill(&mut img, 10, 10, 89, 12);
+        fill(&mut img, 10, 87, 89, 89);
+        fill(&mut img, 10, 10, 12, 89);
+        fill(&mut img, 87, 10, 89, 89);
+        cross(&mut img, 35, 65); // small, low in the box
+        let c = crop_character(&img).unwrap();
+        assert!(c.framed);
+        assert_eq!((c.image.width, c.image.height), (74, 74));
+        let (x0, y0, x1, y1) = ink_bounds(&c.image);
+        assert_eq!((x0, y0, x1, y1), (35 - 8 - 13, 65 - 8 - 13, 35 + 8 - 13, 65 + 8 - 13));
+    }
+
+    #[test]
+    fn either_polarity_reads_the_same() {
+        let mut img = paper(80, 80);
+        cross(&mut img, 40, 40);
+        let dark = InkImage { data: img.data.iter().map(|v| 1.0 - v).collect(), ..img.clone() };
+        assert_eq!(crop_character(&img).unwrap(), crop_character(&dark).unwrap());
+    }
+
+    #[test]
+    fn a_picture_that_is_all_margin_is_an_error() {
+        assert!(crop_character(&paper(50, 50)).unwrap_err().contains("no ink"));
+        let mut specks = paper(80, 80);
+        fill(&mut specks, 0, 40, 79, 40);
+        assert!(crop_character(&specks).unwrap_err().contains("no ink"));
+        assert!(crop_character(&InkImage { width: 3, height: 3, data: vec![] }).is_err());
+    }
+}

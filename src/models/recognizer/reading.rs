@@ -1,0 +1,309 @@
+//! From the network's probabilities to the candidates a person sees: the script choice (Auto,
+//! Hiragana, Katakana, Kuzushiji, All), the text written so far as context, and pictures, where
+//! small and full-size kana cannot be told apart.
+//!
+//! - **Hiragana / Katakana / Kuzushiji** keep only that script's classes (Kuzushiji: the 49 classes
+//!   of Kuzushiji-49) and renormalize.
+//! - **Auto** ranks as the network does while there is no context. Once the text has kana, the
+//!   other script's probabilities are scaled by [`OTHER_SCRIPT_WEIGHT`]: a character that looks
+//!   alike in both (り/リ, へ/ヘ, か/カ ...) is read in the script of the text, while a clear
+//!   reading in the other script still comes first.
+//! - **All** ranks as the network does.
+//! - **Pictures** ([`Reading::picture`]): each small kana and its full-size form share their
+//!   probability mass, full-size first, since a picture's crop does not show how large the
+//!   character was written.
+
+use super::network::rank;
+use super::Prediction;
+use crate::data::classes::{self, index_of, ClassMap, Script, NUM_CLASSES};
+use crate::data::k49::CLASSMAP_CSV;
+use std::fmt;
+
+/// Weight of the other script's classes under [`ScriptChoice::Auto`] with context.
+pub const OTHER_SCRIPT_WEIGHT: f32 = 0.1;
+
+/// Which characters the candidates may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScriptChoice {
+    /// The script of the text written so far, for look-alikes; all classes otherwise.
+    #[default]
+    Auto,
+    /// Hiragana only.
+    Hiragana,
+    /// Katakana only.
+    Katakana,
+    /// The 49 classes of Kuzushiji-49 (classical hiragana).
+    Kuzushiji,
+    /// Every class, as the network ranks them.
+    All,
+}
+
+impl ScriptChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [ScriptChoice; 5] = [Self::Auto, Self::Hiragana, Self::Katakana, Self::Kuzushiji, Self::All];
+
+    /// The name used by `--script` and the settings file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Hiragana => "hiragana",
+            Self::Katakana => "katakana",
+            Self::Kuzushiji => "kuzushiji",
+            Self::All => "all",
+        }
+    }
+
+    /// Parses a `--script` value.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| format!("unknown script {text:?} (auto, hiragana, katakana, kuzushiji or all)"))
+    }
+}
+
+impl fmt::Display for ScriptChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self {
+            Self::Auto => "Auto",
+            Self::Hiragana => "Hiragana",
+            Self::Katakana => "Katakana",
+            Self::Kuzushiji => "Kuzushiji",
+            Self::All => "All",
+        };
+        f.write_str(label)
+    }
+}
+
+/// How to read one input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reading {
+    /// The script choice.
+    pub script: ScriptChoice,
+    /// The text written so far (for [`ScriptChoice::Auto`]).
+    pub context: String,
+    /// The input is a picture cropped to its ink: small and full-size kana look the same.
+    pub picture: bool,
+}
+
+/// The candidates and what changed their order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidates {
+    /// Best first, probabilities after the adjustments.
+    pub top: Vec<Prediction>,
+    /// One line per adjustment that changed the order of the network's own ranking.
+    pub notes: Vec<String>,
+}
+
+impl Reading {
+    /// The `k` best candidates for the network's probabilities `probs` (one per class).
+    pub fn candidates(&self, probs: &[f32], k: usize) -> Candidates {
+        let raw = rank(probs, k);
+        let mut p: Vec<f32> = probs.iter().map(|&v| if v.is_finite() { v.max(0.0) } else { 0.0 }).collect();
+        let mut notes = Vec::new();
+        let mut reason = None;
+        match self.script {
+            ScriptChoice::All => {}
+            ScriptChoice::Hiragana => keep_only(&mut p, |c| script_of(c) == Some(Script::Hiragana)),
+            ScriptChoice::Katakana => keep_only(&mut p, |c| script_of(c) == Some(Script::Katakana)),
+            ScriptChoice::Kuzushiji => {
+                let k49 = kuzushiji_classes();
+                keep_only(&mut p, |c| k49.contains(&c));
+            }
+            ScriptChoice::Auto => {
+                if let Some(script) = context_script(&self.context) {
+                    for (c, v) in p.iter_mut().enumerate() {
+                        if script_of(c).is_some_and(|s| s != script) {
+                            *v *= OTHER_SCRIPT_WEIGHT;
+                        }
+                    }
+                    let name = if script == Script::Hiragana { "hiragana" } else { "katakana" };
+                    reason = Some(format!("script Auto: the text so far is {name}, so look-alikes are read as {name}"));
+                }
+            }
+        }
+        if !matches!(self.script, ScriptChoice::All | ScriptChoice::Auto) {
+            reason = Some(format!("script {}: only its characters are candidates", self.script));
+        }
+        normalize(&mut p);
+        if self.picture && merge_small_into_full(&mut p) && rank(&p, k).iter().any(|c| has_small_form(c.ch)) {
+            notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
+        }
+        // Classes a script choice ruled out are not candidates.
+        let top: Vec<Prediction> = rank(&p, k).into_iter().filter(|c| c.prob > 0.0).collect();
+        if let Some(r) = reason.filter(|_| order(&top) != order(&raw)) {
+            notes.insert(0, r);
+        }
+        Candidates { top, notes }
+    }
+}
+
+/// Whether `ch` is a small kana or the full-size form of one.
+fn has_small_form(ch: char) -> bool {
+    classes::all().iter().any(|c| c.is_small() && (c.ch == ch || full_size_of(c.ch) == Some(ch)))
+}
+
+/// The characters of a ranking, in order.
+fn order(top: &[Prediction]) -> Vec<char> {
+    top.iter().map(|p| p.ch).collect()
+}
+
+/// The script of a class index.
+fn script_of(class: usize) -> Option<Script> {
+    classes::get(class).map(|c| c.script())
+}
+
+/// The class-table indices of Kuzushiji-49's classes.
+pub fn kuzushiji_classes() -> Vec<usize> {
+    ClassMap::parse(CLASSMAP_CSV).map(|m| m.to_table).unwrap_or_default()
+}
+
+/// The script of the text's last kana, if it has one.
+pub fn context_script(text: &str) -> Option<Script> {
+    text.chars().rev().find_map(index_of).and_then(script_of)
+}
+
+/// Zeroes every class that `keep` rejects.
+fn keep_only(p: &mut [f32], keep: impl Fn(usize) -> bool) {
+    for (c, v) in p.iter_mut().enumerate() {
+        if !keep(c) {
+            *v = 0.0;
+        }
+    }
+}
+
+/// Scales `p` to sum to 1 (left as is when it sums to 0).
+fn normalize(p: &mut [f32]) {
+    let sum: f32 = p.iter().sum();
+    if sum > 0.0 {
+        for v in p.iter_mut() {
+            *v /= sum;
+        }
+    }
+}
+
+/// The full-size form of a small kana (ぁ → あ, ッ → ツ, ヵ → カ ...).
+pub fn full_size_of(small: char) -> Option<char> {
+    let full = match small {
+        'ゕ' => 'か',
+        'ゖ' => 'け',
+        'ヵ' => 'カ',
+        'ヶ' => 'ケ',
+        c => char::from_u32(c as u32 + 1)?,
+    };
+    Some(full)
+}
+
+/// Gives each small kana's probability to its full-size form (which then holds the pair's
+/// mass) and leaves the small form just below it. Returns whether any small kana had mass.
+fn merge_small_into_full(p: &mut [f32]) -> bool {
+    let mut any = false;
+    for small in 0..NUM_CLASSES.min(p.len()) {
+        let Some(kana) = classes::get(small).filter(|c| c.is_small()) else { continue };
+        let Some(full) = full_size_of(kana.ch).and_then(index_of) else { continue };
+        let (Some(&ps), Some(&pf)) = (p.get(small), p.get(full)) else { continue };
+        if ps > 0.0 {
+            any = true;
+            // Full-size first with the pair's mass; the small form follows at a hair less.
+            let pair = ps + pf;
+            if let Some(v) = p.get_mut(full) {
+                *v = pair * 0.5 + 1e-6;
+            }
+            if let Some(v) = p.get_mut(small) {
+                *v = pair * 0.5 - 1e-6;
+            }
+        }
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Probabilities with the given characters' values, the rest 0.
+    fn probs(pairs: &[(char, f32)]) -> Vec<f32> {
+        let mut p = vec![0.0; NUM_CLASSES];
+        for &(ch, v) in pairs {
+            p[index_of(ch).unwrap()] = v;
+        }
+        p
+    }
+
+    fn chars(c: &Candidates) -> String {
+        c.top.iter().map(|p| p.ch).collect()
+    }
+
+    #[test]
+    fn auto_without_context_ranks_as_the_network() {
+        let p = probs(&[('リ', 0.6), ('り', 0.3), ('い', 0.1)]);
+        let c = Reading::default().candidates(&p, 3);
+        assert_eq!(chars(&c), "リりい");
+        assert!(c.notes.is_empty());
+        assert!((c.top[0].prob - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn auto_reads_look_alikes_in_the_script_of_the_text() {
+        let p = probs(&[('リ', 0.6), ('り', 0.3), ('い', 0.05)]);
+        let hira = Reading { context: "きょうは".into(), ..Default::default() };
+        let c = hira.candidates(&p, 3);
+        assert_eq!(chars(&c), "りリい");
+        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+        assert!(c.notes[0].contains("hiragana"));
+        let sum: f32 = c.top.iter().map(|p| p.prob).sum();
+        assert!((sum - 1.0).abs() < 1e-5);
+        // Katakana context keeps リ first, and says nothing: the order did not change.
+        let kata = Reading { context: "ア".into(), ..Default::default() };
+        let c = kata.candidates(&p, 3);
+        assert_eq!(chars(&c), "リりい");
+        assert!(c.notes.is_empty());
+        // A clear katakana reading stays first even in hiragana text.
+        let clear = probs(&[('ア', 0.95), ('あ', 0.05)]);
+        assert_eq!(chars(&hira.candidates(&clear, 2)), "アあ");
+        // The last kana decides; other characters are skipped.
+        assert_eq!(context_script("カタカナ、 and ひ!"), Some(Script::Hiragana));
+        assert_eq!(context_script("、。 abc"), None);
+    }
+
+    #[test]
+    fn a_script_choice_keeps_only_its_characters() {
+        let p = probs(&[('リ', 0.6), ('り', 0.3), ('ゐ', 0.05), ('ヰ', 0.05)]);
+        let c = Reading { script: ScriptChoice::Hiragana, ..Default::default() }.candidates(&p, 5);
+        assert_eq!(chars(&c), "りゐ");
+        assert!(c.notes[0].contains("Hiragana"));
+        let c = Reading { script: ScriptChoice::Katakana, ..Default::default() }.candidates(&p, 5);
+        assert_eq!(chars(&c), "リヰ");
+        let c = Reading { script: ScriptChoice::Kuzushiji, ..Default::default() }.candidates(&p, 5);
+        assert_eq!(chars(&c), "りゐ");
+        let c = Reading { script: ScriptChoice::All, ..Default::default() }.candidates(&p, 5);
+        assert_eq!(chars(&c), "リりゐヰ");
+        assert_eq!(kuzushiji_classes().len(), 49);
+        assert!(!kuzushiji_classes().contains(&index_of('ぱ').unwrap()), "no dakuten forms in Kuzushiji-49");
+    }
+
+    #[test]
+    fn script_names_round_trip() {
+        for c in ScriptChoice::ALL {
+            assert_eq!(ScriptChoice::parse(c.name()), Ok(c));
+        }
+        assert!(ScriptChoice::parse("latin").unwrap_err().contains("unknown script"));
+    }
+
+    #[test]
+    fn pictures_put_the_full_size_form_first() {
+        let p = probs(&[('ッ', 0.7), ('ツ', 0.2), ('シ', 0.1)]);
+        let c = Reading { picture: true, ..Default::default() }.candidates(&p, 3);
+        assert_eq!(chars(&c), "ツッシ");
+        assert!(c.notes[0].contains("full-size first"));
+        assert!((c.top[0].prob - 0.45).abs() < 1e-4);
+        // The canvas keeps its small kana.
+        assert_eq!(chars(&Reading::default().candidates(&p, 3)), "ッツシ");
+        assert_eq!(full_size_of('ヵ'), Some('カ'));
+        assert_eq!(full_size_of('ゃ'), Some('や'));
+        for small in classes::all().into_iter().filter(|c| c.is_small()) {
+            let full = full_size_of(small.ch).and_then(index_of).and_then(classes::get).unwrap();
+            assert!(!full.is_small() && full.script() == small.script(), "{} → {}", small.ch, full.ch);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! `fude predict` on pictures and with a script choice: a picture is cropped to its character
+//! (small and full-size read alike, full-size first) unless it shows its box or `--as-box` says it
+//! is one; `--script` and `--context` reorder look-alikes and say so.
+
+use fude::ink::raster::rasterize;
+use fude::ink::{Drawing, InkImage};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fude(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
+}
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples").join(name)
+}
+
+/// The first JSON line of `predict --json`: its candidates and notes.
+fn predict_json(args: &[&str]) -> (Vec<String>, Vec<String>) {
+    let o = fude(&[&["predict", "--json", "--top", "5"], args].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    let chars = v["top"].as_array().unwrap().iter().map(|c| c["char"].as_str().unwrap().to_string()).collect();
+    let notes = v["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+    (chars, notes)
+}
+
+/// A scan-like picture: white paper `w` x `h`, the drawing's ink (black, `side` px) with its
+/// top-left corner at (x, y), plus what scans add when `clutter` (a ruled line, specks, a border).
+fn scan(drawing: &Path, w: usize, h: usize, x: usize, y: usize, side: u32, clutter: bool) -> InkImage {
+    let ink = rasterize(&Drawing::load(drawing).unwrap(), side, 0.06);
+    let mut img = InkImage { width: w, height: h, data: vec![1.0; w * h] };
+    for (i, v) in ink.data.iter().enumerate() {
+        let (px, py) = (x + i % ink.width, y + i / ink.width);
+        img.data[py * w + px] = 1.0 - v;
+    }
+    if clutter {
+        for px in 0..w {
+            img.data[(h - 12) * w + px] = 0.1; // a ruled line under the character
+            img.data[px] = 0.2; // the scanner's top border
+        }
+        for (sx, sy) in [(w - 9, 9), (6, h / 2), (w - 20, h - 30)] {
+            img.data[sy * w + sx] = 0.0;
+            img.data[sy * w + sx + 1] = 0.0;
+        }
+    }
+    img
+}
+
+#[test]
+fn a_small_character_in_a_big_picture_is_read_full_size_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // A drawn や that fills its writing box, scanned small in a wide cell with clutter.
+    let ya = dir.path().join("ya.png");
+    scan(&example("small-ya.json"), 200, 160, 40, 30, 80, true).save_png(&ya).unwrap();
+    let ya = ya.to_string_lossy().to_string();
+    let (chars, notes) = predict_json(&[&ya]);
+    let first_two: String = chars.iter().take(2).map(String::as_str).collect();
+    assert_eq!(first_two, "やゃ", "{chars:?}");
+    assert!(notes.iter().any(|n| n.contains("full-size first")), "{notes:?}");
+    // Said to be a writing box, the same picture keeps the small kana (the drawing is a small ゃ).
+    let plain = dir.path().join("plain.png");
+    scan(&example("small-ya.json"), 112, 112, 0, 0, 112, false).save_png(&plain).unwrap();
+    let (boxed, notes) = predict_json(&["--as-box", &plain.to_string_lossy()]);
+    assert_eq!(boxed[0], "ゃ", "{boxed:?}");
+    assert!(notes.is_empty(), "{notes:?}");
+}
+
+#[test]
+fn a_picture_that_is_all_margin_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = dir.path().join("blank.png");
+    let mut img = InkImage { width: 90, height: 60, data: vec![1.0; 90 * 60] };
+    for x in 0..90 {
+        img.data[30 * 90 + x] = 0.0; // only a ruled line
+    }
+    img.save_png(&blank).unwrap();
+    let o = fude(&["predict", &blank.to_string_lossy()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("blank.png") && err.contains("no ink"), "{err}");
+}
+
+#[test]
+fn the_script_choice_and_the_context_reorder_candidates() {
+    let dir = tempfile::tempdir().unwrap();
+    // へ and ヘ are drawn alike: one stroke up and down.
+    let he = dir.path().join("he.json");
+    std::fs::write(&he, r#"{"version": 1, "width": 200, "height": 200, "strokes": [[[30,120],[55,95],[80,72],[120,105],[170,140]]]}"#).unwrap();
+    let he = he.to_string_lossy();
+    let (plain, notes) = predict_json(&[&he]);
+    assert!(notes.is_empty(), "no context, no reordering: {notes:?}");
+    let pair: String = plain.iter().take(2).map(String::as_str).collect();
+    assert!(pair == "へヘ" || pair == "ヘへ", "{plain:?}");
+    // Auto reads the look-alike in the script of the text so far, and says so when that changed
+    // the order.
+    for (context, first) in [("いち", "へ"), ("アイ", "ヘ")] {
+        let (read, notes) = predict_json(&["--context", context, &he]);
+        assert_eq!(read[0], first, "context {context}: {read:?}");
+        assert_eq!(!notes.is_empty(), read != plain, "context {context}: {read:?} {notes:?}");
+    }
+    // A script keeps only its characters, and says so.
+    let ka = example("ka.json");
+    let ka = ka.to_string_lossy();
+    let (all, _) = predict_json(&[&ka]);
+    assert_eq!(all[0], "カ");
+    let (hira, notes) = predict_json(&["--script", "hiragana", &ka]);
+    assert!(hira.iter().all(|c| c.chars().all(|ch| ('\u{3041}'..='\u{309f}').contains(&ch))), "{hira:?}");
+    assert!(notes[0].contains("Hiragana"), "{notes:?}");
+    let (kata, _) = predict_json(&["--script", "katakana", &he]);
+    assert_eq!(kata[0], "ヘ");
+    let (k49, _) = predict_json(&["--script", "kuzushiji", &ka]);
+    assert!(!k49.iter().any(|c| c == "カ" || c == "ガ" || c == "ゕ"), "{k49:?}");
+    let o = fude(&["predict", "--script", "latin", &ka]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown script"));
+}
