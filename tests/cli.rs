@@ -29,7 +29,8 @@ fn shared_or_skip(test: &str, rel: &str) -> Option<String> {
     }
     let why = format!("{test}: skipped, {} is absent (only the project's machines have ../shared/data)", path.display());
     assert!(std::env::var_os("FUDE_REQUIRE_SHARED_DATA").is_none(), "{why}, and FUDE_REQUIRE_SHARED_DATA is set");
-    eprintln!("{why}");
+    // Straight to stderr, past the test harness's capture, so the skip shows in `cargo test`.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{why}\n").as_bytes());
     None
 }
 

@@ -80,20 +80,11 @@ fn train_watch_pause_stop_use_and_resume() {
     h.get_by_label("Pause").click();
     h.step();
     assert!(h.state().training().is_paused());
-    // A step already under way may still land (slowly on a loaded machine): wait until the count
-    // has held for a second, then nothing may move.
-    let settle = std::time::Instant::now();
-    let mut paused_at = steps_done(h.state());
-    loop {
-        std::thread::sleep(Duration::from_millis(1000));
-        h.step();
-        let now = steps_done(h.state());
-        if now == paused_at {
-            break;
-        }
-        paused_at = now;
-        assert!(settle.elapsed() < Duration::from_secs(30), "the run kept stepping after Pause");
-    }
+    // A step already under way may still land (slowly on a loaded machine): once the run holds
+    // in its pause, nothing may move.
+    wait_until(&mut h, "the run to hold in its pause", 60, |a| a.training().is_holding());
+    h.step();
+    let paused_at = steps_done(h.state());
     for _ in 0..10 {
         std::thread::sleep(Duration::from_millis(50));
         h.step();

@@ -426,7 +426,7 @@ impl FudeApp {
             }
         }
         let job = match self.canvas.picture() {
-            Some(p) => Job::Picture(Arc::clone(p)),
+            Some(p) => Job::Picture(Arc::clone(p), false),
             None => Job::Drawing(self.canvas.to_drawing()),
         };
         self.posted_id = self.recognition.post(job);

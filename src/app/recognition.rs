@@ -5,7 +5,9 @@
 //! the UI with `request_repaint`.
 
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
+use crate::ink::picture::picture_input;
 use crate::ink::{model_input, Drawing, InkImage, ModelInput};
+use crate::models::recognizer::Reading;
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
 use std::path::Path;
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -20,8 +22,9 @@ pub const TOP_K: usize = 10;
 pub enum Job {
     /// Strokes, in drawing coordinates.
     Drawing(Drawing),
-    /// An imported picture.
-    Picture(Arc<InkImage>),
+    /// An imported picture, cropped to its character unless it is marked as a writing box
+    /// (`true`): the same reading as `fude predict [--as-box]`.
+    Picture(Arc<InkImage>, bool),
 }
 
 /// A loaded model with a name to show.
@@ -56,6 +59,8 @@ pub struct Outcome {
     pub id: u64,
     /// Best candidates first (empty on error).
     pub candidates: Vec<Prediction>,
+    /// What changed the candidates' order (script choice, context, a picture's unknown size).
+    pub notes: Vec<String>,
     /// The exact model input (28x28, ink bright).
     pub input: Vec<f32>,
     /// Time from posting the request to the result being ready.
@@ -76,6 +81,7 @@ struct Request {
 struct Mailbox {
     request: Option<Request>,
     model: Option<LoadedModel>,
+    reading: Reading,
     busy: bool,
     quit: bool,
 }
@@ -162,6 +168,13 @@ impl Recognition {
         }
     }
 
+    /// Sets how candidates are chosen and ordered (script, text so far), from the next request on.
+    pub fn set_reading(&mut self, reading: Reading) {
+        if let Ok(mut mb) = self.shared.mailbox.lock() {
+            mb.reading = reading;
+        }
+    }
+
     /// The model in use.
     pub fn model(&self) -> Option<LoadedModel> {
         self.shared.mailbox.lock().ok().and_then(|mb| mb.model.clone())
@@ -194,7 +207,7 @@ fn log_error(msg: &str) {
 
 fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
     loop {
-        let (req, model) = {
+        let (req, model, reading) = {
             let Ok(mut mb) = shared.mailbox.lock() else { return };
             loop {
                 if mb.quit {
@@ -202,7 +215,7 @@ fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
                 }
                 if let Some(req) = mb.request.take() {
                     mb.busy = true;
-                    break (req, mb.model.clone());
+                    break (req, mb.model.clone(), mb.reading.clone());
                 }
                 mb = match shared.wake.wait(mb) {
                     Ok(g) => g,
@@ -210,7 +223,7 @@ fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
                 };
             }
         };
-        let outcome = recognize(req, model.as_ref());
+        let outcome = recognize(req, model.as_ref(), &reading);
         if let Ok(mut mb) = shared.mailbox.lock() {
             mb.busy = false;
         }
@@ -221,35 +234,46 @@ fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
     }
 }
 
-/// The model input for a job: the same path as `fude predict`.
-pub fn job_input(job: &Job) -> ModelInput {
+/// The model input for a job, the same path as `fude predict`, and whether it is a picture cropped
+/// to its ink (small and full-size kana look alike); an error for a picture without ink.
+pub fn job_input(job: &Job) -> Result<(ModelInput, bool), String> {
     match job {
-        Job::Drawing(d) => model_input(&rasterize(d, RASTER_SIDE, MODEL_PEN_WIDTH)),
-        Job::Picture(p) => model_input(p),
+        Job::Drawing(d) => Ok((model_input(&rasterize(d, RASTER_SIDE, MODEL_PEN_WIDTH)), false)),
+        Job::Picture(p, as_box) => picture_input(p, *as_box).map(|p| (p.input, p.cropped)),
     }
 }
 
-fn recognize(req: Request, model: Option<&LoadedModel>) -> Outcome {
+fn recognize(req: Request, model: Option<&LoadedModel>, reading: &Reading) -> Outcome {
     let t0 = Instant::now();
-    let input = job_input(&req.job);
-    let result = match model {
-        Some(m) => m.net.top_k(&input, TOP_K).map_err(|e| e.to_string()),
-        None => Err("no model loaded: open one with File → Open model…".to_string()),
+    let (input, result) = match job_input(&req.job) {
+        Ok((input, cropped)) => {
+            let read = Reading { picture: cropped, ..reading.clone() };
+            let result = match model {
+                Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),
+                None => Err("no model loaded: open one with File → Open model…".to_string()),
+            };
+            (input, result)
+        }
+        Err(e) => ([0.0; INPUT_LEN], Err(e)),
     };
     let compute = t0.elapsed();
-    let (candidates, error) = match result {
-        Ok(c) => (c, None),
-        Err(e) => (Vec::new(), Some(e)),
+    let (candidates, notes, error) = match result {
+        Ok(c) => (c.top, c.notes, None),
+        Err(e) => (Vec::new(), Vec::new(), Some(e)),
     };
     Outcome {
         id: req.id,
         candidates,
+        notes,
         input: input.to_vec(),
         latency: req.posted.elapsed(),
         compute,
         error,
     }
 }
+
+/// Length of a model input.
+const INPUT_LEN: usize = crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE;
 
 #[cfg(test)]
 mod tests {
@@ -276,7 +300,7 @@ mod tests {
         for s in &mut shuffled.strokes {
             s.reverse();
         }
-        let (a, b) = (job_input(&Job::Drawing(d)), job_input(&Job::Drawing(shuffled)));
+        let (a, b) = (job_input(&Job::Drawing(d)).unwrap().0, job_input(&Job::Drawing(shuffled)).unwrap().0);
         // Only anti-aliasing where strokes cross, and the smoothing's end segments, differ.
         let mean = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
         assert!(mean < 0.005, "mean pixel difference {mean}");
@@ -307,7 +331,7 @@ mod tests {
         let o = wait(&mut r);
         assert!(o.error.is_none());
         assert_eq!(o.candidates.len(), TOP_K);
-        r.post(Job::Picture(Arc::new(InkImage::new(8, 8))));
+        r.post(Job::Picture(Arc::new(InkImage::new(8, 8)), false));
         r.cancel();
         std::thread::sleep(Duration::from_millis(50));
         assert!(r.poll().is_none(), "a cancelled request's result is dropped");

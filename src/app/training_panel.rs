@@ -239,6 +239,11 @@ impl TrainingPanel {
         self.job.as_ref().is_some_and(|j| j.control.is_paused())
     }
 
+    /// Whether the running run has stopped at its pause (every step before it reported).
+    pub fn is_holding(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| j.control.is_holding())
+    }
+
     /// The folder of the current (or last) run.
     pub fn run_dir(&self) -> Option<&Path> {
         self.run_dir.as_deref()

@@ -20,6 +20,7 @@ pub fn shared_or_skip(test: &str, rel: &str) -> Option<PathBuf> {
     }
     let why = format!("{test}: skipped, {} is absent (only the project's machines have ../shared/data)", path.display());
     assert!(std::env::var_os(REQUIRE_SHARED).is_none(), "{why}, and {REQUIRE_SHARED} is set");
-    eprintln!("{why}");
+    // Straight to stderr, past the test harness's capture, so the skip shows in `cargo test`.
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{why}\n").as_bytes());
     None
 }

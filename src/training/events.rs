@@ -94,6 +94,7 @@ impl TrainEvent {
 #[derive(Debug, Default)]
 pub struct RunControl {
     stop: AtomicBool,
+    holding: AtomicBool,
     paused: Mutex<bool>,
     wake: Condvar,
 }
@@ -123,6 +124,12 @@ impl RunControl {
         self.paused.lock().map(|p| *p).unwrap_or(false)
     }
 
+    /// Whether the run is waiting in a pause right now: every step before the pause has been
+    /// reported.
+    pub fn is_holding(&self) -> bool {
+        self.holding.load(Ordering::Acquire)
+    }
+
     /// Blocks while paused (unless stopped). Returns the time spent waiting.
     pub fn wait_while_paused(&self) -> Duration {
         let Ok(mut p) = self.paused.lock() else { return Duration::ZERO };
@@ -130,12 +137,14 @@ impl RunControl {
             return Duration::ZERO;
         }
         let start = std::time::Instant::now();
+        self.holding.store(true, Ordering::Release);
         while *p && !self.is_stopped() {
             p = match self.wake.wait_timeout(p, Duration::from_millis(200)) {
                 Ok((g, _)) => g,
-                Err(_) => return start.elapsed(),
+                Err(_) => break,
             };
         }
+        self.holding.store(false, Ordering::Release);
         start.elapsed()
     }
 }
