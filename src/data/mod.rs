@@ -9,6 +9,7 @@ pub mod k49;
 pub mod labeled;
 pub mod mine;
 pub mod npz;
+pub mod scans;
 pub mod skeleton;
 pub mod sources;
 pub mod spec;

@@ -1,5 +1,5 @@
 //! The `--data` spec: `SPEC[,SPEC...]` where a SPEC is `k49=DIR`, `npz=IMGS,LABELS,CLASSMAP`,
-//! `fonts`, `fonts=FONT+FONT...`, `drawings` or `mine[=DIR]` (the user's kept handwriting), each optionally followed by `@WEIGHT` (default 1), e.g.
+//! `fonts`, `fonts=FONT+FONT...`, `drawings`, `mine[=DIR]` (the user's kept handwriting) or `scans[=box]` (held-out thin-pen scans), each optionally followed by `@WEIGHT` (default 1), e.g.
 //! `fonts@2,drawings,npz=imgs.npz,labels.npz,map.csv@0.5`.
 //!
 //! `fonts` trains on every bundled training font; `fonts=KleeOne-Regular.ttf+/home/me/my.otf`
@@ -37,6 +37,12 @@ pub enum SourceKind {
     Drawings,
     /// The user's kept handwriting (`mine`: the app's folder; `mine=DIR`: another).
     Mine(Option<PathBuf>),
+    /// Thin-pen scans of form cells, read as pictures (`scans`) or as writing boxes
+    /// (`scans=box`); see [`super::scans`].
+    Scans {
+        /// Read each scan as a writing box instead of cropping it.
+        as_box: bool,
+    },
 }
 
 /// One source with its mixing weight.
@@ -63,6 +69,8 @@ impl std::fmt::Display for DataSpec {
             SourceKind::Drawings => write!(f, "drawings")?,
             SourceKind::Mine(None) => write!(f, "mine")?,
             SourceKind::Mine(Some(d)) => write!(f, "mine={}", d.display())?,
+            SourceKind::Scans { as_box: false } => write!(f, "scans")?,
+            SourceKind::Scans { as_box: true } => write!(f, "scans=box")?,
         }
         if (self.weight - 1.0).abs() > f64::EPSILON {
             write!(f, "@{}", self.weight)?;
@@ -88,7 +96,7 @@ impl Default for OpenOptions {
 
 fn starts_spec(token: &str) -> bool {
     let head = token.split(['=', '@']).next().unwrap_or("");
-    matches!(head, "k49" | "npz" | "fonts" | "drawings" | "mine")
+    matches!(head, "k49" | "npz" | "fonts" | "drawings" | "mine" | "scans")
 }
 
 /// Parses one or more `--data` values.
@@ -130,6 +138,8 @@ fn parse_one(text: &str) -> Result<DataSpec> {
         ("fonts", [list]) => SourceKind::ChosenFonts(parse_fonts(text, list)?),
         ("drawings", []) => SourceKind::Drawings,
         ("mine", []) => SourceKind::Mine(None),
+        ("scans", []) => SourceKind::Scans { as_box: false },
+        ("scans", ["box"]) => SourceKind::Scans { as_box: true },
         ("mine", [dir]) => SourceKind::Mine(Some(PathBuf::from(dir))),
         ("k49", [dir]) => SourceKind::K49(PathBuf::from(dir)),
         ("npz", [i, l, c]) => SourceKind::Npz { images: i.into(), labels: l.into(), classmap: c.into() },
@@ -161,6 +171,7 @@ impl DataSpec {
             SourceKind::Fonts => Box::new(FontSource::new(split)),
             SourceKind::ChosenFonts(picks) => Box::new(FontSource::chosen(picks, split)?),
             SourceKind::Drawings => Box::new(DrawingSource::new(split)),
+            SourceKind::Scans { as_box } => Box::new(super::scans::ScanSource::new(split, *as_box)),
             SourceKind::Mine(dir) => {
                 let dir = dir.clone().unwrap_or_else(super::mine::handwriting_dir);
                 Box::new(super::mine::MineSource::open(&dir, split)?)
