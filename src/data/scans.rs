@@ -35,6 +35,8 @@ pub struct ScanSource {
     names: Vec<String>,
     /// Per font, per class: the traced strokes (full-size kana only).
     strokes: Vec<Vec<Option<Vec<Stroke>>>>,
+    /// The (class, font) pairs that can be written.
+    pairs: Vec<(usize, usize)>,
     split: Split,
     as_box: bool,
 }
@@ -57,21 +59,20 @@ impl ScanSource {
                     .collect()
             })
             .collect();
-        ScanSource { names, strokes, split, as_box }
-    }
-
-    /// (class, font) pairs that can be written.
-    fn pairs(&self) -> Vec<(usize, usize)> {
-        (0..NUM_CLASSES)
-            .flat_map(|c| (0..self.strokes.len()).filter(move |&f| self.has(f, c)).map(move |f| (c, f)))
-            .collect()
+        let mut source = ScanSource { names, strokes, pairs: Vec::new(), split, as_box };
+        source.pairs = (0..NUM_CLASSES)
+            .flat_map(|c| (0..source.strokes.len()).map(move |f| (c, f)))
+            .filter(|&(c, f)| source.has(f, c))
+            .collect();
+        source
     }
 
     /// The deterministic evaluation scans (of one font, or of all).
     fn eval_scans(&self, font: Option<usize>) -> Vec<(InkImage, usize)> {
         let jobs: Vec<(usize, usize, u64)> = self
-            .pairs()
-            .into_iter()
+            .pairs
+            .iter()
+            .copied()
             .filter(|&(_, f)| font.is_none_or(|only| only == f))
             .flat_map(|(c, f)| (0..EVAL_PER_FONT).map(move |k| (c, f, k)))
             .collect();
@@ -168,8 +169,7 @@ impl Source for ScanSource {
     }
 
     fn sample_ink(&self, rng: &mut ChaCha8Rng, _side: u32, _aug: super::augment::Augment) -> (InkImage, usize) {
-        let pairs = self.pairs();
-        let (class, font) = pairs.get(rng.random_range(0..pairs.len().max(1))).copied().unwrap_or((0, 0));
+        let (class, font) = self.pairs.get(rng.random_range(0..self.pairs.len().max(1))).copied().unwrap_or((0, 0));
         (self.scan(font, class, rng), class)
     }
 
@@ -218,12 +218,12 @@ mod tests {
         let dark = scan.data.iter().filter(|&&v| v < 0.5).count();
         assert!(dark > 20 && dark < 64 * 63 / 4, "{dark} dark pixels: thin strokes on paper");
         let cropped = s.read(&scan);
-        let boxed = ScanSource { names: vec![], strokes: vec![], split: Split::Test, as_box: true }.read(&scan);
+        let boxed = ScanSource { names: vec![], strokes: vec![], pairs: vec![], split: Split::Test, as_box: true }.read(&scan);
         // Cropped, the character fills the input; as a box it keeps its small size in the cell.
         let inked = |x: &crate::ink::ModelInput| x.iter().filter(|&&v| v > 0.3).count();
         assert!(inked(&cropped) * 10 > inked(&boxed) * 13, "{} vs {} inked pixels", inked(&cropped), inked(&boxed));
         let eval = s.eval_samples();
-        assert_eq!(eval.len() as u64, s.pairs().len() as u64 * EVAL_PER_FONT);
+        assert_eq!(eval.len() as u64, s.pairs.len() as u64 * EVAL_PER_FONT);
         assert_eq!(eval, s.eval_samples(), "deterministic");
     }
 }
