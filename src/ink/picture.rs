@@ -112,7 +112,8 @@ pub fn crop_character(img: &InkImage) -> Result<Cropped, String> {
         return Err("the picture is empty".into());
     }
     let contrast = ink_contrast(img);
-    let peak = percentile(contrast.iter().copied().filter(|&c| c >= MIN_CONTRAST), 0.98);
+    // The strokes' typical strength (a few dark specks do not set it).
+    let peak = percentile(contrast.iter().copied().filter(|&c| c >= MIN_CONTRAST), 0.9);
     let Some(peak) = peak else {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     };
@@ -146,18 +147,13 @@ pub fn crop_character(img: &InkImage) -> Result<Cropped, String> {
     Ok(Cropped { image: pad(&cropped, margin), framed: false })
 }
 
-/// Ink strength per pixel in 0..=1: the distance from the background (the border's median),
-/// whatever the polarity.
+/// Ink strength per pixel in 0..=1: the distance from the background, whatever the polarity.
+/// The background is the picture's median (ink covers less than half of a picture), not its
+/// border's, which ruling and scanner bands along the edges can darken.
 fn ink_contrast(img: &InkImage) -> Vec<f32> {
-    let (w, h) = (img.width, img.height);
-    let mut border: Vec<f32> = Vec::with_capacity(2 * (w + h));
-    for x in 0..w {
-        border.extend([img.get(x, 0), img.get(x, h - 1)]);
-    }
-    for y in 0..h {
-        border.extend([img.get(0, y), img.get(w - 1, y)]);
-    }
-    let bg = percentile(border.into_iter(), 0.5).unwrap_or(0.0);
+    // At most about a million pixels are looked at for the median.
+    let step = (img.data.len() / (1 << 20)).max(1);
+    let bg = percentile(img.data.iter().step_by(step).copied().filter(|v| v.is_finite()), 0.5).unwrap_or(0.0).clamp(0.0, 1.0);
     let clean = |v: f32| if v.is_finite() { v.clamp(0.0, 1.0) } else { bg };
     if bg > 0.5 {
         img.data.iter().map(|&v| (bg - clean(v)).max(0.0)).collect()
@@ -280,10 +276,14 @@ fn erase_ruled_lines(mask: &mut [bool], w: usize, h: usize) {
 /// Which components belong to the character: not thin bands along the picture's edges, not
 /// specks (tiny, or small and away from the main strokes).
 fn character_components(comps: &[Component], w: usize, h: usize) -> Vec<bool> {
+    let (strip_w, strip_h) = ((w / 25).max(2), (h / 25).max(2));
     let band = |c: &Component| {
         let touches = c.x0 == 0 || c.y0 == 0 || c.x1 + 1 == w || c.y1 + 1 == h;
         let thin_long = (c.width() * 20 <= w && c.height() * 10 >= h * 3) || (c.height() * 20 <= h && c.width() * 10 >= w * 3);
-        touches && thin_long
+        // A piece of ruling inside the outer 4% of the picture, running along its edge.
+        let along_top_or_bottom = (c.y1 < strip_h || c.y0 + strip_h >= h) && c.width() >= 3 * c.height();
+        let along_a_side = (c.x1 < strip_w || c.x0 + strip_w >= w) && c.height() >= 3 * c.width();
+        (touches && thin_long) || along_top_or_bottom || along_a_side
     };
     let largest = comps.iter().filter(|c| !band(c)).map(|c| c.area).max().unwrap_or(0);
     let total: usize = comps.iter().filter(|c| !band(c)).map(|c| c.area).sum();
@@ -409,6 +409,32 @@ mod tests {
         assert!(!c.framed);
         assert_eq!((c.image.width, c.image.height), (23, 23));
         assert_eq!(ink_bounds(&c.image), (3, 3, 19, 19));
+    }
+
+    #[test]
+    fn form_ruling_along_the_edges_is_not_the_background_or_the_character() {
+        // A faint character in a small cell whose top, bottom and right edges carry darker
+        // ruling, broken into dashes: the border's median would be the ruling.
+        let mut img = paper(64, 63);
+        for v in img.data.iter_mut() {
+            *v = 0.95;
+        }
+        for y in 22..=38 {
+            for x in 22..=38 {
+                if (29..=31).contains(&y) || (29..=31).contains(&x) {
+                    img.data[y * 64 + x] = 0.5;
+                }
+            }
+        }
+        for x in (0..64).filter(|x| x % 9 != 0) {
+            img.data[x] = 0.2;
+            img.data[62 * 64 + x] = 0.2;
+        }
+        for y in (5..50).filter(|y| y % 7 != 0) {
+            img.data[y * 64 + 63] = 0.2;
+        }
+        let c = crop_character(&img).unwrap();
+        assert_eq!((c.image.width, c.image.height), (23, 23));
     }
 
     #[test]
