@@ -11,8 +11,6 @@
 
 use super::augment::{blur, gauss};
 use super::classes::{self, NUM_CLASSES};
-use super::fonts::KanaFont;
-use super::skeleton;
 use super::sources::{Sample, Source, Split};
 use crate::ink::picture::picture_input;
 use crate::ink::raster::{draw_strokes, mask_to_image};
@@ -45,20 +43,10 @@ impl ScanSource {
     /// Traces the fonts of `split` (the validation fonts for [`Split::Test`]); `as_box` reads
     /// each scan as a writing box instead of cropping it.
     pub fn new(split: Split, as_box: bool) -> Self {
-        let fonts: Vec<KanaFont> = super::fonts::load_all().into_iter().filter(|f| f.is_validation() == (split == Split::Test)).collect();
+        let fonts = super::sources::split_fonts(split);
         let names = fonts.iter().map(|f| f.name.clone()).collect();
-        let strokes = fonts
-            .par_iter()
-            .map(|f| {
-                (0..NUM_CLASSES)
-                    .into_par_iter()
-                    .map(|c| {
-                        let full_size = classes::get(c).is_some_and(|k| !k.is_small());
-                        f.glyph(c).filter(|_| full_size).map(skeleton::glyph_strokes).filter(|s| !s.is_empty())
-                    })
-                    .collect()
-            })
-            .collect();
+        let full_size = |c: usize| classes::get(c).is_some_and(|k| !k.is_small());
+        let strokes = super::sources::traced_glyphs(&fonts, full_size);
         let mut source = ScanSource { names, strokes, pairs: Vec::new(), split, as_box };
         source.pairs = (0..NUM_CLASSES)
             .flat_map(|c| (0..source.strokes.len()).map(move |f| (c, f)))

@@ -138,8 +138,8 @@ impl Source for ImageSetSource {
     }
 }
 
-/// Fonts of one split, shared between the font and drawing sources.
-fn split_fonts(split: Split) -> Vec<Arc<KanaFont>> {
+/// Fonts of one split, shared between the font, drawing and scan sources.
+pub(super) fn split_fonts(split: Split) -> Vec<Arc<KanaFont>> {
     static ALL: std::sync::OnceLock<Vec<Arc<KanaFont>>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| super::fonts::load_all().into_iter().map(Arc::new).collect())
         .iter()
@@ -384,17 +384,23 @@ impl DrawingSource {
     pub fn new(split: Split) -> Self {
         let fonts = split_fonts(split);
         let names = fonts.iter().map(|f| f.name.clone()).collect();
-        let glyphs = fonts
-            .par_iter()
-            .map(|f| {
-                (0..NUM_CLASSES)
-                    .into_par_iter()
-                    .map(|c| f.glyph(c).map(skeleton::glyph_strokes).filter(|s| !s.is_empty()))
-                    .collect()
-            })
-            .collect();
+        let glyphs = traced_glyphs(&fonts, |_| true);
         Self::from_renderer(TracedStrokes { names, glyphs }, split, 0xD0_u64 << 56)
     }
+}
+
+/// Per font, per class: the glyph traced to strokes (in parallel), for the classes `wanted`
+/// accepts; `None` where the font lacks the glyph or the trace is empty.
+pub fn traced_glyphs(fonts: &[Arc<KanaFont>], wanted: impl Fn(usize) -> bool + Sync) -> Vec<Vec<Option<Vec<Stroke>>>> {
+    fonts
+        .par_iter()
+        .map(|f| {
+            (0..NUM_CLASSES)
+                .into_par_iter()
+                .map(|c| f.glyph(c).filter(|_| wanted(c)).map(skeleton::glyph_strokes).filter(|s| !s.is_empty()))
+                .collect()
+        })
+        .collect()
 }
 
 /// Hand-like jitter in box units: each stroke shifted a little, each point wobbled smoothly, end
