@@ -22,6 +22,7 @@ pub mod generator_views;
 pub mod k49_download;
 pub mod kana_picker;
 mod panels;
+pub mod reading_choice;
 pub mod recognition;
 pub mod run_samples;
 pub mod settings;

@@ -1,0 +1,63 @@
+//! The recognition panel's reading controls: the Script choice, whether an opened picture is a
+//! writing box, and the notes saying what changed the candidates' order.
+
+use crate::models::recognizer::ScriptChoice;
+
+/// What each script choice means, shown on hover.
+fn script_hint(choice: ScriptChoice) -> &'static str {
+    match choice {
+        ScriptChoice::Auto => "Look-alikes (り/リ, へ/ヘ ...) are read in the script of your text so far",
+        ScriptChoice::Hiragana => "Only hiragana",
+        ScriptChoice::Katakana => "Only katakana",
+        ScriptChoice::Kuzushiji => "Only the 49 classical hiragana of Kuzushiji-49",
+        ScriptChoice::All => "Every kana, as the model ranks them",
+    }
+}
+
+/// The Script menu. Returns whether the choice changed.
+pub fn script_choice_ui(ui: &mut egui::Ui, choice: &mut ScriptChoice) -> bool {
+    let before = *choice;
+    ui.horizontal(|ui| {
+        ui.label("Script");
+        egui::ComboBox::from_id_salt("script-choice")
+            .selected_text(choice.to_string())
+            .show_ui(ui, |ui| {
+                for c in ScriptChoice::ALL {
+                    ui.selectable_value(choice, c, c.to_string()).on_hover_text(script_hint(c));
+                }
+            })
+            .response
+            .on_hover_text(script_hint(*choice));
+    });
+    *choice != before
+}
+
+/// The "picture is a writing box" switch, shown while a picture is on the canvas. Returns
+/// whether it changed.
+pub fn picture_box_ui(ui: &mut egui::Ui, as_box: &mut bool) -> bool {
+    ui.checkbox(as_box, "Picture is a writing box")
+        .on_hover_text(
+            "Off: the picture is cropped to its character, and small and full-size kana are read alike (full-size first).\n\
+             On: the whole picture is the box, so a kana written small reads as a small kana.",
+        )
+        .changed()
+}
+
+/// The notes under the candidates (why their order is not the model's own).
+pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) {
+    for note in notes {
+        ui.label(egui::RichText::new(format!("ⓘ {note}")).small().weak());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_choice_has_a_hint() {
+        for c in ScriptChoice::ALL {
+            assert!(!script_hint(c).is_empty());
+        }
+    }
+}
