@@ -124,3 +124,34 @@ fn train_refuses_a_missing_output_folder_before_training() {
     assert!(err.contains("missing/dir") && err.contains("output folder does not exist"), "{err}");
     assert!(!text(&o.stdout).contains("epoch"), "nothing was trained: {}", text(&o.stdout));
 }
+
+/// Writes large but valid inputs for the memory figures in the README into `$FUDE_BIG_DIR`:
+/// `FUDE_BIG_DIR=/tmp/big cargo test --release --test cli_hostile -- --ignored big_inputs`, then
+/// `/usr/bin/time -v fude predict /tmp/big/big.png` and
+/// `/usr/bin/time -v fude samples --data npz=/tmp/big/imgs.npz,/tmp/big/labels.npz,/tmp/big/map.csv --out /tmp/big/s.png`.
+#[test]
+#[ignore = "writes large files for a manual measurement"]
+fn big_inputs() {
+    let Ok(dir) = std::env::var("FUDE_BIG_DIR") else { return };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A 9000x9000 gray scan (81 MB decoded) with a thick diagonal stroke.
+    let side = 9000u32;
+    let img = image::GrayImage::from_fn(side, side, |x, y| image::Luma([if (x as i64 - y as i64).abs() < 400 && x > 1000 && x < 8000 { 20 } else { 235 }]));
+    img.save(dir.join("big.png")).unwrap();
+    // 200,000 images of 28x28 (157 MB decoded), pseudo-random so they do not compress away.
+    let n = 200_000usize;
+    let mut state = 0x1234_5678u32;
+    let imgs: Vec<u8> = (0..n * 784)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect();
+    fude::data::npz::write_u8(&dir.join("imgs.npz"), &[n, 28, 28], &imgs).unwrap();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
+    fude::data::npz::write_u8(&dir.join("labels.npz"), &[n], &labels).unwrap();
+    std::fs::write(dir.join("map.csv"), "index,codepoint,char\n0,U+3042,あ\n1,U+3044,い\n").unwrap();
+}
