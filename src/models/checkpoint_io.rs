@@ -84,6 +84,16 @@ pub fn save_checkpoint(varmap: &VarMap, sidecar: &impl serde::Serialize, path: &
 
 fn write_pair(varmap: &VarMap, sidecar: &impl serde::Serialize, (weights, w_tmp): (&Path, &Path), (json, j_tmp): (&Path, &Path)) -> Result<()> {
     let tensors = tensors_of(varmap)?;
+    // A checkpoint that could not be loaded again is not written (and the run saving it stops).
+    let mut names: Vec<&String> = tensors.keys().collect();
+    names.sort();
+    for name in names {
+        if let Some(t) = tensors.get(name) {
+            if !t.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?.iter().all(|v| v.is_finite()) {
+                return Err(Error::file(weights, format!("not saved: tensor {name} holds NaN or infinite values")));
+            }
+        }
+    }
     candle_core::safetensors::save(&tensors, w_tmp).map_err(|e| Error::file(w_tmp, e))?;
     let bytes = std::fs::read(w_tmp).map_err(|e| Error::file(w_tmp, e))?;
     let mut value = serde_json::to_value(sidecar).map_err(|e| Error::file(json, e))?;
@@ -303,11 +313,20 @@ mod tests {
     #[test]
     fn non_finite_weights_are_refused_with_the_tensor_name() {
         let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
         for bad in [f32::NAN, f32::INFINITY] {
-            let a = dir.path().join("a");
-            save_checkpoint(&varmap(bad), &serde_json::json!({}), &a).unwrap();
+            // Not saved: the run that made them stops with the reason.
+            let e = save_checkpoint(&varmap(bad), &serde_json::json!({}), &a).unwrap_err().to_string();
+            assert!(e.contains("a.safetensors") && e.contains("not saved: tensor w holds NaN"), "{e}");
+            assert_eq!(names(dir.path()), Vec::<String>::new(), "nothing written");
+            // Written by something else: refused on load with the tensor's name.
+            let tensors: HashMap<String, Tensor> = [("w".to_string(), Tensor::full(bad, (2, 3), &Device::Cpu).unwrap())].into();
+            candle_core::safetensors::save(&tensors, a.with_extension("safetensors")).unwrap();
+            std::fs::write(a.with_extension("json"), "{}").unwrap();
             let e = load(&a).unwrap_err().to_string();
             assert!(e.contains("a.safetensors") && e.contains("tensor w holds NaN or infinite values"), "{e}");
+            std::fs::remove_file(a.with_extension("safetensors")).unwrap();
+            std::fs::remove_file(a.with_extension("json")).unwrap();
         }
     }
 
