@@ -17,6 +17,7 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod fuzz;
 pub mod ink;
 pub mod models;
 pub mod training;

@@ -178,12 +178,13 @@ fn train_resume_eval_and_refuse_bad_models() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("k49-test: 98 samples"), "{}", stdout(&o));
 
-    // A corrupt weights file is refused with its path and the reason.
+    // A corrupt weights file is refused with its path and the reason: it does not match what
+    // its sidecar records.
     std::fs::write(&out, b"not safetensors").unwrap();
     let o = fude(&["predict", "--model", &out_s, &example("a.json")]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("m.safetensors") && err.contains("safetensors file"), "{err}");
+    assert!(err.contains("m.safetensors") && err.contains("its sidecar records"), "{err}");
 }
 
 #[test]

@@ -88,6 +88,8 @@ pub(super) fn command_line() -> String {
 /// as its event consumer.
 fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
     let specs = spec::parse(&data.data)?;
+    // Before any data opens or an epoch runs: the folder the checkpoints go to must be there.
+    crate::models::checkpoint_io::check_out_dir(out)?;
     let dev = select_device(device.parse()?)?;
     println!("device: {}", dev.description);
     let plan = RunPlan {
@@ -262,7 +264,14 @@ pub fn read_input(path: &Path, as_box: bool) -> crate::Result<(ModelInput, bool)
 fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, reading: &Reading, as_box: bool, files: &[PathBuf]) -> Result<ExitCode> {
     use rayon::prelude::*;
     let ck = load_model(model, device)?;
-    let inputs: Vec<crate::Result<(ModelInput, bool)>> = files.par_iter().map(|f| read_input(f, as_box)).collect();
+    // One bad file never takes the others down, even if a decoder panics on it.
+    let inputs: Vec<crate::Result<(ModelInput, bool)>> = files
+        .par_iter()
+        .map(|f| {
+            std::panic::catch_unwind(|| read_input(f, as_box))
+                .unwrap_or_else(|_| Err(crate::Error::file(f, "the reader failed on this file (a bug in fude: please report it)")))
+        })
+        .collect();
     let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok().map(|(i, _)| i)).collect();
     let probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
         // One image per thread through the lean CPU path.
@@ -305,9 +314,9 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
             Err(e) => {
                 failed = true;
                 if json {
-                    println!("{}", serde_json::json!({"file": shown, "error": e.to_string()}));
+                    println!("{}", serde_json::json!({"file": shown, "error": e.without_path(file)}));
                 } else {
-                    eprintln!("{shown}: error: {e}");
+                    eprintln!("{shown}: error: {}", e.without_path(file));
                 }
             }
         }

@@ -125,6 +125,9 @@ pub fn get(index: usize) -> Option<KanaClass> {
     all().get(index).copied()
 }
 
+/// Largest class-map file read (Kuzushiji-49's is 1 KB).
+pub const MAX_CLASSMAP_BYTES: u64 = 1 << 20;
+
 /// A dataset's own class map, mapped onto the class table: entry `i` is the table index of the
 /// dataset's label `i`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,7 +140,14 @@ impl ClassMap {
     /// Reads a class-map CSV (`index,codepoint,char` header, codepoints written `U+XXXX`) and
     /// maps each row onto the class table by codepoint.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
+        let size = file.metadata().map_err(|e| Error::file(path, e))?.len();
+        if size > MAX_CLASSMAP_BYTES {
+            return Err(Error::file(path, format!("{size} bytes is too large for a class map (the limit is {MAX_CLASSMAP_BYTES} bytes)")));
+        }
+        let mut text = String::new();
+        file.take(MAX_CLASSMAP_BYTES).read_to_string(&mut text).map_err(|e| Error::file(path, e))?;
         Self::parse(&text).map_err(|reason| Error::file(path, reason))
     }
 
@@ -153,6 +163,7 @@ impl ClassMap {
             .position(|c| c == "codepoint")
             .ok_or_else(|| format!("header {header:?} has no 'codepoint' column"))?;
         let mut rows: Vec<(usize, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
         for (n, line) in lines {
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
             let field = |c: usize| {
@@ -170,6 +181,12 @@ impl ClassMap {
                 .map_err(|_| format!("line {}: bad codepoint {cp_text:?}", n + 1))?;
             let ch = char::from_u32(cp)
                 .ok_or_else(|| format!("line {}: bad codepoint {cp_text:?}", n + 1))?;
+            if let Some(first) = seen.insert(cp, n + 1) {
+                return Err(format!(
+                    "line {}: {ch} ({cp_text}) is already on line {first}: two labels for one letter would merge their classes",
+                    n + 1
+                ));
+            }
             let table = index_of(ch).ok_or_else(|| {
                 format!("line {}: {ch} ({cp_text}) is not a hiragana or katakana letter", n + 1)
             })?;
@@ -269,5 +286,14 @@ mod tests {
         assert_eq!(kmnist.len(), 10);
         assert_eq!(kmnist.to_table[0], index_of('お').unwrap());
         assert_eq!(kmnist.to_table[9], index_of('を').unwrap());
+    }
+
+    #[test]
+    fn duplicate_codepoints_are_refused() {
+        // Regression (issue 12): a class map with a duplicate codepoint silently merged two classes.
+        let e = ClassMap::parse("index,codepoint,char\n0,U+3042,あ\n1,U+3044,い\n2,U+3042,あ\n").unwrap_err();
+        assert!(e.contains("line 4") && e.contains("already on line 2"), "{e}");
+        // A BOM is accepted, as in drawing JSON.
+        assert_eq!(ClassMap::parse("\u{feff}index,codepoint,char\n0,U+3042,あ\n").unwrap().len(), 1);
     }
 }

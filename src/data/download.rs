@@ -1,14 +1,15 @@
-//! Downloading Kuzushiji-49 in its official layout. Each file goes to a temporary file beside its
-//! final name, is checked (size and md5) and only then renamed, so an interrupted, cancelled or
-//! corrupt download never leaves a file that looks complete. Files already present and verified
+//! Downloading Kuzushiji-49 in its official layout. Each file goes to a partial file beside its
+//! final name ([`partial_path`]), is checked (size and md5) and only then renamed, so an
+//! interrupted, cancelled or corrupt download never leaves a file that looks complete. Reads time
+//! out, a trickle is given up, and no file grows past its official size. Files already present and verified
 //! are kept. `fude download-k49` and the training panel's Download both use [`download_k49`].
 
 use super::k49::{verify, OfficialFile, OFFICIAL_FILES};
-use crate::error::{Error, Result};
+use crate::error::{remove_stale_temps, sync_dir, Error, Result};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long connecting to the server may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -17,8 +18,38 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// given up, so a stalled server cannot hang it forever.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A download that gets less than [`MIN_BYTES_PER_WINDOW`] in any window of this length is given
+/// up: a server trickling a byte a second never trips the read timeout.
+pub const STALL_WINDOW: Duration = Duration::from_secs(60);
+
+/// The least a download must get in each [`STALL_WINDOW`] (about 1 KB/s).
+pub const MIN_BYTES_PER_WINDOW: u64 = 64 << 10;
+
+/// Largest file fetched when the official sizes are not checked (the largest official file is
+/// 66 MB); with the checks, the official size is the limit.
+pub const MAX_DOWNLOAD_BYTES: u64 = 1 << 30;
+
 /// The reason a cancelled download gives (its error names the file and says this).
 pub const CANCELLED: &str = "download cancelled";
+
+/// Timeouts and limits of a download (the constants above; tests shorten them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pace {
+    pub(crate) connect: Duration,
+    pub(crate) read: Duration,
+    pub(crate) window: Duration,
+    pub(crate) min_bytes: u64,
+    pub(crate) max_bytes: u64,
+}
+
+/// The pace of real downloads.
+pub(crate) const PACE: Pace = Pace {
+    connect: CONNECT_TIMEOUT,
+    read: READ_TIMEOUT,
+    window: STALL_WINDOW,
+    min_bytes: MIN_BYTES_PER_WINDOW,
+    max_bytes: MAX_DOWNLOAD_BYTES,
+};
 
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,17 +65,30 @@ pub enum Fetched {
 /// official ones. `progress` gets the file name, bytes so far and the total when known (first
 /// with 0 bytes once the server answers). Setting `cancel` stops the download between two reads
 /// with an error saying [`CANCELLED`]; the file being fetched is then removed, and the files
-/// finished before it are kept.
+/// finished before it are kept. A partial file left by a killed run is resumed when the server
+/// supports ranges; temporary files of earlier runs are removed.
 pub fn download_k49(
     dir: &Path,
     base: &str,
     verify_md5: bool,
     cancel: &AtomicBool,
+    progress: impl FnMut(&str, u64, Option<u64>),
+) -> Result<Vec<(String, Fetched)>> {
+    download_with(dir, base, verify_md5, cancel, progress, PACE)
+}
+
+/// [`download_k49`] with its timeouts and limits given.
+pub(crate) fn download_with(
+    dir: &Path,
+    base: &str,
+    verify_md5: bool,
+    cancel: &AtomicBool,
     mut progress: impl FnMut(&str, u64, Option<u64>),
+    pace: Pace,
 ) -> Result<Vec<(String, Fetched)>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
     let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder().timeout_connect(Some(CONNECT_TIMEOUT)).timeout_per_read(Some(READ_TIMEOUT)).build(),
+        ureq::Agent::config_builder().timeout_connect(Some(pace.connect)).timeout_per_read(Some(pace.read)).build(),
     );
     let mut done = Vec::new();
     for file in &OFFICIAL_FILES {
@@ -52,59 +96,124 @@ pub fn download_k49(
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::file(&target, CANCELLED));
         }
+        // Temporary files of runs killed midway (earlier versions wrote `.NAME.PID.tmp`).
+        remove_stale_temps(&target);
         if target.is_file() && verify(&target, file).is_ok() {
             done.push((file.name.to_string(), Fetched::Present));
             continue;
         }
-        fetch(&agent, file, base, &target, verify_md5, cancel, &mut progress)?;
+        let part = partial_path(&target);
+        let cap = if verify_md5 { file.bytes } else { pace.max_bytes };
+        let result = fetch(&agent, file, base, (&target, &part), cap, verify_md5, cancel, &mut progress, pace);
+        if result.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        result?;
         done.push((file.name.to_string(), Fetched::Downloaded));
     }
     Ok(done)
 }
 
+/// Where a file is downloaded to before it is checked and renamed: `.NAME.part` beside it. A
+/// process killed midway leaves it; the next run resumes it.
+pub fn partial_path(target: &Path) -> std::path::PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    target.with_file_name(format!(".{name}.part"))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn fetch(
     agent: &ureq::Agent,
     file: &OfficialFile,
     base: &str,
-    target: &Path,
+    (target, part): (&Path, &Path),
+    cap: u64,
     verify_md5: bool,
     cancel: &AtomicBool,
     progress: &mut impl FnMut(&str, u64, Option<u64>),
+    pace: Pace,
 ) -> Result<()> {
     let url = format!("{}/{}", base.trim_end_matches('/'), file.name);
-    crate::error::write_atomic_with(target, |tmp| {
-        let mut resp = agent.get(&url).call().map_err(|e| Error::file(target, format!("download from {url} failed: {e}")))?;
-        let total = resp
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let mut reader = resp.body_mut().as_reader();
-        let mut out = std::fs::File::create(tmp).map_err(|e| Error::file(tmp, e))?;
-        let mut buf = vec![0u8; 1 << 16];
-        let mut got = 0u64;
-        progress(file.name, 0, total);
-        loop {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Error::file(target, CANCELLED));
+    let failed = |e: &dyn std::fmt::Display| Error::file(target, format!("download from {url} failed: {e}"));
+    let mut have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
+    if have >= cap {
+        have = 0;
+    }
+    let mut resp = if have > 0 {
+        // Resume; a server that refuses the range gets a plain request.
+        match agent.get(&url).header("Range", format!("bytes={have}-")).call() {
+            Ok(r) => r,
+            Err(_) => {
+                have = 0;
+                agent.get(&url).call().map_err(|e| failed(&e))?
             }
-            let n = reader.read(&mut buf).map_err(|e| Error::file(target, format!("download from {url} broke off: {e}")))?;
-            if n == 0 {
-                break;
+        }
+    } else {
+        agent.get(&url).call().map_err(|e| failed(&e))?
+    };
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let resumed = have > 0 && resp.status().as_u16() == 206 && header("content-range").is_some_and(|r| range_start(&r) == Some(have));
+    if !resumed {
+        have = 0;
+    }
+    let total = header("content-length").and_then(|v| v.parse::<u64>().ok()).map(|n| n.saturating_add(have));
+    if let Some(t) = total.filter(|&t| t > cap) {
+        return Err(Error::file(target, format!("download from {url} refused: the server announces {t} bytes, more than the limit of {cap}")));
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(resumed)
+        .truncate(!resumed)
+        .open(part)
+        .map_err(|e| Error::file(part, e))?;
+    let mut reader = resp.body_mut().as_reader();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut got = have;
+    progress(file.name, got, total);
+    let (mut window_start, mut window_bytes) = (Instant::now(), 0u64);
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::file(target, CANCELLED));
+        }
+        let n = reader.read(&mut buf).map_err(|e| Error::file(target, format!("download from {url} broke off: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        got += n as u64;
+        if got > cap {
+            return Err(Error::file(target, format!("download from {url} refused: more than the limit of {cap} bytes")));
+        }
+        out.write_all(buf.get(..n).unwrap_or(&[])).map_err(|e| Error::file(part, e))?;
+        progress(file.name, got, total);
+        window_bytes += n as u64;
+        if window_start.elapsed() >= pace.window {
+            if window_bytes < pace.min_bytes {
+                let secs = pace.window.as_secs_f64();
+                return Err(Error::file(
+                    target,
+                    format!("download from {url} is too slow: {window_bytes} bytes in {secs:.0} s (at least {} needed)", pace.min_bytes),
+                ));
             }
-            out.write_all(buf.get(..n).unwrap_or(&[])).map_err(|e| Error::file(tmp, e))?;
-            got += n as u64;
-            progress(file.name, got, total);
+            (window_start, window_bytes) = (Instant::now(), 0);
         }
-        out.sync_all().map_err(|e| Error::file(tmp, e))?;
-        if let Some(t) = total.filter(|&t| t != got) {
-            return Err(Error::file(target, format!("download from {url} is incomplete: {got} of {t} bytes")));
-        }
-        if verify_md5 {
-            verify(tmp, file).map_err(|e| Error::file(target, format!("downloaded file refused: {e}")))?;
-        }
-        Ok(())
-    })
+    }
+    out.sync_all().map_err(|e| Error::file(part, e))?;
+    drop(out);
+    if let Some(t) = total.filter(|&t| t != got) {
+        return Err(Error::file(target, format!("download from {url} is incomplete: {got} of {t} bytes")));
+    }
+    if verify_md5 {
+        verify(part, file).map_err(|e| Error::file(target, format!("downloaded file refused: {}", e.without_path(part))))?;
+    }
+    std::fs::rename(part, target).map_err(|e| Error::file(target, format!("cannot move finished file into place: {e}")))?;
+    sync_dir(target);
+    Ok(())
+}
+
+/// The first byte of a `Content-Range: bytes START-END/TOTAL` header.
+fn range_start(value: &str) -> Option<u64> {
+    value.trim().strip_prefix("bytes ")?.split('-').next()?.trim().parse().ok()
 }
 
 #[cfg(test)]
@@ -247,3 +356,7 @@ mod tests {
         assert_eq!(names(&fresh.path().join("k49")), Vec::<String>::new());
     }
 }
+
+#[cfg(test)]
+#[path = "download_hostile_tests.rs"]
+mod hostile_tests;

@@ -156,11 +156,19 @@ impl LabeledImages {
     /// Splits into `(train, test)`: the first `per_class` images of each class in file order go
     /// to test, the rest to train. Deterministic; names get `:train` and `:test` suffixes.
     pub fn split_holdout(&self, per_class: usize) -> (LabeledImages, LabeledImages) {
+        self.clone().into_split_holdout(per_class)
+    }
+
+    /// [`Self::split_holdout`] in place: the training images keep this set's buffer (moved up
+    /// over the held-out ones), so a large set is never held twice.
+    pub fn into_split_holdout(self, per_class: usize) -> (LabeledImages, LabeledImages) {
         let mut taken = vec![0usize; NUM_CLASSES];
-        let mut train = self.empty_like(format!("{}:train", self.name));
         let mut test = self.empty_like(format!("{}:test", self.name));
-        let size = self.height.saturating_mul(self.width).max(1);
-        for (&l, image) in self.labels.iter().zip(self.images.chunks_exact(size)) {
+        let LabeledImages { name, height, width, mut images, mut labels } = self;
+        let size = height.saturating_mul(width).max(1);
+        let mut kept = 0usize;
+        for i in 0..labels.len() {
+            let Some(&l) = labels.get(i) else { break };
             let into_test = match taken.get_mut(usize::from(l)) {
                 Some(t) if *t < per_class => {
                     *t += 1;
@@ -168,10 +176,23 @@ impl LabeledImages {
                 }
                 _ => false,
             };
-            let part = if into_test { &mut test } else { &mut train };
-            part.images.extend_from_slice(image);
-            part.labels.push(l);
+            let range = i * size..(i + 1) * size;
+            if into_test {
+                test.images.extend_from_slice(images.get(range).unwrap_or(&[]));
+                test.labels.push(l);
+            } else {
+                if kept != i && range.end <= images.len() {
+                    images.copy_within(range, kept * size);
+                }
+                if let Some(slot) = labels.get_mut(kept) {
+                    *slot = l;
+                }
+                kept += 1;
+            }
         }
+        images.truncate(kept * size);
+        labels.truncate(kept);
+        let train = LabeledImages { name: format!("{name}:train"), height, width, images, labels };
         (train, test)
     }
 
@@ -307,6 +328,19 @@ mod tests {
         let map = fixture("kuzushiji-fixture_classmap.csv");
         assert_eq!(md5_hex(&map).unwrap(), "899202f6e8dc29a321ac210a03d0f2f1", "the official kmnist class map");
         check_real_set(&fixture("kuzushiji-fixture-imgs.npz"), &fixture("kuzushiji-fixture-labels.npz"), &map, 30);
+    }
+
+    #[test]
+    fn split_in_place_matches_the_copying_split() {
+        let images: Vec<u8> = (0..7 * 6).map(|i| i as u8).collect();
+        let set = LabeledImages::from_parts("s", 2, 3, images, vec![5, 6, 5, 5, 6, 7, 5]).unwrap();
+        let (train, test) = set.clone().into_split_holdout(1);
+        assert_eq!(test.labels(), &[5, 6, 7]);
+        assert_eq!(train.labels(), &[5, 5, 6, 5]);
+        assert_eq!(train.image(1), set.image(3));
+        assert_eq!(train.image(3), set.image(6));
+        assert_eq!(test.image(2), set.image(5));
+        assert_eq!(train.images.len(), 4 * 6);
     }
 
     #[test]

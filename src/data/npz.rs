@@ -1,15 +1,30 @@
 //! Reading and writing NumPy `.npz` archives of `uint8` arrays, the format of the Kuzushiji
 //! data sets: a zip archive holding one array `arr_0.npy`, as `numpy.savez_compressed` writes it.
 
-use crate::error::{write_atomic_with, Error, Result};
+use crate::error::{Error, Result};
 use md5::{Digest, Md5};
 use npyz::{DType, TypeChar};
 use std::fs::File;
-use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
+use std::io::{BufReader, ErrorKind, Read, Write};
 use std::path::Path;
 
 /// Name of the array `numpy.savez` gives its first positional argument.
 pub const ARRAY_NAME: &str = "arr_0";
+
+/// Largest array read, in bytes (checked against the `.npy` header before allocating): the
+/// Kuzushiji-49 training images are 182 MB.
+pub const MAX_ARRAY_BYTES: usize = 1 << 30;
+
+/// Most bytes an array may decode to per compressed byte. Kuzushiji-49 inflates about 3x; a
+/// zip bomb 1,000x (deflate's limit). Arrays of up to [`SMALL_ARRAY_BYTES`] are exempt (a
+/// small blank array compresses to almost nothing).
+pub const MAX_INFLATE_RATIO: u64 = 100;
+
+/// Arrays this small are read whatever their compression ratio.
+pub const SMALL_ARRAY_BYTES: u64 = 1 << 20;
+
+/// Largest `.npy` header read (NumPy writes 64..4096 bytes).
+pub const MAX_NPY_HEADER_BYTES: usize = 1 << 16;
 
 /// MD5 of a file's contents as lowercase hex, read in a streaming fashion.
 pub fn md5_hex(path: &Path) -> Result<String> {
@@ -31,47 +46,89 @@ pub struct U8Array {
 /// Reads the `uint8` array `arr_0` from an `.npz` archive (or its only array, whatever its name).
 pub fn read_u8(path: &Path) -> Result<U8Array> {
     let file = open(path)?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| Error::file(path, format!("truncated or not an .npz archive: {e}")))?;
-    let entry = choose_entry(zip.file_names()).map_err(|reason| Error::file(path, reason))?;
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    read_u8_from(BufReader::new(file), file_len).map_err(|reason| Error::file(path, reason))
+}
+
+/// [`read_u8`] from any seekable reader of `file_len` bytes; the error is the reason alone.
+pub fn read_u8_from<R: Read + std::io::Seek>(reader: R, file_len: u64) -> std::result::Result<U8Array, String> {
+    let mut zip = zip::ZipArchive::new(reader)
+        .map_err(|e| format!("truncated or not an .npz archive: {e}"))?;
+    let entry = choose_entry(zip.file_names())?;
     let member = zip
         .by_name(&entry)
-        .map_err(|e| Error::file(path, format!("truncated or not an .npz archive: {entry}: {e}")))?;
-    let stored = usize::try_from(member.size()).unwrap_or(usize::MAX);
-    let npy = npyz::NpyFile::new(member)
-        .map_err(|e| Error::file(path, format!("{entry} is not a valid .npy array: {e}")))?;
+        .map_err(|e| format!("truncated or not an .npz archive: {entry}: {e}"))?;
+    // What the archive says, but never more than the file holds.
+    let compressed = member.compressed_size().min(file_len);
+    let npy = npyz::NpyFile::new(checked_npy_prefix(member).map_err(|reason| format!("{entry} {reason}"))?)
+        .map_err(|e| format!("{entry} is not a valid .npy array: {e}"))?;
     let header = npy.header();
     let dtype = header.dtype();
     if !is_u8(&dtype) {
         let found = dtype_name(&dtype);
-        return Err(Error::file(path, format!("{entry}: expected uint8, found {found}")));
+        return Err(format!("{entry}: expected uint8, found {found}"));
     }
     let shape = header
         .shape()
         .iter()
         .map(|&d| usize::try_from(d))
         .collect::<std::result::Result<Vec<usize>, _>>()
-        .map_err(|_| Error::file(path, format!("{entry}: shape too large for this machine")))?;
+        .map_err(|_| format!("{entry}: shape too large for this machine"))?;
     if header.order() == npyz::Order::Fortran && shape.len() > 1 {
-        return Err(Error::file(path, format!("{entry}: Fortran-ordered arrays are not supported")));
+        return Err(format!("{entry}: Fortran-ordered arrays are not supported"));
     }
+    let dims = format_shape(&shape);
     let expected = element_count(&shape)
-        .ok_or_else(|| Error::file(path, format!("{entry}: shape {} is too large", format_shape(&shape))))?;
-    let mut data = Vec::with_capacity(expected.min(stored));
+        .filter(|&n| n <= MAX_ARRAY_BYTES)
+        .ok_or_else(|| format!("{entry}: shape {dims} is too large (the limit is {MAX_ARRAY_BYTES} bytes)"))?;
+    let bound = compressed.saturating_mul(MAX_INFLATE_RATIO).max(SMALL_ARRAY_BYTES);
+    if expected as u64 > bound {
+        return Err(format!(
+                "{entry}: shape {dims} needs {expected} bytes from {compressed} compressed bytes, more than \
+                 {MAX_INFLATE_RATIO} times its compressed size (a zip bomb, or not a data set)"
+        ));
+    }
+    // Exactly the bytes the checked shape needs: the buffer never grows (peak memory 1x).
+    let mut data = Vec::with_capacity(expected);
     let limit = u64::try_from(expected).unwrap_or(u64::MAX).saturating_add(1);
     npy.into_inner()
         .take(limit)
         .read_to_end(&mut data)
-        .map_err(|e| Error::file(path, format!("truncated or corrupt data in {entry}: {e}")))?;
+        .map_err(|e| format!("truncated or corrupt data in {entry}: {e}"))?;
     if data.len() != expected {
-        let (got, dims) = (data.len(), format_shape(&shape));
+        let got = data.len();
         let what = if got < expected { "truncated" } else { "too long" };
-        return Err(Error::file(
-            path,
-            format!("{entry} is {what}: it holds {got} bytes of data, its shape {dims} needs {expected}"),
-        ));
+        return Err(format!("{entry} is {what}: it holds {got} bytes of data, its shape {dims} needs {expected}"));
     }
     Ok(U8Array { shape, data })
+}
+
+/// Reads the start of an `.npy` member (magic, version, header length) and refuses a header
+/// longer than [`MAX_NPY_HEADER_BYTES`] before the `.npy` reader allocates it; returns a reader
+/// of the whole member again.
+fn checked_npy_prefix<R: Read>(mut member: R) -> std::result::Result<impl Read, String> {
+    let mut prefix = [0u8; 12];
+    let mut got = 0;
+    while got < prefix.len() {
+        match member.read(prefix.get_mut(got..).unwrap_or(&mut [])) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("is truncated or corrupt: {e}")),
+        }
+    }
+    let head = prefix.get(..got).unwrap_or(&[]);
+    let header_len = match head {
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 1, _, a, b, ..] => usize::from(u16::from_le_bytes([*a, *b])),
+        [0x93, b'N', b'U', b'M', b'P', b'Y', 2 | 3, _, a, b, c, d] => {
+            usize::try_from(u32::from_le_bytes([*a, *b, *c, *d])).unwrap_or(usize::MAX)
+        }
+        _ => 0,
+    };
+    if header_len > MAX_NPY_HEADER_BYTES {
+        return Err(format!("has a {header_len}-byte header (the limit is {MAX_NPY_HEADER_BYTES})"));
+    }
+    Ok(std::io::Cursor::new(head.to_vec()).chain(member))
 }
 
 /// Writes `data` with `shape` as `arr_0.npy` in a deflate-compressed `.npz` archive, atomically
@@ -87,21 +144,22 @@ pub fn write_u8(path: &Path, shape: &[usize], data: &[u8]) -> Result<()> {
 /// Writes an `.npz` holding `arr_0.npy` with any NumPy `descr` (e.g. `<i8`); `data` must already
 /// be the raw little-endian elements. Lets tests build arrays of other dtypes.
 pub(crate) fn write_npz_raw(path: &Path, descr: &str, shape: &[usize], data: &[u8]) -> Result<()> {
+    let bytes = npz_bytes(descr, shape, data).map_err(|e| Error::file(path, format!("cannot write: {e}")))?;
+    crate::error::write_atomic(path, &bytes)
+}
+
+/// The bytes of an `.npz` archive holding `arr_0.npy` (deflated) with `descr`, `shape` and the
+/// raw elements `data`.
+pub fn npz_bytes(descr: &str, shape: &[usize], data: &[u8]) -> std::result::Result<Vec<u8>, String> {
     let mut npy = npy_header(descr, shape);
     npy.extend_from_slice(data);
-    write_atomic_with(path, |tmp| {
-        let fail = |e: &dyn std::fmt::Display| Error::file(tmp, format!("cannot write: {e}"));
-        let file = File::create(tmp).map_err(|e| fail(&e))?;
-        let mut zip = zip::ZipWriter::new(BufWriter::new(file));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(npy.len() >= 0xFFFF_FFFF);
-        zip.start_file(format!("{ARRAY_NAME}.npy"), options).map_err(|e| fail(&e))?;
-        zip.write_all(&npy).map_err(|e| fail(&e))?;
-        let buffered = zip.finish().map_err(|e| fail(&e))?;
-        let file = buffered.into_inner().map_err(|e| fail(&e.into_error()))?;
-        file.sync_all().map_err(|e| fail(&e))
-    })
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(npy.len() >= 0xFFFF_FFFF);
+    zip.start_file(format!("{ARRAY_NAME}.npy"), options).map_err(|e| e.to_string())?;
+    zip.write_all(&npy).map_err(|e| e.to_string())?;
+    Ok(zip.finish().map_err(|e| e.to_string())?.into_inner())
 }
 
 /// A shape written the way NumPy prints it: `(8000, 28, 28)`, `(8000,)`.
@@ -322,5 +380,67 @@ mod tests {
         assert_eq!(labels.shape, vec![8000]);
         let fixture = read_u8(&crate::data::test_data::fixture("kuzushiji-fixture-imgs.npz")).unwrap();
         assert_eq!(&a.data[..28 * 28], &fixture.data[..28 * 28], "the fixture's first image is the sample's first");
+    }
+
+    /// An `.npz` whose `arr_0.npy` has the given header dict and `body` after it, stored as is.
+    fn npz_with_npy(path: &Path, npy: &[u8]) {
+        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("arr_0.npy", options).unwrap();
+        zip.write_all(npy).unwrap();
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn shapes_beyond_the_limit_are_refused_before_allocating() {
+        // Regression (issue 12): a 1 KB .npz whose header claimed 10^12 elements aborted with
+        // "memory allocation of 999999999936 bytes failed".
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("huge.npz");
+        write_npz_raw(&p, "|u1", &[1_000_000, 1_000_000], &[0; 64]).unwrap();
+        assert!(std::fs::metadata(&p).unwrap().len() < 1024);
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("huge.npz") && e.contains("(1000000, 1000000) is too large") && e.contains("1073741824"), "{e}");
+        // Within the limit, but far more than the compressed bytes can hold.
+        write_npz_raw(&p, "|u1", &[100_000, 28, 28], &[0; 64]).unwrap();
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("78400000 bytes from") && e.contains("100 times its compressed size"), "{e}");
+        // Overflowing shapes.
+        write_npz_raw(&p, "|u1", &[usize::MAX, 2], &[]).unwrap();
+        assert!(err_text(read_u8(&p)).contains("too large"));
+    }
+
+    #[test]
+    fn zip_bombs_are_refused() {
+        // Regression (issue 12): a 3.9 MB .npz inflating to 4 GB took 11 GB. The same shape at a
+        // smaller scale: 64 MB of zeros deflate to about 64 KB.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bomb.npz");
+        let n = 64 << 20;
+        write_u8(&p, &[n / 784, 28, 28], &vec![0u8; n / 784 * 784]).unwrap();
+        let size = std::fs::metadata(&p).unwrap().len();
+        assert!(size < (n as u64) / MAX_INFLATE_RATIO, "{size}");
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("bomb.npz") && e.contains("zip bomb"), "{e}");
+        // A small blank array is fine whatever its ratio.
+        write_u8(&p, &[100, 28, 28], &vec![0u8; 100 * 28 * 28]).unwrap();
+        assert_eq!(read_u8(&p).unwrap().data.len(), 78_400);
+    }
+
+    #[test]
+    fn huge_npy_headers_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("h.npz");
+        let mut npy = b"\x93NUMPY\x02\x00".to_vec();
+        npy.extend_from_slice(&u32::MAX.to_le_bytes());
+        npy.extend_from_slice(b"{'descr': '|u1'");
+        npz_with_npy(&p, &npy);
+        let e = err_text(read_u8(&p));
+        assert!(e.contains("h.npz") && e.contains("4294967295-byte header") && e.contains("65536"), "{e}");
+        // Garbage and short members are refused by the .npy reader.
+        npz_with_npy(&p, b"\x93NUM");
+        assert!(err_text(read_u8(&p)).contains("not a valid .npy"));
+        npz_with_npy(&p, b"");
+        assert!(err_text(read_u8(&p)).contains("not a valid .npy"));
     }
 }

@@ -183,7 +183,7 @@ impl DataSpec {
             SourceKind::Npz { images, labels, classmap } => {
                 let name = images.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "npz".into());
                 let set = LabeledImages::from_npz(&name, images, labels, classmap)?;
-                let (train, test) = set.split_holdout(opts.holdout_per_class);
+                let (train, test) = set.into_split_holdout(opts.holdout_per_class);
                 let part = if split == Split::Train { train } else { test };
                 if part.is_empty() {
                     return Err(Error::file(images, format!("the {split:?} split is empty (holdout {} per class)", opts.holdout_per_class)));

@@ -61,18 +61,10 @@ impl InkImage {
         }
     }
 
-    /// Decodes an image file (PNG, JPEG, BMP, GIF, WebP, TIFF).
+    /// Decodes an image file (PNG, JPEG, BMP, GIF, WebP, TIFF) in bounded memory: see
+    /// [`super::decode`] for the limits.
     pub fn load(path: &Path) -> Result<Self> {
-        let img = image::ImageReader::open(path)
-            .map_err(|e| Error::file(path, e))?
-            .with_guessed_format()
-            .map_err(|e| Error::file(path, e))?
-            .decode()
-            .map_err(|e| Error::file(path, format!("cannot decode image: {e}")))?;
-        if img.width() == 0 || img.height() == 0 {
-            return Err(Error::file(path, "image is empty"));
-        }
-        Ok(Self::from_dynamic(&img))
+        super::decode::load(path)
     }
 
     /// The value at (x, y), or 0 outside the image.
