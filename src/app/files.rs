@@ -225,7 +225,7 @@ impl FileTasks {
 
     /// Loads a checkpoint (`.safetensors` with its `.json` sidecar) in the background.
     pub fn open_model(&self, path: PathBuf) {
-        self.spawn("open-model", move || match LoadedModel::load(Some(&path)) {
+        self.spawn("open-model", move || match missing(&path).map_or_else(|| LoadedModel::load(Some(&path)), Err) {
             Ok(model) => FileEvent::ModelLoaded(model),
             Err(e) => FileEvent::Failed(format!("Model not loaded (the current one stays): {e}")),
         });
@@ -233,7 +233,7 @@ impl FileTasks {
 
     /// Loads a generator checkpoint in the background.
     pub fn open_generator(&self, path: PathBuf) {
-        self.spawn("open-generator", move || match LoadedGenerator::load(Some(&path)) {
+        self.spawn("open-generator", move || match missing(&path).map_or_else(|| LoadedGenerator::load(Some(&path)), Err) {
             Ok(g) => FileEvent::GeneratorLoaded(g),
             Err(e) => FileEvent::Failed(format!("Generator not loaded (the current one stays): {e}")),
         });
@@ -312,6 +312,23 @@ pub fn check_font(path: &Path) -> crate::Result<(PathBuf, usize)> {
     Ok((path, font.covered()))
 }
 
+/// The error for a checkpoint path that names no file (said before the sidecar is looked for,
+/// so a mistyped name is not reported as a missing `.json`).
+fn missing<E: From<crate::Error>>(path: &Path) -> Option<E> {
+    let weights = path.with_extension("safetensors");
+    (!path.exists() && !weights.exists()).then(|| crate::Error::file(path, "no such file").into())
+}
+
+/// `path` with the action's usual extension when it has none.
+pub fn with_default_extension(mut path: PathBuf, action: FileAction) -> PathBuf {
+    if path.extension().is_none() {
+        if let Some(ext) = action.filter().1.first() {
+            path.set_extension(ext);
+        }
+    }
+    path
+}
+
 /// A path typed by hand, for machines without file dialogs.
 #[derive(Debug, Clone)]
 pub struct PathPrompt {
@@ -321,6 +338,12 @@ pub struct PathPrompt {
     pub path: String,
     /// Why the prompt is shown.
     pub reason: String,
+    /// Whether `reason` is an error (the last try failed).
+    pub error: bool,
+    /// The field takes the keyboard focus on the next frame.
+    focus: bool,
+    /// A save path that exists, shown once before Go overwrites it.
+    confirm: Option<PathBuf>,
 }
 
 /// What the path prompt asks for this frame.
@@ -334,6 +357,18 @@ pub enum PromptOutcome {
 }
 
 impl PathPrompt {
+    /// A prompt for `action`, filled with `path`, saying `reason`; the field takes the focus.
+    pub fn new(action: FileAction, path: &str, reason: String) -> Self {
+        PathPrompt {
+            action,
+            path: path.to_string(),
+            reason,
+            error: false,
+            focus: true,
+            confirm: None,
+        }
+    }
+
     /// Shows the prompt as a window.
     pub fn path_prompt_ui(&mut self, ctx: &egui::Context) -> PromptOutcome {
         let mut outcome = PromptOutcome::Open;
@@ -344,14 +379,20 @@ impl PathPrompt {
             .open(&mut open)
             .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
             .show(ctx, |ui| {
+                ui.set_max_width(420.0);
                 if !self.reason.is_empty() {
-                    ui.label(&self.reason);
+                    let color = if self.error { ui.visuals().error_fg_color } else { ui.visuals().text_color() };
+                    ui.add(egui::Label::new(egui::RichText::new(&self.reason).color(color)).wrap());
                 }
                 egui::ComboBox::from_label("Action")
                     .selected_text(self.action.title())
                     .show_ui(ui, |ui| {
                         for a in FileAction::ALL {
                             ui.selectable_value(&mut self.action, a, a.title());
+                        }
+                        if !FileAction::ALL.contains(&self.action) {
+                            let current = self.action;
+                            ui.selectable_value(&mut self.action, current, current.title());
                         }
                     });
                 let label = ui.label("File path");
@@ -362,11 +403,32 @@ impl PathPrompt {
                             .desired_width(360.0),
                     )
                     .labelled_by(label.id);
+                // Until it has the keyboard once (the click that opened it may take it away).
+                if self.focus {
+                    if edit.has_focus() {
+                        self.focus = false;
+                    } else {
+                        edit.request_focus();
+                    }
+                }
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let target = expand_home(self.path.trim());
+                let target = if self.action.is_save() { with_default_extension(target, self.action) } else { target };
+                if self.confirm.as_ref().is_some_and(|c| *c != target) {
+                    self.confirm = None;
+                }
+                if self.confirm.is_some() {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("{} exists. Replace it?", target.display()));
+                }
                 ui.horizontal(|ui| {
-                    let go = ui.add_enabled(!self.path.trim().is_empty(), egui::Button::new("Go"));
+                    let text = if self.confirm.is_some() { "Replace" } else { "Go" };
+                    let go = ui.add_enabled(!self.path.trim().is_empty(), egui::Button::new(text));
                     if go.clicked() || (enter && !self.path.trim().is_empty()) {
-                        outcome = PromptOutcome::Go(self.action, expand_home(self.path.trim()));
+                        if self.action.is_save() && target.exists() && self.confirm.is_none() {
+                            self.confirm = Some(target.clone());
+                        } else {
+                            outcome = PromptOutcome::Go(self.action, target.clone());
+                        }
                     }
                     if ui.button("Cancel").clicked() {
                         outcome = PromptOutcome::Close;
@@ -400,6 +462,9 @@ mod tests {
         assert_eq!(FileAction::for_dropped(Path::new("My.OTF")), FileAction::AddFont);
         assert!(FileAction::ExportPng.is_save() && !FileAction::OpenImage.is_save());
         assert_eq!(expand_home("/a/b"), PathBuf::from("/a/b"));
+        assert_eq!(with_default_extension("/t/sketch".into(), FileAction::ExportPng), PathBuf::from("/t/sketch.png"));
+        assert_eq!(with_default_extension("/t/a.b.json".into(), FileAction::SaveDrawing), PathBuf::from("/t/a.b.json"));
+        assert_eq!(with_default_extension("/t/x".into(), FileAction::SaveDrawing), PathBuf::from("/t/x.json"));
     }
 
     #[test]

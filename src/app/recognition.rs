@@ -58,6 +58,8 @@ pub struct Outcome {
     pub candidates: Vec<Prediction>,
     /// The exact model input (28x28, ink bright).
     pub input: Vec<f32>,
+    /// The input is blank: nothing drawn, or every point outside the box. No candidates then.
+    pub blank: bool,
     /// Time from posting the request to the result being ready.
     pub latency: Duration,
     /// Raster + preprocessing + CNN time.
@@ -229,10 +231,17 @@ pub fn job_input(job: &Job) -> ModelInput {
     }
 }
 
+/// Whether a model input holds no ink worth reading.
+pub fn is_blank(input: &[f32]) -> bool {
+    input.iter().all(|&v| v < 0.1)
+}
+
 fn recognize(req: Request, model: Option<&LoadedModel>) -> Outcome {
     let t0 = Instant::now();
     let input = job_input(&req.job);
+    let blank = is_blank(&input);
     let result = match model {
+        _ if blank => Ok(Vec::new()),
         Some(m) => m.net.top_k(&input, TOP_K).map_err(|e| e.to_string()),
         None => Err("no model loaded: open one with File → Open model…".to_string()),
     };
@@ -245,6 +254,7 @@ fn recognize(req: Request, model: Option<&LoadedModel>) -> Outcome {
         id: req.id,
         candidates,
         input: input.to_vec(),
+        blank,
         latency: req.posted.elapsed(),
         compute,
         error,
