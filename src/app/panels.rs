@@ -140,18 +140,17 @@ impl FudeApp {
         }
         // The model's eye only when at least four candidate rows fit beside it.
         let eye = self.settings.show_model_eye && ui.available_height() > EYE_HEIGHT + KEEP_HEIGHT + 4.0 * candidates::ROW_HEIGHT;
+        // A solid scrollbar: a floating one is invisible until hovered, hiding that rows are below.
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
         let picked = egui::ScrollArea::vertical()
             .max_height(ui.available_height() - if eye { EYE_HEIGHT } else { 0.0 } - KEEP_HEIGHT)
-            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
             .show(ui, |ui| candidates::candidates_ui(ui, &self.candidates, stale))
             .inner;
         if let Some(ch) = picked {
             self.pick(ch);
         }
         self.keep_ui(ui);
-        if self.settings.show_model_eye && !eye {
-            ui.weak("(model's eye hidden: the window is too small)");
-        }
         if eye {
             ui.separator();
             ui.label("Model's eye (28×28 input)").on_hover_text(
@@ -172,7 +171,8 @@ impl FudeApp {
     }
 
     pub(super) fn canvas_tools_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
+        // Wraps in a narrow window instead of cutting off the stroke count.
+        ui.horizontal_wrapped(|ui| {
             if ui.add_enabled(self.history.can_undo(), egui::Button::new("Undo")).on_hover_text("Undo the last stroke, pick or text edit (Ctrl+Z)").clicked() {
                 self.undo();
             }
@@ -186,7 +186,8 @@ impl FudeApp {
             ui.label("Pen");
             ui.add(egui::Slider::new(&mut self.settings.pen_width, Settings::PEN_RANGE).show_value(false))
                 .on_hover_text("On-screen pen width (the model always sees its own pen)");
-            ui.weak(stroke_count_text(self.canvas.stroke_count()));
+            let count = egui::RichText::new(stroke_count_text(self.canvas.stroke_count())).weak();
+            ui.add(egui::Label::new(count).wrap_mode(egui::TextWrapMode::Extend));
         });
     }
 }

@@ -160,11 +160,13 @@ impl TextBuffer {
             }
         });
         ui.add_space(2.0);
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
         egui::ScrollArea::vertical()
             .id_salt("text-scroll")
             .max_height(AREA_HEIGHT)
             .auto_shrink([false, true])
             .stick_to_bottom(true)
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
             .show(ui, |ui| {
                 let edit = egui::TextEdit::multiline(&mut self.text)
                     .id(Self::area_id())
