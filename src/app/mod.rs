@@ -27,6 +27,7 @@ pub mod k49_download;
 pub mod kana_picker;
 mod keys;
 mod panels;
+pub mod path_prompt;
 mod reading;
 pub mod recognition;
 pub mod run_samples;
