@@ -146,9 +146,12 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path").type_text(&bad.display().to_string());
     h.step();
     h.get_by_label("Go").click();
-    wait_until(&mut h, "the failure", |a| a.notice().is_some_and(|(_, e)| e) && a.path_prompt_open());
+    wait_until(&mut h, "the failure", |a| a.notice().is_some_and(|(m, e)| e && m.starts_with("Could not")));
+    assert!(h.state().path_prompt_open(), "the field is back");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path");
     assert_eq!(field.accesskit_node().value().as_deref(), Some(bad.to_str().unwrap()));
+    let (msg, _) = h.state().notice().unwrap();
+    assert!(msg.contains("x.png") && !msg.contains(".x.png."), "the error names the file typed: {msg}");
 }
 
 #[test]

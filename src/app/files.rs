@@ -254,7 +254,7 @@ impl FileTasks {
     pub fn save_drawing(&self, path: PathBuf, drawing: Drawing) {
         self.spawn("save-drawing", move || match drawing.save(&path) {
             Ok(()) => FileEvent::Saved(path),
-            Err(e) => FileEvent::Failed(format!("Could not save the drawing: {e}")),
+            Err(e) => FileEvent::Failed(format!("Could not save the drawing: {}", naming(&path, e))),
         });
     }
 
@@ -262,7 +262,7 @@ impl FileTasks {
     pub fn save_png(&self, path: PathBuf, image: InkImage) {
         self.spawn("export-png", move || match image.save_png(&path) {
             Ok(()) => FileEvent::Saved(path),
-            Err(e) => FileEvent::Failed(format!("Could not export: {e}")),
+            Err(e) => FileEvent::Failed(format!("Could not export: {}", naming(&path, e))),
         });
     }
 
@@ -314,6 +314,15 @@ pub fn check_font(path: &Path) -> crate::Result<(PathBuf, usize)> {
     Ok((path, font.covered()))
 }
 
+/// A write error told about the file the person chose: a failure on the temporary file beside it
+/// (`.name.1234.tmp`, a name they never typed) names their file instead.
+fn naming(path: &Path, e: crate::Error) -> String {
+    match e {
+        crate::Error::File { path: written, reason } if written != path => format!("{}: {reason}", path.display()),
+        e => e.to_string(),
+    }
+}
+
 /// The error for a checkpoint path that names no file (said before the sidecar is looked for,
 /// so a mistyped name is not reported as a missing `.json`).
 fn missing<E: From<crate::Error>>(path: &Path) -> Option<E> {
@@ -346,6 +355,8 @@ mod tests {
         assert_eq!(with_default_extension("/t/sketch".into(), FileAction::ExportPng), PathBuf::from("/t/sketch.png"));
         assert_eq!(with_default_extension("/t/a.b.json".into(), FileAction::SaveDrawing), PathBuf::from("/t/a.b.json"));
         assert_eq!(with_default_extension("/t/x".into(), FileAction::SaveDrawing), PathBuf::from("/t/x.json"));
+        let tmp = crate::Error::file("/t/.x.json.12.tmp", "No such file or directory");
+        assert_eq!(naming(Path::new("/t/x.json"), tmp), "/t/x.json: No such file or directory");
     }
 
     #[test]
