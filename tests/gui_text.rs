@@ -145,6 +145,23 @@ fn picks_and_punctuation_go_in_at_the_cursor() {
     assert_eq!(h.state().text(), format!("か{picked}ーな"), "punctuation too");
     press(&mut h, Key::Backspace);
     assert_eq!(h.state().text(), format!("か{picked}な"), "Backspace removes the character before the cursor");
+
+    // Ctrl+C in the text with nothing selected copies all of it (the platform sends a Copy event).
+    text_area(&h).focus();
+    h.step();
+    h.input_mut().events.push(egui::Event::Copy);
+    h.step();
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied, vec![format!("か{picked}な")]);
 }
 
 #[test]

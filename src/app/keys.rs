@@ -58,6 +58,8 @@ impl FudeApp {
                 let digits = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8, Key::Num9, Key::Num0];
                 k.digit = digits.iter().position(|d| i.consume_key(M::NONE, *d)).map(|p| p + 1);
             }
+            // In the text area with nothing selected, Ctrl+C copies all the text (egui copies a selection).
+            k.copy |= area && i.events.iter().any(|e| matches!(e, egui::Event::Copy));
             k.space = free && i.consume_key(M::NONE, Key::Space);
             k
         });
@@ -84,7 +86,7 @@ impl FudeApp {
         if keys.back {
             self.backspace();
         }
-        if keys.copy && !self.settings.text.text().is_empty() {
+        if keys.copy && !self.settings.text.text().is_empty() && !(area && self.settings.text.has_selection(ctx)) {
             self.copy_text();
         }
         if let Some(rank) = keys.digit {
@@ -151,6 +153,7 @@ impl FudeApp {
         }
         let stroke = egui::Stroke::new(2.0, ctx.global_style().visuals.selection.stroke.color);
         let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::unique("focus-ring")));
-        painter.rect_stroke(response.rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
+        // The visible part only (a widget scrolled half out of view is not ringed over its neighbours).
+        painter.rect_stroke(response.interact_rect.expand(2.0), 4.0, stroke, egui::StrokeKind::Outside);
     }
 }

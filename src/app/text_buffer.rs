@@ -83,6 +83,12 @@ impl TextBuffer {
         }
     }
 
+    /// Whether part of the text is selected.
+    pub fn has_selection(&self, ctx: &egui::Context) -> bool {
+        let (from, to) = self.selection(ctx);
+        from != to
+    }
+
     fn set_cursor(&self, ctx: &egui::Context, from: usize, to: usize) {
         let mut state = egui::TextEdit::load_state(ctx, Self::area_id()).unwrap_or_default();
         state.cursor.set_char_range(Some(CCursorRange::two(CCursor::new(from), CCursor::new(to))));
