@@ -79,10 +79,12 @@ impl PathPrompt {
                             .desired_width(360.0),
                     )
                     .labelled_by(label.id);
-                // Until it has the keyboard once (the click that opened it may take it away).
+                // Until it has the keyboard once (the click that opened it may take it away); then
+                // the remembered path is selected, so typing replaces it and an arrow key keeps it.
                 if self.focus {
                     if edit.has_focus() {
                         self.focus = false;
+                        select_all(ui.ctx(), edit.id, self.path.chars().count());
                     } else {
                         edit.request_focus();
                     }
@@ -116,6 +118,14 @@ impl PathPrompt {
         }
         outcome
     }
+}
+
+/// Selects the first `len` characters of the text field `id`.
+fn select_all(ctx: &egui::Context, id: egui::Id, len: usize) {
+    use egui::text::{CCursor, CCursorRange};
+    let mut state = egui::TextEdit::load_state(ctx, id).unwrap_or_default();
+    state.cursor.set_char_range(Some(CCursorRange::two(CCursor::new(0), CCursor::new(len))));
+    egui::TextEdit::store_state(ctx, id, state);
 }
 
 /// Expands a leading `~/` to the home directory.
