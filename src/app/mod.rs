@@ -130,17 +130,7 @@ impl FudeApp {
         let mut settings = Settings::load(cc.storage);
         ctx.set_theme(settings.theme.preference());
         // The model given on the command line, else the one opened last time, else the bundled one.
-        let remembered = settings.model_path.clone().filter(|_| options.model.is_none());
-        let mut fallback = None;
-        let loaded = match (&options.model, remembered) {
-            (Some(p), _) => LoadedModel::load(Some(p)),
-            (None, Some(p)) => LoadedModel::load(Some(&p)).or_else(|e| {
-                fallback = Some(format!("The model opened last time did not load ({e}): using the bundled one"));
-                settings.model_path = None;
-                LoadedModel::load(None)
-            }),
-            (None, None) => LoadedModel::load(None),
-        };
+        let (loaded, fallback) = LoadedModel::load_at_start(options.model.as_deref(), &mut settings.model_path);
         let (model, notice) = match loaded {
             Ok(m) => (Some(m), fallback.map(|text| Notice { text, error: true, at: Instant::now() })),
             Err(e) => (
