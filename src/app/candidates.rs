@@ -6,7 +6,7 @@ use crate::models::Prediction;
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, Vec2};
 
 /// Height of one candidate row, in points.
-const ROW_HEIGHT: f32 = 42.0;
+pub const ROW_HEIGHT: f32 = 42.0;
 
 /// The accessible label of the candidate at `rank` (1-based), e.g. `candidate 1: あ a 97.2%`.
 pub fn candidate_label(rank: usize, p: &Prediction) -> String {
@@ -31,6 +31,10 @@ pub fn candidates_ui(ui: &mut egui::Ui, candidates: &[Prediction], stale: bool) 
         if response.clicked() {
             picked = Some(p.ch);
         }
+        if response.gained_focus() {
+            // Reached with Tab: bring it into view (the list may scroll in a small window).
+            response.scroll_to_me(None);
+        }
         if !ui.is_rect_visible(rect) {
             continue;
         }
@@ -43,6 +47,9 @@ pub fn candidates_ui(ui: &mut egui::Ui, candidates: &[Prediction], stale: bool) 
             Color32::TRANSPARENT
         };
         painter.rect_filled(rect.shrink(1.0), 6.0, fill);
+        if response.has_focus() {
+            painter.rect_stroke(rect.shrink(2.0), 6.0, Stroke::new(2.0, visuals.selection.stroke.color), egui::StrokeKind::Inside);
+        }
         let key = if rank < 10 { rank.to_string() } else { "0".into() };
         painter.text(
             rect.left_center() + Vec2::new(12.0, 0.0),

@@ -1,6 +1,8 @@
 //! The writing canvas: a square writing box with guide lines, strokes kept in box-normalized
-//! coordinates (0..1, y down, as egui's painting demo does), an undo/redo history of whole
-//! snapshots (so clear and import are undoable too), and an optional imported picture.
+//! coordinates (0..1, y down, as egui's painting demo does) and an optional imported picture.
+//! Undo and redo live in the app's [`super::history`], which covers the text as well: every change
+//! of the finished content bumps [`InkCanvas::content_revision`], and [`InkCanvas::restore`] puts
+//! an earlier content back.
 
 use crate::ink::raster::smooth_polyline;
 use crate::ink::{Drawing, InkImage, Stroke};
@@ -36,10 +38,10 @@ pub struct InkCanvas {
     content: CanvasContent,
     /// The stroke being drawn, box-normalized.
     current: Option<Stroke>,
-    undo: Vec<CanvasContent>,
-    redo: Vec<CanvasContent>,
     /// Bumped on every change of what the canvas shows (strokes, current stroke, picture).
     revision: u64,
+    /// Bumped on every change of the finished content.
+    content_revision: u64,
     picture_texture: Option<TextureHandle>,
 }
 
@@ -84,23 +86,28 @@ impl InkCanvas {
         self.content.is_empty() && self.current.is_none()
     }
 
-    /// Whether undo / redo would do anything.
-    pub fn can_undo(&self) -> bool {
-        !self.undo.is_empty()
+    /// Changes whenever the finished content changes (not while a stroke is drawn).
+    pub fn content_revision(&self) -> u64 {
+        self.content_revision
     }
 
-    /// Whether redo would do anything.
-    pub fn can_redo(&self) -> bool {
-        !self.redo.is_empty()
+    /// Whether a stroke is being drawn.
+    pub fn is_drawing(&self) -> bool {
+        self.current.is_some()
     }
 
     fn replace(&mut self, next: CanvasContent) {
-        let prev = std::mem::replace(&mut self.content, next);
-        self.undo.push(prev);
-        self.redo.clear();
+        self.content = next;
         self.current = None;
         self.picture_texture = None;
         self.revision += 1;
+        self.content_revision += 1;
+    }
+
+    /// Puts back a content from the history, with the content revision it had then.
+    pub fn restore(&mut self, content: CanvasContent, content_revision: u64) {
+        self.replace(content);
+        self.content_revision = content_revision;
     }
 
     /// Adds a finished stroke (box-normalized points).
@@ -114,28 +121,7 @@ impl InkCanvas {
         self.replace(next);
     }
 
-    /// Steps back one change. Returns whether anything changed.
-    pub fn undo(&mut self) -> bool {
-        self.history_step(false)
-    }
-
-    /// Re-applies the last undone change. Returns whether anything changed.
-    pub fn redo(&mut self) -> bool {
-        self.history_step(true)
-    }
-
-    /// Moves one snapshot from the undo stack to the redo stack (or back, for `forward`).
-    fn history_step(&mut self, forward: bool) -> bool {
-        let (from, to) = if forward { (&mut self.redo, &mut self.undo) } else { (&mut self.undo, &mut self.redo) };
-        let Some(snapshot) = from.pop() else { return false };
-        to.push(std::mem::replace(&mut self.content, snapshot));
-        self.current = None;
-        self.picture_texture = None;
-        self.revision += 1;
-        true
-    }
-
-    /// Clears the canvas (undoable). Returns whether anything was there.
+    /// Clears the canvas (undoable through the app's history). Returns whether anything was there.
     pub fn clear(&mut self) -> bool {
         if self.is_empty() {
             return false;
@@ -144,7 +130,7 @@ impl InkCanvas {
         true
     }
 
-    /// Replaces the content with a loaded drawing (undoable).
+    /// Replaces the content with a loaded drawing (undoable through the app's history).
     pub fn set_drawing(&mut self, drawing: &Drawing) {
         self.replace(CanvasContent {
             strokes: normalize_drawing(drawing),
@@ -152,7 +138,7 @@ impl InkCanvas {
         });
     }
 
-    /// Replaces the content with an imported picture (undoable).
+    /// Replaces the content with an imported picture (undoable through the app's history).
     pub fn set_picture(&mut self, picture: InkImage) {
         self.replace(CanvasContent {
             strokes: Vec::new(),
@@ -163,7 +149,9 @@ impl InkCanvas {
     /// The strokes (finished plus the one in progress) as a drawing in [`SAVED_SIDE`] units.
     pub fn to_drawing(&self) -> Drawing {
         let mut d = Drawing::new(SAVED_SIDE, SAVED_SIDE);
-        let scale = |s: &Stroke| -> Stroke { s.iter().map(|p| [p[0] * SAVED_SIDE, p[1] * SAVED_SIDE]).collect() };
+        // Rounded to 1/100 of a unit: no float noise (159.99998) in saved files.
+        let unit = |v: f32| (v * SAVED_SIDE * 100.0).round() / 100.0;
+        let scale = |s: &Stroke| -> Stroke { s.iter().map(|p| [unit(p[0]), unit(p[1])]).collect() };
         d.strokes = self.content.strokes.iter().chain(self.current.as_ref()).map(scale).collect();
         d
     }
@@ -181,7 +169,7 @@ impl InkCanvas {
     pub fn canvas_ui(&mut self, ui: &mut egui::Ui, style: CanvasStyle) -> CanvasResponse {
         let avail = ui.available_size();
         let side = avail.x.min(avail.y).max(120.0);
-        let (response, painter) = ui.allocate_painter(Vec2::splat(side), Sense::drag());
+        let (response, painter) = ui.allocate_painter(Vec2::splat(side), Sense::DRAG); // not focusable: Tab skips it
         let response = response.on_hover_cursor(egui::CursorIcon::Crosshair);
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "writing canvas"));
         let rect = response.rect;
@@ -293,23 +281,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn undo_redo_clear_are_snapshots() {
+    fn content_revision_follows_finished_content_only() {
         let mut c = InkCanvas::default();
+        let r0 = c.content_revision();
         c.push_stroke(vec![[0.1, 0.1], [0.9, 0.1]]);
-        c.push_stroke(vec![[0.5, 0.1], [0.5, 0.9]]);
-        assert_eq!(c.stroke_count(), 2);
-        assert!(c.undo());
-        assert_eq!(c.stroke_count(), 1);
-        assert!(c.redo());
-        assert_eq!(c.stroke_count(), 2);
+        let r1 = c.content_revision();
+        assert_ne!(r0, r1);
+        let before = c.content().clone();
         assert!(c.clear());
         assert!(c.is_empty());
-        assert!(c.undo(), "clear is undoable");
-        assert_eq!(c.stroke_count(), 2);
-        c.undo();
-        c.push_stroke(vec![[0.2, 0.2]]);
-        assert!(!c.can_redo(), "a new stroke drops the redo branch");
-        assert!(!c.clear() || c.is_empty());
+        assert!(!c.clear(), "clearing an empty canvas changes nothing");
+        c.restore(before, r1);
+        assert_eq!((c.stroke_count(), c.content_revision()), (1, r1));
+    }
+
+    #[test]
+    fn saved_coordinates_are_rounded() {
+        let mut c = InkCanvas::default();
+        c.push_stroke(vec![[0.399_999_97, 1.0 / 3.0]]);
+        assert_eq!(c.to_drawing().strokes[0][0], [160.0, 133.33]);
     }
 
     #[test]
@@ -337,13 +327,14 @@ mod tests {
     }
 
     #[test]
-    fn drawing_over_a_picture_replaces_it_undoably() {
+    fn drawing_over_a_picture_replaces_it() {
         let mut c = InkCanvas::default();
         c.set_picture(InkImage::new(4, 4));
         assert!(c.picture().is_some());
+        let with_picture = (c.content().clone(), c.content_revision());
         c.push_stroke(vec![[0.5, 0.5]]);
         assert!(c.picture().is_none());
-        c.undo();
+        c.restore(with_picture.0, with_picture.1);
         assert!(c.picture().is_some());
     }
 }

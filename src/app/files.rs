@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+pub use super::path_prompt::{expand_home, PathPrompt, PromptOutcome};
+
 /// A file operation the person can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileAction {
@@ -225,7 +227,7 @@ impl FileTasks {
 
     /// Loads a checkpoint (`.safetensors` with its `.json` sidecar) in the background.
     pub fn open_model(&self, path: PathBuf) {
-        self.spawn("open-model", move || match LoadedModel::load(Some(&path)) {
+        self.spawn("open-model", move || match missing(&path).map_or_else(|| LoadedModel::load(Some(&path)), Err) {
             Ok(model) => FileEvent::ModelLoaded(model),
             Err(e) => FileEvent::Failed(format!("Model not loaded (the current one stays): {e}")),
         });
@@ -233,7 +235,7 @@ impl FileTasks {
 
     /// Loads a generator checkpoint in the background.
     pub fn open_generator(&self, path: PathBuf) {
-        self.spawn("open-generator", move || match LoadedGenerator::load(Some(&path)) {
+        self.spawn("open-generator", move || match missing(&path).map_or_else(|| LoadedGenerator::load(Some(&path)), Err) {
             Ok(g) => FileEvent::GeneratorLoaded(g),
             Err(e) => FileEvent::Failed(format!("Generator not loaded (the current one stays): {e}")),
         });
@@ -252,7 +254,7 @@ impl FileTasks {
     pub fn save_drawing(&self, path: PathBuf, drawing: Drawing) {
         self.spawn("save-drawing", move || match drawing.save(&path) {
             Ok(()) => FileEvent::Saved(path),
-            Err(e) => FileEvent::Failed(format!("Could not save the drawing: {e}")),
+            Err(e) => FileEvent::Failed(format!("Could not save the drawing: {}", naming(&path, e))),
         });
     }
 
@@ -260,7 +262,7 @@ impl FileTasks {
     pub fn save_png(&self, path: PathBuf, image: InkImage) {
         self.spawn("export-png", move || match image.save_png(&path) {
             Ok(()) => FileEvent::Saved(path),
-            Err(e) => FileEvent::Failed(format!("Could not export: {e}")),
+            Err(e) => FileEvent::Failed(format!("Could not export: {}", naming(&path, e))),
         });
     }
 
@@ -312,80 +314,30 @@ pub fn check_font(path: &Path) -> crate::Result<(PathBuf, usize)> {
     Ok((path, font.covered()))
 }
 
-/// A path typed by hand, for machines without file dialogs.
-#[derive(Debug, Clone)]
-pub struct PathPrompt {
-    /// What the path is for.
-    pub action: FileAction,
-    /// The path being typed.
-    pub path: String,
-    /// Why the prompt is shown.
-    pub reason: String,
+/// A write error told about the file the person chose: a failure on the temporary file beside it
+/// (`.name.1234.tmp`, a name they never typed) names their file instead.
+fn naming(path: &Path, e: crate::Error) -> String {
+    match e {
+        crate::Error::File { path: written, reason } if written != path => format!("{}: {reason}", path.display()),
+        e => e.to_string(),
+    }
 }
 
-/// What the path prompt asks for this frame.
-pub enum PromptOutcome {
-    /// Keep showing it.
-    Open,
-    /// Run the action on this path.
-    Go(FileAction, PathBuf),
-    /// Close it.
-    Close,
+/// The error for a checkpoint path that names no file (said before the sidecar is looked for,
+/// so a mistyped name is not reported as a missing `.json`).
+fn missing<E: From<crate::Error>>(path: &Path) -> Option<E> {
+    let weights = path.with_extension("safetensors");
+    (!path.exists() && !weights.exists()).then(|| crate::Error::file(path, "no such file").into())
 }
 
-impl PathPrompt {
-    /// Shows the prompt as a window.
-    pub fn path_prompt_ui(&mut self, ctx: &egui::Context) -> PromptOutcome {
-        let mut outcome = PromptOutcome::Open;
-        let mut open = true;
-        egui::Window::new("File path")
-            .collapsible(false)
-            .resizable(false)
-            .open(&mut open)
-            .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-            .show(ctx, |ui| {
-                if !self.reason.is_empty() {
-                    ui.label(&self.reason);
-                }
-                egui::ComboBox::from_label("Action")
-                    .selected_text(self.action.title())
-                    .show_ui(ui, |ui| {
-                        for a in FileAction::ALL {
-                            ui.selectable_value(&mut self.action, a, a.title());
-                        }
-                    });
-                let label = ui.label("File path");
-                let edit = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut self.path)
-                            .hint_text("/path/to/file")
-                            .desired_width(360.0),
-                    )
-                    .labelled_by(label.id);
-                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                ui.horizontal(|ui| {
-                    let go = ui.add_enabled(!self.path.trim().is_empty(), egui::Button::new("Go"));
-                    if go.clicked() || (enter && !self.path.trim().is_empty()) {
-                        outcome = PromptOutcome::Go(self.action, expand_home(self.path.trim()));
-                    }
-                    if ui.button("Cancel").clicked() {
-                        outcome = PromptOutcome::Close;
-                    }
-                });
-            });
-        if !open {
-            outcome = PromptOutcome::Close;
+/// `path` with the action's usual extension when it has none.
+pub fn with_default_extension(mut path: PathBuf, action: FileAction) -> PathBuf {
+    if path.extension().is_none() {
+        if let Some(ext) = action.filter().1.first() {
+            path.set_extension(ext);
         }
-        outcome
     }
-}
-
-/// Expands a leading `~/` to the home directory.
-pub fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => Path::new(&home).join(rest),
-        _ => PathBuf::from(path),
-    }
+    path
 }
 
 #[cfg(test)]
@@ -400,6 +352,11 @@ mod tests {
         assert_eq!(FileAction::for_dropped(Path::new("My.OTF")), FileAction::AddFont);
         assert!(FileAction::ExportPng.is_save() && !FileAction::OpenImage.is_save());
         assert_eq!(expand_home("/a/b"), PathBuf::from("/a/b"));
+        assert_eq!(with_default_extension("/t/sketch".into(), FileAction::ExportPng), PathBuf::from("/t/sketch.png"));
+        assert_eq!(with_default_extension("/t/a.b.json".into(), FileAction::SaveDrawing), PathBuf::from("/t/a.b.json"));
+        assert_eq!(with_default_extension("/t/x".into(), FileAction::SaveDrawing), PathBuf::from("/t/x.json"));
+        let tmp = crate::Error::file("/t/.x.json.12.tmp", "No such file or directory");
+        assert_eq!(naming(Path::new("/t/x.json"), tmp), "/t/x.json: No such file or directory");
     }
 
     #[test]

@@ -14,14 +14,21 @@ pub mod bench_ui;
 pub mod candidates;
 pub mod canvas;
 pub mod evaluation_view;
+mod editing;
+mod file_actions;
 pub mod files;
 pub mod font_picker;
 pub mod generation;
 pub mod generator_panel;
 pub mod generator_views;
+pub mod help;
+pub mod history;
 pub mod k49_download;
 pub mod kana_picker;
+mod keys;
 mod panels;
+pub mod path_prompt;
+mod reading;
 pub mod reading_choice;
 pub mod recognition;
 pub mod run_samples;
@@ -32,21 +39,21 @@ pub mod training_panel;
 pub mod training_views;
 mod keep;
 
-use crate::ink::raster::rasterize;
-use crate::ink::{InkImage, INPUT_SIDE};
 use crate::models::Prediction;
 use bench_ui::UiBench;
 use canvas::{CanvasStyle, InkCanvas};
-use files::{FileAction, FileEvent, FileTasks, PathPrompt, PromptOutcome};
-use recognition::{Job, LoadedModel, Recognition};
+use files::{FileAction, FileTasks, PathPrompt, PromptOutcome};
+use history::{History, Snapshot};
+use recognition::{LoadedModel, Recognition};
 use settings::Settings;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use text_buffer::BufferAction;
 
-/// Shortest interval between recognitions while a stroke is being drawn.
-const LIVE_INTERVAL: Duration = Duration::from_millis(40);
+/// The smallest window, in points: the canvas, the text bar with its buttons and the candidates
+/// (scrolling) all stay usable down to it; small enough for a 1280x800 screen at 2x scale.
+pub const MIN_WINDOW: [f32; 2] = [640.0, 400.0];
+
 
 /// How the app is started.
 #[derive(Debug, Clone, Default)]
@@ -98,6 +105,28 @@ pub struct FudeApp {
     model_to_save: Option<PathBuf>,
     /// The generator panel and its worker.
     generator: generator_panel::GeneratorPanel,
+    /// One undo/redo history for the canvas and the text.
+    history: History,
+    /// The Help and About windows are shown.
+    help_open: bool,
+    about_open: bool,
+    /// A widget had the keyboard focus at the end of the last frame.
+    had_focus: bool,
+    /// Enter or Space asked for the top candidate before the candidates were up to date.
+    pending_top: bool,
+    /// The shown result read a blank model input: the drawing is empty or outside the box.
+    blank: bool,
+    /// Why the shown candidates are not in the model's own order (script, context, picture).
+    reading_notes: Vec<String>,
+    /// The picture on the canvas is a writing box (not cropped to its character).
+    picture_as_box: bool,
+    /// The reading (script, text) the posted request was made with.
+    posted_reading: Option<crate::models::recognizer::Reading>,
+    /// The last path run from the typed-path field, until its file work reports back.
+    prompted: Option<(FileAction, String)>,
+    /// When this frame started (notices older than a change in this frame go).
+    frame_start: Instant,
+    ctx: egui::Context,
 }
 
 impl FudeApp {
@@ -105,10 +134,12 @@ impl FudeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         let ctx = cc.egui_ctx.clone();
         settings::install_fonts(&ctx);
-        let settings = Settings::load(cc.storage);
+        let mut settings = Settings::load(cc.storage);
         ctx.set_theme(settings.theme.preference());
-        let (model, notice) = match LoadedModel::load(options.model.as_deref()) {
-            Ok(m) => (Some(m), None),
+        // The model given on the command line, else the one opened last time, else the bundled one.
+        let (loaded, fallback) = LoadedModel::load_at_start(options.model.as_deref(), &mut settings.model_path);
+        let (model, notice) = match loaded {
+            Ok(m) => (Some(m), fallback.map(|text| Notice { text, error: true, at: Instant::now() })),
             Err(e) => (
                 None,
                 Some(Notice {
@@ -126,7 +157,6 @@ impl FudeApp {
             _ => notice,
         };
         FudeApp {
-            settings,
             canvas: InkCanvas::default(),
             recognition,
             files: FileTasks::new(&ctx),
@@ -154,6 +184,22 @@ impl FudeApp {
             ),
             keep_label: String::new(),
             model_to_save: None,
+            history: History::new(Snapshot {
+                text: settings.text.text().to_string(),
+                ..Default::default()
+            }),
+            help_open: false,
+            about_open: false,
+            had_focus: false,
+            pending_top: false,
+            blank: false,
+            reading_notes: Vec::new(),
+            picture_as_box: false,
+            posted_reading: None,
+            prompted: None,
+            frame_start: Instant::now(),
+            ctx: ctx.clone(),
+            settings,
         }
     }
 
@@ -200,243 +246,21 @@ impl FudeApp {
         });
     }
 
-    fn pick(&mut self, ch: char) {
-        self.settings.text.push(ch);
-        self.canvas.clear();
-        self.say(format!("Added {ch}"), false);
+    /// Whether the shown result found nothing to read (the drawing is empty or outside the box).
+    pub fn is_blank(&self) -> bool {
+        self.blank
     }
 
-    fn pick_rank(&mut self, rank: usize) {
-        if let Some(p) = rank.checked_sub(1).and_then(|i| self.candidates.get(i)).copied() {
-            self.pick(p.ch);
-        }
+    /// Whether the Help or About window is open.
+    pub fn help_shown(&self) -> (bool, bool) {
+        (self.help_open, self.about_open)
     }
 
-    /// Keyboard shortcuts (ignored while a text field has the keyboard).
-    fn shortcuts(&mut self, ctx: &egui::Context) {
-        use egui::{Key, KeyboardShortcut as Ks, Modifiers as M};
-        if ctx.text_edit_focused() {
-            return;
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&Ks::new(M::COMMAND, Key::Q))) {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&Ks::new(M::COMMAND, Key::K))) {
-            self.keep_for_training();
-        }
-        let (redo, undo, clear, back, copy, digits) = ctx.input_mut(|i| {
-            let redo = i.consume_shortcut(&Ks::new(M::COMMAND | M::SHIFT, Key::Z)) || i.consume_shortcut(&Ks::new(M::COMMAND, Key::Y));
-            let undo = i.consume_shortcut(&Ks::new(M::COMMAND, Key::Z));
-            let clear = i.consume_key(M::NONE, Key::Escape) || i.consume_key(M::NONE, Key::Delete);
-            let back = i.consume_key(M::NONE, Key::Backspace);
-            let copy = i.events.iter().any(|e| matches!(e, egui::Event::Copy));
-            let keys = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8, Key::Num9, Key::Num0];
-            let digit = keys.iter().position(|k| i.consume_key(M::NONE, *k)).map(|p| p + 1);
-            (redo, undo, clear, back, copy, digit)
-        });
-        if redo {
-            self.canvas.redo();
-        } else if undo {
-            self.canvas.undo();
-        }
-        if clear {
-            self.canvas.clear();
-        }
-        if back {
-            self.settings.text.backspace();
-        }
-        if copy && !self.settings.text.text().is_empty() {
-            self.settings.text.apply(BufferAction::Copy, ctx);
-            self.say("Text copied", false);
-        }
-        if let Some(rank) = digits {
-            self.pick_rank(rank);
-        }
+    /// Whether the typed-path field is open.
+    pub fn path_prompt_open(&self) -> bool {
+        self.prompt.is_some()
     }
 
-    fn start_file_action(&mut self, action: FileAction) {
-        if action == FileAction::SaveDrawing && self.canvas.stroke_count() == 0 {
-            self.say("Nothing to save: draw something first", true);
-            return;
-        }
-        if action == FileAction::ExportPng && self.canvas.is_empty() {
-            self.say("Nothing to export: the canvas is empty", true);
-            return;
-        }
-        if let (FileAction::ExportGenerated | FileAction::ExportSheet, Err(why)) = (action, self.generator.export_image(action)) {
-            self.say(why, true);
-            return;
-        }
-        let name = match action {
-            FileAction::SaveDrawing => "drawing.json",
-            FileAction::ExportPng => "drawing.png",
-            FileAction::ExportGenerated => "generated.png",
-            FileAction::ExportSheet => "style-sheet.png",
-            _ => "",
-        };
-        self.files.dialog(action, name);
-    }
-
-    /// Runs a file action on a path (from a dialog, the path prompt or a drop).
-    pub fn run_file_action(&mut self, action: FileAction, path: PathBuf) {
-        match action {
-            FileAction::OpenDrawing => self.files.open_drawing(path),
-            FileAction::OpenImage => self.files.open_image(path),
-            FileAction::OpenModel => self.files.open_model(path),
-            FileAction::OpenGenerator => self.files.open_generator(path),
-            FileAction::AddFont => self.files.check_font(path),
-            FileAction::ExportGenerated | FileAction::ExportSheet => match self.generator.export_image(action) {
-                Ok(image) => self.files.save_png(path, image),
-                Err(why) => self.say(why, true),
-            },
-            FileAction::SaveDrawing => self.files.save_drawing(path, self.canvas.to_drawing()),
-            FileAction::SaveModel => match self.model_to_save.clone() {
-                Some(from) => self.files.save_model(from, path),
-                None => self.say("No trained model to save", true),
-            },
-            FileAction::ExportPng => {
-                let image = self.export_image();
-                self.files.save_png(path, image);
-            }
-        }
-    }
-
-    /// The canvas as a 256x256 picture, dark ink on white, drawn with the on-screen pen.
-    fn export_image(&self) -> InkImage {
-        let ink = match self.canvas.picture() {
-            Some(p) => (**p).clone(),
-            None => rasterize(&self.canvas.to_drawing(), 256, self.settings.pen_width),
-        };
-        InkImage {
-            data: ink.data.iter().map(|v| 1.0 - v).collect(),
-            ..ink
-        }
-    }
-
-    fn handle_file_events(&mut self) {
-        for event in self.files.poll() {
-            match event {
-                FileEvent::Picked(action, path) => self.run_file_action(action, path),
-                FileEvent::Cancelled => {}
-                FileEvent::DialogUnavailable(action, why) => {
-                    self.say(format!("{why}; type a path instead"), true);
-                    self.prompt = Some(PathPrompt {
-                        action,
-                        path: String::new(),
-                        reason: format!("{why}. Type the file's path:"),
-                    });
-                }
-                FileEvent::DrawingLoaded(path, d) => {
-                    self.canvas.set_drawing(&d);
-                    self.say(format!("Opened {}", path.display()), false);
-                }
-                FileEvent::ImageLoaded(path, img) => {
-                    self.canvas.set_picture(img);
-                    self.say(format!("Opened {}", path.display()), false);
-                }
-                FileEvent::ModelLoaded(model) => {
-                    self.say(format!("Model loaded: {}", model.name), false);
-                    self.recognition.set_model(model);
-                    self.posted_revision = u64::MAX; // re-recognise with the new model
-                    self.generator.refresh();
-                }
-                FileEvent::GeneratorLoaded(g) => {
-                    self.say(format!("Generator loaded: {}", g.name), false);
-                    self.generator.set_model(g);
-                }
-                FileEvent::FontChecked(path, covered) => {
-                    self.say(format!("Font added: {} ({covered} kana)", path.display()), false);
-                    self.training.fonts.add(path, covered);
-                    self.training.open = true;
-                }
-                FileEvent::FontRefused(why) => {
-                    self.say(why.clone(), true);
-                    self.training.fonts.refuse(why);
-                    self.training.open = true;
-                }
-                FileEvent::Saved(path) => {
-                    self.say(format!("Saved {}", path.display()), false);
-                    self.training.refresh();
-                }
-                FileEvent::Failed(msg) => self.say(msg, true),
-            }
-        }
-    }
-
-    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
-        for path in dropped {
-            self.run_file_action(FileAction::for_dropped(&path), path);
-        }
-    }
-
-    /// Takes in the newest recognition result (at the start of a frame, so it is shown in the
-    /// same frame).
-    fn receive_recognition(&mut self, ctx: &egui::Context) {
-        if let Some(outcome) = self.recognition.poll() {
-            if let Some(err) = &outcome.error {
-                self.say(format!("Recognition failed: {err}"), true);
-            }
-            self.shown_id = outcome.id;
-            self.candidates = outcome.candidates;
-            self.last_latency = Some(outcome.latency);
-            let img = egui::ColorImage::from_gray_iter(
-                [INPUT_SIDE, INPUT_SIDE],
-                outcome.input.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0) as u8),
-            );
-            match &mut self.eye {
-                Some(tex) => tex.set(img, egui::TextureOptions::NEAREST),
-                None => self.eye = Some(ctx.load_texture("model-eye", img, egui::TextureOptions::NEAREST)),
-            }
-            self.eye_input = Some(outcome.input);
-            if let Some((id, t)) = self.stroke_end {
-                if outcome.id >= id {
-                    if let Some(bench) = &mut self.bench {
-                        bench.record_worker_latency(outcome.latency);
-                    }
-                    self.shown_stroke_end = Some(t);
-                    self.stroke_end = None;
-                }
-            }
-        }
-    }
-
-    /// Posts a recognition request when the canvas changed (throttled while a stroke is drawn).
-    fn post_recognition(&mut self, ctx: &egui::Context, drawing: bool, stroke_finished: bool) {
-        let revision = self.canvas.revision();
-        if revision == self.posted_revision {
-            return;
-        }
-        if self.canvas.is_empty() {
-            self.recognition.cancel();
-            self.candidates.clear();
-            self.eye_input = None;
-            self.posted_revision = revision;
-            self.posted_id = 0;
-            self.shown_id = 0;
-            return;
-        }
-        if drawing && !stroke_finished {
-            if !self.settings.live_while_drawing {
-                return;
-            }
-            let since = self.last_post.map(|t| t.elapsed()).unwrap_or(Duration::MAX);
-            if since < LIVE_INTERVAL || self.recognition.is_busy() {
-                ctx.request_repaint_after(LIVE_INTERVAL.saturating_sub(since).max(Duration::from_millis(5)));
-                return;
-            }
-        }
-        let job = match self.canvas.picture() {
-            Some(p) => Job::Picture(Arc::clone(p), false),
-            None => Job::Drawing(self.canvas.to_drawing()),
-        };
-        self.posted_id = self.recognition.post(job);
-        self.posted_revision = revision;
-        self.last_post = Some(Instant::now());
-        if stroke_finished && self.bench.is_some() {
-            self.stroke_end = Some((self.posted_id, Instant::now()));
-        }
-    }
 }
 
 impl eframe::App for FudeApp {
@@ -450,25 +274,30 @@ impl eframe::App for FudeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let frame_start = Instant::now();
+        self.frame_start = frame_start;
         self.handle_file_events();
         self.handle_dropped_files(&ctx);
         self.receive_recognition(&ctx);
         self.shortcuts(&ctx);
+        self.take_pending_top();
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::Panel::bottom("text")
             .resizable(false)
-            .exact_size(54.0)
+            .exact_size(text_buffer::BAR_HEIGHT)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                if let Some(action) = self.settings.text.text_buffer_ui(ui) {
-                    self.settings.text.apply(action, &ctx);
-                    if action == BufferAction::Copy {
-                        self.say("Text copied", false);
+                match self.settings.text.text_buffer_ui(ui) {
+                    Some(BufferAction::Copy) => self.copy_text(),
+                    Some(BufferAction::Backspace) => self.backspace(),
+                    Some(BufferAction::Clear) => {
+                        self.settings.text.apply(BufferAction::Clear, &ctx);
+                        self.say("Text cleared (Ctrl+Z brings it back)", false);
                     }
+                    Some(action) => self.settings.text.apply(action, &ctx),
+                    None => {}
                 }
-                ui.add_space(4.0);
             });
         egui::Panel::right("recognition")
             .resizable(true)
@@ -522,10 +351,19 @@ impl eframe::App for FudeApp {
                 PromptOutcome::Close => self.prompt = None,
                 PromptOutcome::Go(action, path) => {
                     self.prompt = None;
+                    self.settings.last_path = path.display().to_string();
+                    self.prompted = Some((action, self.settings.last_path.clone()));
                     self.run_file_action(action, path);
                 }
             }
         }
+        help::help_ui(&ctx, &mut self.help_open);
+        let model = self.model_name().unwrap_or_else(|| "none".into());
+        let generator = self.generator.model_name().unwrap_or("none").to_string();
+        help::about_ui(&ctx, &mut self.about_open, &model, &generator);
+        self.take_pending_top();
+        self.record_history();
+        self.focus_ring(&ctx);
 
         self.bench_slider_ui();
         self.bench_training_ui(&ctx);
@@ -555,7 +393,7 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
     let viewport = egui::ViewportBuilder::default()
         .with_title("fude 筆 — kana handwriting")
         .with_inner_size([1040.0, 720.0])
-        .with_min_inner_size([640.0, 480.0]);
+        .with_min_inner_size(MIN_WINDOW);
     let native = eframe::NativeOptions {
         viewport,
         persist_window: !options.bench_ui,

@@ -1,10 +1,25 @@
 //! The panels around the canvas: menu bar, status line, recognition panel (candidates and the
 //! model's eye) and the canvas toolbar.
 
-use super::files::{FileAction, PathPrompt};
+use super::files::FileAction;
 use super::settings::{self, Settings};
 use super::{candidates, FudeApp};
 use std::time::Duration;
+
+/// Height of the model's eye with its heading, in points.
+const EYE_HEIGHT: f32 = 136.0;
+
+/// Height of the "Keep for training" row, in points.
+const KEEP_HEIGHT: f32 = 30.0;
+
+/// "1 stroke", "3 strokes".
+pub fn stroke_count_text(n: usize) -> String {
+    if n == 1 {
+        "1 stroke".into()
+    } else {
+        format!("{n} strokes")
+    }
+}
 
 impl FudeApp {
     pub(super) fn menu_ui(&mut self, ui: &mut egui::Ui) {
@@ -17,11 +32,7 @@ impl FudeApp {
                 }
                 ui.separator();
                 if ui.button("Type a path…").clicked() {
-                    self.prompt = Some(PathPrompt {
-                        action: FileAction::OpenDrawing,
-                        path: String::new(),
-                        reason: String::new(),
-                    });
+                    self.open_prompt(FileAction::OpenDrawing, String::new());
                 }
                 ui.separator();
                 if ui.add(egui::Button::new("Quit").shortcut_text("Ctrl+Q")).clicked() {
@@ -29,13 +40,22 @@ impl FudeApp {
                 }
             });
             ui.menu_button("Edit", |ui| {
-                if ui.add_enabled(self.canvas.can_undo(), egui::Button::new("Undo").shortcut_text("Ctrl+Z")).clicked() {
-                    self.canvas.undo();
+                if ui.add_enabled(self.history.can_undo(), egui::Button::new("Undo").shortcut_text("Ctrl+Z")).clicked() {
+                    self.undo();
                 }
-                if ui.add_enabled(self.canvas.can_redo(), egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z")).clicked() {
-                    self.canvas.redo();
+                if ui.add_enabled(self.history.can_redo(), egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z")).clicked() {
+                    self.redo();
                 }
-                if ui.add(egui::Button::new("Clear canvas").shortcut_text("Esc")).clicked() {
+                ui.separator();
+                let has_text = !self.settings.text.text().is_empty();
+                if ui.add_enabled(has_text, egui::Button::new("Copy text").shortcut_text("Ctrl+C")).clicked() {
+                    self.copy_text();
+                }
+                if ui.add_enabled(has_text, egui::Button::new("Clear all text")).clicked() {
+                    self.settings.text.set("", &self.ctx);
+                    self.say("Text cleared (Ctrl+Z brings it back)", false);
+                }
+                if ui.add_enabled(!self.canvas.is_empty(), egui::Button::new("Clear canvas").shortcut_text("Esc")).clicked() {
                     self.canvas.clear();
                 }
             });
@@ -60,6 +80,14 @@ impl FudeApp {
             if ui.button("Train…").on_hover_text("Train a recognizer on your choice of data").clicked() {
                 self.show_training(!self.training.open);
             }
+            ui.menu_button("Help", |ui| {
+                if ui.add(egui::Button::new("Help").shortcut_text("F1")).clicked() {
+                    self.help_open = true;
+                }
+                if ui.button("About fude").clicked() {
+                    self.about_open = true;
+                }
+            });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let model = self.recognition.model().map(|m| m.name).unwrap_or_else(|| "none".into());
                 ui.weak(format!("model: {model} · CPU"));
@@ -68,29 +96,30 @@ impl FudeApp {
     }
 
     pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            if let Some(n) = &self.notice {
-                if !n.error && n.at.elapsed() > Duration::from_secs(8) {
-                    self.notice = None;
-                }
+        if let Some(n) = &self.notice {
+            if !n.error && n.at.elapsed() > Duration::from_secs(8) {
+                self.notice = None;
             }
-            match &self.notice {
-                Some(n) if n.error => {
-                    ui.colored_label(ui.visuals().error_fg_color, &n.text);
-                    if ui.small_button("Dismiss").clicked() {
-                        self.notice = None;
-                    }
-                }
-                Some(n) => {
-                    ui.label(&n.text);
-                }
-                None => {
-                    ui.weak("Write one kana in the box · 1–9 picks a candidate · Ctrl+Z undo · Esc clear");
-                }
+        }
+        // Right to left: the latency first, so a long message is cut short instead of running
+        // over it.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(l) = self.last_latency {
+                ui.weak(format!("recognised in {:.1} ms", l.as_secs_f64() * 1e3));
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(l) = self.last_latency {
-                    ui.weak(format!("recognised in {:.1} ms", l.as_secs_f64() * 1e3));
+            if self.notice.as_ref().is_some_and(|n| n.error) && ui.small_button("Dismiss").clicked() {
+                self.notice = None;
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                let text = match &self.notice {
+                    Some(n) if n.error => egui::RichText::new(&n.text).color(ui.visuals().error_fg_color),
+                    Some(n) => egui::RichText::new(&n.text),
+                    None => egui::RichText::new("Write one kana in the box · Enter or 1–9 takes a candidate · Ctrl+Z undo · F1 help").weak(),
+                };
+                let full = self.notice.as_ref().map(|n| n.text.clone());
+                let label = ui.add(egui::Label::new(text).truncate());
+                if let Some(full) = full {
+                    label.on_hover_text(full);
                 }
             });
         });
@@ -98,19 +127,37 @@ impl FudeApp {
 
     pub(super) fn recognition_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Candidates");
+        super::reading_choice::script_choice_ui(ui, &mut self.settings.script);
+        if self.canvas.picture().is_some() && super::reading_choice::picture_box_ui(ui, &mut self.picture_as_box) {
+            // The same picture, read the other way.
+            self.posted_revision = u64::MAX;
+        }
         let stale = !self.is_up_to_date();
         if self.candidates.is_empty() {
-            ui.weak(if self.canvas.is_empty() { "Write a kana on the canvas." } else { "Reading…" });
+            let note = if self.canvas.is_empty() {
+                "Write a kana on the canvas."
+            } else if self.blank && !stale {
+                "Nothing to read: the drawing is empty or outside the box."
+            } else {
+                "Reading…"
+            };
+            ui.add(egui::Label::new(egui::RichText::new(note).weak()).wrap());
         }
+        // The model's eye only when at least four candidate rows fit beside it.
+        let eye = self.settings.show_model_eye && ui.available_height() > EYE_HEIGHT + KEEP_HEIGHT + 4.0 * candidates::ROW_HEIGHT;
+        // A solid scrollbar: a floating one is invisible until hovered, hiding that rows are below.
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
         let picked = egui::ScrollArea::vertical()
-            .max_height(ui.available_height() - if self.settings.show_model_eye { 136.0 } else { 0.0 } - 30.0)
+            .max_height(ui.available_height() - if eye { EYE_HEIGHT } else { 0.0 } - KEEP_HEIGHT)
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
             .show(ui, |ui| candidates::candidates_ui(ui, &self.candidates, stale))
             .inner;
         if let Some(ch) = picked {
             self.pick(ch);
         }
+        super::reading_choice::reading_notes_ui(ui, &self.reading_notes);
         self.keep_ui(ui);
-        if self.settings.show_model_eye {
+        if eye {
             ui.separator();
             ui.label("Model's eye (28×28 input)").on_hover_text(
                 "Exactly what the network sees: the strokes redrawn with the model's pen, \
@@ -130,12 +177,13 @@ impl FudeApp {
     }
 
     pub(super) fn canvas_tools_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            if ui.add_enabled(self.canvas.can_undo(), egui::Button::new("Undo")).on_hover_text("Undo (Ctrl+Z)").clicked() {
-                self.canvas.undo();
+        // Wraps in a narrow window instead of cutting off the stroke count.
+        ui.horizontal_wrapped(|ui| {
+            if ui.add_enabled(self.history.can_undo(), egui::Button::new("Undo")).on_hover_text("Undo the last stroke, pick or text edit (Ctrl+Z)").clicked() {
+                self.undo();
             }
-            if ui.add_enabled(self.canvas.can_redo(), egui::Button::new("Redo")).on_hover_text("Redo (Ctrl+Shift+Z or Ctrl+Y)").clicked() {
-                self.canvas.redo();
+            if ui.add_enabled(self.history.can_redo(), egui::Button::new("Redo")).on_hover_text("Redo (Ctrl+Shift+Z or Ctrl+Y)").clicked() {
+                self.redo();
             }
             if ui.add_enabled(!self.canvas.is_empty(), egui::Button::new("Clear")).on_hover_text("Clear (Esc or Delete)").clicked() {
                 self.canvas.clear();
@@ -144,7 +192,18 @@ impl FudeApp {
             ui.label("Pen");
             ui.add(egui::Slider::new(&mut self.settings.pen_width, Settings::PEN_RANGE).show_value(false))
                 .on_hover_text("On-screen pen width (the model always sees its own pen)");
-            ui.weak(format!("{} strokes", self.canvas.stroke_count()));
+            let count = egui::RichText::new(stroke_count_text(self.canvas.stroke_count())).weak();
+            ui.add(egui::Label::new(count).wrap_mode(egui::TextWrapMode::Extend));
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stroke_counts_read_right() {
+        assert_eq!(super::stroke_count_text(0), "0 strokes");
+        assert_eq!(super::stroke_count_text(1), "1 stroke");
+        assert_eq!(super::stroke_count_text(2), "2 strokes");
     }
 }

@@ -17,18 +17,15 @@ fn script_hint(choice: ScriptChoice) -> &'static str {
 /// The Script menu. Returns whether the choice changed.
 pub fn script_choice_ui(ui: &mut egui::Ui, choice: &mut ScriptChoice) -> bool {
     let before = *choice;
-    ui.horizontal(|ui| {
-        ui.label("Script");
-        egui::ComboBox::from_id_salt("script-choice")
-            .selected_text(choice.to_string())
-            .show_ui(ui, |ui| {
-                for c in ScriptChoice::ALL {
-                    ui.selectable_value(choice, c, c.to_string()).on_hover_text(script_hint(c));
-                }
-            })
-            .response
-            .on_hover_text(script_hint(*choice));
-    });
+    egui::ComboBox::from_label("Script")
+        .selected_text(choice.to_string())
+        .show_ui(ui, |ui| {
+            for c in ScriptChoice::ALL {
+                ui.selectable_value(choice, c, c.to_string()).on_hover_text(script_hint(c));
+            }
+        })
+        .response
+        .on_hover_text(script_hint(*choice));
     *choice != before
 }
 
@@ -46,7 +43,7 @@ pub fn picture_box_ui(ui: &mut egui::Ui, as_box: &mut bool) -> bool {
 /// The notes under the candidates (why their order is not the model's own).
 pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) {
     for note in notes {
-        ui.label(egui::RichText::new(format!("ⓘ {note}")).small().weak());
+        ui.label(egui::RichText::new(format!("Note: {note}")).small().weak());
     }
 }
 

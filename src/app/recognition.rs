@@ -52,6 +52,25 @@ impl LoadedModel {
     }
 }
 
+impl LoadedModel {
+    /// The model the app starts with: `cli` (given on the command line), else `remembered` (opened
+    /// from the menu last time), else the bundled one. A remembered model that no longer loads is
+    /// forgotten, and the returned note says so.
+    pub fn load_at_start(cli: Option<&Path>, remembered: &mut Option<std::path::PathBuf>) -> (crate::Result<Self>, Option<String>) {
+        if cli.is_some() {
+            return (Self::load(cli), None);
+        }
+        let Some(path) = remembered.clone() else { return (Self::load(None), None) };
+        match Self::load(Some(&path)) {
+            Ok(m) => (Ok(m), None),
+            Err(e) => {
+                *remembered = None;
+                (Self::load(None), Some(format!("The model opened last time did not load ({e}): using the bundled one")))
+            }
+        }
+    }
+}
+
 /// The result of one request.
 #[derive(Clone)]
 pub struct Outcome {
@@ -63,6 +82,8 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// The exact model input (28x28, ink bright).
     pub input: Vec<f32>,
+    /// The input is blank: nothing drawn, or every point outside the box. No candidates then.
+    pub blank: bool,
     /// Time from posting the request to the result being ready.
     pub latency: Duration,
     /// Raster + preprocessing + CNN time.
@@ -243,12 +264,20 @@ pub fn job_input(job: &Job) -> Result<(ModelInput, bool), String> {
     }
 }
 
+/// Whether a model input holds no ink worth reading.
+pub fn is_blank(input: &[f32]) -> bool {
+    input.iter().all(|&v| v < 0.1)
+}
+
 fn recognize(req: Request, model: Option<&LoadedModel>, reading: &Reading) -> Outcome {
     let t0 = Instant::now();
+    let mut blank = false;
     let (input, result) = match job_input(&req.job) {
         Ok((input, cropped)) => {
+            blank = is_blank(&input);
             let read = Reading { picture: cropped, ..reading.clone() };
             let result = match model {
+                _ if blank => Ok(crate::models::recognizer::Candidates { top: Vec::new(), notes: Vec::new() }),
                 Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
             };
@@ -266,6 +295,7 @@ fn recognize(req: Request, model: Option<&LoadedModel>, reading: &Reading) -> Ou
         candidates,
         notes,
         input: input.to_vec(),
+        blank,
         latency: req.posted.elapsed(),
         compute,
         error,
@@ -290,6 +320,26 @@ mod tests {
             assert!(t.elapsed() < Duration::from_secs(20), "no result");
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    #[test]
+    fn a_remembered_model_is_used_or_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("mine.safetensors");
+        let net = Recognizer::new_seeded(Default::default(), &Device::Cpu, 3).unwrap();
+        crate::models::Checkpoint::save(&net, &crate::models::Sidecar::new(Default::default(), Default::default()), &good).unwrap();
+        let mut remembered = Some(good.clone());
+        let (m, note) = LoadedModel::load_at_start(None, &mut remembered);
+        assert_eq!(m.unwrap().name, good.display().to_string());
+        assert!(note.is_none() && remembered.is_some());
+        let (m, _) = LoadedModel::load_at_start(Some(&good), &mut None);
+        assert_eq!(m.unwrap().name, good.display().to_string(), "the command line first");
+
+        let mut gone = Some(dir.path().join("gone.safetensors"));
+        let (m, note) = LoadedModel::load_at_start(None, &mut gone);
+        assert_eq!(m.unwrap().name, "bundled");
+        assert!(note.is_some_and(|n| n.contains("gone")));
+        assert_eq!(gone, None, "forgotten");
     }
 
     #[test]

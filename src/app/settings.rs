@@ -48,6 +48,12 @@ pub struct Settings {
     /// Show the generator panel.
     #[serde(default)]
     pub show_generator: bool,
+    /// The recognizer opened from the menu last time (loaded again at the next start).
+    pub model_path: Option<std::path::PathBuf>,
+    /// The last path typed in the path field.
+    pub last_path: String,
+    /// Which characters the candidates may be (the Script menu).
+    pub script: crate::models::recognizer::ScriptChoice,
 }
 
 impl Default for Settings {
@@ -59,6 +65,9 @@ impl Default for Settings {
             live_while_drawing: true,
             text: Default::default(),
             show_generator: false,
+            model_path: None,
+            last_path: String::new(),
+            script: Default::default(),
         }
     }
 }
@@ -120,7 +129,8 @@ mod tests {
         for ch in crate::data::classes::chars() {
             assert_ne!(font.glyph_id(ch).0, 0, "{ch} missing from the UI font");
         }
-        for ch in "Copy Undo 0123456789%·…→".chars() {
+        let palette = super::super::text_buffer::PUNCTUATION.into_iter().chain([super::super::text_buffer::SPACE]);
+        for ch in "Copy Undo 0123456789%·…→×".chars().chain(palette) {
             assert_ne!(font.glyph_id(ch).0, 0, "{ch:?} missing from the UI font");
         }
     }

@@ -23,7 +23,8 @@ use std::fmt;
 pub const OTHER_SCRIPT_WEIGHT: f32 = 0.1;
 
 /// Which characters the candidates may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ScriptChoice {
     /// The script of the text written so far, for look-alikes; all classes otherwise.
     #[default]

@@ -1,0 +1,71 @@
+//! Changing the text and the canvas from the app: picks, copy, backspace, and undo/redo through
+//! the one history ([`super::history`]) that covers both.
+
+use super::history::{ChangeKind, Snapshot};
+use super::text_buffer::{BufferAction, TextBuffer};
+use super::FudeApp;
+
+impl FudeApp {
+    /// Puts a character into the text at the cursor and clears the canvas (one undo step).
+    pub(super) fn pick(&mut self, ch: char) {
+        self.settings.text.insert(ch, &self.ctx);
+        self.canvas.clear();
+        self.pending_top = false;
+        self.say(format!("Added {ch}"), false);
+    }
+
+    pub(super) fn copy_text(&mut self) {
+        self.settings.text.apply(BufferAction::Copy, &self.ctx);
+        self.say("Text copied", false);
+    }
+
+    pub(super) fn backspace(&mut self) {
+        if let Some(gone) = self.settings.text.backspace(&self.ctx) {
+            self.say(format!("Removed {gone}"), false);
+        }
+    }
+
+    /// Steps the shared canvas-and-text history back.
+    pub(super) fn undo(&mut self) {
+        if let Some(s) = self.history.undo().cloned() {
+            self.restore(s);
+        }
+    }
+
+    /// Steps the shared canvas-and-text history forward.
+    pub(super) fn redo(&mut self) {
+        if let Some(s) = self.history.redo().cloned() {
+            self.restore(s);
+        }
+    }
+
+    fn restore(&mut self, s: Snapshot) {
+        if s.canvas_revision != self.canvas.content_revision() {
+            self.canvas.restore(s.canvas, s.canvas_revision);
+        }
+        if s.text != self.settings.text.text() {
+            self.settings.text.set(&s.text, &self.ctx);
+        }
+        self.notice = None;
+    }
+
+    /// Records this frame's changes of the canvas and the text as one undo step; a change makes
+    /// older status messages stale, so they go.
+    pub(super) fn record_history(&mut self) {
+        let typing = self.ctx.memory(|m| m.focused()) == Some(TextBuffer::area_id());
+        if !typing {
+            self.history.break_typing_run();
+        }
+        let kind = if typing { ChangeKind::Typing } else { ChangeKind::Other };
+        let changed = self.history.record(self.canvas.content(), self.canvas.content_revision(), self.settings.text.text(), kind);
+        if changed && self.notice.as_ref().is_some_and(|n| n.at < self.frame_start) {
+            self.notice = None;
+        }
+    }
+
+    pub(super) fn pick_rank(&mut self, rank: usize) {
+        if let Some(p) = rank.checked_sub(1).and_then(|i| self.candidates.get(i)).copied() {
+            self.pick(p.ch);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The app's side of file work: starting dialogs, running an action on a chosen path, and taking
+//! in what the background file tasks report ([`super::files`] does the work itself).
+
+use super::files::{with_default_extension, FileAction, FileEvent, PathPrompt};
+use super::FudeApp;
+use crate::ink::raster::rasterize;
+use crate::ink::InkImage;
+use std::path::PathBuf;
+
+impl FudeApp {
+    /// Starts a file action: checks there is something to save, then shows the dialog.
+    pub(super) fn start_file_action(&mut self, action: FileAction) {
+        if action == FileAction::SaveDrawing && self.canvas.stroke_count() == 0 {
+            self.say("Nothing to save: draw something first", true);
+            return;
+        }
+        if action == FileAction::ExportPng && self.canvas.is_empty() {
+            self.say("Nothing to export: the canvas is empty", true);
+            return;
+        }
+        if let (FileAction::ExportGenerated | FileAction::ExportSheet, Err(why)) = (action, self.generator.export_image(action)) {
+            self.say(why, true);
+            return;
+        }
+        let name = match action {
+            FileAction::SaveDrawing => "drawing.json",
+            FileAction::ExportPng => "drawing.png",
+            FileAction::ExportGenerated => "generated.png",
+            FileAction::ExportSheet => "style-sheet.png",
+            _ => "",
+        };
+        self.files.dialog(action, name);
+    }
+
+    /// Runs a file action on a path (from a dialog, the path prompt or a drop).
+    pub fn run_file_action(&mut self, action: FileAction, path: PathBuf) {
+        // A name without an extension gets the usual one ("sketch" is saved as "sketch.png").
+        let path = if action.is_save() { with_default_extension(path, action) } else { path };
+        match action {
+            FileAction::OpenDrawing => self.files.open_drawing(path),
+            FileAction::OpenImage => self.files.open_image(path),
+            FileAction::OpenModel => self.files.open_model(path),
+            FileAction::OpenGenerator => self.files.open_generator(path),
+            FileAction::AddFont => self.files.check_font(path),
+            FileAction::ExportGenerated | FileAction::ExportSheet => match self.generator.export_image(action) {
+                Ok(image) => self.files.save_png(path, image),
+                Err(why) => self.say(why, true),
+            },
+            FileAction::SaveDrawing => self.files.save_drawing(path, self.canvas.to_drawing()),
+            FileAction::SaveModel => match self.model_to_save.clone() {
+                Some(from) => self.files.save_model(from, path),
+                None => self.say("No trained model to save", true),
+            },
+            FileAction::ExportPng => {
+                let image = self.export_image();
+                self.files.save_png(path, image);
+            }
+        }
+    }
+
+    /// Opens the typed-path field for `action`, filled with the last path typed.
+    pub(super) fn open_prompt(&mut self, action: FileAction, reason: String) {
+        self.prompt = Some(PathPrompt::new(action, &self.settings.last_path, reason));
+    }
+
+    /// The canvas as a 256x256 picture, dark ink on white, drawn with the on-screen pen.
+    pub(super) fn export_image(&self) -> InkImage {
+        let ink = match self.canvas.picture() {
+            Some(p) => (**p).clone(),
+            None => rasterize(&self.canvas.to_drawing(), 256, self.settings.pen_width),
+        };
+        InkImage {
+            data: ink.data.iter().map(|v| 1.0 - v).collect(),
+            ..ink
+        }
+    }
+
+    pub(super) fn handle_file_events(&mut self) {
+        for event in self.files.poll() {
+            if !matches!(event, FileEvent::Failed(_) | FileEvent::Cancelled) {
+                self.prompted = None;
+            }
+            match event {
+                FileEvent::Picked(action, path) => self.run_file_action(action, path),
+                FileEvent::Cancelled => {}
+                FileEvent::DialogUnavailable(action, why) => {
+                    self.say(format!("{why}; type a path instead"), true);
+                    self.open_prompt(action, format!("{why}. Type the file's path:"));
+                }
+                FileEvent::DrawingLoaded(path, d) => {
+                    self.canvas.set_drawing(&d);
+                    self.say(format!("Opened {}", path.display()), false);
+                }
+                FileEvent::ImageLoaded(path, img) => {
+                    self.canvas.set_picture(img);
+                    self.picture_as_box = false;
+                    self.say(format!("Opened {}", path.display()), false);
+                }
+                FileEvent::ModelLoaded(model) => {
+                    self.say(format!("Model loaded: {}", model.name), false);
+                    // Remembered for the next start.
+                    self.settings.model_path = Some(PathBuf::from(&model.name));
+                    self.recognition.set_model(model);
+                    self.posted_revision = u64::MAX; // re-recognise with the new model
+                    self.generator.refresh();
+                }
+                FileEvent::GeneratorLoaded(g) => {
+                    self.say(format!("Generator loaded: {}", g.name), false);
+                    self.generator.set_model(g);
+                }
+                FileEvent::FontChecked(path, covered) => {
+                    self.say(format!("Font added: {} ({covered} kana)", path.display()), false);
+                    self.training.fonts.add(path, covered);
+                    self.training.open = true;
+                }
+                FileEvent::FontRefused(why) => {
+                    self.say(why.clone(), true);
+                    self.training.fonts.refuse(why);
+                    self.training.open = true;
+                }
+                FileEvent::Saved(path) => {
+                    self.say(format!("Saved {}", path.display()), false);
+                    self.training.refresh();
+                }
+                FileEvent::Failed(msg) => {
+                    // A path typed by hand that failed: the field comes back with the path and why.
+                    if let Some((action, path)) = self.prompted.take() {
+                        let mut prompt = PathPrompt::new(action, &path, msg.clone());
+                        prompt.error = true;
+                        self.prompt = Some(prompt);
+                    }
+                    self.say(msg, true);
+                }
+            }
+        }
+    }
+
+    pub(super) fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        for path in dropped {
+            self.run_file_action(FileAction::for_dropped(&path), path);
+        }
+    }
+
+}

@@ -1,0 +1,134 @@
+//! Pictures and the script choice in the app, driven as a person would: a dropped picture is read
+//! as `fude predict` reads it (cropped, full-size first), "Picture is a writing box" reads it as
+//! `--as-box`, the Script menu limits the candidates, and the text written so far orders look-alikes.
+
+mod writing;
+
+use egui::Key;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use fude::app::FudeApp;
+use fude::ink::raster::rasterize;
+use fude::ink::{Drawing, InkImage};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use writing::{app, drag, text_area, wait_until};
+
+/// A file dropped on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// `fude predict --json --top 10 ARGS...`: the candidates' characters and probabilities.
+fn cli(args: &[&str]) -> Vec<(char, f32)> {
+    let o = Command::new(env!("CARGO_BIN_EXE_fude")).args([&["predict", "--json", "--top", "10"], args].concat()).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    v["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["char"].as_str().unwrap().chars().next().unwrap(), c["prob"].as_f64().unwrap() as f32))
+        .collect()
+}
+
+fn shown(h: &Harness<'_, FudeApp>) -> Vec<(char, f32)> {
+    h.state().candidates().iter().map(|p| (p.ch, p.prob)).collect()
+}
+
+fn assert_same(app: &[(char, f32)], cli: &[(char, f32)], what: &str) {
+    let chars = |v: &[(char, f32)]| v.iter().map(|c| c.0).collect::<String>();
+    assert_eq!(chars(app), chars(cli), "{what}: app vs CLI");
+    for (a, c) in app.iter().zip(cli) {
+        assert!((a.1 - c.1).abs() < 1e-4, "{what}: {a:?} vs {c:?}");
+    }
+}
+
+/// Waits until the shown candidates answer the canvas and reading as they are now.
+fn settle(h: &mut Harness<'_, FudeApp>) {
+    h.step();
+    wait_until(h, "the candidates", |a| a.is_up_to_date() && !a.candidates().is_empty());
+}
+
+/// A scan-like picture: the small ゃ drawing, written small on a wide white page with a ruled line,
+/// the scanner's top border and specks.
+fn ya_picture(path: &Path) {
+    let d = Drawing::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples/small-ya.json")).unwrap();
+    let ink = rasterize(&d, 80, 0.06);
+    let (w, h) = (200, 160);
+    let mut img = InkImage { width: w, height: h, data: vec![1.0; w * h] };
+    for (i, v) in ink.data.iter().enumerate() {
+        img.data[(30 + i / ink.width) * w + 40 + i % ink.width] = 1.0 - v;
+    }
+    for x in 0..w {
+        img.data[(h - 12) * w + x] = 0.1;
+        img.data[x] = 0.2;
+    }
+    img.data[9 * w + w - 9] = 0.0;
+    img.save_png(path).unwrap();
+}
+
+#[test]
+fn pictures_and_scripts_read_as_the_command_line_does() {
+    let data = tempfile::tempdir().unwrap();
+    let pic = data.path().join("ya.png");
+    ya_picture(&pic);
+    let pic_s = pic.to_string_lossy().to_string();
+    let mut h = app(data.path(), egui::vec2(1040.0, 720.0), 1.0);
+
+    // A dropped picture is cropped to its character: full-size first, as fude predict reads it.
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(pic.clone())));
+    settle(&mut h);
+    assert_same(&shown(&h), &cli(&[&pic_s]), "picture");
+    assert_eq!(h.state().candidates()[0].ch, 'や');
+    assert!(h.query_by_label_contains("full-size first").is_some(), "the candidates say why");
+
+    // Read as a writing box, it is what predict --as-box says.
+    h.get_by_label("Picture is a writing box").click();
+    settle(&mut h);
+    assert_same(&shown(&h), &cli(&["--as-box", &pic_s]), "picture as a box");
+    assert!(h.query_by_label_contains("full-size first").is_none());
+    h.get_by_label("Picture is a writing box").click();
+    settle(&mut h);
+
+    // The Script menu: only katakana, as predict --script katakana.
+    h.get_by_label("Script").click();
+    h.run_steps(2);
+    h.get_by_label("Katakana").click();
+    settle(&mut h);
+    assert_same(&shown(&h), &cli(&["--script", "katakana", &pic_s]), "katakana only");
+    assert!(h.state().candidates().iter().all(|p| ('\u{30a0}'..='\u{30ff}').contains(&p.ch)));
+    h.get_by_label("Script").click();
+    h.run_steps(2);
+    h.get_by_label("Auto").click();
+    h.run_steps(2);
+
+    // Auto with the text so far: へ/ヘ, drawn alike, is read in the script of the text.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    let he: &[[f32; 2]] = &[[0.15, 0.6], [0.27, 0.47], [0.4, 0.36], [0.6, 0.52], [0.85, 0.7]];
+    for (text, want) in [("いち", 'へ'), ("アイ", 'ヘ')] {
+        text_area(&h).focus();
+        h.step();
+        h.key_press_modifiers(writing::CTRL, Key::A);
+        h.step();
+        text_area(&h).type_text(text);
+        h.step();
+        h.key_press(Key::Escape);
+        h.run_steps(2);
+        assert!(h.state().text().ends_with(text), "{:?}", h.state().text());
+        drag(&mut h, he);
+        settle(&mut h);
+        assert_eq!(h.state().candidates()[0].ch, want, "after {text}: {:?}", shown(&h));
+        h.key_press(Key::Escape);
+        h.run_steps(2);
+    }
+}
