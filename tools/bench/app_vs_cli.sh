@@ -2,7 +2,7 @@
 # Run from the repository root with an X display (Xvfb :99 -screen 0 1280x800x24), xdotool and bc.
 # App vs CLI training time for the panel's Quick recognizer run (fonts + drawings, 3 x 25,600, batch 128, from scratch).
 export DISPLAY=:99
-rm -rf /tmp/sp_home /tmp/sp_data /tmp/sp_cli; mkdir -p /tmp/sp_home
+rm -rf /tmp/sp_home /tmp/sp_data /tmp/sp_cli; mkdir -p /tmp/sp_home /tmp/sp_cli
 (HOME=/tmp/sp_home FUDE_DATA_DIR=/tmp/sp_data target/release/fude > /tmp/sp_app.log 2>&1 &)
 sleep 4
 W=$(xdotool search --name fude | head -1); xdotool windowsize $W 1280 800; sleep 1
