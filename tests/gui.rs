@@ -1,12 +1,15 @@
 //! The desktop app driven as a person would, through egui_kittest: real pointer drags on the
 //! canvas, clicks on buttons found by their labels, key presses, dropped files.
 
-use egui::{Key, Modifiers, Pos2, Rect};
+use egui::{Key, Modifiers, Pos2};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use fude::app::{AppOptions, FudeApp};
 use fude::ink::Drawing;
 use std::time::{Duration, Instant};
+use writing::{canvas, drag, draw_example, top, wait_for_candidates, wait_until};
+
+mod writing;
 
 const CTRL: Modifiers = Modifiers {
     alt: false,
@@ -47,66 +50,10 @@ fn app() -> Harness<'static, FudeApp> {
     h
 }
 
-fn canvas(h: &Harness<'_, FudeApp>) -> Rect {
-    h.get_by_label("writing canvas").rect()
-}
-
-/// Drags the pointer through `points` (0..1 in the writing box), one event per frame.
-fn drag(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]]) {
-    let r = canvas(h);
-    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.width(), r.top() + p[1] * r.height());
-    let Some(first) = points.first() else { return };
-    h.hover_at(at(first));
-    h.drag_at(at(first));
-    for p in points.iter().skip(1) {
-        h.hover_at(at(p));
-    }
-    h.drop_at(at(points.last().unwrap_or(first)));
-    h.step();
-    h.step();
-}
-
-/// Draws a drawing file's strokes onto the canvas as pointer drags.
-fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
-    let d = Drawing::from_json(json).unwrap();
-    for stroke in fude::app::canvas::normalize_drawing(&d) {
-        // Like a real mouse: a move every ~1% of the box.
-        drag(h, &fude::app::bench_ui::densify(&stroke, 0.01));
-    }
-}
-
-/// Steps frames until the candidates answer the canvas as it is.
-fn wait_for_candidates(h: &mut Harness<'_, FudeApp>) {
-    let t = Instant::now();
-    loop {
-        h.step();
-        if h.state().is_up_to_date() && !h.state().candidates().is_empty() {
-            h.step();
-            return;
-        }
-        assert!(t.elapsed() < Duration::from_secs(30), "no candidates after 30 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Steps frames until `cond` holds.
-fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.step();
-}
-
 fn first_candidate_label(h: &Harness<'_, FudeApp>) -> String {
     h.get_by_label_contains("candidate 1:").accesskit_node().label().unwrap_or_default()
 }
 
-fn top(h: &Harness<'_, FudeApp>) -> char {
-    h.state().candidates().first().map(|p| p.ch).unwrap_or('?')
-}
 
 #[test]
 fn strokes_update_the_candidate_list() {
@@ -211,17 +158,7 @@ fn writing_a_word_and_copying_it() {
 
     h.get_by_label("Copy").click();
     h.step();
-    let copied: Vec<String> = h
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .filter_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(copied, vec![format!("{first}{second}")]);
+    assert_eq!(writing::copied(&h), vec![format!("{first}{second}")]);
 
     h.get_by_label("Backspace").click();
     h.step();

@@ -151,17 +151,7 @@ fn picks_and_punctuation_go_in_at_the_cursor() {
     h.step();
     h.input_mut().events.push(egui::Event::Copy);
     h.step();
-    let copied: Vec<String> = h
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .filter_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(copied, vec![format!("か{picked}な")]);
+    assert_eq!(writing::copied(&h), vec![format!("か{picked}な")]);
 }
 
 #[test]

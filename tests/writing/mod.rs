@@ -93,6 +93,19 @@ pub fn press_with(h: &mut Harness<'_, FudeApp>, modifiers: Modifiers, key: Key) 
     h.step();
 }
 
+/// The texts the last frame asked the platform to copy.
+pub fn copied(h: &Harness<'_, FudeApp>) -> Vec<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The top candidate shown now.
 pub fn top(h: &Harness<'_, FudeApp>) -> char {
     h.state().candidates().first().map(|p| p.ch).unwrap_or('?')
