@@ -64,18 +64,13 @@ impl RunPlan {
                     Some(p) => GeneratorCheckpoint::load(p, &self.device)?,
                     None => GeneratorCheckpoint::bundled(&self.device)?,
                 };
-                let name = from.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the bundled generator".into());
-                record.command = format!("{} ; starting from {name}", record.command);
+                Self::note_fine_tune(&mut record, from.as_deref(), "the bundled generator");
                 ck.model
             }
             Init::Resume(from) => {
                 let path = Self::resume_path(from)?;
                 let ck = GeneratorCheckpoint::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
-                cfg.base.start_epoch = ck.sidecar.training.epochs;
-                record.samples_seen = ck.sidecar.training.samples_seen;
-                if ck.sidecar.training.command != record.command {
-                    record.command = format!("{} ; resumed: {}", ck.sidecar.training.command, record.command);
-                }
+                cfg.base.start_epoch = Self::note_resume(&mut record, &ck.sidecar.training);
                 best_score = self.recorded_best();
                 ck.model
             }

@@ -257,6 +257,23 @@ impl RunPlan {
     }
 
     /// The best score recorded so far beside a resumed run (−∞ when none).
+    /// Notes in `record` that the run starts from the checkpoint `from` (`None`: the bundled
+    /// model, called `bundled`).
+    pub(super) fn note_fine_tune(record: &mut TrainingRecord, from: Option<&Path>, bundled: &str) {
+        let name = from.map(|p| p.display().to_string()).unwrap_or_else(|| bundled.into());
+        record.command = format!("{} ; starting from {name}", record.command);
+    }
+
+    /// Carries a resumed checkpoint's record (`previous`) into `record`: its samples and the
+    /// command that started it. Returns the epoch to start from.
+    pub(super) fn note_resume(record: &mut TrainingRecord, previous: &TrainingRecord) -> usize {
+        record.samples_seen = previous.samples_seen;
+        if previous.command != record.command {
+            record.command = format!("{} ; resumed: {}", previous.command, record.command);
+        }
+        previous.epochs
+    }
+
     pub(super) fn recorded_best(&self) -> f64 {
         read_sidecar(&self.best.with_extension("json")).map(|b| score(self.model, &b.held_out())).unwrap_or(f64::NEG_INFINITY)
     }
@@ -293,18 +310,13 @@ impl RunPlan {
                     Some(p) => Checkpoint::load(p, &self.device)?,
                     None => Checkpoint::bundled(&self.device)?,
                 };
-                let name = from.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "the bundled model".into());
-                record.command = format!("{} ; starting from {name}", record.command);
+                Self::note_fine_tune(&mut record, from.as_deref(), "the bundled model");
                 ck.model
             }
             Init::Resume(from) => {
                 let path = Self::resume_path(from)?;
                 let ck = Checkpoint::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
-                cfg.start_epoch = ck.sidecar.training.epochs;
-                record.samples_seen = ck.sidecar.training.samples_seen;
-                if ck.sidecar.training.command != record.command {
-                    record.command = format!("{} ; resumed: {}", ck.sidecar.training.command, record.command);
-                }
+                cfg.start_epoch = Self::note_resume(&mut record, &ck.sidecar.training);
                 best_score = self.recorded_best();
                 ck.model
             }
