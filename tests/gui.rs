@@ -190,18 +190,8 @@ fn open_by_path(h: &mut Harness<'_, FudeApp>, menu_item: &str, path: &std::path:
     h.get_by_label("File").click();
     h.run_steps(3);
     h.get_by_label(menu_item).click();
-    h.step();
-    h.step();
     // No dialog in tests: the app says so and asks for a path.
-    assert!(h.state().notice().is_some_and(|(m, _)| m.contains("file dialog")), "{:?}", h.state().notice());
-    h.run_steps(2);
-    let field = || egui::accesskit::Role::TextInput;
-    h.get_by_role_and_label(field(), "File path").focus();
-    h.step();
-    h.get_by_role_and_label(field(), "File path").type_text(&path.display().to_string());
-    h.step();
-    h.get_by_label("Go").click();
-    h.step();
+    writing::type_path(h, path);
 }
 
 #[test]

@@ -11,10 +11,13 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use fude::app::{AppOptions, FudeApp};
 use fude::data::classes;
-use fude::ink::{Drawing, InkImage};
+use fude::ink::InkImage;
 use fude::models::generator::{Generator, GeneratorArchitecture, GeneratorCheckpoint, GeneratorSidecar, LatentStats};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use writing::{draw_example, type_path};
+
+mod writing;
 
 const SIDE: usize = 16;
 
@@ -122,36 +125,6 @@ fn drag_slider(h: &mut Harness<'_, FudeApp>, label: &str, fraction: f32) {
     h.step();
     h.drop_at(to);
     h.run_steps(2);
-}
-
-/// Types `path` into the path prompt that a file action opened (no dialogs in tests) and goes.
-fn type_path(h: &mut Harness<'_, FudeApp>, path: &Path) {
-    h.run_steps(3);
-    assert!(h.state().notice().is_some_and(|(m, _)| m.contains("file dialog")), "{:?}", h.state().notice());
-    h.get_by_role_and_label(Role::TextInput, "File path").focus();
-    h.step();
-    h.get_by_role_and_label(Role::TextInput, "File path").type_text(&path.display().to_string());
-    h.step();
-    h.get_by_label("Go").click();
-    h.step();
-}
-
-/// Draws a drawing file's strokes on the canvas as pointer drags.
-fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
-    let d = Drawing::from_json(json).unwrap();
-    let r = h.get_by_label("writing canvas").rect();
-    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.width(), r.top() + p[1] * r.height());
-    for stroke in fude::app::canvas::normalize_drawing(&d) {
-        let points = fude::app::bench_ui::densify(&stroke, 0.02);
-        let Some(first) = points.first() else { continue };
-        h.hover_at(at(first));
-        h.drag_at(at(first));
-        for p in points.iter().skip(1) {
-            h.hover_at(at(p));
-        }
-        h.drop_at(at(points.last().unwrap_or(first)));
-        h.run_steps(2);
-    }
 }
 
 #[test]

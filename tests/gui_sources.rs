@@ -5,8 +5,8 @@
 //! are refused with the reason.
 
 mod common;
+mod writing;
 
-use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use fude::app::FudeApp;
@@ -26,14 +26,7 @@ fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn
 /// "Add font file…", then the path typed into the prompt (no dialogs in tests).
 fn add_font(h: &mut Harness<'_, FudeApp>, path: &Path) {
     h.get_by_label("Add font file…").click();
-    h.run_steps(3);
-    assert!(h.state().notice().is_some_and(|(m, _)| m.contains("file dialog")), "{:?}", h.state().notice());
-    h.get_by_role_and_label(Role::TextInput, "File path").focus();
-    h.step();
-    h.get_by_role_and_label(Role::TextInput, "File path").type_text(&path.display().to_string());
-    h.step();
-    h.get_by_label("Go").click();
-    h.step();
+    writing::type_path(h, path);
 }
 
 #[test]

@@ -93,6 +93,19 @@ pub fn press_with(h: &mut Harness<'_, FudeApp>, modifiers: Modifiers, key: Key) 
     h.step();
 }
 
+/// Types `path` into the path field that a file action opened (no dialogs in tests) and goes.
+pub fn type_path(h: &mut Harness<'_, FudeApp>, path: &Path) {
+    h.run_steps(3);
+    assert!(h.state().notice().is_some_and(|(m, _)| m.contains("file dialog")), "{:?}", h.state().notice());
+    let field = || egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(field(), "File path").focus();
+    h.step();
+    h.get_by_role_and_label(field(), "File path").type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Go").click();
+    h.step();
+}
+
 /// The texts the last frame asked the platform to copy.
 pub fn copied(h: &Harness<'_, FudeApp>) -> Vec<String> {
     h.output()
