@@ -29,6 +29,16 @@ import torch
 import torch.nn as nn
 
 
+def time_steps(step, args):
+    """Runs `step` for the warm-up, then times `args.steps` calls: training images/s and ms a step."""
+    for _ in range(args.warmup):
+        step()
+    t = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    secs = time.perf_counter() - t
+    return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
+
 def network(channels=(32, 32, 64, 64), hidden=256, classes=180):
     c1, c2, c3, c4 = channels
     return nn.Sequential(
@@ -56,13 +66,7 @@ def train(args, model):
         opt.step()
         return loss
 
-    for _ in range(args.warmup):
-        step()
-    t = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    secs = time.perf_counter() - t
-    return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
+    return time_steps(step, args)
 
 
 class Cvae(nn.Module):
@@ -119,13 +123,7 @@ def gen_train(args):
         opt.step()
         return loss
 
-    for _ in range(args.warmup):
-        step()
-    t = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    secs = time.perf_counter() - t
-    return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
+    return time_steps(step, args)
 
 
 def predict(args, model):
