@@ -50,12 +50,13 @@ impl FudeApp {
         let revision = self.canvas.revision();
         // The script choice and the text so far order the candidates too: a change there reads
         // the canvas again.
-        let reading = Reading { script: self.settings.script, context: self.settings.text.text().to_string(), picture: false };
-        let reading_changed = self.posted_reading.as_ref() != Some(&reading);
+        let (script, text) = (self.settings.script, self.settings.text.text());
+        let reading_changed = self.posted_reading.as_ref().is_none_or(|r| r.script != script || r.context != text);
         if revision == self.posted_revision && !reading_changed {
             return;
         }
         if reading_changed {
+            let reading = Reading { script, context: text.to_string(), picture: false };
             self.recognition.set_reading(reading.clone());
             self.posted_reading = Some(reading);
         }

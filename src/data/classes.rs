@@ -120,9 +120,17 @@ pub fn index_of(ch: char) -> Option<usize> {
     None
 }
 
-/// The class at `index`, if any.
+/// The class at `index`, if any (the inverse of [`index_of`], without building the table).
 pub fn get(index: usize) -> Option<KanaClass> {
-    all().get(index).copied()
+    let mut offset = index;
+    for &(a, b) in &RANGES {
+        let len = (b - a + 1) as usize;
+        if offset < len {
+            return char::from_u32(a + offset as u32).map(|ch| KanaClass { index, ch });
+        }
+        offset -= len;
+    }
+    None
 }
 
 /// Largest class-map file read (Kuzushiji-49's is 1 KB).
@@ -238,7 +246,9 @@ mod tests {
         }
         for c in &all {
             assert_eq!(index_of(c.ch), Some(c.index));
+            assert_eq!(get(c.index), Some(*c));
         }
+        assert_eq!(get(NUM_CLASSES), None);
         assert_eq!(index_of('A'), None);
         assert_eq!(index_of('ー'), None);
     }

@@ -127,11 +127,12 @@ impl Reading {
             reason = Some(format!("script {}: only its characters are candidates", self.script));
         }
         normalize(&mut p);
-        if self.picture && merge_small_into_full(&mut p) && rank(&p, k).iter().any(|c| has_small_form(c.ch)) {
-            notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
-        }
+        let merged = self.picture && merge_small_into_full(&mut p);
         // Classes a script choice ruled out are not candidates.
         let top: Vec<Prediction> = rank(&p, k).into_iter().filter(|c| c.prob > 0.0).collect();
+        if merged && top.iter().any(|c| has_small_form(c.ch)) {
+            notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
+        }
         if let Some(r) = reason.filter(|_| order(&top) != order(&raw)) {
             notes.insert(0, r);
         }
@@ -155,8 +156,9 @@ fn script_of(class: usize) -> Option<Script> {
 }
 
 /// The class-table indices of Kuzushiji-49's classes.
-pub fn kuzushiji_classes() -> Vec<usize> {
-    ClassMap::parse(CLASSMAP_CSV).map(|m| m.to_table).unwrap_or_default()
+pub fn kuzushiji_classes() -> &'static [usize] {
+    static K49: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    K49.get_or_init(|| ClassMap::parse(CLASSMAP_CSV).map(|m| m.to_table).unwrap_or_default())
 }
 
 /// The script of the text's last kana, if it has one.
