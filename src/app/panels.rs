@@ -150,12 +150,15 @@ impl FudeApp {
         let picked = egui::ScrollArea::vertical()
             .max_height(ui.available_height() - if eye { EYE_HEIGHT } else { 0.0 } - KEEP_HEIGHT)
             .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
-            .show(ui, |ui| candidates::candidates_ui(ui, &self.candidates, stale))
+            .show(ui, |ui| {
+                // Inside the scrolled part, so a long note never pushes the Keep row out of the panel.
+                super::reading_choice::reading_notes_ui(ui, &self.reading_notes);
+                candidates::candidates_ui(ui, &self.candidates, stale)
+            })
             .inner;
         if let Some(ch) = picked {
             self.pick(ch);
         }
-        super::reading_choice::reading_notes_ui(ui, &self.reading_notes);
         self.keep_ui(ui);
         if eye {
             ui.separator();
