@@ -28,7 +28,7 @@ const PROGRESS_REDRAW: Duration = Duration::from_millis(250);
 /// A data source row in the panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRow {
-    /// The spec name: `fonts`, `drawings`, `k49`, `npz` or `mine`.
+    /// The spec name: `fonts`, `drawings`, `pens`, `scans`, `k49`, `npz` or `mine`.
     pub name: &'static str,
     /// Whether it is used.
     pub enabled: bool,
@@ -43,6 +43,8 @@ impl SourceRow {
         match self.name {
             "fonts" => "Generated kana",
             "drawings" => "Synthetic drawings",
+            "pens" => "Drawings as real pens write",
+            "scans" => "Thin-pen scans (read as pictures)",
             "k49" => "Kuzushiji-49 folder",
             "npz" => "npz: images, labels, class map",
             _ => "My handwriting",
@@ -93,7 +95,7 @@ impl Default for TrainingForm {
         let mut form = TrainingForm {
             model: ModelKind::Recognizer,
             start: StartFrom::Scratch,
-            sources: vec![row("fonts", true), row("drawings", true), row("k49", false), row("npz", false), row("mine", false)],
+            sources: vec![row("fonts", true), row("drawings", true), row("pens", false), row("scans", false), row("k49", false), row("npz", false), row("mine", false)],
             cfg: TrainConfig::default(),
         };
         form.quick();
@@ -621,11 +623,17 @@ mod tests {
         let specs = f.specs().unwrap();
         assert_eq!(specs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts", "drawings"]);
         f.sources[0].weight = 2.0;
-        f.sources[2].enabled = true;
-        f.sources[2].arg = "/data/k49".into();
+        let k49 = f.sources.iter().position(|r| r.name == "k49").unwrap();
+        f.sources[k49].enabled = true;
+        f.sources[k49].arg = "/data/k49".into();
         assert_eq!(f.specs().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts@2", "drawings", "k49=/data/k49"]);
-        f.sources[2].arg.clear();
+        f.sources[k49].arg.clear();
         assert!(f.specs().is_err(), "k49 without a folder is refused");
+        f.sources[k49].enabled = false;
+        for row in f.sources.iter_mut().filter(|r| r.name == "pens" || r.name == "scans") {
+            (row.enabled, row.weight) = (true, 0.5);
+        }
+        assert_eq!(f.specs().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts@2", "drawings", "pens@0.5", "scans@0.5"]);
         f.full();
         assert_eq!(f.cfg, TrainConfig::default());
         f.set_model(ModelKind::Generator);

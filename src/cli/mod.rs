@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
     /// Data sources: SPEC[,SPEC...] with SPEC = k49=DIR | npz=IMGS,LABELS,CLASSMAP | fonts | fonts=FONT+FONT... (bundled
-    /// training font names or font files) | drawings | mine[=DIR] (kept handwriting) | scans[=box] (held-out thin-pen scans of form cells, read as pictures or as boxes), each optionally @WEIGHT (e.g. fonts@2).
+    /// training font names or font files) | drawings | pens (drawings with real writers' habits, thin pens, specks, JPEG) | mine[=DIR] (kept handwriting) | scans[=box] (thin-pen scans of form cells, read as pictures or as boxes), each optionally @WEIGHT (e.g. fonts@2).
     /// May be repeated.
     #[arg(long = "data", required = true, num_args = 1)]
     pub data: Vec<String>,

@@ -9,6 +9,8 @@ pub mod k49;
 pub mod labeled;
 pub mod mine;
 pub mod npz;
+pub mod pen_habits;
+pub mod pens;
 pub mod scans;
 pub mod skeleton;
 pub mod sources;

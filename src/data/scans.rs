@@ -8,6 +8,10 @@
 //! kana are written (a picture cannot show a small kana's size). Each scan is then read as a
 //! picture ([`crate::ink::picture::picture_input`]: cropped to its character), or, with
 //! `scans=box`, as a writing box (how fude read pictures before cropping).
+//!
+//! The training split writes the training fonts the same way, and adds the writers' habits of
+//! [`super::pen_habits`] (the held-out set is written without them, so its figures stay
+//! comparable from one model to the next).
 
 use super::augment::{blur, gauss};
 use super::classes::{self, NUM_CLASSES};
@@ -37,6 +41,11 @@ pub struct ScanSource {
     pairs: Vec<(usize, usize)>,
     split: Split,
     as_box: bool,
+}
+
+/// Whether a split's scans get the writers' habits (training only).
+fn with_habits(split: Split) -> bool {
+    split == Split::Train
 }
 
 impl ScanSource {
@@ -87,7 +96,13 @@ impl ScanSource {
         let x0 = (w as f32 - size) / 2.0 + rng.random_range(-0.12f32..0.12) * w as f32;
         let y0 = (h as f32 - size) / 2.0 + rng.random_range(-0.12f32..0.12) * h as f32;
         let t = Transform::from_row(size, 0.0, rng.random_range(-0.12f32..0.12) * size, size, x0, y0);
-        draw_strokes(&mut mask, strokes, rng.random_range(1.0f32..2.2), t);
+        let pen = rng.random_range(1.0f32..2.2);
+        if with_habits(self.split) {
+            let written = super::pen_habits::as_written(strokes, rng);
+            super::pens::draw_written(&mut mask, &written, pen, t);
+        } else {
+            draw_strokes(&mut mask, strokes, pen, t);
+        }
         let ink = mask_to_image(&mask);
         let dark = rng.random_range(0.55f32..0.95);
         for (p, v) in paper.data.iter_mut().zip(&ink.data) {
@@ -142,7 +157,7 @@ fn form_ruling(img: &mut InkImage, rng: &mut ChaCha8Rng) {
 }
 
 /// The image after JPEG compression at `quality` and decoding (`None` if either fails).
-fn jpeg_round_trip(img: &InkImage, quality: u8) -> Option<InkImage> {
+pub(super) fn jpeg_round_trip(img: &InkImage, quality: u8) -> Option<InkImage> {
     let gray = image::GrayImage::from_raw(img.width as u32, img.height as u32, img.to_u8())?;
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(Cursor::new(&mut bytes), quality).encode_image(&gray).ok()?;

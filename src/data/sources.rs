@@ -211,7 +211,7 @@ pub struct Generated<R> {
 }
 
 impl<R: Renderer> Generated<R> {
-    fn from_renderer(renderer: R, split: Split, salt: u64) -> Self {
+    pub(super) fn from_renderer(renderer: R, split: Split, salt: u64) -> Self {
         let by_class = owners(renderer.coverage().into_iter());
         Generated { renderer, by_class, split, salt }
     }
@@ -405,7 +405,7 @@ pub fn traced_glyphs(fonts: &[Arc<KanaFont>], wanted: impl Fn(usize) -> bool + S
 
 /// Hand-like jitter in box units: each stroke shifted a little, each point wobbled smoothly, end
 /// points sometimes overshooting or falling short.
-fn jitter_strokes(strokes: &[Stroke], aug: Augment, rng: &mut ChaCha8Rng) -> Vec<Stroke> {
+pub(super) fn jitter_strokes(strokes: &[Stroke], aug: Augment, rng: &mut ChaCha8Rng) -> Vec<Stroke> {
     use super::augment::gauss;
     let s = aug.strength;
     strokes

@@ -1,5 +1,5 @@
 //! The `--data` spec: `SPEC[,SPEC...]` where a SPEC is `k49=DIR`, `npz=IMGS,LABELS,CLASSMAP`,
-//! `fonts`, `fonts=FONT+FONT...`, `drawings`, `mine[=DIR]` (the user's kept handwriting) or `scans[=box]` (held-out thin-pen scans), each optionally followed by `@WEIGHT` (default 1), e.g.
+//! `fonts`, `fonts=FONT+FONT...`, `drawings`, `pens` (drawings with real writers' habits), `mine[=DIR]` (the user's kept handwriting) or `scans[=box]` (thin-pen scans of form cells), each optionally followed by `@WEIGHT` (default 1), e.g.
 //! `fonts@2,drawings,npz=imgs.npz,labels.npz,map.csv@0.5`.
 //!
 //! `fonts` trains on every bundled training font; `fonts=KleeOne-Regular.ttf+/home/me/my.otf`
@@ -35,6 +35,9 @@ pub enum SourceKind {
     ChosenFonts(Vec<FontPick>),
     /// Synthetic pen drawings.
     Drawings,
+    /// Synthetic drawings with real writers' habits, thin pens, specks and JPEG; see
+    /// [`super::pens`].
+    Pens,
     /// The user's kept handwriting (`mine`: the app's folder; `mine=DIR`: another).
     Mine(Option<PathBuf>),
     /// Thin-pen scans of form cells, read as pictures (`scans`) or as writing boxes
@@ -67,6 +70,7 @@ impl std::fmt::Display for DataSpec {
                 write!(f, "fonts={}", list.join("+"))?
             }
             SourceKind::Drawings => write!(f, "drawings")?,
+            SourceKind::Pens => write!(f, "pens")?,
             SourceKind::Mine(None) => write!(f, "mine")?,
             SourceKind::Mine(Some(d)) => write!(f, "mine={}", d.display())?,
             SourceKind::Scans { as_box: false } => write!(f, "scans")?,
@@ -96,7 +100,7 @@ impl Default for OpenOptions {
 
 fn starts_spec(token: &str) -> bool {
     let head = token.split(['=', '@']).next().unwrap_or("");
-    matches!(head, "k49" | "npz" | "fonts" | "drawings" | "mine" | "scans")
+    matches!(head, "k49" | "npz" | "fonts" | "drawings" | "pens" | "mine" | "scans")
 }
 
 /// Parses one or more `--data` values.
@@ -111,7 +115,7 @@ pub fn parse(values: &[String]) -> Result<Vec<DataSpec>> {
                 g.push_str(token);
             }
             _ if starts_spec(token) => groups.push(token.to_string()),
-            _ => return Err(Error::Invalid(format!("data spec {token:?}: expected k49=DIR, npz=IMGS,LABELS,CLASSMAP, fonts, drawings or mine[=DIR]"))),
+            _ => return Err(Error::Invalid(format!("data spec {token:?}: expected k49=DIR, npz=IMGS,LABELS,CLASSMAP, fonts, drawings, pens, mine[=DIR] or scans[=box]"))),
         }
     }
     if groups.is_empty() {
@@ -137,6 +141,7 @@ fn parse_one(text: &str) -> Result<DataSpec> {
         ("fonts", []) => SourceKind::Fonts,
         ("fonts", [list]) => SourceKind::ChosenFonts(parse_fonts(text, list)?),
         ("drawings", []) => SourceKind::Drawings,
+        ("pens", []) => SourceKind::Pens,
         ("mine", []) => SourceKind::Mine(None),
         ("scans", []) => SourceKind::Scans { as_box: false },
         ("scans", ["box"]) => SourceKind::Scans { as_box: true },
@@ -171,6 +176,7 @@ impl DataSpec {
             SourceKind::Fonts => Box::new(FontSource::new(split)),
             SourceKind::ChosenFonts(picks) => Box::new(FontSource::chosen(picks, split)?),
             SourceKind::Drawings => Box::new(DrawingSource::new(split)),
+            SourceKind::Pens => Box::new(super::pens::PenSource::new(split)),
             SourceKind::Scans { as_box } => Box::new(super::scans::ScanSource::new(split, *as_box)),
             SourceKind::Mine(dir) => {
                 let dir = dir.clone().unwrap_or_else(super::mine::handwriting_dir);
@@ -218,6 +224,8 @@ mod tests {
         assert_eq!(v[3].kind, SourceKind::K49("/data/k49".into()));
         assert_eq!(v[1].to_string(), "npz=a.npz,b.npz,c.csv@0.5");
         assert_eq!(parse(&["fonts".into(), "drawings@3".into()]).unwrap().len(), 2);
+        assert_eq!(p("pens@0.5").unwrap()[0], DataSpec { kind: SourceKind::Pens, weight: 0.5 });
+        assert_eq!(p("pens@0.5").unwrap()[0].to_string(), "pens@0.5");
         let mine = p("mine@4,mine=/h").unwrap();
         assert_eq!(mine[0], DataSpec { kind: SourceKind::Mine(None), weight: 4.0 });
         assert_eq!(mine[1].to_string(), "mine=/h");
