@@ -21,6 +21,9 @@ DEB_PACKAGES=(
   fonts-klee
   fonts-seto
   fonts-yozvox-yozfont-standard-kana
+  fonts-yozvox-yozfont-new-kana
+  fonts-yozvox-yozfont-antique
+  fonts-yozvox-yozfont-cute
   fonts-yusei-magic
   fonts-morisawa-bizud-mincho
   fonts-morisawa-bizud-gothic

@@ -63,6 +63,19 @@ FONTS = [
     dict(name="fude-pen-y", style="handwriting", license="OFL-1.1", split="train",
          rename="Fude Pen Y",
          src=("debian", "fonts-yozvox-yozfont-standard-kana", f"{FS}/truetype/yozvox-yozfont/YOzRSF.ttf")),
+    # Other YOzFont kana sets (same designer, same Reserved Font Name -> renamed). Their kana
+    # really differ from Fude Pen Y's: mean IoU of the rendered 180 kana vs YOzRSF is 0.51
+    # (new kana), 0.44 (antique), 0.25 (cute). The "edu" set (YOzREF) is not used: its kana
+    # are nearly the new-kana outlines (IoU 0.95 vs YOzRNF).
+    dict(name="fude-pen-y-new", style="handwriting", license="OFL-1.1", split="train",
+         rename="Fude Pen Y New",
+         src=("debian", "fonts-yozvox-yozfont-new-kana", f"{FS}/truetype/yozvox-yozfont/YOzRNF.ttf")),
+    dict(name="fude-pen-y-antique", style="handwriting", license="OFL-1.1", split="train",
+         rename="Fude Pen Y Antique",
+         src=("debian", "fonts-yozvox-yozfont-antique", f"{FS}/truetype/yozvox-yozfont/YOzRAF.ttf")),
+    dict(name="fude-pen-y-cute", style="handwriting", license="OFL-1.1", split="train",
+         rename="Fude Pen Y Cute",
+         src=("debian", "fonts-yozvox-yozfont-cute", f"{FS}/truetype/yozvox-yozfont/YOzRCF.ttf")),
     dict(name="zen-kurenaido", style="handwriting", license="OFL-1.1", split="train",
          src=("npm", "zen-kurenaido", "5.3.0", "zen-kurenaido-japanese-400-normal.woff2")),
     dict(name="yusei-magic", style="handwriting", license="OFL-1.1", split="train",
@@ -87,6 +100,8 @@ FONTS = [
     dict(name="shippori-mincho", style="mincho", license="OFL-1.1", split="validation",
          src=("npm", "shippori-mincho", "5.3.0", "shippori-mincho-japanese-400-normal.woff2")),
     # --- gothic / rounded ---
+    # (fonts-motoya-l-cedar is not used: a gothic whose kana are the Motoya L Maruberi
+    # skeletons with square ends, mean IoU 0.82 vs motoya-maruberi.)
     dict(name="bizud-gothic", style="gothic", license="OFL-1.1", split="train",
          src=("debian", "fonts-morisawa-bizud-gothic", f"{FS}/truetype/bizud-gothic/BIZUDGothic-Regular.ttf")),
     dict(name="kiwi-maru", style="rounded", license="OFL-1.1", split="train",
@@ -446,8 +461,11 @@ font has them ({ui['glyphs']} characters). Not in the source font, so absent:
 ## Licences
 
 * `OFL-1.1`: SIL Open Font License 1.1. A subset is a Modified Version; the
-  only font here whose licence declares a Reserved Font Name is YOzFont
-  ("Y.OzFont…"), so its subset is renamed to **Fude Pen Y** (`fude-pen-y.ttf`).
+  only fonts here whose licence declares a Reserved Font Name are the YOzFont
+  kana sets ("Y.OzFont…"), so their subsets are renamed to **Fude Pen Y**
+  (`fude-pen-y.ttf`, standard kana), **Fude Pen Y New** (`fude-pen-y-new.ttf`),
+  **Fude Pen Y Antique** (`fude-pen-y-antique.ttf`) and **Fude Pen Y Cute**
+  (`fude-pen-y-cute.ttf`).
 * `public-domain`: the Aoyagi/Kouzan fonts, placed in the public domain by
   their author (modification and redistribution explicitly allowed).
 * `BSD-3-Clause`: kiloji (きろ字); the notice is kept in its LICENSE file.
