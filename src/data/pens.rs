@@ -3,10 +3,11 @@
 //!
 //! The fonts' traced strokes get the writer's habits of [`super::pen_habits`] (loose joins,
 //! overshoots, uneven widths, short strokes as dots), a pen that is thin half of the time, the
-//! usual geometry and raster effects, scanner specks close to the character (which must not read
-//! as a dakuten: the label stays), and JPEG compression. Drawn in the writing box like the canvas,
-//! so small kana keep their size. The test split writes the held-out validation fonts. Without
-//! raster effects ([`Augment::SHAPE`], the generator's) there are no specks and no JPEG.
+//! usual geometry and raster effects, scanner specks close to the character (smaller than the
+//! pen, so they must not read as a dakuten: the label stays), and JPEG compression. Drawn in the
+//! writing box like the canvas, so small kana keep their size. The test split writes the held-out
+//! validation fonts. Without raster effects ([`Augment::SHAPE`], the generator's) there are no
+//! specks and no JPEG.
 
 use super::augment::Augment;
 use super::pen_habits::{as_written, WrittenStroke};
@@ -55,7 +56,7 @@ impl Renderer for WrittenGlyphs {
         draw_written(&mut mask, &written, pen, t);
         let mut img = mask_to_image(&mask);
         if aug.effects && rng.random::<f32>() < SPECK_CHANCE {
-            specks_near_ink(&mut img, rng);
+            specks_near_ink(&mut img, pen, rng);
         }
         aug.effects(rng, &mut img);
         if aug.effects && rng.random::<f32>() < JPEG_CHANCE {
@@ -72,9 +73,11 @@ pub fn draw_written(mask: &mut Mask, written: &[WrittenStroke], pen_px: f32, t: 
     }
 }
 
-/// One or two small specks (radius 0.8–1.6 px) in or just around the ink's bounding box, most
-/// often at its top right where a dakuten would sit.
-fn specks_near_ink(img: &mut InkImage, rng: &mut impl Rng) {
+/// One or two specks in or just around the ink's bounding box: the first most often at its top
+/// right, where a dakuten would sit, the second anywhere around the letter (two specks side by side
+/// at the top right would be a dakuten). A speck's diameter is 25–60% of the pen's width, so it is
+/// always smaller than a dot written with the pen.
+fn specks_near_ink(img: &mut InkImage, pen_px: f32, rng: &mut impl Rng) {
     let (w, h) = (img.width, img.height);
     let inked = |i: usize| img.data.get(i).is_some_and(|&v| v > 0.5);
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
@@ -86,10 +89,14 @@ fn specks_near_ink(img: &mut InkImage, rng: &mut impl Rng) {
         return;
     }
     let (bw, bh) = ((x1 - x0) as f32, (y1 - y0) as f32);
-    for _ in 0..rng.random_range(1..=2) {
-        let (u, v) = if rng.random::<f32>() < 0.6 { (rng.random_range(0.6f32..1.15), rng.random_range(-0.15f32..0.35)) } else { (rng.random_range(-0.15f32..1.15), rng.random_range(-0.15f32..1.15)) };
+    for k in 0..rng.random_range(1..=2) {
+        let (u, v) = if k == 0 && rng.random::<f32>() < 0.6 {
+            (rng.random_range(0.6f32..1.15), rng.random_range(-0.15f32..0.35))
+        } else {
+            (rng.random_range(-0.15f32..1.15), rng.random_range(0.35f32..1.15))
+        };
         let (cx, cy) = (x0 as f32 + u * bw, y0 as f32 + v * bh);
-        let r = rng.random_range(0.8f32..1.6);
+        let r = (pen_px * rng.random_range(0.12f32..0.3)).max(0.5);
         let shade = rng.random_range(0.5f32..1.0);
         let reach = r.ceil() as isize + 1;
         for dy in -reach..=reach {
@@ -173,7 +180,7 @@ mod tests {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let before = img.clone();
-        specks_near_ink(&mut img, &mut rng);
+        specks_near_ink(&mut img, 4.2, &mut rng);
         let changed: Vec<usize> = (0..56 * 56).filter(|&i| img.data[i] != before.data[i]).collect();
         assert!(!changed.is_empty());
         assert!(changed.iter().all(|&i| (14..42).contains(&(i % 56)) && (14..42).contains(&(i / 56))), "near the ink");
