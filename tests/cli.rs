@@ -133,6 +133,23 @@ fn eval_on_the_kuzushiji_fixture() {
     );
     // 30 images a class, fewer than the 200 held out per class: all 300 are held out.
     eval_real(&spec, 300);
+
+    // `--script kuzushiji` reads only Kuzushiji-49's classes: never a katakana answer, and never
+    // worse than the network's own ranking on a kuzushiji set.
+    let accuracy = |script: &str| {
+        let o = fude(&["eval", "--data", &spec, "--json", "--script", script]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let reports: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let confused: Vec<String> = reports[0]["most_confused"].as_array().unwrap().iter().map(|c| c["predicted"].as_str().unwrap().to_string()).collect();
+        (reports[0]["accuracy"].as_f64().unwrap(), confused)
+    };
+    let (all, _) = accuracy("all");
+    let (k49, confused) = accuracy("kuzushiji");
+    assert!(k49 >= all, "{k49} < {all}");
+    let k49_chars: Vec<char> = fude::models::recognizer::reading::kuzushiji_classes().iter().map(|&c| fude::data::classes::get(c).unwrap().ch).collect();
+    assert!(confused.iter().all(|c| c.chars().all(|ch| k49_chars.contains(&ch))), "{confused:?}");
+    let o = fude(&["eval", "--data", &spec, "--script", "cyrillic"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("unknown script"));
 }
 
 #[test]

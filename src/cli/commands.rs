@@ -12,7 +12,7 @@ use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
-use crate::training::{evaluate, evaluate_parts, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
+use crate::training::{evaluate_parts_read, evaluate_read, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -30,8 +30,9 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let cfg = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), ..d };
             train_cmd(&data, &out, model, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
         }
-        Command::Eval { model, data, train_split, json, device } => {
-            eval_cmd(model.as_deref(), &data, train_split, json, &device).map(|_| ExitCode::SUCCESS)
+        Command::Eval { model, data, train_split, script, json, device } => {
+            let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
+            eval_cmd(model.as_deref(), &data, train_split, script, json, &device).map(|_| ExitCode::SUCCESS)
         }
         Command::Predict { model, top, json, device, script, context, as_box, files } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -208,8 +209,11 @@ impl TrainPrinter {
     }
 }
 
-fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, json: bool, device: &str) -> Result<()> {
+fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: ScriptChoice, json: bool, device: &str) -> Result<()> {
     let ck = load_model(model, device)?;
+    // Auto without a text ranks as the network does; so does All.
+    let reading = Reading { script, context: String::new(), picture: false };
+    let reading = (!matches!(script, ScriptChoice::All | ScriptChoice::Auto)).then_some(&reading);
     let specs = spec::parse(&data.data)?;
     let split = if train_split { Split::Train } else { Split::Test };
     let mut reports = Vec::new();
@@ -224,9 +228,9 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, json: bool
         let bar = ProgressBar::new(total as u64);
         let name = src.name();
         let report = if parts.is_empty() {
-            evaluate(&ck.model, &name, &set, |n| bar.set_position(n as u64))?
+            evaluate_read(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
         } else {
-            evaluate_parts(&ck.model, &name, &parts, |n| bar.set_position(n as u64))?
+            evaluate_parts_read(&ck.model, &name, &parts, reading, |n| bar.set_position(n as u64))?
         };
         bar.finish_and_clear();
         if !json {

@@ -98,6 +98,10 @@ pub enum Command {
         /// Evaluate the training split instead of the held-out one.
         #[arg(long)]
         train_split: bool,
+        /// Which characters may be read, as `predict --script` limits them: all (the network's own
+        /// ranking), hiragana, katakana or kuzushiji (Kuzushiji-49's 49 classes).
+        #[arg(long, default_value = "all")]
+        script: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -5,6 +5,7 @@ use crate::data::Sample;
 use crate::ink::ModelInput;
 use crate::error::Result;
 use crate::models::recognizer::rank;
+use crate::models::recognizer::reading::Reading;
 use crate::models::Recognizer;
 
 /// How many of the most confused pairs a report lists.
@@ -12,8 +13,14 @@ const MOST_CONFUSED: usize = 10;
 
 /// Evaluates `model` on `samples` in batches; `on_batch` gets the number done so far.
 pub fn evaluate(model: &Recognizer, name: &str, samples: &[Sample], on_batch: impl FnMut(usize)) -> Result<EvalReport> {
+    evaluate_read(model, name, samples, None, on_batch)
+}
+
+/// [`evaluate`], ranking each sample's candidates as `reading` does (e.g. a script choice that
+/// limits them); `None` ranks as the network does.
+pub fn evaluate_read(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, on_batch: impl FnMut(usize)) -> Result<EvalReport> {
     let mut confusion = Confusion::default();
-    classify(model, samples, &mut confusion, on_batch, |_, _, _| {})?;
+    classify(model, samples, reading, &mut confusion, on_batch, |_, _, _| {})?;
     Ok(confusion.report(name, MOST_CONFUSED))
 }
 
@@ -47,7 +54,7 @@ pub struct DetailedEval {
 pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], max_misreads: usize) -> Result<DetailedEval> {
     let mut confusion = Confusion::default();
     let mut misreads = Vec::new();
-    classify(model, samples, &mut confusion, |_| {}, |s, read_as, confidence| {
+    classify(model, samples, None, &mut confusion, |_| {}, |s, read_as, confidence| {
         if misreads.len() < max_misreads {
             misreads.push(Misread { input: Box::new(s.input), truth: s.label, read_as, confidence });
         }
@@ -58,13 +65,18 @@ pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], max
 /// Evaluates `model` on a set made of named parts (e.g. one per held-out font): one report for
 /// the whole set, with each part's accuracy in [`EvalReport::parts`]. Every sample is classified
 /// once; `on_batch` gets the number done so far over all parts.
-pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Sample>)], mut on_batch: impl FnMut(usize)) -> Result<EvalReport> {
+pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Sample>)], on_batch: impl FnMut(usize)) -> Result<EvalReport> {
+    evaluate_parts_read(model, name, parts, None, on_batch)
+}
+
+/// [`evaluate_parts`], ranking as `reading` does (see [`evaluate_read`]).
+pub fn evaluate_parts_read(model: &Recognizer, name: &str, parts: &[(String, Vec<Sample>)], reading: Option<&Reading>, mut on_batch: impl FnMut(usize)) -> Result<EvalReport> {
     let mut whole = Confusion::default();
     let mut accuracies = Vec::with_capacity(parts.len());
     let mut before = 0;
     for (part_name, samples) in parts {
         let mut part = Confusion::default();
-        classify(model, samples, &mut part, |n| on_batch(before + n), |_, _, _| {})?;
+        classify(model, samples, reading, &mut part, |n| on_batch(before + n), |_, _, _| {})?;
         before += samples.len();
         accuracies.push(PartAccuracy::from(&part.report(part_name, 0)));
         whole.merge(&part);
@@ -74,11 +86,12 @@ pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Samp
     Ok(report)
 }
 
-/// Classifies `samples` in batches into `confusion`; `on_miss` gets each misread sample with the
-/// class read and its probability.
+/// Classifies `samples` in batches into `confusion`, ranking as `reading` does (or as the network
+/// does); `on_miss` gets each misread sample with the class read and its probability.
 fn classify(
     model: &Recognizer,
     samples: &[Sample],
+    reading: Option<&Reading>,
     confusion: &mut Confusion,
     mut on_batch: impl FnMut(usize),
     mut on_miss: impl FnMut(&Sample, usize, f32),
@@ -88,7 +101,10 @@ fn classify(
         let inputs: Vec<_> = chunk.iter().map(|s| &s.input).collect();
         let probs = model.probabilities(&inputs)?;
         for (s, p) in chunk.iter().zip(&probs) {
-            let ranked: Vec<usize> = rank(p, 5).into_iter().map(|r| r.class).collect();
+            let ranked: Vec<usize> = match reading {
+                Some(r) => r.candidates(p, 5).top.into_iter().map(|c| c.class).collect(),
+                None => rank(p, 5).into_iter().map(|r| r.class).collect(),
+            };
             confusion.add(s.label, &ranked);
             if let Some(&top) = ranked.first().filter(|&&c| c != s.label) {
                 on_miss(s, top, p.get(top).copied().unwrap_or(0.0));
