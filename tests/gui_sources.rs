@@ -50,7 +50,7 @@ fn preview_sources_and_add_fonts() {
 
     // Drawings as real pens write: a row of their own, previewed the same way.
     let pens = h.state().training().form.sources.iter().position(|r| r.name == "pens").unwrap();
-    assert!(h.query_by_label("Drawings as real pens write").is_some());
+    assert!(h.query_by_label("Pen-like drawings").is_some());
     h.get_all_by_label("Preview").nth(pens).unwrap().click();
     wait_until(&mut h, "the pens preview", 120, |a| a.training().previews.data("pens").is_some());
     assert!(h.query_by_label_contains("training samples of pens:train").is_some(), "the grid is shown");

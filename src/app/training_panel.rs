@@ -43,11 +43,24 @@ impl SourceRow {
         match self.name {
             "fonts" => "Generated kana",
             "drawings" => "Synthetic drawings",
-            "pens" => "Drawings as real pens write",
-            "scans" => "Thin-pen scans (read as pictures)",
+            "pens" => "Pen-like drawings",
+            "scans" => "Thin-pen scans",
             "k49" => "Kuzushiji-49 folder",
             "npz" => "npz: images, labels, class map",
             _ => "My handwriting",
+        }
+    }
+
+    /// What the source is, for the row's hover text.
+    fn explanation(&self) -> &'static str {
+        match self.name {
+            "fonts" => "Kana rendered from fonts with random size, shift, rotation, blur and noise",
+            "drawings" => "Font glyphs traced to strokes and redrawn with a round pen",
+            "pens" => "The drawings with real writers' habits: loose joins, overshoots, uneven and thin pens, dots, specks, JPEG",
+            "scans" => "Thin-pen writing in scanned form cells, read as pictures (cropped to the character)",
+            "k49" => "Kuzushiji-49: 270,912 classical hiragana images (Download fetches them)",
+            "npz" => "Any uint8 images + labels npz pair with a class-map CSV",
+            _ => "The characters you kept with Keep for training",
         }
     }
 
@@ -485,8 +498,8 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
     let kept: usize = panel.kept.iter().map(|(_, n)| n).sum();
     for row in &mut panel.form.sources {
         ui.horizontal(|ui| {
-            let title = row.title();
-            ui.checkbox(&mut row.enabled, title);
+            let (title, explanation) = (row.title(), row.explanation());
+            ui.checkbox(&mut row.enabled, title).on_hover_text(explanation);
             ui.add(egui::DragValue::new(&mut row.weight).range(0.05..=100.0).speed(0.05).max_decimals(2));
             if row.name == "mine" {
                 ui.weak(format!("{kept} kept"));
