@@ -115,3 +115,25 @@ fn the_script_choice_and_the_context_reorder_candidates() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown script"));
 }
+
+/// `fude eval --data scans` ranks each scan as `predict` ranks a picture: a small kana is never
+/// the first choice, and the figure is at least the network's own (the per-epoch one of `train`).
+#[test]
+fn eval_reads_scans_as_predict_reads_pictures() {
+    let report = |data: &str| {
+        let o = fude(&["eval", "--data", data, "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v[0].clone()
+    };
+    let pictures = report("scans");
+    let boxes = report("scans=box");
+    let small: Vec<String> = fude::data::classes::all().into_iter().filter(|c| c.is_small()).map(|c| c.ch.to_string()).collect();
+    for r in [&pictures, &boxes] {
+        assert_eq!(r["samples"], 1872);
+    }
+    let first_choices = |r: &serde_json::Value| -> Vec<String> { r["most_confused"].as_array().unwrap().iter().map(|c| c["predicted"].as_str().unwrap().to_string()).collect() };
+    assert!(first_choices(&pictures).iter().all(|c| !small.contains(c)), "{:?}", first_choices(&pictures));
+    assert!(first_choices(&boxes).iter().any(|c| small.contains(c)), "read as boxes, full-size kana written small become small kana");
+    assert!(pictures["accuracy"].as_f64().unwrap() > boxes["accuracy"].as_f64().unwrap() + 0.2);
+}

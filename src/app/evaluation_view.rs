@@ -10,6 +10,7 @@ use crate::data::Split;
 use crate::ink::INPUT_SIDE;
 use crate::models::Checkpoint;
 use crate::training::metrics::{ClassRecall, Confusion, EvalReport};
+use crate::models::recognizer::Reading;
 use crate::training::{evaluate_detailed, DetailedEval};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver};
@@ -53,7 +54,7 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
         let src = spec.open(Split::Test, open)?;
         let samples = src.eval_samples();
         if !samples.is_empty() {
-            sets.push((src.name(), samples));
+            sets.push((src.name(), samples, src.reads_pictures()));
         }
     }
     if sets.is_empty() {
@@ -68,8 +69,11 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
         };
         let mut confusion = Confusion::default();
         let (mut reports, mut misreads) = (Vec::new(), Vec::new());
-        for (name, samples) in &sets {
-            let d = evaluate_detailed(&ck.model, name, samples, MAX_MISREADS.saturating_sub(misreads.len()))?;
+        for (name, samples, pictures) in &sets {
+            // Pictures are ranked as the app reads an opened picture (and `fude eval` does).
+            let reading = Reading { picture: *pictures, ..Reading::default() };
+            let reading = pictures.then_some(&reading);
+            let d = evaluate_detailed(&ck.model, name, samples, reading, MAX_MISREADS.saturating_sub(misreads.len()))?;
             confusion.merge(&d.confusion);
             misreads.extend(d.misreads);
             reports.push(d.report);
@@ -77,7 +81,7 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
         let whole = DetailedEval { report: confusion.report("all held out", 10), confusion, misreads };
         out.push(ModelEvaluation { label: m.label.clone(), sets: reports, whole });
     }
-    Ok(Evaluation { sets: sets.iter().map(|(n, s)| (n.clone(), s.len())).collect(), models: out })
+    Ok(Evaluation { sets: sets.iter().map(|(n, s, _)| (n.clone(), s.len())).collect(), models: out })
 }
 
 /// Per-class recall, worst first (ties: more samples first, then table order).

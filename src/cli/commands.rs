@@ -212,8 +212,7 @@ impl TrainPrinter {
 fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: ScriptChoice, json: bool, device: &str) -> Result<()> {
     let ck = load_model(model, device)?;
     // Auto without a text ranks as the network does; so does All.
-    let reading = Reading { script, context: String::new(), picture: false };
-    let reading = (!matches!(script, ScriptChoice::All | ScriptChoice::Auto)).then_some(&reading);
+    let limits = !matches!(script, ScriptChoice::All | ScriptChoice::Auto);
     let specs = spec::parse(&data.data)?;
     let split = if train_split { Split::Train } else { Split::Test };
     let mut reports = Vec::new();
@@ -227,6 +226,9 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: Sc
         let total = set.len() + parts.iter().map(|(_, s)| s.len()).sum::<usize>();
         let bar = ProgressBar::new(total as u64);
         let name = src.name();
+        // Pictures are ranked as `predict` ranks them: small and full-size kana alike.
+        let reading = Reading { script, context: String::new(), picture: src.reads_pictures() };
+        let reading = (limits || reading.picture).then_some(&reading);
         let report = if parts.is_empty() {
             evaluate_read(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
         } else {

@@ -201,6 +201,10 @@ impl Source for ScanSource {
     fn classes(&self) -> Vec<bool> {
         (0..NUM_CLASSES).map(|c| (0..self.strokes.len()).any(|f| self.has(f, c))).collect()
     }
+
+    fn reads_pictures(&self) -> bool {
+        !self.as_box
+    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,11 @@ pub trait Source: Send + Sync {
     fn class_counts(&self) -> Option<Vec<usize>> {
         None
     }
+    /// Whether its samples are pictures cropped to their character, which `fude predict` reads
+    /// with the picture rule (small and full-size kana alike, full-size first).
+    fn reads_pictures(&self) -> bool {
+        false
+    }
 }
 
 /// A finite labeled image set, sampled class-balanced.

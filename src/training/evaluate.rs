@@ -49,12 +49,12 @@ pub struct DetailedEval {
     pub misreads: Vec<Misread>,
 }
 
-/// Evaluates `model` on `samples`, keeping the confusion counts and up to `max_misreads`
-/// misread samples.
-pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], max_misreads: usize) -> Result<DetailedEval> {
+/// Evaluates `model` on `samples`, ranking as `reading` does (see [`evaluate_read`]), keeping the
+/// confusion counts and up to `max_misreads` misread samples.
+pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, max_misreads: usize) -> Result<DetailedEval> {
     let mut confusion = Confusion::default();
     let mut misreads = Vec::new();
-    classify(model, samples, None, &mut confusion, |_| {}, |s, read_as, confidence| {
+    classify(model, samples, reading, &mut confusion, |_| {}, |s, read_as, confidence| {
         if misreads.len() < max_misreads {
             misreads.push(Misread { input: Box::new(s.input), truth: s.label, read_as, confidence });
         }
