@@ -168,3 +168,33 @@ fn help_and_about_say_what_they_should() {
     assert!(h.query_by_label_contains("Open Font License").is_some(), "the font licence");
     assert_eq!(h.query_all_by_label("bundled").count(), 2, "the models in use");
 }
+
+/// With the generator and the training panel open in an 800x600 window there is no room for
+/// both beside the canvas: the generator steps aside (and says so) while training is open, so
+/// the training panel is whole and the canvas keeps its room; it comes back when training closes.
+#[test]
+fn a_narrow_window_with_both_side_panels_keeps_the_training_panel_and_the_canvas_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), egui::vec2(800.0, 600.0), 1.0);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Generator panel").click();
+    h.run_steps(2);
+    press(&mut h, Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("Random").is_some(), "the generator panel is open");
+    h.get_by_label("Train…").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("generator panel is hidden").is_some());
+    assert!(h.query_by_label("Random").is_none(), "the generator stepped aside");
+    let win = window(&h);
+    let close = h.get_by_label("Close").rect();
+    let candidates = h.get_by_label("Candidates").rect();
+    assert_inside(close, win, "the training panel's Close");
+    assert!(close.right() <= candidates.left(), "Close {close:?} is left of the candidates panel {candidates:?}");
+    let c = canvas(&h);
+    assert!(c.width() > 100.0 && c.right() <= candidates.left(), "the canvas {c:?} is whole, left of {candidates:?}");
+    h.get_by_label("Close").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("Random").is_some(), "the generator is back once training closes");
+}

@@ -50,6 +50,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use text_buffer::BufferAction;
 
+/// The generator panel's narrowest width (points).
+const GENERATOR_MIN_WIDTH: f32 = 260.0;
+/// The training panel's narrowest width (points).
+const TRAINING_MIN_WIDTH: f32 = 300.0;
+/// The least width the canvas keeps beside the left panels (points).
+const CANVAS_MIN_WIDTH: f32 = 160.0;
+
 /// The smallest window, in points: the canvas, the text bar with its buttons and the candidates
 /// (scrolling) all stay usable down to it; small enough for a 1280x800 screen at 2x scale.
 pub const MIN_WINDOW: [f32; 2] = [640.0, 400.0];
@@ -306,12 +313,16 @@ impl eframe::App for FudeApp {
             .show(ui, |ui| self.recognition_ui(ui));
         // A left panel takes at most 45% of the width the right panel leaves, so the canvas keeps
         // room in a small window.
-        let left_max = |ui: &egui::Ui| (ui.available_width() * 0.45).max(260.0);
-        if self.settings.show_generator {
+        let left_max = |ui: &egui::Ui| (ui.available_width() * 0.45).max(GENERATOR_MIN_WIDTH);
+        // Both left panels at their narrowest, and a usable canvas, or the generator steps aside
+        // while the training panel is open (it comes back when there is room or training closes).
+        let both_fit = ui.available_width() >= GENERATOR_MIN_WIDTH + TRAINING_MIN_WIDTH + CANVAS_MIN_WIDTH;
+        let generator_aside = self.settings.show_generator && self.training.open && !both_fit;
+        if self.settings.show_generator && !generator_aside {
             egui::Panel::left("generator")
                 .resizable(true)
                 .default_size(320.0)
-                .min_size(260.0)
+                .min_size(GENERATOR_MIN_WIDTH)
                 .max_size(left_max(ui))
                 .show(ui, |ui| self.generator_panel_ui(ui));
         }
@@ -321,9 +332,14 @@ impl eframe::App for FudeApp {
             let action = egui::Panel::left("training")
                 .resizable(true)
                 .default_size(380.0)
-                .min_size(300.0)
-                .max_size(left_max(ui).max(300.0))
-                .show(ui, |ui| training_panel::training_ui(ui, &mut self.training, current.as_deref()))
+                .min_size(TRAINING_MIN_WIDTH)
+                .max_size(left_max(ui).max(TRAINING_MIN_WIDTH))
+                .show(ui, |ui| {
+                    if generator_aside {
+                        ui.weak("The generator panel is hidden while the window is this narrow.");
+                    }
+                    training_panel::training_ui(ui, &mut self.training, current.as_deref())
+                })
                 .inner;
             if let Some(action) = action {
                 self.training_action(action);

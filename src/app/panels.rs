@@ -192,6 +192,13 @@ impl FudeApp {
                 self.canvas.clear();
             }
             ui.separator();
+            // The wrapped row does not move a slider to the next line by itself: it would run on
+            // under the next panel and widen the canvas with it.
+            let pen_width = ui.spacing().slider_width + 40.0;
+            // (In a wrapped row `available_width` is the whole row's; what is left is measured.)
+            if ui.max_rect().right() - ui.cursor().left() < pen_width {
+                ui.end_row();
+            }
             ui.label("Pen");
             ui.add(egui::Slider::new(&mut self.settings.pen_width, Settings::PEN_RANGE).show_value(false))
                 .on_hover_text("On-screen pen width (the model always sees its own pen)");

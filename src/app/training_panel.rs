@@ -497,7 +497,8 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
     ui.label("Data (weight)");
     let kept: usize = panel.kept.iter().map(|(_, n)| n).sum();
     for row in &mut panel.form.sources {
-        ui.horizontal(|ui| {
+        // Wrapped, so a narrow panel moves Preview to the next line instead of cutting it off.
+        ui.horizontal_wrapped(|ui| {
             let (title, explanation) = (row.title(), row.explanation());
             ui.checkbox(&mut row.enabled, title).on_hover_text(explanation);
             ui.add(egui::DragValue::new(&mut row.weight).range(0.05..=100.0).speed(0.05).max_decimals(2));
