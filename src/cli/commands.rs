@@ -12,7 +12,7 @@ use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
-use crate::training::{evaluate_parts_read, evaluate_read, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
+use crate::training::{evaluate, evaluate_parts, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -230,9 +230,9 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: Sc
         let reading = Reading { script, context: String::new(), picture: src.reads_pictures() };
         let reading = (limits || reading.picture).then_some(&reading);
         let report = if parts.is_empty() {
-            evaluate_read(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
+            evaluate(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
         } else {
-            evaluate_parts_read(&ck.model, &name, &parts, reading, |n| bar.set_position(n as u64))?
+            evaluate_parts(&ck.model, &name, &parts, reading, |n| bar.set_position(n as u64))?
         };
         bar.finish_and_clear();
         if !json {

@@ -281,7 +281,7 @@ mod style_tests {
                 Some(p) => Checkpoint::load(p, &Device::Cpu).unwrap(),
                 None => Checkpoint::bundled(&Device::Cpu).unwrap(),
             };
-            evaluate(&ck.model, "mine:test", &held_out, |_| {}).unwrap().accuracy
+            evaluate(&ck.model, "mine:test", &held_out, None, |_| {}).unwrap().accuracy
         };
         let before = accuracy(None);
         let data = vec![

@@ -11,14 +11,10 @@ use crate::models::Recognizer;
 /// How many of the most confused pairs a report lists.
 const MOST_CONFUSED: usize = 10;
 
-/// Evaluates `model` on `samples` in batches; `on_batch` gets the number done so far.
-pub fn evaluate(model: &Recognizer, name: &str, samples: &[Sample], on_batch: impl FnMut(usize)) -> Result<EvalReport> {
-    evaluate_read(model, name, samples, None, on_batch)
-}
-
-/// [`evaluate`], ranking each sample's candidates as `reading` does (e.g. a script choice that
-/// limits them); `None` ranks as the network does.
-pub fn evaluate_read(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, on_batch: impl FnMut(usize)) -> Result<EvalReport> {
+/// Evaluates `model` on `samples` in batches, ranking each sample's candidates as `reading` does
+/// (a script choice that limits them, the picture rule), or as the network does with `None`;
+/// `on_batch` gets the number done so far.
+pub fn evaluate(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, on_batch: impl FnMut(usize)) -> Result<EvalReport> {
     let mut confusion = Confusion::default();
     classify(model, samples, reading, &mut confusion, on_batch, |_, _, _| {})?;
     Ok(confusion.report(name, MOST_CONFUSED))
@@ -49,7 +45,7 @@ pub struct DetailedEval {
     pub misreads: Vec<Misread>,
 }
 
-/// Evaluates `model` on `samples`, ranking as `reading` does (see [`evaluate_read`]), keeping the
+/// Evaluates `model` on `samples`, ranking as `reading` does (see [`evaluate`]), keeping the
 /// confusion counts and up to `max_misreads` misread samples.
 pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, max_misreads: usize) -> Result<DetailedEval> {
     let mut confusion = Confusion::default();
@@ -64,13 +60,9 @@ pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], rea
 
 /// Evaluates `model` on a set made of named parts (e.g. one per held-out font): one report for
 /// the whole set, with each part's accuracy in [`EvalReport::parts`]. Every sample is classified
-/// once; `on_batch` gets the number done so far over all parts.
-pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Sample>)], on_batch: impl FnMut(usize)) -> Result<EvalReport> {
-    evaluate_parts_read(model, name, parts, None, on_batch)
-}
-
-/// [`evaluate_parts`], ranking as `reading` does (see [`evaluate_read`]).
-pub fn evaluate_parts_read(model: &Recognizer, name: &str, parts: &[(String, Vec<Sample>)], reading: Option<&Reading>, mut on_batch: impl FnMut(usize)) -> Result<EvalReport> {
+/// once, ranked as `reading` does (see [`evaluate`]); `on_batch` gets the number done so far over
+/// all parts.
+pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Sample>)], reading: Option<&Reading>, mut on_batch: impl FnMut(usize)) -> Result<EvalReport> {
     let mut whole = Confusion::default();
     let mut accuracies = Vec::with_capacity(parts.len());
     let mut before = 0;

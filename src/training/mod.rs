@@ -10,7 +10,7 @@ pub mod metrics;
 pub mod session;
 pub mod trainer;
 
-pub use evaluate::{evaluate, evaluate_detailed, evaluate_parts, evaluate_parts_read, evaluate_read, DetailedEval, Misread};
+pub use evaluate::{evaluate, evaluate_detailed, evaluate_parts, DetailedEval, Misread};
 pub use metrics::EvalReport;
 pub use events::{RunControl, RunProgress, TrainEvent};
 pub use session::{Init, ModelKind, RunOutcome, RunPlan, VaeSettings};

@@ -192,7 +192,7 @@ pub fn train(
         }
         let evals = eval_sets
             .iter()
-            .map(|(name, set)| evaluate(model, name, set, |_| {}))
+            .map(|(name, set)| evaluate(model, name, set, None, |_| {}))
             .collect::<Result<Vec<_>>>()?;
         let held_out = evals.iter().map(held_out_metrics).collect();
         on_event(&TrainEvent::EpochEnd { epoch, train_loss, train_accuracy, held_out, seconds, images_per_sec }, model)?;
