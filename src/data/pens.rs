@@ -12,7 +12,6 @@
 use super::augment::Augment;
 use super::pen_habits::{as_written, WrittenStroke};
 use super::scans::jpeg_round_trip;
-use super::sources::{jitter_strokes, split_fonts, traced_glyphs, Generated, Renderer, Split};
 use crate::ink::raster::{draw_strokes, mask_to_image, MODEL_PEN_WIDTH};
 use crate::ink::{InkImage, Stroke};
 use rand::Rng;
@@ -24,46 +23,24 @@ const SPECK_CHANCE: f32 = 0.25;
 /// Chance that a writing goes through JPEG compression.
 const JPEG_CHANCE: f32 = 0.3;
 
-/// Traced font strokes, written with the habits of real writers.
-pub struct WrittenGlyphs {
-    names: Vec<String>,
-    glyphs: Vec<Vec<Option<Vec<Stroke>>>>,
-}
-
-impl Renderer for WrittenGlyphs {
-    fn kind(&self) -> &'static str {
-        "pens"
+/// Writes `strokes` (box units, already jittered) into the empty `mask` as a real writer would:
+/// habits, geometry, pen, specks, raster effects and JPEG (see the module docs). The `pens`
+/// source is [`super::DrawingSource::with_habits`], whose renderer calls this.
+pub(super) fn write(strokes: &[Stroke], mut mask: Mask, aug: Augment, rng: &mut ChaCha8Rng) -> InkImage {
+    let side = mask.width() as f32;
+    let written = as_written(strokes, rng);
+    let t = aug.geometry(rng, side);
+    let pen = MODEL_PEN_WIDTH * side * if rng.random::<f32>() < 0.5 { rng.random_range(0.4f32..0.8) } else { rng.random_range(0.8f32..1.4) };
+    draw_written(&mut mask, &written, pen, t);
+    let mut img = mask_to_image(&mask);
+    if aug.effects && rng.random::<f32>() < SPECK_CHANCE {
+        specks_near_ink(&mut img, pen, rng);
     }
-
-    fn coverage(&self) -> Vec<Vec<bool>> {
-        self.glyphs.iter().map(|g| g.iter().map(Option::is_some).collect()).collect()
+    aug.effects(rng, &mut img);
+    if aug.effects && rng.random::<f32>() < JPEG_CHANCE {
+        img = jpeg_ink(&img, rng.random_range(30u8..85));
     }
-
-    fn owner_names(&self) -> Vec<String> {
-        self.names.clone()
-    }
-
-    fn render_ink(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng, raster: u32) -> InkImage {
-        let side = raster as f32;
-        let (Some(strokes), Some(mut mask)) =
-            (self.glyphs.get(owner).and_then(|g| g.get(class)).and_then(Option::as_ref), Mask::new(raster, raster))
-        else {
-            return InkImage::new(raster as usize, raster as usize);
-        };
-        let written = as_written(&jitter_strokes(strokes, aug, rng), rng);
-        let t = aug.geometry(rng, side);
-        let pen = MODEL_PEN_WIDTH * side * if rng.random::<f32>() < 0.5 { rng.random_range(0.4f32..0.8) } else { rng.random_range(0.8f32..1.4) };
-        draw_written(&mut mask, &written, pen, t);
-        let mut img = mask_to_image(&mask);
-        if aug.effects && rng.random::<f32>() < SPECK_CHANCE {
-            specks_near_ink(&mut img, pen, rng);
-        }
-        aug.effects(rng, &mut img);
-        if aug.effects && rng.random::<f32>() < JPEG_CHANCE {
-            img = jpeg_ink(&img, rng.random_range(30u8..85));
-        }
-        img
-    }
+    img
 }
 
 /// Draws written strokes, each with its own width (`pen_px` times its factor).
@@ -124,29 +101,16 @@ fn jpeg_ink(img: &InkImage, quality: u8) -> InkImage {
     }
 }
 
-/// Synthetic writing with real writers' habits (see the module docs).
-pub type PenSource = Generated<WrittenGlyphs>;
-
-impl PenSource {
-    /// Traces the fonts of `split` (takes a moment; done in parallel).
-    pub fn new(split: Split) -> Self {
-        let fonts = split_fonts(split);
-        let names = fonts.iter().map(|f| f.name.clone()).collect();
-        let glyphs = traced_glyphs(&fonts, |_| true);
-        Self::from_renderer(WrittenGlyphs { names, glyphs }, split, 0x9E_u64 << 56)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Source;
+    use crate::data::{DrawingSource, Source, Split};
     use rand::SeedableRng;
 
     #[test]
     fn pens_write_every_class_and_hold_out_the_validation_fonts() {
-        let train = PenSource::new(Split::Train);
-        let test = PenSource::new(Split::Test);
+        let train = DrawingSource::with_habits(Split::Train);
+        let test = DrawingSource::with_habits(Split::Test);
         assert!(train.classes().iter().all(|&c| c), "every class is written by some training font");
         let held: Vec<String> = test.eval_parts().into_iter().map(|(n, _)| n).collect();
         assert_eq!(held.len(), 3);
@@ -160,7 +124,7 @@ mod tests {
 
     #[test]
     fn samples_are_inked_and_vary() {
-        let src = PenSource::new(Split::Train);
+        let src = DrawingSource::with_habits(Split::Train);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let samples: Vec<_> = (0..40).map(|_| src.sample(&mut rng)).collect();
         assert!(samples.iter().all(|s| s.input.iter().filter(|&&v| v > 0.5).count() > 10));

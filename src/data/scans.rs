@@ -49,13 +49,15 @@ fn with_habits(split: Split) -> bool {
 }
 
 impl ScanSource {
-    /// Traces the fonts of `split` (the validation fonts for [`Split::Test`]); `as_box` reads
-    /// each scan as a writing box instead of cropping it.
+    /// The full-size kana of the fonts of `split` (the validation fonts for [`Split::Test`]), as
+    /// traced strokes shared with the drawing sources; `as_box` reads each scan as a writing box
+    /// instead of cropping it.
     pub fn new(split: Split, as_box: bool) -> Self {
         let fonts = super::sources::split_fonts(split);
         let names = fonts.iter().map(|f| f.name.clone()).collect();
         let full_size = |c: usize| classes::get(c).is_some_and(|k| !k.is_small());
-        let strokes = super::sources::traced_glyphs(&fonts, full_size);
+        let traced = super::sources::bundled_traces(split);
+        let strokes = traced.iter().map(|g| g.iter().enumerate().map(|(c, s)| s.as_ref().filter(|_| full_size(c)).cloned()).collect()).collect();
         let mut source = ScanSource { names, strokes, pairs: Vec::new(), split, as_box };
         source.pairs = (0..NUM_CLASSES)
             .flat_map(|c| (0..source.strokes.len()).map(move |f| (c, f)))

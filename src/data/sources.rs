@@ -343,15 +343,21 @@ impl FontSource {
     }
 }
 
-/// Strokes traced from the glyphs of the bundled fonts of one split.
+/// Strokes traced from the glyphs of the bundled fonts of one split, drawn as they are
+/// (`drawings`) or with real writers' habits (`pens`, see [`super::pens`]).
 pub struct TracedStrokes {
     names: Vec<String>,
-    glyphs: Vec<Vec<Option<Vec<Stroke>>>>,
+    glyphs: Arc<TracedGlyphs>,
+    habits: bool,
 }
 
 impl Renderer for TracedStrokes {
     fn kind(&self) -> &'static str {
-        "drawings"
+        if self.habits {
+            "pens"
+        } else {
+            "drawings"
+        }
     }
 
     fn coverage(&self) -> Vec<Vec<bool>> {
@@ -370,6 +376,9 @@ impl Renderer for TracedStrokes {
             Mask::new(raster, raster),
         ) {
             let jittered = jitter_strokes(strokes, aug, rng);
+            if self.habits {
+                return super::pens::write(&jittered, mask, aug, rng);
+            }
             let t: Transform = aug.geometry(rng, side);
             let base = crate::ink::raster::MODEL_PEN_WIDTH;
             let pen = base * (1.0 + aug.strength * rng.random_range(-0.35f32..0.45));
@@ -381,30 +390,47 @@ impl Renderer for TracedStrokes {
 }
 
 /// Synthetic pen drawings: font glyphs thinned to strokes, then redrawn with a round pen of random
-/// width, random geometry and hand-like jitter, through the same rasterizer as the canvas.
+/// width, random geometry and hand-like jitter, through the same rasterizer as the canvas. The
+/// same type, built by [`DrawingSource::with_habits`], is the `pens` source.
 pub type DrawingSource = Generated<TracedStrokes>;
 
 impl DrawingSource {
-    /// Traces the fonts of `split` (takes a moment; done in parallel).
+    /// The drawings of the fonts of `split` (traced once per process, see [`bundled_traces`]).
     pub fn new(split: Split) -> Self {
-        let fonts = split_fonts(split);
-        let names = fonts.iter().map(|f| f.name.clone()).collect();
-        let glyphs = traced_glyphs(&fonts, |_| true);
-        Self::from_renderer(TracedStrokes { names, glyphs }, split, 0xD0_u64 << 56)
+        Self::traced(split, false)
+    }
+
+    /// The `pens` source: the same strokes written with real writers' habits, thin pens, specks
+    /// and JPEG (see [`super::pens`]); its held-out set has a seed salt of its own.
+    pub fn with_habits(split: Split) -> Self {
+        Self::traced(split, true)
+    }
+
+    fn traced(split: Split, habits: bool) -> Self {
+        let names = split_fonts(split).iter().map(|f| f.name.clone()).collect();
+        let salt = if habits { 0x9E_u64 << 56 } else { 0xD0_u64 << 56 };
+        Self::from_renderer(TracedStrokes { names, glyphs: bundled_traces(split), habits }, split, salt)
     }
 }
 
-/// Per font, per class: the glyph traced to strokes (in parallel), for the classes `wanted`
-/// accepts; `None` where the font lacks the glyph or the trace is empty.
-pub fn traced_glyphs(fonts: &[Arc<KanaFont>], wanted: impl Fn(usize) -> bool + Sync) -> Vec<Vec<Option<Vec<Stroke>>>> {
+/// Per font, per class: a glyph traced to strokes; `None` where the font lacks the glyph or the
+/// trace is empty.
+pub type TracedGlyphs = Vec<Vec<Option<Vec<Stroke>>>>;
+
+/// The bundled fonts of `split` ([`split_fonts`]) traced to strokes, every class: traced once per
+/// process (in parallel; it takes a moment) and shared by `drawings`, `pens` and `scans`.
+pub(super) fn bundled_traces(split: Split) -> Arc<TracedGlyphs> {
+    static TRAIN: std::sync::OnceLock<Arc<TracedGlyphs>> = std::sync::OnceLock::new();
+    static TEST: std::sync::OnceLock<Arc<TracedGlyphs>> = std::sync::OnceLock::new();
+    let cell = if split == Split::Train { &TRAIN } else { &TEST };
+    Arc::clone(cell.get_or_init(|| Arc::new(trace_fonts(&split_fonts(split)))))
+}
+
+/// Traces every glyph of `fonts` (see [`TracedGlyphs`]).
+fn trace_fonts(fonts: &[Arc<KanaFont>]) -> TracedGlyphs {
     fonts
         .par_iter()
-        .map(|f| {
-            (0..NUM_CLASSES)
-                .into_par_iter()
-                .map(|c| f.glyph(c).filter(|_| wanted(c)).map(skeleton::glyph_strokes).filter(|s| !s.is_empty()))
-                .collect()
-        })
+        .map(|f| (0..NUM_CLASSES).into_par_iter().map(|c| f.glyph(c).map(skeleton::glyph_strokes).filter(|s| !s.is_empty())).collect())
         .collect()
 }
 

@@ -176,7 +176,7 @@ impl DataSpec {
             SourceKind::Fonts => Box::new(FontSource::new(split)),
             SourceKind::ChosenFonts(picks) => Box::new(FontSource::chosen(picks, split)?),
             SourceKind::Drawings => Box::new(DrawingSource::new(split)),
-            SourceKind::Pens => Box::new(super::pens::PenSource::new(split)),
+            SourceKind::Pens => Box::new(DrawingSource::with_habits(split)),
             SourceKind::Scans { as_box } => Box::new(super::scans::ScanSource::new(split, *as_box)),
             SourceKind::Mine(dir) => {
                 let dir = dir.clone().unwrap_or_else(super::mine::handwriting_dir);
