@@ -23,10 +23,7 @@ fn esc_closes_the_menu_the_path_field_and_help_before_it_clears() {
     assert!(h.query_by_label("Open drawing…").is_none(), "Esc closed the menu");
     assert_eq!(h.state().stroke_count(), 1, "and kept the drawing");
 
-    h.get_by_label("File").click();
-    h.run_steps(3);
-    h.get_by_label("Type a path…").click();
-    h.run_steps(3);
+    menu_item(&mut h, "File", "Type a path…");
     assert!(h.state().path_prompt_open());
     assert!(h.ctx.text_edit_focused(), "the path field takes the keyboard");
     press(&mut h, Key::Escape);
@@ -92,10 +89,7 @@ fn a_drawing_outside_the_box_is_said_to_be_empty() {
     let file = dir.path().join("outside.json");
     std::fs::write(&file, r#"{"version": 1, "width": 100, "height": 100, "strokes": [[[300, 300], [400, 350], [500, 420]]]}"#).unwrap();
     let mut h = app(dir.path(), egui::vec2(1040.0, 720.0), 1.0);
-    h.get_by_label("File").click();
-    h.run_steps(3);
-    h.get_by_label("Open drawing…").click();
-    h.run_steps(3);
+    menu_item(&mut h, "File", "Open drawing…");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path");
     field.type_text(&file.display().to_string());
     h.step();
@@ -112,13 +106,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), egui::vec2(1040.0, 720.0), 1.0);
     drag(&mut h, &[[0.2, 0.5], [0.8, 0.5]]);
-    let export = |h: &mut egui_kittest::Harness<'_, fude::app::FudeApp>| {
-        h.get_by_label("File").click();
-        h.run_steps(3);
-        h.get_by_label("Export PNG…").click();
-        h.run_steps(3);
-    };
-    export(&mut h);
+    menu_item(&mut h, "File", "Export PNG…");
     assert!(h.ctx.text_edit_focused(), "the field has the keyboard at once");
     let sketch = dir.path().join("sketch");
     h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path").type_text(&sketch.display().to_string());
@@ -127,7 +115,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     assert!(dir.path().join("sketch.png").is_file(), "a name without extension gets .png");
 
     // Again: the field remembers the path, and asks before replacing the file.
-    export(&mut h);
+    menu_item(&mut h, "File", "Export PNG…");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path");
     assert_eq!(field.accesskit_node().value().as_deref(), Some(dir.path().join("sketch.png").to_str().unwrap()));
     h.get_by_label("Go").click();
@@ -137,7 +125,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     wait_until(&mut h, "the second export", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")) && !a.path_prompt_open());
 
     // A save that fails brings the field back with the path and the reason.
-    export(&mut h);
+    menu_item(&mut h, "File", "Export PNG…");
     let bad = dir.path().join("no-such-folder").join("x.png");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path");
     field.focus();
@@ -158,10 +146,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
 fn help_and_about_say_what_they_should() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), egui::vec2(1040.0, 720.0), 1.0);
-    h.get_by_label("Help").click();
-    h.run_steps(3);
-    h.get_by_label("About fude").click();
-    h.run_steps(3);
+    menu_item(&mut h, "Help", "About fude");
     assert!(h.state().help_shown().1);
     assert!(h.query_by_label_contains(env!("CARGO_PKG_VERSION")).is_some(), "the version");
     assert!(h.query_by_label_contains("CC BY-SA 4.0").is_some(), "the data licence");
@@ -176,10 +161,7 @@ fn help_and_about_say_what_they_should() {
 fn a_narrow_window_with_both_side_panels_keeps_the_training_panel_and_the_canvas_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(dir.path(), egui::vec2(800.0, 600.0), 1.0);
-    h.get_by_label("View").click();
-    h.run_steps(2);
-    h.get_by_label("Generator panel").click();
-    h.run_steps(2);
+    menu_item(&mut h, "View", "Generator panel");
     press(&mut h, Key::Escape);
     h.run_steps(2);
     assert!(h.query_by_label("Random").is_some(), "the generator panel is open");

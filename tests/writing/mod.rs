@@ -119,6 +119,14 @@ pub fn copied(h: &Harness<'_, FudeApp>) -> Vec<String> {
         .collect()
 }
 
+/// Opens the menu `menu` and clicks its item `item`, a few frames apart, as a person would.
+pub fn menu_item(h: &mut Harness<'_, FudeApp>, menu: &str, item: &str) {
+    h.get_by_label(menu).click();
+    h.run_steps(3);
+    h.get_by_label(item).click();
+    h.run_steps(3);
+}
+
 /// The top candidate shown now.
 pub fn top(h: &Harness<'_, FudeApp>) -> char {
     h.state().candidates().first().map(|p| p.ch).unwrap_or('?')
