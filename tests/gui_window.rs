@@ -180,3 +180,20 @@ fn a_narrow_window_with_both_side_panels_keeps_the_training_panel_and_the_canvas
     h.run_steps(3);
     assert!(h.query_by_label("Random").is_some(), "the generator is back once training closes");
 }
+
+/// The smallest window at 2x scale with the training panel open: the panel gives up part of its
+/// width so that its Close button and the canvas stay clear of the candidates panel.
+#[test]
+fn the_smallest_window_at_2x_keeps_the_training_panel_and_the_canvas_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(dir.path(), egui::vec2(MIN_WINDOW[0], MIN_WINDOW[1]), 2.0);
+    h.get_by_label("Train…").click();
+    h.run_steps(3);
+    let win = window(&h);
+    let close = h.get_by_label("Close").rect();
+    let candidates = h.get_by_label("Candidates").rect();
+    assert_inside(close, win, "the training panel's Close");
+    assert!(close.right() <= candidates.left(), "Close {close:?} is left of the candidates panel {candidates:?}");
+    let c = canvas(&h);
+    assert!(c.width() >= 100.0 && c.right() <= candidates.left(), "the canvas {c:?} is whole, left of {candidates:?}");
+}

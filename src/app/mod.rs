@@ -329,11 +329,14 @@ impl eframe::App for FudeApp {
         self.training.poll(&ctx);
         if self.training.open {
             let current = self.model_name();
+            // In the smallest windows the panel gives up part of its usual minimum rather than
+            // push the canvas under the candidates.
+            let beside_canvas = (ui.available_width() - CANVAS_MIN_WIDTH).max(CANVAS_MIN_WIDTH);
             let action = egui::Panel::left("training")
                 .resizable(true)
                 .default_size(380.0)
-                .min_size(TRAINING_MIN_WIDTH)
-                .max_size(left_max(ui).max(TRAINING_MIN_WIDTH))
+                .min_size(TRAINING_MIN_WIDTH.min(beside_canvas))
+                .max_size(left_max(ui).max(TRAINING_MIN_WIDTH).min(beside_canvas))
                 .show(ui, |ui| {
                     if generator_aside {
                         ui.weak("The generator panel is hidden while the window is this narrow.");

@@ -490,7 +490,7 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
         ModelKind::Recognizer => current.unwrap_or("no model loaded"),
         ModelKind::Generator => "the bundled generator",
     };
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.radio_value(&mut panel.form.start, StartFrom::Scratch, "From scratch");
         ui.radio_value(&mut panel.form.start, StartFrom::Current, "Continue the current model").on_hover_text(continues);
     });
