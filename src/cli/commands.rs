@@ -21,14 +21,29 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume } => {
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, style_group, read_weight } => {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
                 ModelKind::Generator => (crate::training::ModelKind::Generator, GeneratorTrainConfig::default().base),
             };
             let cfg = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), ..d };
-            train_cmd(&data, &out, model, cfg, &device, resume.as_deref()).map(|_| ExitCode::SUCCESS)
+            let init = match (resume, from) {
+                (Some(p), _) => Init::Resume(p),
+                (None, Some(p)) if p.as_os_str() == "bundled" => Init::FineTune(None),
+                (None, Some(p)) => Init::FineTune(Some(p)),
+                (None, None) => Init::Scratch,
+            };
+            let d = crate::training::VaeSettings::default();
+            let vae = crate::training::VaeSettings {
+                style_group: style_group.unwrap_or(d.style_group).clamp(1, 16),
+                read_weight: read_weight.unwrap_or(d.read_weight),
+                ..d
+            };
+            if !(0.0..=1e4).contains(&vae.read_weight) {
+                anyhow::bail!("--read-weight must be between 0 and 10000, not {}", vae.read_weight);
+            }
+            train_cmd(&data, &out, model, cfg, vae, &device, init).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, script, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -87,7 +102,7 @@ pub(super) fn command_line() -> String {
 
 /// `fude train`, either model: the shared training engine ([`RunPlan`]) with the progress bar
 /// as its event consumer.
-fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, device: &str, resume: Option<&Path>) -> Result<()> {
+fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, vae: crate::training::VaeSettings, device: &str, init: Init) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     // Before any data opens or an epoch runs: the folder the checkpoints go to must be there.
     crate::models::checkpoint_io::check_out_dir(out)?;
@@ -95,11 +110,11 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     println!("device: {}", dev.description);
     let plan = RunPlan {
         model,
-        vae: crate::training::VaeSettings::default(),
+        vae,
         data: specs,
         open: open_options(data),
         cfg,
-        init: resume.map_or(Init::Scratch, |p| Init::Resume(p.to_path_buf())),
+        init,
         device: dev.device,
         device_name: dev.description,
         last: out.to_path_buf(),

@@ -123,13 +123,15 @@ pub fn eval_gen_cmd(a: &EvalGenArgs) -> Result<()> {
     }
     for r in &report.recognizability {
         let worst: Vec<String> = r.worst.iter().map(|(c, s)| format!("{c} {:.0}%", 100.0 * s)).collect();
+        let voiced = r.voiced_worst.as_ref().map(|(c, s)| format!("{c} {:.0}%", 100.0 * s)).unwrap_or_default();
         println!(
-            "recognizability ({:?} prior, T={}, {} per class): {:.2}%; worst: {}",
+            "recognizability ({:?} prior, T={}, {} per class): {:.2}%; worst: {}; worst with a (han)dakuten: {voiced}; blur {:.3}",
             r.prior,
             r.temperature,
             r.per_class,
             100.0 * r.overall,
-            worst.join(", ")
+            worst.join(", "),
+            r.blur
         );
     }
     println!("style sheets ({} held-out characters, each decoded as the other 179 kana): {:.2}% read as asked", report.style_sources, 100.0 * style_sheet);

@@ -173,7 +173,7 @@ pub fn fit_latent_cmd(model: &Path, data: &str) -> Result<()> {
     let sets = crate::training::generator_run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
     let evals = sets.iter().map(|(_, set)| evaluate_generator(&g.model, set)).collect::<crate::Result<Vec<_>>>()?;
     let mut sidecar = g.sidecar.clone();
-    sidecar.latent = latent_stats(&evals, g.latent());
+    sidecar.latent = latent_stats(&evals, g.latent(), !g.style_only());
     sidecar.training.command = format!("{} ; latent statistics refitted: {}", sidecar.training.command, command_line());
     GeneratorCheckpoint::save(&g.model, &sidecar, model)?;
     let images: usize = sets.iter().map(|(_, s)| s.len()).sum();

@@ -86,6 +86,16 @@ pub enum Command {
         /// Continue from this checkpoint (its epoch count; optimiser moments restart).
         #[arg(long)]
         resume: Option<PathBuf>,
+        /// Start from this checkpoint's weights with a fresh epoch count and schedule (a
+        /// fine-tune); `bundled` for the bundled model.
+        #[arg(long, conflicts_with = "resume")]
+        from: Option<PathBuf>,
+        /// Generator: letters per style group, which share one style latent (1: single images).
+        #[arg(long)]
+        style_group: Option<usize>,
+        /// Generator: weight of the frozen recognizer's cross-entropy on what it writes (0: off).
+        #[arg(long)]
+        read_weight: Option<f64>,
     },
     /// Evaluate a recognizer on held-out data.
     Eval {

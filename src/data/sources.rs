@@ -76,6 +76,12 @@ pub trait Source: Send + Sync {
     fn reads_pictures(&self) -> bool {
         false
     }
+    /// `k` samples of different classes in one style (one font or synthetic writer, with one
+    /// geometry, pen and distortion), for the generator's style encoder; `None` when the source
+    /// knows no styles (image sets), and then each of its samples is a style of its own.
+    fn style_group(&self, _rng: &mut ChaCha8Rng, _k: usize, _side: u32, _aug: Augment) -> Option<Vec<(InkImage, usize)>> {
+        None
+    }
 }
 
 /// A finite labeled image set, sampled class-balanced.
@@ -205,6 +211,12 @@ pub trait Renderer: Send + Sync {
     fn owner_names(&self) -> Vec<String>;
     /// Renders class `class` of owner `owner` with augmentation `aug` at `side` x `side` pixels.
     fn render_ink(&self, owner: usize, class: usize, aug: Augment, rng: &mut ChaCha8Rng, side: u32) -> InkImage;
+    /// Renders class `class` of owner `owner` in the style drawn from `style_seed` (the same seed
+    /// gives every class the same geometry, pen and distortion); `glyph` draws what may differ
+    /// between the letters of one writer (the wobble of each stroke).
+    fn render_in_style(&self, owner: usize, class: usize, aug: Augment, style_seed: u64, _glyph: &mut ChaCha8Rng, side: u32) -> InkImage {
+        self.render_ink(owner, class, aug, &mut ChaCha8Rng::seed_from_u64(style_seed), side)
+    }
 }
 
 /// An unbounded generated source: classes drawn uniformly, each from a random owner that has it.
@@ -246,6 +258,18 @@ impl<R: Renderer> Source for Generated<R> {
 
     fn eval_ink(&self, side: u32, aug: Augment) -> Vec<(InkImage, usize)> {
         generator_eval(&self.by_class, self.salt, |o, c, rng| self.renderer.render_ink(o, c, aug, rng, side))
+    }
+
+    fn style_group(&self, rng: &mut ChaCha8Rng, k: usize, side: u32, aug: Augment) -> Option<Vec<(InkImage, usize)>> {
+        let owners = self.by_class.iter().flatten().copied().max().map_or(0, |m| m + 1);
+        let owner = rng.random_range(0..owners.max(1));
+        let classes: Vec<usize> = (0..self.by_class.len()).filter(|&c| self.by_class.get(c).is_some_and(|v| v.contains(&owner))).collect();
+        let style_seed = rng.random::<u64>();
+        let picked: Vec<usize> = classes.choose_multiple(rng, k).copied().collect();
+        if picked.is_empty() {
+            return None;
+        }
+        Some(picked.into_iter().map(|c| (self.renderer.render_in_style(owner, c, aug, style_seed, rng, side), c)).collect())
     }
 
     fn eval_samples(&self) -> Vec<Sample> {
@@ -379,14 +403,36 @@ impl Renderer for TracedStrokes {
             if self.habits {
                 return super::pens::write(&jittered, mask, aug, rng);
             }
-            let t: Transform = aug.geometry(rng, side);
-            let base = crate::ink::raster::MODEL_PEN_WIDTH;
-            let pen = base * (1.0 + aug.strength * rng.random_range(-0.35f32..0.45));
+            let (t, pen) = traced_geometry(aug, rng, side);
             draw_strokes(&mut mask, &jittered, pen * side, t);
             img = mask_to_image(&mask);
         }
         img
     }
+
+    fn render_in_style(&self, owner: usize, class: usize, aug: Augment, style_seed: u64, glyph: &mut ChaCha8Rng, raster: u32) -> InkImage {
+        if self.habits {
+            return self.render_ink(owner, class, aug, &mut ChaCha8Rng::seed_from_u64(style_seed), raster);
+        }
+        let mut img = InkImage::new(raster as usize, raster as usize);
+        if let (Some(strokes), Some(mut mask)) = (
+            self.glyphs.get(owner).and_then(|g| g.get(class)).and_then(Option::as_ref),
+            Mask::new(raster, raster),
+        ) {
+            let jittered = jitter_strokes(strokes, aug, glyph);
+            let (t, pen) = traced_geometry(aug, &mut ChaCha8Rng::seed_from_u64(style_seed), raster as f32);
+            draw_strokes(&mut mask, &jittered, pen * raster as f32, t);
+            img = mask_to_image(&mask);
+        }
+        img
+    }
+}
+
+/// The geometry and pen width (in box units) of one synthetic drawing.
+fn traced_geometry(aug: Augment, rng: &mut ChaCha8Rng, side: f32) -> (Transform, f32) {
+    let t: Transform = aug.geometry(rng, side);
+    let base = crate::ink::raster::MODEL_PEN_WIDTH;
+    (t, base * (1.0 + aug.strength * rng.random_range(-0.35f32..0.45)))
 }
 
 /// Synthetic pen drawings: font glyphs thinned to strokes, then redrawn with a round pen of random
@@ -535,6 +581,25 @@ impl Mixture {
             .collect()
     }
 
+    /// Deterministic batch `batch` of `groups` style groups for `seed`: each group is up to `k`
+    /// images of different classes in one style ([`Source::style_group`]; a source without
+    /// styles gives groups of one), rendered and preprocessed as [`Self::image_batch`] does.
+    pub fn style_batch(&self, seed: u64, batch: u64, groups: usize, k: usize, side: usize, aug: Augment) -> Vec<Vec<(Vec<f32>, usize)>> {
+        (0..groups)
+            .into_par_iter()
+            .filter_map(|i| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(batch.wrapping_mul(1 << 20).wrapping_add(i as u64));
+                let src = self.choose(&mut rng)?;
+                let group = match src.style_group(&mut rng, k, side as u32, aug) {
+                    Some(g) => g,
+                    None => vec![src.sample_ink(&mut rng, side as u32, aug)],
+                };
+                Some(group.into_iter().map(|(img, c)| (crate::ink::preprocess::boxed_input(&img, side), c)).collect())
+            })
+            .collect()
+    }
+
     /// The sources and their weights.
     pub fn parts(&self) -> &[(Box<dyn Source>, f64)] {
         &self.parts
@@ -592,6 +657,31 @@ mod tests {
         for (_, part) in &parts {
             assert!(part.iter().all(|s| whole.contains(s)), "a part holds the same renders as the whole set");
         }
+    }
+
+    #[test]
+    fn a_style_group_shares_its_geometry_across_letters() {
+        // Two renders of one class in the same style are the same picture up to the strokes'
+        // wobble; in different styles they differ more.
+        let src = DrawingSource::new(Split::Train);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let group = src.style_group(&mut rng, 4, 64, Augment::SHAPE).unwrap();
+        assert_eq!(group.len(), 4);
+        let mut classes: Vec<usize> = group.iter().map(|(_, c)| *c).collect();
+        classes.dedup();
+        assert_eq!(classes.len(), 4, "different letters");
+        let render = |style: u64, glyph: u64| {
+            src.renderer.render_in_style(0, 1, Augment::SHAPE, style, &mut ChaCha8Rng::seed_from_u64(glyph), 64).data
+        };
+        let diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).sum::<f32>();
+        let same_style = diff(&render(5, 1), &render(5, 2));
+        let other_style = diff(&render(5, 1), &render(6, 1));
+        assert!(same_style < other_style, "{same_style} vs {other_style}");
+        let mix = Mixture::new(vec![(Box::new(FontSource::new(Split::Train)) as Box<dyn Source>, 1.0)]);
+        let b = mix.style_batch(1, 0, 3, 4, 32, Augment::SHAPE);
+        assert_eq!(b.len(), 3);
+        assert!(b.iter().all(|g| g.len() == 4 && g.iter().all(|(x, _)| x.len() == 32 * 32)));
+        assert_eq!(b, mix.style_batch(1, 0, 3, 4, 32, Augment::SHAPE));
     }
 
     #[test]

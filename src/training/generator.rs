@@ -8,7 +8,11 @@ use super::trainer::TrainConfig;
 use crate::data::augment::Augment;
 use crate::data::Mixture;
 use crate::error::{Error, Result};
-use crate::models::generator::{Generator, LatentStats};
+use crate::data::classes::NUM_CLASSES;
+use crate::models::generator::{group_members, Generator, LatentStats};
+use crate::models::recognizer::Recognizer;
+use crate::ink::preprocess::INPUT_SIDE;
+use rand::Rng;
 use crate::models::kernels::adamw::FastAdamW;
 use candle_core::Tensor;
 use candle_nn::{Optimizer, ParamsAdamW};
@@ -34,6 +38,14 @@ pub struct GeneratorTrainConfig {
     pub kl_warmup_fraction: f64,
     /// Nats per latent dimension below which the KL is not penalised.
     pub free_bits: f32,
+    /// Images per style group: letters of one font or synthetic writer share one style latent
+    /// ([`Generator::group_loss`]), so the latent cannot hold the letter, only how it is written.
+    /// 1 trains on single images (the first generator's objective).
+    pub style_group: usize,
+    /// Weight of the frozen recognizer's cross-entropy on the reconstructions and on samples
+    /// decoded from N(0, I) (nats per image): the decoder is told when what it writes reads as
+    /// another letter. 0 turns it off.
+    pub read_weight: f64,
 }
 
 impl Default for GeneratorTrainConfig {
@@ -43,6 +55,8 @@ impl Default for GeneratorTrainConfig {
             beta: 2.0,
             kl_warmup_fraction: 0.0,
             free_bits: 0.05,
+            style_group: 4,
+            read_weight: 20.0,
         }
     }
 }
@@ -118,8 +132,9 @@ pub fn evaluate_generator(model: &Generator, set: &ImageSet) -> Result<Generator
     })
 }
 
-/// Latent statistics fitted to the held-out evaluations (all sets together), per class.
-pub fn latent_stats(evals: &[GeneratorEval], latent: usize) -> LatentStats {
+/// Latent statistics fitted to the held-out evaluations (all sets together): one centre for
+/// all classes when the latent holds the style only (`per_class` false), else per class.
+pub fn latent_stats(evals: &[GeneratorEval], latent: usize, per_class: bool) -> LatentStats {
     let (mut mu, mut logvar, mut classes) = (Vec::new(), Vec::new(), Vec::new());
     let mut kl = vec![0f32; latent];
     let total: usize = evals.iter().map(|e| e.mu.len()).sum();
@@ -135,7 +150,73 @@ pub fn latent_stats(evals: &[GeneratorEval], latent: usize) -> LatentStats {
     if mu.is_empty() {
         return LatentStats::standard(latent);
     }
-    LatentStats::fit_by_class(&mu, &logvar, &classes, kl)
+    if per_class {
+        LatentStats::fit_by_class(&mu, &logvar, &classes, kl)
+    } else {
+        LatentStats::fit(&mu, &logvar, kl)
+    }
+}
+
+/// A frozen recognizer that reads what the generator writes, differentiably: the decoded image
+/// is area-averaged to the recognizer's 28x28 (as [`crate::ink::preprocess::boxed_input`] boxes
+/// a square image) and scaled so its brightest pixel is 1.
+pub struct Reader {
+    model: Recognizer,
+    /// Area-averaging matrix `(28, side)`.
+    shrink: Tensor,
+}
+
+impl Reader {
+    /// Wraps `model` (its weights are never updated) for images of `side` pixels.
+    pub fn new(model: Recognizer, side: usize) -> Result<Self> {
+        let shrink = Tensor::from_vec(area_matrix(side, INPUT_SIDE), (INPUT_SIDE, side), model.device())?;
+        Ok(Reader { model, shrink })
+    }
+
+    /// Mean cross-entropy of the recognizer on images given as pixel logits `(M, side²)`, for
+    /// the asked `classes`.
+    pub fn cross_entropy(&self, logits: &Tensor, classes: &[usize]) -> Result<Tensor> {
+        let m = logits.dim(0)?;
+        let side = self.shrink.dim(1)?;
+        let img = candle_nn::ops::sigmoid(logits)?.reshape((m * side, side))?;
+        // Rows, then columns: (M·side, side)·(side, 28) → (M, side, 28) → transposed → · (side, 28).
+        let st = self.shrink.t()?;
+        let cols = img.matmul(&st)?.reshape((m, side, INPUT_SIDE))?.transpose(1, 2)?.contiguous()?;
+        let small = cols.reshape((m * INPUT_SIDE, side))?.matmul(&st)?.reshape((m, INPUT_SIDE, INPUT_SIDE))?.transpose(1, 2)?;
+        let small = small.contiguous()?.reshape((m, INPUT_SIDE * INPUT_SIDE))?;
+        let peak = (small.max_keepdim(1)? + 1e-3)?;
+        let input = small.broadcast_div(&peak)?;
+        let out = self.model.forward(&input, false)?;
+        let labels: Vec<u32> = classes.iter().map(|&c| c as u32).collect();
+        let labels = Tensor::from_vec(labels, m, self.model.device())?;
+        Ok(candle_nn::loss::cross_entropy(&out, &labels)?)
+    }
+}
+
+/// The `(out, inp)` matrix that area-averages `inp` pixels to `out`, row-major.
+pub fn area_matrix(inp: usize, out: usize) -> Vec<f32> {
+    let mut m = vec![0f32; out * inp];
+    let scale = inp as f32 / out as f32;
+    for o in 0..out {
+        let (a, b) = (o as f32 * scale, (o + 1) as f32 * scale);
+        for i in (a.floor() as usize)..(b.ceil() as usize).min(inp) {
+            let overlap = (b.min(i as f32 + 1.0) - a.max(i as f32)).max(0.0);
+            if let Some(v) = m.get_mut(o * inp + i) {
+                *v = overlap / scale;
+            }
+        }
+    }
+    m
+}
+
+/// Pixel logits of `per_class` random samples of every class, latents drawn from `stats`'
+/// fitted prior (seeded): what sharpness is fitted on.
+pub fn sample_logits(model: &Generator, stats: &LatentStats, per_class: usize, seed: u64) -> Result<Vec<Vec<f32>>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let classes: Vec<usize> = (0..NUM_CLASSES).flat_map(|c| std::iter::repeat_n(c, per_class)).collect();
+    let z: Vec<f32> = classes.iter().flat_map(|&c| stats.sample(&mut rng, crate::models::generator::Prior::Fitted, c, 1.0)).collect();
+    let z = Tensor::from_vec(z, (classes.len(), model.arch.latent), model.device())?;
+    Ok(model.decode_logits(&z, &model.one_hot(&classes)?)?.to_device(&candle_core::Device::Cpu)?.to_vec2::<f32>()?)
 }
 
 fn gauss_tensor(rng: &mut rand_chacha::ChaCha8Rng, rows: usize, cols: usize, model: &Generator) -> Result<Tensor> {
@@ -143,7 +224,9 @@ fn gauss_tensor(rng: &mut rand_chacha::ChaCha8Rng, rows: usize, cols: usize, mod
     Ok(Tensor::from_vec(v, (rows, cols), model.device())?)
 }
 
-/// Trains `model` on images from `mixture`, evaluating on `eval_sets` after each epoch. Emits
+/// Trains `model` on style groups from `mixture` ([`GeneratorTrainConfig::style_group`]), with
+/// `reader`'s cross-entropy on what it writes when given ([`GeneratorTrainConfig::read_weight`]),
+/// evaluating on `eval_sets` after each epoch. Emits
 /// `Started`, `Progress` per step and `EpochEnd` through `on_event` (with the latest latent
 /// statistics, for checkpoints); an error from it stops the run. Returns the last statistics.
 /// Pausing and stopping go through `control`; a loss that is not finite stops the run with an
@@ -153,6 +236,7 @@ pub fn train_generator(
     mixture: &Mixture,
     eval_sets: &[(String, ImageSet)],
     cfg: &GeneratorTrainConfig,
+    reader: Option<&Reader>,
     control: &RunControl,
     mut on_event: impl FnMut(&TrainEvent, &Generator, &LatentStats) -> Result<()>,
 ) -> Result<LatentStats> {
@@ -180,13 +264,14 @@ pub fn train_generator(
         &stats,
     )?;
     for epoch in base.start_epoch..base.epochs {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Vec<f32>, usize)>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<(Vec<f32>, usize)>>>(4);
         let epoch_seed = base.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(epoch as u64);
         let mut noise = rand_chacha::ChaCha8Rng::seed_from_u64(epoch_seed ^ 0x5A5A);
         let result = std::thread::scope(|scope| -> Result<(f32, f32, f32)> {
             scope.spawn(move || {
+                let k = cfg.style_group.max(1);
                 for step in 0..steps {
-                    let batch = mixture.image_batch(epoch_seed, step as u64, base.batch, side, GENERATOR_AUGMENT);
+                    let batch = mixture.style_batch(epoch_seed, step as u64, base.batch.div_ceil(k), k, side, GENERATOR_AUGMENT);
                     if control.is_stopped() || tx.send(batch).is_err() {
                         break;
                     }
@@ -200,24 +285,37 @@ pub fn train_generator(
                 if control.is_stopped() {
                     break;
                 }
-                let Ok(batch) = rx.recv() else { break };
+                let Ok(groups) = rx.recv() else { break };
+                let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+                let batch: Vec<&(Vec<f32>, usize)> = groups.iter().flatten().collect();
                 let refs: Vec<&[f32]> = batch.iter().map(|(x, _)| x.as_slice()).collect();
                 let classes: Vec<usize> = batch.iter().map(|(_, c)| *c).collect();
                 let x = model.batch_tensor(&refs)?;
                 let oh = model.one_hot(&classes)?;
-                let eps = gauss_tensor(&mut noise, batch.len(), latent, model)?;
+                let eps = gauss_tensor(&mut noise, groups.len(), latent, model)?;
                 let global = epoch * steps + step;
                 let lr = base.lr_at(global);
                 opt.set_learning_rate(lr);
-                let l = model.loss(&x, &oh, &eps, cfg.beta_at(global), cfg.free_bits)?;
-                let loss_v = l.objective.to_scalar::<f32>()?;
+                let members = group_members(&sizes, model.device())?;
+                let l = model.group_loss(&x, &oh, &members, &eps, cfg.beta_at(global), cfg.free_bits)?;
+                let objective = match reader {
+                    Some(r) if cfg.read_weight > 0.0 => {
+                        let prior_classes: Vec<usize> = (0..batch.len()).map(|_| noise.random_range(0..NUM_CLASSES)).collect();
+                        let z = gauss_tensor(&mut noise, batch.len(), latent, model)?;
+                        let prior_logits = model.decode_logits(&z, &model.one_hot(&prior_classes)?)?;
+                        let read = (r.cross_entropy(&l.logits, &classes)? + r.cross_entropy(&prior_logits, &prior_classes)?)?;
+                        (&l.vae.objective + read.affine(cfg.read_weight / 2.0, 0.0)?)?
+                    }
+                    _ => l.vae.objective.clone(),
+                };
+                let loss_v = objective.to_scalar::<f32>()?;
                 if !loss_v.is_finite() || loss_v > 1e7 {
                     return Err(Error::Invalid(format!(
                         "training diverged at epoch {} step {step} (loss {loss_v}); lower the learning rate",
                         epoch + 1
                     )));
                 }
-                opt.backward_step(&l.objective)?;
+                opt.backward_step(&objective)?;
                 seen += batch.len();
                 loss_sum += f64::from(loss_v) * batch.len() as f64;
                 let secs = start.elapsed().saturating_sub(paused).as_secs_f32().max(1e-6);
@@ -236,7 +334,7 @@ pub fn train_generator(
             break;
         }
         let evals = eval_sets.iter().map(|(_, set)| evaluate_generator(model, set)).collect::<Result<Vec<_>>>()?;
-        stats = latent_stats(&evals, latent);
+        stats = latent_stats(&evals, latent, cfg.style_group <= 1);
         let held_out: Vec<HeldOut> = eval_sets
             .iter()
             .zip(&evals)
@@ -305,7 +403,7 @@ mod tests {
         };
         let control = RunControl::default();
         let mut events = Vec::new();
-        let stats = train_generator(&model, &mixture, &[("fonts:test".into(), set.clone())], &cfg, &control, |e, _, _| {
+        let stats = train_generator(&model, &mixture, &[("fonts:test".into(), set.clone())], &cfg, None, &control, |e, _, _| {
             events.push(e.clone());
             Ok(())
         })
@@ -346,7 +444,7 @@ mod tests {
             base: TrainConfig { epochs: 1, epoch_size: 640, batch: 32, lr: 1e9, warmup_fraction: 0.0, ..TrainConfig::default() },
             ..Default::default()
         };
-        let e = train_generator(&model, &mixture, &[], &cfg, &RunControl::default(), |_, _, _| Ok(()))
+        let e = train_generator(&model, &mixture, &[], &cfg, None, &RunControl::default(), |_, _, _| Ok(()))
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

@@ -27,11 +27,51 @@ pub struct Recognizability {
     pub worst: Vec<(String, f64)>,
     /// Samples per class.
     pub per_class: usize,
+    /// Blur of the samples ([`blur`]).
+    pub blur: f64,
+    /// The class with a dakuten or handakuten read worst: (kana, share read right).
+    pub voiced_worst: Option<(String, f64)>,
+}
+
+/// Whether a kana carries a dakuten or handakuten (が, ぱ, ヴ ...), by its romaji.
+fn is_voiced(class: usize) -> bool {
+    classes::get(class).is_some_and(|k| k.romaji().to_lowercase().starts_with(['g', 'z', 'j', 'd', 'b', 'p', 'v']))
 }
 
 /// The generated image as the recognizer sees it.
 pub fn as_model_input(image: &[f32], side: usize) -> ModelInput {
     model_input(&InkImage { width: side, height: side, data: image.to_vec() })
+}
+
+/// Blur of pictures: of the pixels with ink (above 0.1 of full ink), the share that is mid-grey
+/// (0.25 to 0.75). Fonts rendered at 64 px with antialiasing give 0.14–0.30.
+pub fn blur<'a>(images: impl IntoIterator<Item = &'a [f32]>) -> f64 {
+    let (mut inked, mut grey) = (0usize, 0usize);
+    for img in images {
+        for &v in img {
+            if v > 0.1 {
+                inked += 1;
+                grey += usize::from((0.25..=0.75).contains(&v));
+            }
+        }
+    }
+    grey as f64 / inked.max(1) as f64
+}
+
+/// The blur [`fit_sharpness`] aims at: that of antialiased font renders.
+pub const TARGET_BLUR: f64 = 0.25;
+
+/// The smallest sharpness (1, 1.25, 1.5, ... 8) at which pictures decoded from `logits` (pixel
+/// logits of random samples) are at most [`TARGET_BLUR`] blurred.
+pub fn fit_sharpness(logits: &[Vec<f32>]) -> f32 {
+    let sigmoid = |v: f32| 1.0 / (1.0 + (-v).exp());
+    (4..=32)
+        .map(|q| q as f32 / 4.0)
+        .find(|&k| {
+            let pics: Vec<Vec<f32>> = logits.iter().map(|l| l.iter().map(|&v| sigmoid(k * v)).collect()).collect();
+            blur(pics.iter().map(Vec::as_slice)) <= TARGET_BLUR
+        })
+        .unwrap_or(8.0)
 }
 
 /// Decodes (class, latent) jobs in batches.
@@ -66,15 +106,17 @@ pub fn recognizability(g: &GeneratorCheckpoint, rec: &CpuRecognizer, per_class: 
             e.1 += 1;
         }
     }
-    let mut shares: Vec<(String, f64)> = by_class
+    let mut shares: Vec<(usize, String, f64)> = by_class
         .iter()
         .enumerate()
-        .map(|(c, (ok, n))| (classes::get(c).map(|k| k.ch.to_string()).unwrap_or_default(), *ok as f64 / (*n).max(1) as f64))
+        .map(|(c, (ok, n))| (c, classes::get(c).map(|k| k.ch.to_string()).unwrap_or_default(), *ok as f64 / (*n).max(1) as f64))
         .collect();
-    shares.sort_by(|a, b| a.1.total_cmp(&b.1));
-    shares.truncate(10);
+    shares.sort_by(|a, b| a.2.total_cmp(&b.2));
+    let voiced_worst = shares.iter().find(|(c, _, _)| is_voiced(*c)).map(|(_, k, s)| (k.clone(), *s));
+    let worst = shares.into_iter().take(10).map(|(_, k, s)| (k, s)).collect();
     let overall = right.iter().filter(|&&r| r).count() as f64 / right.len().max(1) as f64;
-    Ok(Recognizability { prior, temperature, overall, worst: shares, per_class })
+    let blur = blur(images.iter().map(Vec::as_slice));
+    Ok(Recognizability { prior, temperature, overall, worst, per_class, blur, voiced_worst })
 }
 
 /// Style sheets: each `(ink, class)` is encoded as its class, moved to every other kana
@@ -161,4 +203,34 @@ pub fn decode_times(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
         }
         Ok((median(one.split_off(10)), median(sheet.split_off(2))))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voiced_kana_are_known_by_their_romaji() {
+        let voiced: Vec<char> = (0..NUM_CLASSES).filter(|&c| is_voiced(c)).filter_map(|c| classes::get(c).map(|k| k.ch)).collect();
+        for ch in ['が', 'ぱ', 'ぢ', 'ヴ', 'ボ', 'ジ'] {
+            assert!(voiced.contains(&ch), "{ch}");
+        }
+        for ch in ['か', 'は', 'つ', 'ン', 'ゃ'] {
+            assert!(!voiced.contains(&ch), "{ch}");
+        }
+    }
+
+    #[test]
+    fn blur_counts_mid_grey_ink_and_sharpness_removes_it() {
+        assert_eq!(blur([[0.0f32, 0.05, 1.0, 0.5].as_slice()]), 0.5);
+        assert_eq!(blur([[0.0f32; 4].as_slice()]), 0.0);
+        // Logits with a soft ramp: plain sigmoid leaves much grey, the fitted sharpness less.
+        let logits: Vec<Vec<f32>> = vec![(0..64).map(|i| (i as f32 - 32.0) / 8.0).collect()];
+        let plain: Vec<f32> = logits[0].iter().map(|&v| 1.0 / (1.0 + (-v).exp())).collect();
+        assert!(blur([plain.as_slice()]) > TARGET_BLUR);
+        let k = fit_sharpness(&logits);
+        assert!(k > 1.0 && k <= 8.0, "{k}");
+        let sharp: Vec<f32> = logits[0].iter().map(|&v| 1.0 / (1.0 + (-k * v).exp())).collect();
+        assert!(blur([sharp.as_slice()]) <= TARGET_BLUR);
+    }
 }

@@ -3,7 +3,8 @@
 //! held-out images and the best epoch picked by the lowest mean held-out −ELBO.
 
 use super::events::{mean_metric, RunControl, TrainEvent};
-use super::generator::{train_generator, GeneratorTrainConfig, ImageSet, GENERATOR_EVAL_AUGMENT};
+use super::generator::{sample_logits, train_generator, GeneratorTrainConfig, ImageSet, Reader, GENERATOR_EVAL_AUGMENT};
+use super::generator_eval::fit_sharpness;
 use super::session::{score, weights_finite, Init, ModelKind, RunOutcome, RunPlan};
 use crate::data::spec::{open_mixture, DataSpec, OpenOptions, SourceKind};
 use crate::data::Split;
@@ -49,6 +50,8 @@ impl RunPlan {
             kl_warmup_fraction: self.vae.kl_warmup_fraction,
             free_bits: self.vae.free_bits,
             beta: self.vae.beta,
+            style_group: self.vae.style_group,
+            read_weight: self.vae.read_weight,
         }
     }
 
@@ -84,7 +87,12 @@ impl RunPlan {
         self.fill_generator_settings(&mut record, &cfg);
         let per_epoch = cfg.base.steps_per_epoch() as u64 * cfg.base.batch as u64;
         let (mut wrote_last, mut wrote_best) = (None, None);
-        train_generator(&model, &mixture, &eval_sets, &cfg, control, |ev, m, stats| {
+        let reader = if cfg.read_weight > 0.0 {
+            Some(Reader::new(crate::models::Checkpoint::bundled(&self.device)?.model, model.arch.side)?)
+        } else {
+            None
+        };
+        train_generator(&model, &mixture, &eval_sets, &cfg, reader.as_ref(), control, |ev, m, stats| {
             on_event(ev);
             let TrainEvent::EpochEnd { epoch, held_out, .. } = ev else { return Ok(()) };
             if !weights_finite(m.varmap())? || (!held_out.is_empty() && !mean_metric(held_out, "neg_elbo").is_finite()) {
@@ -97,6 +105,7 @@ impl RunPlan {
             record.samples_seen += per_epoch;
             let mut sidecar = GeneratorSidecar::new(m.arch.clone(), stats.clone(), record.clone());
             sidecar.metrics = held_out.iter().cloned().collect();
+            sidecar.sharpness = fit_sharpness(&sample_logits(m, stats, 2, 0x5A4B)?);
             GeneratorCheckpoint::save(m, &sidecar, &self.last)?;
             on_event(&TrainEvent::CheckpointWritten { path: self.last.clone(), epoch: *epoch, best: false });
             wrote_last = Some(self.last.clone());
@@ -124,6 +133,8 @@ impl RunPlan {
             ("kl_warmup_fraction", cfg.kl_warmup_fraction.to_string()),
             ("free_bits", cfg.free_bits.to_string()),
             ("beta", cfg.beta.to_string()),
+            ("style_group", cfg.style_group.to_string()),
+            ("read_weight", cfg.read_weight.to_string()),
             ("likelihood", "Bernoulli on ink intensity".to_string()),
             ("augmentation", "shape only (geometry, elastic, pen width, jitter); no raster noise".to_string()),
             ("optimizer", "AdamW, warm-up + cosine schedule".to_string()),

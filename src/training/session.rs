@@ -66,12 +66,16 @@ pub struct VaeSettings {
     pub free_bits: f32,
     /// The KL weight β.
     pub beta: f64,
+    /// Images per style group (1: single images, the first generator's objective).
+    pub style_group: usize,
+    /// Weight of the frozen recognizer's cross-entropy on what the generator writes.
+    pub read_weight: f64,
 }
 
 impl Default for VaeSettings {
     fn default() -> Self {
         let d = super::generator::GeneratorTrainConfig::default();
-        VaeSettings { kl_warmup_fraction: d.kl_warmup_fraction, free_bits: d.free_bits, beta: d.beta }
+        VaeSettings { kl_warmup_fraction: d.kl_warmup_fraction, free_bits: d.free_bits, beta: d.beta, style_group: d.style_group, read_weight: d.read_weight }
     }
 }
 
@@ -202,6 +206,9 @@ impl RunPlan {
                 kl_warmup_fraction: num("kl_warmup_fraction").unwrap_or(d.kl_warmup_fraction),
                 free_bits: num("free_bits").map(|v| v as f32).unwrap_or(d.free_bits),
                 beta: num("beta").unwrap_or(d.beta),
+                // A run recorded before style groups trained on single images without a reader.
+                style_group: num("style_group").map(|v| v as usize).unwrap_or(1),
+                read_weight: num("read_weight").unwrap_or(0.0),
             };
         }
         plan.open.holdout_per_class = num("holdout_per_class").map(|v| v as usize).unwrap_or(plan.open.holdout_per_class);

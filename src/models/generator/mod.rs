@@ -8,4 +8,4 @@ pub mod network;
 
 pub use checkpoint::{GeneratorCheckpoint, GeneratorSidecar};
 pub use latent::{LatentStats, Prior};
-pub use network::{Generator, GeneratorArchitecture, VaeLoss};
+pub use network::{group_members, Generator, GeneratorArchitecture, GroupLoss, VaeLoss};

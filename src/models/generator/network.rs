@@ -351,6 +351,65 @@ impl Generator {
     }
 }
 
+/// The loss of a batch of style groups ([`Generator::group_loss`]).
+pub struct GroupLoss {
+    /// The VAE's loss per image, its KL that of each group's shared style spread over the
+    /// group's images.
+    pub vae: VaeLoss,
+    /// The reconstructions' pixel logits `(N, side²)`, for terms that judge them.
+    pub logits: Tensor,
+}
+
+impl Generator {
+    /// The style posterior of each group: the product of the Gaussians each of its images gives
+    /// (precisions add, means are precision-weighted), so several letters of one style pin the
+    /// style down more than one does. `members` `(G, N)` has a 1 where image `n` belongs to
+    /// group `g`. Returns (μ, log σ²), each `(G, latent)`.
+    pub fn style_posterior(&self, x: &Tensor, one_hot: &Tensor, members: &Tensor) -> Result<(Tensor, Tensor)> {
+        let (mu, logvar) = self.encode(x, one_hot)?;
+        let precision = logvar.neg()?.exp()?;
+        let total = members.matmul(&precision)?;
+        let mean = members.matmul(&(mu * &precision)?)?.div(&total)?;
+        Ok((mean, total.log()?.neg()?))
+    }
+
+    /// The style-group loss: images `x` `(N, side²)` of classes `one_hot`, grouped by `members`
+    /// `(G, N)`; one style latent per group is drawn from [`Self::style_posterior`] with noise
+    /// `eps` `(G, latent)` and every image of the group is decoded from it with its own class.
+    /// Reconstruction is per image; the KL of each group is spread over its images, so groups
+    /// of one give [`Self::loss`].
+    pub fn group_loss(&self, x: &Tensor, one_hot: &Tensor, members: &Tensor, eps: &Tensor, beta: f64, free_bits: f32) -> Result<GroupLoss> {
+        let (mu, logvar) = self.style_posterior(x, one_hot, members)?;
+        let z_group = (&mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?;
+        let z = members.t()?.matmul(&z_group)?;
+        let logits = self.decode_logits(&z, one_hot)?;
+        let reconstruction = bce_with_logits(&logits, x)?.sum(D::Minus1)?.mean_all()?;
+        let images = x.dim(0)?.max(1) as f64;
+        let kl_el = ((mu.sqr()? + logvar.exp()?)? - logvar)?.affine(0.5, -0.5)?;
+        let kl_per_dim = kl_el.sum(0)?.affine(1.0 / images, 0.0)?;
+        let kl = kl_per_dim.sum_all()?;
+        let penalised = kl_per_dim.maximum(free_bits)?.sum_all()?;
+        let objective = (&reconstruction + penalised.affine(beta, 0.0)?)?;
+        Ok(GroupLoss { vae: VaeLoss { objective, reconstruction, kl, kl_per_dim }, logits })
+    }
+}
+
+/// The membership matrix `(G, N)` of groups of the given sizes, images in order.
+pub fn group_members(sizes: &[usize], device: &Device) -> Result<Tensor> {
+    let n: usize = sizes.iter().sum();
+    let mut m = vec![0f32; sizes.len() * n];
+    let mut at = 0;
+    for (g, &k) in sizes.iter().enumerate() {
+        for i in at..at + k {
+            if let Some(v) = m.get_mut(g * n + i) {
+                *v = 1.0;
+            }
+        }
+        at += k;
+    }
+    Ok(Tensor::from_vec(m, (sizes.len(), n), device)?)
+}
+
 /// Nearest-neighbour 2x upsampling of an NHWC tensor (any device; candle derives the backward,
 /// a sum over each 2x2 block).
 pub fn upsample2_nhwc(x: &Tensor) -> Result<Tensor> {
@@ -442,6 +501,37 @@ mod tests {
             let want = -(t as f64 * p.max(1e-300).ln() + (1.0 - t as f64) * (1.0 - p).max(1e-300).ln());
             assert!((g as f64 - want).abs() < 1e-4, "l={l} t={t}: {g} vs {want}");
         }
+    }
+
+    #[test]
+    fn groups_of_one_give_the_plain_loss_and_groups_pool_precision() {
+        let g = Generator::new_seeded(tiny(), &Device::Cpu, 3).unwrap();
+        let x = Tensor::rand(0f32, 1.0, (4, 256), &Device::Cpu).unwrap();
+        let c = g.one_hot(&[1, 2, 3, 4]).unwrap();
+        let eps = Tensor::randn(0f32, 1.0, (4, 4), &Device::Cpu).unwrap();
+        let plain = g.loss(&x, &c, &eps, 2.0, 0.05).unwrap().objective.to_scalar::<f32>().unwrap();
+        let ones = group_members(&[1, 1, 1, 1], &Device::Cpu).unwrap();
+        let grouped = g.group_loss(&x, &c, &ones, &eps, 2.0, 0.05).unwrap().vae.objective.to_scalar::<f32>().unwrap();
+        assert!((plain - grouped).abs() < 1e-3 * plain.abs(), "{plain} vs {grouped}");
+        // Two groups of two: each group's precision is the sum of its images' precisions.
+        let m = group_members(&[2, 2], &Device::Cpu).unwrap();
+        assert_eq!(m.to_vec2::<f32>().unwrap(), vec![vec![1., 1., 0., 0.], vec![0., 0., 1., 1.]]);
+        let (_, lv) = g.encode(&x, &c).unwrap();
+        let (mu_g, lv_g) = g.style_posterior(&x, &c, &m).unwrap();
+        assert_eq!(mu_g.dims(), &[2, 4]);
+        let lv = lv.to_vec2::<f32>().unwrap();
+        let lv_g = lv_g.to_vec2::<f32>().unwrap();
+        for d in 0..4 {
+            let want = -((-lv[0][d]).exp() + (-lv[1][d]).exp()).ln();
+            assert!((lv_g[0][d] - want).abs() < 1e-4, "{} vs {want}", lv_g[0][d]);
+        }
+        // Gradients reach the encoder through the pooled posterior.
+        let l = g.group_loss(&x, &c, &m, &eps.narrow(0, 0, 2).unwrap(), 2.0, 0.05).unwrap();
+        let grads = l.vae.objective.backward().unwrap();
+        let data = g.varmap().data().lock().unwrap();
+        let var = data.get("enc.out.weight").unwrap();
+        let gw = grads.get(var).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(gw > 0.0);
     }
 
     #[test]
