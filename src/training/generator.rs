@@ -177,6 +177,15 @@ impl Reader {
     /// the asked `classes`.
     pub fn cross_entropy(&self, logits: &Tensor, classes: &[usize]) -> Result<Tensor> {
         let m = logits.dim(0)?;
+        let out = self.model.forward(&self.input(logits)?, false)?;
+        let labels: Vec<u32> = classes.iter().map(|&c| c as u32).collect();
+        let labels = Tensor::from_vec(labels, m, self.model.device())?;
+        Ok(candle_nn::loss::cross_entropy(&out, &labels)?)
+    }
+
+    /// The recognizer's input `(M, 784)` for pictures given as pixel logits `(M, side²)`.
+    pub fn input(&self, logits: &Tensor) -> Result<Tensor> {
+        let m = logits.dim(0)?;
         let side = self.shrink.dim(1)?;
         let img = candle_nn::ops::sigmoid(logits)?.reshape((m * side, side))?;
         // Rows, then columns: (M·side, side)·(side, 28) → (M, side, 28) → transposed → · (side, 28).
@@ -185,11 +194,7 @@ impl Reader {
         let small = cols.reshape((m * INPUT_SIDE, side))?.matmul(&st)?.reshape((m, INPUT_SIDE, INPUT_SIDE))?.transpose(1, 2)?;
         let small = small.contiguous()?.reshape((m, INPUT_SIDE * INPUT_SIDE))?;
         let peak = (small.max_keepdim(1)? + 1e-3)?;
-        let input = small.broadcast_div(&peak)?;
-        let out = self.model.forward(&input, false)?;
-        let labels: Vec<u32> = classes.iter().map(|&c| c as u32).collect();
-        let labels = Tensor::from_vec(labels, m, self.model.device())?;
-        Ok(candle_nn::loss::cross_entropy(&out, &labels)?)
+        Ok(small.broadcast_div(&peak)?)
     }
 }
 
@@ -364,8 +369,33 @@ pub fn train_generator(
 mod tests {
     use super::*;
     use crate::data::{FontSource, Source, Split};
+    use crate::ink::InkImage;
     use crate::models::generator::GeneratorArchitecture;
     use candle_core::Device;
+
+    #[test]
+    fn the_reader_sees_what_predict_sees_and_reads_it() {
+        // A clean font render at 64x64, given as logits: the reader's input is the recognizer's
+        // own preprocessing of it (up to the level and speck rules), and it is read right.
+        let src = FontSource::new(Split::Test);
+        let (img, class) = src.eval_ink(64, GENERATOR_EVAL_AUGMENT).into_iter().nth(40).unwrap();
+        let boxed = crate::ink::preprocess::boxed_input(&img, 64);
+        let logits: Vec<f32> = boxed.iter().map(|&p| { let p = p.clamp(1e-4, 1.0 - 1e-4); (p / (1.0 - p)).ln() }).collect();
+        let ck = crate::models::Checkpoint::bundled(&Device::Cpu).unwrap();
+        let reader = Reader::new(ck.model, 64).unwrap();
+        let t = Tensor::from_vec(logits, (1, 64 * 64), &Device::Cpu).unwrap();
+        let got = reader.input(&t).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let want = crate::ink::model_input(&InkImage { width: 64, height: 64, data: boxed });
+        let worst = got.iter().zip(want.iter()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(worst < 0.15, "largest pixel difference {worst}");
+        let right = reader.cross_entropy(&t, &[class]).unwrap().to_scalar::<f32>().unwrap();
+        let wrong = reader.cross_entropy(&t, &[(class + 1) % NUM_CLASSES]).unwrap().to_scalar::<f32>().unwrap();
+        assert!(right < 0.5 && wrong > 3.0, "{right} {wrong}");
+        let m = area_matrix(64, 28);
+        for row in m.chunks(64) {
+            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5, "each output pixel averages its area");
+        }
+    }
 
     #[test]
     fn beta_warms_up_to_one() {
