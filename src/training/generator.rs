@@ -132,8 +132,9 @@ pub fn evaluate_generator(model: &Generator, set: &ImageSet) -> Result<Generator
     })
 }
 
-/// Latent statistics fitted to the held-out evaluations (all sets together): one centre for
-/// all classes when the latent holds the style only (`per_class` false), else per class.
+/// Latent statistics fitted to the held-out evaluations (all sets together): per class for a
+/// latent that holds part of the letter (`per_class`), else N(0, I) with the measured use of
+/// each dimension.
 pub fn latent_stats(evals: &[GeneratorEval], latent: usize, per_class: bool) -> LatentStats {
     let (mut mu, mut logvar, mut classes) = (Vec::new(), Vec::new(), Vec::new());
     let mut kl = vec![0f32; latent];
@@ -153,7 +154,10 @@ pub fn latent_stats(evals: &[GeneratorEval], latent: usize, per_class: bool) -> 
     if per_class {
         LatentStats::fit_by_class(&mu, &logvar, &classes, kl)
     } else {
-        LatentStats::fit(&mu, &logvar, kl)
+        // The style latent is trained to write the asked letter from N(0, I) itself (the
+        // reader's term on prior samples): that is the prior to sample from, and the held-out
+        // encodings only say how much each dimension is used.
+        LatentStats { kl_per_dim: kl, ..LatentStats::standard(latent) }
     }
 }
 
@@ -305,8 +309,11 @@ pub fn train_generator(
                 let l = model.group_loss(&x, &oh, &members, &eps, cfg.beta_at(global), cfg.free_bits)?;
                 let objective = match reader {
                     Some(r) if cfg.read_weight > 0.0 => {
-                        let prior_classes: Vec<usize> = (0..batch.len()).map(|_| noise.random_range(0..NUM_CLASSES)).collect();
-                        let z = gauss_tensor(&mut noise, batch.len(), latent, model)?;
+                        // A quarter as many samples from N(0, I) as images: enough to keep every
+                        // latent writing the asked letter, at a quarter of the decoder's cost.
+                        let prior_n = (batch.len() / 4).max(1);
+                        let prior_classes: Vec<usize> = (0..prior_n).map(|_| noise.random_range(0..NUM_CLASSES)).collect();
+                        let z = gauss_tensor(&mut noise, prior_n, latent, model)?;
                         let prior_logits = model.decode_logits(&z, &model.one_hot(&prior_classes)?)?;
                         let read = (r.cross_entropy(&l.logits, &classes)? + r.cross_entropy(&prior_logits, &prior_classes)?)?;
                         (&l.vae.objective + read.affine(cfg.read_weight / 2.0, 0.0)?)?
