@@ -9,6 +9,8 @@
 use super::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use ab_glyph::{Font, FontRef, OutlineCurve};
+
+mod outline_bounds;
 use tiny_skia::{Path, PathBuilder};
 
 /// One font embedded in the binary.
@@ -92,7 +94,7 @@ impl KanaFont {
     /// Reads a font file the user owns. Refused (the error names the file and why) when it cannot
     /// be read, is not a font, or has no kana of the class table.
     pub fn from_file(path: &std::path::Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        let bytes = crate::error::read_limited(path, MAX_FONT_BYTES, "font file")?;
         Self::from_bytes(&path.display().to_string(), &bytes).map_err(|why| Error::file(path, why))
     }
 
@@ -123,20 +125,41 @@ impl KanaFont {
     }
 }
 
+/// Largest font file read (big CJK fonts are 10 to 30 MB).
+pub const MAX_FONT_BYTES: u64 = 64 << 20;
+
+/// Most outline segments (lines and curves) one glyph may have; a kana has a few hundred.
+pub const MAX_GLYPH_SEGMENTS: usize = 20_000;
+
+/// Most glyph records one TrueType glyph may expand to through its composite components (itself
+/// included); a kana with a voicing mark has a handful.
+pub const MAX_GLYPH_COMPONENTS: u64 = 256;
+
+/// Deepest nesting of TrueType composite glyphs accepted (real fonts nest two or three deep).
+pub const MAX_COMPONENT_DEPTH: usize = 8;
+
 /// The kana outlines of a font in box units, one slot per class; `Err` says why the bytes were
-/// refused (not a font, no kana, no full-size kana).
+/// refused (not a font, no kana, no full-size kana, a glyph over the limits on outline work).
 fn kana_glyphs(bytes: &[u8]) -> std::result::Result<Vec<Option<Path>>, String> {
     let font = FontRef::try_from_slice(bytes).map_err(|e| format!("not a font file that can be read ({e})"))?;
+    let face = ttf_parser::Face::parse(bytes, 0).map_err(|e| format!("not a font file that can be read ({e})"))?;
+    let composites = outline_bounds::Glyf::of(&face);
     let outlines: Vec<Option<ab_glyph::Outline>> = classes::all()
         .iter()
         .map(|c| {
             let id = font.glyph_id(c.ch);
             if id.0 == 0 {
-                return None;
+                return Ok(None);
             }
-            font.outline(id).filter(|o| !o.curves.is_empty())
+            let refuse = |why: String| format!("the glyph of {} (glyph {}) {why}: the font is refused", c.ch, id.0);
+            if let Some(glyf) = &composites {
+                glyf.check(id.0).map_err(refuse)?;
+            }
+            outline_bounds::outline(&face, id.0)
+                .map(|o| o.filter(|o| !o.curves.is_empty()))
+                .map_err(refuse)
         })
-        .collect();
+        .collect::<std::result::Result<_, String>>()?;
     // Per-font normalisation from the full-size letters' bounding boxes.
     let mut cxs = Vec::new();
     let mut cys = Vec::new();

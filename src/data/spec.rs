@@ -121,8 +121,29 @@ pub fn parse(values: &[String]) -> Result<Vec<DataSpec>> {
     if groups.is_empty() {
         return Err(Error::Invalid("no data given: e.g. --data fonts,drawings".into()));
     }
-    groups.iter().map(|g| parse_one(g)).collect()
+    if groups.len() > MAX_SPECS {
+        return Err(Error::Invalid(format!("{} data sources given: the limit is {MAX_SPECS}", groups.len())));
+    }
+    let mut specs: Vec<DataSpec> = Vec::new();
+    for g in &groups {
+        let spec = parse_one(g)?;
+        // The same source named twice is opened once, with the weights added.
+        match specs.iter_mut().find(|s| s.kind == spec.kind) {
+            Some(same) => same.weight += spec.weight,
+            None => specs.push(spec),
+        }
+    }
+    Ok(specs)
 }
+
+/// Most sources one `--data` list may name.
+pub const MAX_SPECS: usize = 64;
+
+/// Largest weight of one source (weights are relative; this keeps their sum finite).
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Most fonts one `fonts=...` spec may name.
+pub const MAX_CHOSEN_FONTS: usize = 64;
 
 fn parse_one(text: &str) -> Result<DataSpec> {
     let (body, weight) = match text.rsplit_once('@') {
@@ -130,6 +151,9 @@ fn parse_one(text: &str) -> Result<DataSpec> {
             let w: f64 = w.parse().map_err(|_| Error::Invalid(format!("data spec {text:?}: weight {w:?} is not a number")))?;
             if !(w.is_finite() && w > 0.0) {
                 return Err(Error::Invalid(format!("data spec {text:?}: weight must be positive")));
+            }
+            if w > MAX_WEIGHT {
+                return Err(Error::Invalid(format!("data spec {text:?}: weight {w} is too large (weights are relative; the limit is {MAX_WEIGHT})")));
             }
             (b, w)
         }
@@ -158,14 +182,22 @@ fn parse_one(text: &str) -> Result<DataSpec> {
 /// The `+`-separated fonts of `fonts=...`.
 fn parse_fonts(text: &str, list: &str) -> Result<Vec<FontPick>> {
     let held_out = fonts::validation_font_names();
-    list.split('+')
-        .map(str::trim)
-        .map(|item| match item {
-            "" => Err(Error::Invalid(format!("data spec {text:?}: an empty font name (use fonts=FONT+FONT...)"))),
-            v if held_out.contains(&v) => Err(Error::Invalid(format!("data spec {text:?}: {v} is held out for validation"))),
-            v => Ok(FontPick::from_text(v)),
-        })
-        .collect()
+    let mut picks: Vec<FontPick> = Vec::new();
+    for item in list.split('+').map(str::trim) {
+        let pick = match item {
+            "" => return Err(Error::Invalid(format!("data spec {text:?}: an empty font name (use fonts=FONT+FONT...)"))),
+            v if held_out.contains(&v) => return Err(Error::Invalid(format!("data spec {text:?}: {v} is held out for validation"))),
+            v => FontPick::from_text(v),
+        };
+        // A font named twice is read once.
+        if !picks.contains(&pick) {
+            picks.push(pick);
+        }
+        if picks.len() > MAX_CHOSEN_FONTS {
+            return Err(Error::Invalid(format!("data spec {text:?}: more than {MAX_CHOSEN_FONTS} fonts")));
+        }
+    }
+    Ok(picks)
 }
 
 impl DataSpec {
@@ -201,9 +233,27 @@ impl DataSpec {
 }
 
 /// Opens every spec for a split and mixes them by weight.
+/// A source without samples in the split (a `mine` folder holding nothing out yet) is refused
+/// with the reason rather than drawn from as blank pictures.
 pub fn open_mixture(specs: &[DataSpec], split: Split, opts: OpenOptions) -> Result<Mixture> {
-    let parts = specs.iter().map(|s| Ok((s.open(split, opts)?, s.weight))).collect::<Result<Vec<_>>>()?;
+    let mut parts = Vec::with_capacity(specs.len());
+    for s in specs {
+        let src = s.open(split, opts)?;
+        if !src.classes().iter().any(|&c| c) {
+            return Err(Error::Invalid(format!("{s}: no samples in the {} split ({} holds none yet)", split_name(split), src.name())));
+        }
+        parts.push((src, s.weight));
+    }
     Ok(Mixture::new(parts))
+}
+
+/// How a split is called in messages.
+fn split_name(split: Split) -> &'static str {
+    if split == Split::Train {
+        "training"
+    } else {
+        "held-out"
+    }
 }
 
 #[cfg(test)]
