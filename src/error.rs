@@ -141,11 +141,13 @@ pub fn check_replaceable(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a crash never
 /// leaves a half-written file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // Errors name the file asked for, not the temporary one beside it.
     write_atomic_with(path, |tmp| {
         use std::io::Write;
-        let mut file = std::fs::File::create(tmp).map_err(|e| Error::file(tmp, e))?;
-        file.write_all(bytes).map_err(|e| Error::file(tmp, e))?;
-        file.sync_all().map_err(|e| Error::file(tmp, e))
+        let failed = |e: std::io::Error| Error::file(path, format!("cannot write: {e}"));
+        let mut file = std::fs::File::create(tmp).map_err(failed)?;
+        file.write_all(bytes).map_err(failed)?;
+        file.sync_all().map_err(failed)
     })
 }
 

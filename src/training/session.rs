@@ -249,14 +249,14 @@ impl RunPlan {
         if self.cfg.epochs == 0 {
             return Err(Error::Invalid("0 epochs asked for: ask for at least one".into()));
         }
-        if self.cfg.batch > MAX_BATCH {
-            return Err(Error::Invalid(format!("a batch of {} is too large (the limit is {MAX_BATCH})", self.cfg.batch)));
-        }
-        for p in [&self.last, &self.best] {
-            check_out_files(p)?;
-        }
         let mut plan = self.clone();
         plan.cfg.batch = plan.cfg.batch.min(plan.cfg.epoch_size.max(1));
+        if plan.cfg.batch > MAX_BATCH {
+            return Err(Error::Invalid(format!("a batch of {} is too large (the limit is {MAX_BATCH})", plan.cfg.batch)));
+        }
+        for p in [&plan.last, &plan.best] {
+            check_out_files(p)?;
+        }
         Ok(plan)
     }
 
