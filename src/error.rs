@@ -273,6 +273,48 @@ mod tests {
     }
 
     #[test]
+    fn only_regular_files_are_read_or_replaced() {
+        // Regression (issue 20, items 15 and 17): a FIFO hung the reader; an output replaced a
+        // symbolic link or a device.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let e = read_limited(&fifo, 10, "drawing").unwrap_err().to_string();
+        assert!(e.contains("fifo") && e.contains("a FIFO (named pipe) is not a regular file"), "{e}");
+        let e = read_limited(Path::new("/dev/zero"), 10, "font file").unwrap_err().to_string();
+        assert!(e.contains("a device is not a regular file"), "{e}");
+        assert!(read_limited(dir.path(), 10, "drawing").unwrap_err().to_string().contains("a folder"));
+        let p = dir.path().join("a.txt");
+        std::fs::write(&p, b"12345").unwrap();
+        assert_eq!(read_limited(&p, 5, "x").unwrap(), b"12345");
+        assert!(read_limited(&p, 4, "x").unwrap_err().to_string().contains("too large for a x"));
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        for target in [&link, &fifo, &dir.path().to_path_buf()] {
+            let e = write_atomic(target, b"new").unwrap_err().to_string();
+            assert!(e.contains("refusing to replace it"), "{e}");
+        }
+        assert_eq!(std::fs::read(&p).unwrap(), b"12345");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
+
+    #[test]
+    fn stale_temps_of_a_folder_are_removed() {
+        // Regression (issue 20, item 16): a run killed midway left `.NNNN-uXXXX.png.PID.tmp` forever.
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".0001-u3042.png.999999999.tmp");
+        let live = dir.path().join(format!(".0002-u3042.png.{}.tmp", std::process::id()));
+        let other = dir.path().join("notes.tmp");
+        for p in [&stale, &live, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        remove_stale_temps_in(dir.path());
+        assert!(!stale.exists() && live.exists() && other.exists());
+    }
+
+    #[test]
     fn errors_about_a_named_file_drop_its_path() {
         let e = Error::file("a/b.png", "cannot decode image");
         assert_eq!(e.without_path(Path::new("a/b.png")), "cannot decode image");

@@ -309,6 +309,37 @@ mod tests {
         assert!(missing.is_empty(), "training fonts miss {missing:?}");
     }
 
+    fn hostile(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile").join(name)).unwrap()
+    }
+
+    #[test]
+    fn font_bombs_are_refused_in_bounded_work() {
+        // Regression (issue 20, item 2): nested composite glyphs aborted at 7.6 GB, nested CFF
+        // subroutines at 4.7 GB.
+        let t = std::time::Instant::now();
+        let e = KanaFont::from_bytes("bomb.ttf", &hostile("font_composite_bomb.ttf")).err().unwrap_or_default();
+        assert!(e.contains("composite components") && e.contains("the font is refused"), "{e}");
+        let e = KanaFont::from_bytes("bomb.otf", &hostile("font_cff_subr_bomb.otf")).err().unwrap_or_default();
+        assert!(e.contains(&format!("more than {MAX_GLYPH_SEGMENTS} outline segments")), "{e}");
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn bounded_outlines_are_those_ab_glyph_makes() {
+        // The budgeted outliner must not change the bundled fonts' glyphs (nor the data made of them).
+        for info in EMBEDDED_FONTS.iter().take(4) {
+            let font = FontRef::try_from_slice(info.bytes).unwrap();
+            let face = ttf_parser::Face::parse(info.bytes, 0).unwrap();
+            for c in classes::all().iter().step_by(7) {
+                let id = font.glyph_id(c.ch);
+                let ours = outline_bounds::outline(&face, id.0).unwrap();
+                let theirs = font.outline(id);
+                assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{} {}", info.file, c.ch);
+            }
+        }
+    }
+
     #[test]
     fn glyphs_are_normalised_into_the_box() {
         for f in load_all() {

@@ -153,7 +153,7 @@ fn parse_one(text: &str) -> Result<DataSpec> {
                 return Err(Error::Invalid(format!("data spec {text:?}: weight must be positive")));
             }
             if w > MAX_WEIGHT {
-                return Err(Error::Invalid(format!("data spec {text:?}: weight {w} is too large (weights are relative; the limit is {MAX_WEIGHT})")));
+                return Err(Error::Invalid(format!("data spec {text:?}: weight {w:e} is too large (weights are relative; the limit is {MAX_WEIGHT})")));
             }
             (b, w)
         }
@@ -291,6 +291,33 @@ mod tests {
         assert!(p("drawings=abc").unwrap_err().to_string().contains("no arguments"));
         assert!(p("fonts=a.ttf+").unwrap_err().to_string().contains("empty font name"));
         assert!(p("k49").unwrap_err().to_string().contains("k49=DIR"));
+    }
+
+    #[test]
+    fn repeated_sources_are_capped_and_shared() {
+        // Regression (issue 20, item 9): `fonts` repeated 20,000 times opened 20,000 sources and
+        // aborted at 11 GB.
+        let many = vec!["fonts"; 20_000].join(",");
+        let e = p(&many).unwrap_err().to_string();
+        assert!(e.contains("20000 data sources") && e.contains("limit is 64"), "{e}");
+        // The same source twice is one source with the weights added.
+        let v = p("fonts,drawings@2,fonts@3").unwrap();
+        assert_eq!(v, vec![DataSpec { kind: SourceKind::Fonts, weight: 4.0 }, DataSpec { kind: SourceKind::Drawings, weight: 2.0 }]);
+        let names = fonts::training_font_names();
+        let v = p(&format!("fonts={}+{}+{}", names[0], names[1], names[0])).unwrap();
+        assert!(matches!(&v[0].kind, SourceKind::ChosenFonts(f) if f.len() == 2), "{v:?}");
+        let e = p(&format!("fonts={}", (0..70).map(|i| format!("/f{i}.ttf")).collect::<Vec<_>>().join("+"))).unwrap_err().to_string();
+        assert!(e.contains("more than 64 fonts"), "{e}");
+    }
+
+    #[test]
+    fn huge_weights_are_refused_not_overflowed() {
+        // Regression (issue 20, item 14): fonts@1e308,drawings@1e308 summed to infinity and
+        // trained on drawings only.
+        let e = p("fonts@1e308,drawings@1e308").unwrap_err().to_string();
+        assert!(e.contains("weight 1e308 is too large") && e.contains("limit is 1000000"), "{e}");
+        let v = p("fonts@1e6,drawings@1e-6").unwrap();
+        assert!(v.iter().map(|s| s.weight).sum::<f64>().is_finite());
     }
 
     #[test]

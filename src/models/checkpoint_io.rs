@@ -501,6 +501,65 @@ mod tests {
     }
 
     #[test]
+    fn a_dot_in_the_name_is_kept() {
+        // Regression (issue 20, item 6): `m.v2` named `m.safetensors` and `m.json`, clobbering
+        // another checkpoint.
+        assert_eq!(paths(Path::new("d/m.v2")), (PathBuf::from("d/m.v2.safetensors"), PathBuf::from("d/m.v2.json")));
+        for given in ["d/m", "d/m.safetensors", "d/m.json"] {
+            assert_eq!(paths(Path::new(given)), (PathBuf::from("d/m.safetensors"), PathBuf::from("d/m.json")), "{given}");
+        }
+        assert_eq!(paths(Path::new("d/m.v2.json")).0, PathBuf::from("d/m.v2.safetensors"));
+        assert_eq!(crate::training::session::best_beside(Path::new("d/m.v2")), PathBuf::from("d/m.v2-best"));
+        assert_eq!(crate::training::session::best_beside(Path::new("d/m.safetensors")), PathBuf::from("d/m-best"));
+        let dir = tempfile::tempdir().unwrap();
+        save_checkpoint(&varmap(1.0), &serde_json::json!({}), &dir.path().join("m")).unwrap();
+        save_checkpoint(&varmap(2.0), &serde_json::json!({}), &dir.path().join("m.v2")).unwrap();
+        assert_eq!(load(&dir.path().join("m")).unwrap(), 1.0, "m is untouched");
+        assert_eq!(names(dir.path()), ["m.json", "m.safetensors", "m.v2.json", "m.v2.safetensors"]);
+    }
+
+    #[test]
+    fn an_output_is_locked_while_a_run_holds_it() {
+        // Regression (issue 20, item 7): two runs on the same output both wrote there.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("m");
+        let lock = OutLock::acquire(&out).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("m.lock")).unwrap();
+        assert_eq!(text.trim(), std::process::id().to_string());
+        let e = OutLock::acquire(&dir.path().join("m.safetensors")).unwrap_err().to_string();
+        assert!(e.contains("m.lock") && e.contains("another training run") && e.contains(&format!("process {}", std::process::id())), "{e}");
+        drop(lock);
+        assert!(!dir.path().join("m.lock").exists());
+        // A lock file left by a killed run (no process holds its lock) is no obstacle.
+        std::fs::write(dir.path().join("m.lock"), "999999999\n").unwrap();
+        let again = OutLock::acquire(&out);
+        assert!(again.is_ok(), "{again:?}");
+    }
+
+    #[test]
+    fn weights_headers_are_checked_before_allocating() {
+        // Regression (issue 20, item 1): shapes came from the sidecar and were allocated before the
+        // weights were looked at.
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        save_checkpoint(&varmap(1.0), &serde_json::json!({}), &a).unwrap();
+        let bytes = std::fs::read(a.with_extension("safetensors")).unwrap();
+        assert!(check_weights_header(&bytes, &[("w".to_string(), vec![2, 3])]).is_ok());
+        let e = check_weights_header(&bytes, &[("w".to_string(), vec![4096, 4096])]).unwrap_err().to_string();
+        assert!(e.contains("shape [2, 3], expected [4096, 4096]"), "{e}");
+        let e = check_weights_header(&bytes, &[("w".to_string(), vec![1 << 20, 1 << 20])]).unwrap_err().to_string();
+        assert!(e.contains("more than 67108864 parameters"), "{e}");
+        let e = check_weights_header(&bytes, &[("w".to_string(), vec![usize::MAX, 2])]).unwrap_err().to_string();
+        assert!(e.contains("parameters"), "{e}");
+        let e = check_weights_header(&bytes[..bytes.len() - 4], &[("w".to_string(), vec![2, 3])]).unwrap_err().to_string();
+        assert!(e.contains("does not lie within the file"), "{e}");
+        let mut huge = bytes.clone();
+        huge[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(check_weights_header(&huge, &[]).unwrap_err().to_string().contains("header claims"));
+        assert!(check_weights_header(&bytes[..3], &[]).is_err());
+    }
+
+    #[test]
     fn oversized_files_are_refused_before_reading() {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a");
