@@ -144,6 +144,7 @@ fn kana_glyphs(bytes: &[u8]) -> std::result::Result<Vec<Option<Path>>, String> {
     let font = FontRef::try_from_slice(bytes).map_err(|e| format!("not a font file that can be read ({e})"))?;
     let face = ttf_parser::Face::parse(bytes, 0).map_err(|e| format!("not a font file that can be read ({e})"))?;
     let composites = outline_bounds::Glyf::of(&face);
+    let charstrings = outline_bounds::Cff::of(&face);
     let outlines: Vec<Option<ab_glyph::Outline>> = classes::all()
         .iter()
         .map(|c| {
@@ -154,6 +155,9 @@ fn kana_glyphs(bytes: &[u8]) -> std::result::Result<Vec<Option<Path>>, String> {
             let refuse = |why: String| format!("the glyph of {} (glyph {}) {why}: the font is refused", c.ch, id.0);
             if let Some(glyf) = &composites {
                 glyf.check(id.0).map_err(refuse)?;
+            }
+            if let Some(cff) = &charstrings {
+                cff.check(id.0).map_err(refuse)?;
             }
             outline_bounds::outline(&face, id.0)
                 .map(|o| o.filter(|o| !o.curves.is_empty()))
@@ -320,8 +324,21 @@ mod tests {
         let t = std::time::Instant::now();
         let e = KanaFont::from_bytes("bomb.ttf", &hostile("font_composite_bomb.ttf")).err().unwrap_or_default();
         assert!(e.contains("composite components") && e.contains("the font is refused"), "{e}");
-        let e = KanaFont::from_bytes("bomb.otf", &hostile("font_cff_subr_bomb.otf")).err().unwrap_or_default();
+        let cff = hostile("font_cff_subr_bomb.otf");
+        let e = KanaFont::from_bytes("bomb.otf", &cff).err().unwrap_or_default();
+        assert!(e.contains("charstring operations") && e.contains("the font is refused"), "{e}");
+        // Past the work budget, the segment budget holds what is kept.
+        let face = ttf_parser::Face::parse(&cff, 0).unwrap();
+        let e = outline_bounds::outline(&face, 1).err().unwrap_or_default();
         assert!(e.contains(&format!("more than {MAX_GLYPH_SEGMENTS} outline segments")), "{e}");
+        // The same bomb whose innermost subroutine draws nothing (stem hints instead of lines):
+        // no memory, but 40^9 calls, forever. Refused by the count of operations, at once.
+        let draws = [0x95, 0x8b, 0x05, 0x81, 0x8b, 0x05, 0x0b];
+        let at = cff.windows(draws.len()).position(|w| w == draws).unwrap();
+        let mut quiet = cff.clone();
+        quiet[at..at + draws.len()].copy_from_slice(&[0x95, 0x8b, 0x01, 0x81, 0x8b, 0x01, 0x0b]);
+        let e = KanaFont::from_bytes("quiet.otf", &quiet).err().unwrap_or_default();
+        assert!(e.contains("charstring operations"), "{e}");
         assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
     }
 

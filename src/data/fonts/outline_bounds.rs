@@ -202,3 +202,284 @@ impl<'a> Glyf<'a> {
         Ok(total)
     }
 }
+
+/// Most charstring operations (operands and operators, through every subroutine call) one CFF
+/// glyph may take; a kana takes a few hundred to a few thousand.
+pub(super) const MAX_CHARSTRING_OPS: u64 = 200_000;
+
+/// Deepest subroutine nesting the CFF outliner follows (as `ttf-parser`).
+const MAX_SUBR_DEPTH: usize = 10;
+
+/// One CFF INDEX: `count` items whose `off_size`-byte offsets start at `offsets` (1-based,
+/// relative to the byte before `data_start`), all within the table.
+#[derive(Clone, Copy, Default)]
+struct CffIndex {
+    count: usize,
+    off_size: usize,
+    offsets: usize,
+    data_start: usize,
+}
+
+impl CffIndex {
+    /// The INDEX at `at` of `table` and the position after it.
+    fn parse(table: &[u8], at: usize) -> Option<(Self, usize)> {
+        let count = usize::from(u16_at(table, at)?);
+        if count == 0 {
+            return Some((CffIndex::default(), at + 2));
+        }
+        let off_size = usize::from(*table.get(at + 2)?);
+        if !(1..=4).contains(&off_size) {
+            return None;
+        }
+        let offsets = at + 3;
+        let data_start = offsets + (count + 1) * off_size - 1;
+        let index = CffIndex { count, off_size, offsets, data_start };
+        let end = data_start.checked_add(index.offset(table, count)?)?;
+        Some((index, end))
+    }
+
+    fn offset(&self, table: &[u8], i: usize) -> Option<usize> {
+        let at = self.offsets + i * self.off_size;
+        let bytes = table.get(at..at + self.off_size)?;
+        Some(bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b)))
+    }
+
+    /// Item `i`'s bytes.
+    fn get<'a>(&self, table: &'a [u8], i: usize) -> Option<&'a [u8]> {
+        if i >= self.count {
+            return None;
+        }
+        let (a, b) = (self.offset(table, i)?, self.offset(table, i + 1)?);
+        table.get(self.data_start.checked_add(a)?..self.data_start.checked_add(b)?)
+    }
+
+    /// The subroutine number bias of an INDEX of this many subroutines.
+    fn bias(&self) -> i64 {
+        if self.count < 1240 {
+            107
+        } else if self.count < 33900 {
+            1131
+        } else {
+            32768
+        }
+    }
+}
+
+/// The operands and operators of a DICT, as `(operator, operands)`; real numbers read as 0.
+fn dict_entries(dict: &[u8]) -> Vec<(u16, Vec<i64>)> {
+    let mut out = Vec::new();
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = dict.get(i) {
+        match b {
+            0..=21 => {
+                let op = if b == 12 {
+                    i += 1;
+                    1200 + u16::from(dict.get(i).copied().unwrap_or(0))
+                } else {
+                    u16::from(b)
+                };
+                out.push((op, std::mem::take(&mut operands)));
+                i += 1;
+            }
+            28 => {
+                operands.push(i64::from(u16_at(dict, i + 1).map_or(0, |v| v as i16)));
+                i += 3;
+            }
+            29 => {
+                operands.push(i64::from(u32_at(dict, i + 1).map_or(0, |v| v as i32)));
+                i += 5;
+            }
+            30 => {
+                // A real number: nibbles up to an 0xf nibble.
+                i += 1;
+                while let Some(&n) = dict.get(i) {
+                    i += 1;
+                    if n & 0x0f == 0x0f || n >> 4 == 0x0f {
+                        break;
+                    }
+                }
+                operands.push(0);
+            }
+            32..=246 => {
+                operands.push(i64::from(b) - 139);
+                i += 1;
+            }
+            247..=250 => {
+                operands.push((i64::from(b) - 247) * 256 + i64::from(dict.get(i + 1).copied().unwrap_or(0)) + 108);
+                i += 2;
+            }
+            251..=254 => {
+                operands.push(-(i64::from(b) - 251) * 256 - i64::from(dict.get(i + 1).copied().unwrap_or(0)) - 108);
+                i += 2;
+            }
+            _ => i += 1,
+        }
+        if out.len() > 256 {
+            break;
+        }
+    }
+    out
+}
+
+fn dict_operand(entries: &[(u16, Vec<i64>)], op: u16, n: usize) -> Option<usize> {
+    entries.iter().find(|(o, _)| *o == op).and_then(|(_, v)| v.get(n)).and_then(|&v| usize::try_from(v).ok())
+}
+
+/// A CFF font's charstrings and subroutines, read to count the work of outlining a glyph.
+pub(super) struct Cff<'a> {
+    table: &'a [u8],
+    global: CffIndex,
+    charstrings: CffIndex,
+    /// The local subroutines: one set, or (CID-keyed fonts) one per font dict with the FDSelect.
+    locals: Vec<Option<CffIndex>>,
+    fd_select: Option<usize>,
+}
+
+impl<'a> Cff<'a> {
+    /// The `CFF ` table of a font, if it has one that can be read.
+    pub(super) fn of(face: &ttf_parser::Face<'a>) -> Option<Self> {
+        let table = face.raw_face().table(ttf_parser::Tag::from_bytes(b"CFF "))?;
+        let header = usize::from(*table.get(2)?);
+        let (_, after_names) = CffIndex::parse(table, header)?;
+        let (top, after_top) = CffIndex::parse(table, after_names)?;
+        let (_, after_strings) = CffIndex::parse(table, after_top)?;
+        let (global, _) = CffIndex::parse(table, after_strings)?;
+        let top = dict_entries(top.get(table, 0)?);
+        let (charstrings, _) = CffIndex::parse(table, dict_operand(&top, 17, 0)?)?;
+        let private_locals = |dict: &[(u16, Vec<i64>)]| -> Option<CffIndex> {
+            let (size, offset) = (dict_operand(dict, 18, 0)?, dict_operand(dict, 18, 1)?);
+            let private = dict_entries(table.get(offset..offset.checked_add(size)?)?);
+            CffIndex::parse(table, offset.checked_add(dict_operand(&private, 19, 0)?)?).map(|(i, _)| i)
+        };
+        let (locals, fd_select) = match (dict_operand(&top, 1236, 0), dict_operand(&top, 1237, 0)) {
+            (Some(fd_array), Some(fd_select)) => {
+                let (fds, _) = CffIndex::parse(table, fd_array)?;
+                let locals = (0..fds.count.min(256)).map(|i| fds.get(table, i).and_then(|d| private_locals(&dict_entries(d)))).collect();
+                (locals, Some(fd_select))
+            }
+            _ => (vec![private_locals(&top)], None),
+        };
+        Some(Cff { table, global, charstrings, locals, fd_select })
+    }
+
+    /// The font dict of glyph `id` in a CID-keyed font (FDSelect formats 0 and 3).
+    fn font_dict(&self, id: u16) -> Option<usize> {
+        let Some(at) = self.fd_select else { return Some(0) };
+        match *self.table.get(at)? {
+            0 => self.table.get(at + 1 + usize::from(id)).map(|&fd| usize::from(fd)),
+            3 => {
+                let ranges = usize::from(u16_at(self.table, at + 1)?);
+                (0..ranges.min(65_535)).find_map(|r| {
+                    let first = u16_at(self.table, at + 3 + r * 3)?;
+                    let next = u16_at(self.table, at + 6 + r * 3)?;
+                    (first <= id && id < next).then(|| self.table.get(at + 5 + r * 3).map(|&fd| usize::from(fd)))?
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Refuses glyph `id` when outlining it would take more than [`MAX_CHARSTRING_OPS`]
+    /// operations through its subroutine calls (nested calls that draw nothing still cost time),
+    /// or when it builds itself from two other glyphs (`seac`, never used by kana).
+    pub(super) fn check(&self, id: u16) -> Result<(), String> {
+        let Some(cs) = self.charstrings.get(self.table, usize::from(id)) else { return Ok(()) };
+        let local = self.font_dict(id).and_then(|fd| self.locals.get(fd).copied().flatten());
+        let mut run = Run { ops: 0, stack: Vec::with_capacity(48), stems: 0 };
+        run.charstring(self, cs, local.as_ref(), 0).map(|_| ())
+    }
+}
+
+/// The state of one glyph's charstring scan.
+struct Run {
+    ops: u64,
+    stack: Vec<i64>,
+    stems: usize,
+}
+
+impl Run {
+    /// Scans `cs`; `Ok(true)` when the glyph ended (endchar), `Ok(false)` on return (or an
+    /// error the outliner itself would stop at).
+    fn charstring(&mut self, cff: &Cff<'_>, cs: &[u8], local: Option<&CffIndex>, depth: usize) -> Result<bool, String> {
+        let mut i = 0;
+        while let Some(&b) = cs.get(i) {
+            self.ops += 1;
+            if self.ops > MAX_CHARSTRING_OPS {
+                return Err(format!("takes more than {MAX_CHARSTRING_OPS} charstring operations (subroutines calling each other)"));
+            }
+            match b {
+                32..=246 => {
+                    self.push(i64::from(b) - 139);
+                    i += 1;
+                }
+                247..=250 => {
+                    self.push((i64::from(b) - 247) * 256 + i64::from(cs.get(i + 1).copied().unwrap_or(0)) + 108);
+                    i += 2;
+                }
+                251..=254 => {
+                    self.push(-(i64::from(b) - 251) * 256 - i64::from(cs.get(i + 1).copied().unwrap_or(0)) - 108);
+                    i += 2;
+                }
+                28 => {
+                    self.push(i64::from(u16_at(cs, i + 1).map_or(0, |v| v as i16)));
+                    i += 3;
+                }
+                255 => {
+                    self.push(i64::from(u32_at(cs, i + 1).map_or(0, |v| v as i32)) >> 16);
+                    i += 5;
+                }
+                // hstem, vstem, hstemhm, vstemhm: stem hints (their count sizes hint masks).
+                1 | 3 | 18 | 23 => {
+                    self.stems += self.stack.len() / 2;
+                    self.stack.clear();
+                    i += 1;
+                }
+                // hintmask, cntrmask: an implicit vstem, then one mask bit per stem.
+                19 | 20 => {
+                    self.stems += self.stack.len() / 2;
+                    self.stack.clear();
+                    i += 1 + self.stems.div_ceil(8);
+                }
+                10 | 29 => {
+                    let subrs = if b == 10 { local.copied() } else { Some(cff.global) };
+                    let Some(subrs) = subrs else { return Ok(false) };
+                    let Some(n) = self.stack.pop() else { return Ok(false) };
+                    let sub = usize::try_from(n + subrs.bias()).ok().and_then(|n| subrs.get(cff.table, n));
+                    let Some(sub) = sub else { return Ok(false) };
+                    if depth >= MAX_SUBR_DEPTH {
+                        return Ok(false);
+                    }
+                    if self.charstring(cff, sub, local, depth + 1)? {
+                        return Ok(true);
+                    }
+                    i += 1;
+                }
+                11 => return Ok(false),
+                14 => {
+                    if self.stack.len() >= 4 {
+                        return Err("is built from two other glyphs (seac), which fude does not read".into());
+                    }
+                    return Ok(true);
+                }
+                12 => {
+                    self.stack.clear();
+                    i += 2;
+                }
+                _ => {
+                    self.stack.clear();
+                    i += 1;
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    fn push(&mut self, v: i64) {
+        // The outliner stops at 48 operands; so does the count (it keeps the last ones).
+        if self.stack.len() >= 48 {
+            self.stack.remove(0);
+        }
+        self.stack.push(v);
+    }
+}
