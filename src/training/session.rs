@@ -553,10 +553,11 @@ pub fn list_runs(root: &Path) -> Vec<RunSummary> {
                     summary.model = s.model_kind().unwrap_or_default();
                     summary.epochs = s.training.epochs;
                     summary.total_epochs = s.training.settings.get("epochs").and_then(|v| v.parse().ok()).unwrap_or(0);
-                    summary.data = s.training.data.clone();
+                    // Shown in the app: control characters a sidecar may hold are escaped.
+                    summary.data = s.training.data.iter().map(|d| crate::text::escape_controls(d)).collect();
                     summary.best = read_sidecar(&sidecar_path(&best)).map(|b| b.metrics).unwrap_or(s.metrics);
                 }
-                Err(e) => summary.problem = Some(e.to_string()),
+                Err(e) => summary.problem = Some(crate::text::escape_controls(&e.to_string())),
             }
             summary
         })
@@ -712,5 +713,24 @@ mod tests {
         assert!(e.contains("cannot resume") && e.contains("last.safetensors"), "{e}");
         assert!(matches!(events.last(), Some(TrainEvent::Failed { .. })));
         assert_eq!(list_runs(dir.path().parent().unwrap_or(dir.path())).iter().filter(|r| r.dir == dir.path()).count(), 1);
+    }
+
+    #[test]
+    fn run_lists_escape_what_sidecars_hold() {
+        // Regression (issue 20, item 19): strings from a sidecar reached the UI raw.
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("run-1");
+        std::fs::create_dir_all(&run).unwrap();
+        let sidecar = r#"{"kind":"recognizer","training":{"command":"x","data":["fonts\u001b[2J"],"seed":0,"epochs":1,"samples_seen":0,"settings":{}}}"#;
+        std::fs::write(run.join("last.json"), sidecar).unwrap();
+        std::fs::create_dir_all(root.path().join("run-0")).unwrap();
+        std::fs::write(root.path().join("run-0/last.json"), "{\"kind\": \"\u{1b}]0;x\u{7}\"").unwrap();
+        let runs = list_runs(root.path());
+        assert_eq!(runs.len(), 2);
+        for r in &runs {
+            let shown = format!("{:?} {}", r.problem, r.data.join(","));
+            assert!(!shown.contains('\u{1b}') && !r.data.iter().any(|d| d.contains('\u{1b}')), "{shown}");
+        }
+        assert_eq!(runs[0].data, ["fonts\\u{1b}[2J"]);
     }
 }
