@@ -321,6 +321,12 @@ fn item13_an_empty_held_out_split_is_said_not_scored() {
         assert!(err.contains("mine") && err.contains("held-out") && err.contains("none yet"), "{args:?}: {err}");
     }
     assert!(!dir.path().join("s.png").exists());
+    // Training with nothing held out printed "-ELBO NaN nats" for its best epoch.
+    let g = s(&dir.path().join("g"));
+    let o = fude(&["train", "--model", "generator", "--data", &mine, "--epochs", "1", "--epoch-size", "32", "--batch", "32", "--out", &g]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(!stdout.contains("NaN") && stdout.contains("no held-out data"), "{stdout}");
 }
 
 #[test]

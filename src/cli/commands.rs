@@ -111,9 +111,11 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     let mut printer = TrainPrinter::new(&plan.cfg);
     // The held-out −ELBO of the epoch that became the best generator checkpoint.
     let (mut epoch_elbo, mut best_elbo) = (f64::NAN, f64::NAN);
+    let mut no_held_out = false;
     let outcome = plan.run(&RunControl::default(), |ev| {
         printer.show(ev);
         match ev {
+            TrainEvent::Started { held_out, .. } => no_held_out = held_out.is_empty(),
             TrainEvent::EpochEnd { held_out, .. } => epoch_elbo = mean_metric(held_out, "neg_elbo"),
             TrainEvent::CheckpointWritten { best: true, .. } => best_elbo = epoch_elbo,
             _ => {}
@@ -126,6 +128,8 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     }
     if let Some(best) = outcome.best {
         let by = match model {
+            // Nothing held out (a small `mine` set): no score picks the epoch, none is printed.
+            _ if no_held_out => "no held-out data: the last epoch".to_string(),
             crate::training::ModelKind::Recognizer => "held-out top-1".to_string(),
             crate::training::ModelKind::Generator => format!("held-out -ELBO {best_elbo:.1} nats"),
         };
