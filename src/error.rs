@@ -181,7 +181,6 @@ pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -
         return Err(Error::file(path, "not a file path"));
     }
     check_replaceable(path)?;
-    remove_stale_temps(path);
     let tmp = temp_path(path, "tmp");
     if let Err(e) = write(&tmp) {
         let _ = std::fs::remove_file(&tmp);

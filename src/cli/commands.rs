@@ -356,6 +356,7 @@ fn samples_cmd(data: &DataArgs, out: &Path, count: usize, seed: u64, test_split:
             }
         }
     }
+    crate::error::remove_stale_temps(out);
     grid.save_png(out)?;
     let labels: String = samples.iter().filter_map(|s| classes::get(s.label)).map(|c| c.ch).collect();
     println!("wrote {} ({} samples, row by row): {labels}", out.display(), samples.len());

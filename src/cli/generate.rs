@@ -196,6 +196,7 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         }
         println!("wrote {} PNGs into {}", images.len(), a.out.display());
     } else {
+        crate::error::remove_stale_temps(&a.out);
         let cells: Vec<&[f32]> = images.iter().map(Vec::as_slice).collect();
         InkImage::sheet(&cells, side, cols, side / 8).save_png(&a.out)?;
         let text: String = jobs.iter().filter_map(|(c, _)| classes::get(*c)).map(|k| k.ch).collect();

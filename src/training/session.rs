@@ -222,7 +222,9 @@ impl RunPlan {
     /// `Failed` (whose message is also the returned error).
     pub fn run(&self, control: &RunControl, mut on_event: impl FnMut(&TrainEvent) + Send) -> Result<RunOutcome> {
         let result = self.checked().and_then(|plan| {
-            // Held until the run ends: a second run on the same output is refused meanwhile.
+            // Held until the run ends: a second run on the same output is refused meanwhile. The
+            // lock files live beside the checkpoints, so their folders are made first.
+            plan.create_folders()?;
             let _locks = (OutLock::acquire(&plan.last)?, OutLock::acquire(&plan.best)?);
             match plan.threads {
                 Some(n) => rayon::ThreadPoolBuilder::new()
