@@ -53,6 +53,13 @@ impl Error {
 /// folder, a socket) before a read could block on it or never end: the file is opened without
 /// blocking and its type checked on the open handle. `what` names the file in the error.
 pub fn open_regular(path: &Path, what: &str) -> Result<std::fs::File> {
+    // Refused before it is opened (opening a device can itself do something); checked again on
+    // the open handle, should the path change in between.
+    if let Ok(m) = std::fs::metadata(path) {
+        if !m.file_type().is_file() {
+            return Err(Error::file(path, format!("cannot read {what}: {} is not a regular file", file_kind(&m.file_type()))));
+        }
+    }
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

@@ -735,4 +735,20 @@ mod tests {
         }
         assert_eq!(runs[0].data, ["fonts\\u{1b}[2J"]);
     }
+
+    #[test]
+    fn a_run_is_refused_while_another_holds_its_output() {
+        // Regression (issue 20, item 7), as the app starts runs: two runs in one folder both wrote.
+        let dir = tempfile::tempdir().unwrap();
+        let (last, _) = folder_checkpoints(dir.path());
+        let held = OutLock::acquire(&last).unwrap();
+        let cfg = TrainConfig { epochs: 1, epoch_size: 32, batch: 32, ..TrainConfig::default() };
+        let plan = RunPlan::in_folder(fonts(), cfg, Init::Scratch, dir.path());
+        let mut events = Vec::new();
+        let e = plan.run(&RunControl::default(), |ev| events.push(ev.clone())).unwrap_err().to_string();
+        assert!(e.contains("last.lock") && e.contains("another training run"), "{e}");
+        assert!(matches!(events.as_slice(), [TrainEvent::Failed { .. }]), "{events:?}");
+        assert!(!dir.path().join("last.json").exists());
+        drop(held);
+    }
 }
