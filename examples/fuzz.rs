@@ -2,7 +2,8 @@
 //!
 //! `cargo run --release --example fuzz -- [TARGET|all] [ITERATIONS] [SEED] [CRASH_DIR]`
 //!
-//! TARGET is drawing, picture, npz, classmap, checkpoint or all (default all); ITERATIONS per
+//! TARGET is drawing, picture, npz, classmap, checkpoint, rec-sidecar, gen-sidecar, font, spec or
+//! all (default all); ITERATIONS per
 //! target (default 1,000,000); crashing inputs are written to CRASH_DIR (default `fuzz-crashes`).
 //! Prints one line per target; the exit status is 1 if any input crashed a reader.
 
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
         name => match Target::from_name(name) {
             Some(t) => vec![t],
             None => {
-                eprintln!("unknown target {name:?}: drawing, picture, npz, classmap, checkpoint or all");
+                eprintln!("unknown target {name:?}: drawing, picture, npz, classmap, checkpoint, rec-sidecar, gen-sidecar, font, spec or all");
                 return ExitCode::FAILURE;
             }
         },
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
             }
         });
         println!(
-            "{:<10} executions {:>10}  accepted {:>9}  crashes {}  {:.1} s  ({:.0} exec/s)",
+            "{:<11} executions {:>10}  accepted {:>9}  crashes {}  {:.1} s  ({:.0} exec/s)",
             target.name(),
             report.executions,
             report.accepted,

@@ -20,6 +20,7 @@ pub mod error;
 pub mod fuzz;
 pub mod ink;
 pub mod models;
+pub mod text;
 pub mod training;
 
 pub use error::{Error, Result};

@@ -22,6 +22,10 @@ fn short_fuzz_runs_find_no_crash() {
         (Target::Npz, 5_000),
         (Target::ClassMap, 20_000),
         (Target::Checkpoint, 3_000),
+        (Target::RecognizerSidecar, 5_000),
+        (Target::GeneratorSidecar, 1_000),
+        (Target::Font, 1_000),
+        (Target::Spec, 20_000),
     ] {
         let report = fuzz(target, iterations, 12, |_, _| {});
         let first = report.crashes.first().map(|(input, msg)| format!("{msg} on {:?}", String::from_utf8_lossy(input)));

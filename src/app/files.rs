@@ -270,13 +270,15 @@ impl FileTasks {
     /// each file atomically.
     pub fn save_model(&self, from: PathBuf, to: PathBuf) {
         self.spawn("save-model", move || {
-            let copy = |ext: &str| -> crate::Result<()> {
-                let src = from.with_extension(ext);
-                let bytes = std::fs::read(&src).map_err(|e| crate::Error::file(&src, e))?;
-                crate::error::write_atomic(&to.with_extension(ext), &bytes)
+            use crate::models::checkpoint_io::{paths, MAX_SIDECAR_BYTES, MAX_WEIGHTS_BYTES};
+            let ((from_w, from_j), (to_w, to_j)) = (paths(&from), paths(&to));
+            let copy = |src: &Path, dst: &Path, limit: u64, what: &str| -> crate::Result<()> {
+                let bytes = crate::error::read_limited(src, limit, what)?;
+                crate::error::write_atomic(dst, &bytes)
             };
-            match copy("safetensors").and_then(|()| copy("json")) {
-                Ok(()) => FileEvent::Saved(to.with_extension("safetensors")),
+            let copied = copy(&from_w, &to_w, MAX_WEIGHTS_BYTES, "weights file").and_then(|()| copy(&from_j, &to_j, MAX_SIDECAR_BYTES, "sidecar"));
+            match copied {
+                Ok(()) => FileEvent::Saved(to_w),
                 Err(e) => FileEvent::Failed(format!("Could not save the model: {e}")),
             }
         });
@@ -326,7 +328,7 @@ fn naming(path: &Path, e: crate::Error) -> String {
 /// The error for a checkpoint path that names no file (said before the sidecar is looked for,
 /// so a mistyped name is not reported as a missing `.json`).
 fn missing<E: From<crate::Error>>(path: &Path) -> Option<E> {
-    let weights = path.with_extension("safetensors");
+    let weights = crate::models::checkpoint_io::weights_path(path);
     (!path.exists() && !weights.exists()).then(|| crate::Error::file(path, "no such file").into())
 }
 

@@ -68,12 +68,12 @@ impl FudeApp {
         match action {
             TrainingAction::UseModel(path) => {
                 self.say(format!("Loading {}…", path.display()), false);
-                self.files.open_model(path.with_extension("safetensors"));
+                self.files.open_model(crate::models::checkpoint_io::weights_path(&path));
             }
             TrainingAction::UseGenerator(path) => {
                 self.say(format!("Loading the generator {}…", path.display()), false);
                 self.settings.show_generator = true;
-                self.files.open_generator(path.with_extension("safetensors"));
+                self.files.open_generator(crate::models::checkpoint_io::weights_path(&path));
             }
             TrainingAction::SaveModel(path) => {
                 self.model_to_save = Some(path);

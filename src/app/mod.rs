@@ -247,7 +247,9 @@ impl FudeApp {
 
     fn say(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Some(Notice {
-            text: text.into(),
+            // Notices quote what files hold (a sidecar's kind, a file name): control characters
+            // are shown escaped.
+            text: crate::text::escape_controls(&text.into()),
             error,
             at: Instant::now(),
         });

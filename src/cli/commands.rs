@@ -13,6 +13,7 @@ use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
 use crate::training::{evaluate, evaluate_parts, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
+use crate::text::{escape_controls, escape_controls_with};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -125,9 +126,11 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     let mut printer = TrainPrinter::new(&plan.cfg);
     // The held-out −ELBO of the epoch that became the best generator checkpoint.
     let (mut epoch_elbo, mut best_elbo) = (f64::NAN, f64::NAN);
+    let mut no_held_out = false;
     let outcome = plan.run(&RunControl::default(), |ev| {
         printer.show(ev);
         match ev {
+            TrainEvent::Started { held_out, .. } => no_held_out = held_out.is_empty(),
             TrainEvent::EpochEnd { held_out, .. } => epoch_elbo = mean_metric(held_out, "neg_elbo"),
             TrainEvent::CheckpointWritten { best: true, .. } => best_elbo = epoch_elbo,
             _ => {}
@@ -136,14 +139,16 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     printer.finish();
     let outcome = outcome?;
     if let Some(last) = outcome.last {
-        println!("saved {}", last.with_extension("safetensors").display());
+        println!("saved {}", crate::models::checkpoint_io::weights_path(&last).display());
     }
     if let Some(best) = outcome.best {
         let by = match model {
+            // Nothing held out (a small `mine` set): no score picks the epoch, none is printed.
+            _ if no_held_out => "no held-out data: the last epoch".to_string(),
             crate::training::ModelKind::Recognizer => "held-out top-1".to_string(),
             crate::training::ModelKind::Generator => format!("held-out -ELBO {best_elbo:.1} nats"),
         };
-        println!("best epoch ({by}): {}", best.with_extension("safetensors").display());
+        println!("best epoch ({by}): {}", crate::models::checkpoint_io::weights_path(&best).display());
     }
     Ok(())
 }
@@ -174,7 +179,7 @@ impl TrainPrinter {
             TrainEvent::Started { held_out, start_epoch, parameters, steps_per_epoch, batch, .. } => {
                 self.bar.finish_and_clear();
                 for (name, n) in held_out {
-                    println!("held out: {name} ({n} samples)");
+                    println!("held out: {} ({n} samples)", escape_controls(name));
                 }
                 if *start_epoch > 0 {
                     println!("resuming after epoch {start_epoch}");
@@ -239,8 +244,11 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: Sc
         let set: Vec<Sample> = if parts.is_empty() { src.eval_samples() } else { Vec::new() };
         pb.finish_and_clear();
         let total = set.len() + parts.iter().map(|(_, s)| s.len()).sum::<usize>();
-        let bar = ProgressBar::new(total as u64);
         let name = src.name();
+        if total == 0 {
+            anyhow::bail!("{s}: no {} data to evaluate ({name} holds none yet)", if train_split { "training" } else { "held-out" });
+        }
+        let bar = ProgressBar::new(total as u64);
         // Pictures are ranked as `predict` ranks them: small and full-size kana alike.
         let reading = Reading { script, context: String::new(), picture: src.reads_pictures() };
         let reading = (limits || reading.picture).then_some(&reading);
@@ -251,7 +259,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: Sc
         };
         bar.finish_and_clear();
         if !json {
-            print!("{}", report.to_text());
+            print!("{}", escape_controls_with(&report.to_text(), true));
         }
         reports.push(report);
     }
@@ -308,7 +316,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
     let mut probs = probs.into_iter();
     let mut failed = false;
     for (file, input) in files.iter().zip(&inputs) {
-        let shown = file.to_string_lossy();
+        let shown = escape_controls(&file.to_string_lossy());
         match input {
             Ok((_, cropped)) => {
                 let p = probs.next().unwrap_or_default();
@@ -316,7 +324,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
                 let cands = read.candidates(&p, top);
                 if json {
                     let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();
-                    println!("{}", serde_json::json!({"file": shown, "top": top, "notes": cands.notes}));
+                    println!("{}", serde_json::json!({"file": file.to_string_lossy(), "top": top, "notes": cands.notes}));
                 } else {
                     let line: Vec<String> = cands
                         .top
@@ -335,9 +343,9 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
             Err(e) => {
                 failed = true;
                 if json {
-                    println!("{}", serde_json::json!({"file": shown, "error": e.without_path(file)}));
+                    println!("{}", serde_json::json!({"file": file.to_string_lossy(), "error": e.without_path(file)}));
                 } else {
-                    eprintln!("{shown}: error: {}", e.without_path(file));
+                    eprintln!("{shown}: error: {}", escape_controls(&e.without_path(file)));
                 }
             }
         }
@@ -363,6 +371,7 @@ fn samples_cmd(data: &DataArgs, out: &Path, count: usize, seed: u64, test_split:
             }
         }
     }
+    crate::error::remove_stale_temps(out);
     grid.save_png(out)?;
     let labels: String = samples.iter().filter_map(|s| classes::get(s.label)).map(|c| c.ch).collect();
     println!("wrote {} ({} samples, row by row): {labels}", out.display(), samples.len());

@@ -62,6 +62,8 @@ struct GenReport {
 
 /// `fude eval-gen`.
 pub fn eval_gen_cmd(a: &EvalGenArgs) -> Result<()> {
+    super::generate::check_temperature(a.temperature)?;
+    let specs = spec::parse(&[a.data.clone()])?;
     let g = load_generator(a.model.as_deref())?;
     let rec_ck = match &a.recognizer {
         Some(p) => Checkpoint::load(p, &candle_core::Device::Cpu)?,
@@ -70,7 +72,6 @@ pub fn eval_gen_cmd(a: &EvalGenArgs) -> Result<()> {
     let rec = CpuRecognizer::new(&rec_ck.model)?;
     let side = g.side();
     let per_class = a.per_class.clamp(2, 500);
-    let specs = spec::parse(&[a.data.clone()])?;
     let mut held_out = Vec::new();
     let mut real_by_class = vec![Vec::new(); NUM_CLASSES];
     let mut style_pool = Vec::new();
@@ -78,6 +79,9 @@ pub fn eval_gen_cmd(a: &EvalGenArgs) -> Result<()> {
         let src = s.open(Split::Test, OpenOptions::default())?;
         let ink = src.eval_ink(side as u32, GENERATOR_EVAL_AUGMENT);
         let set: Vec<(Vec<f32>, usize)> = ink.iter().map(|(img, c)| (boxed_input(img, side), *c)).collect();
+        if set.is_empty() {
+            anyhow::bail!("{s}: no held-out data to evaluate ({} holds none yet)", src.name());
+        }
         let e = evaluate_generator(&g.model, &set)?;
         held_out.push(HeldOutElbo { set: src.name(), images: set.len(), neg_elbo: e.neg_elbo, reconstruction: e.reconstruction, kl: e.kl });
         for (img, c) in &ink {

@@ -4,6 +4,7 @@ use super::commands::command_line;
 use crate::data::classes;
 use crate::data::spec;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
+use crate::ink::picture::crop_character;
 use crate::ink::{model_input, Drawing, InkImage};
 use crate::models::generator::{GeneratorCheckpoint, Prior};
 use crate::models::{Checkpoint, CpuRecognizer};
@@ -48,7 +49,26 @@ fn parse_z(text: &str, latent: usize) -> Result<Vec<f32>> {
     Ok(z)
 }
 
-/// The class and ink image of `--style-from` (a drawing `.json` or a picture).
+/// Fewest held-out images of every kana `fit-latent` refits on.
+pub const MIN_FIT_PER_CLASS: usize = 5;
+
+/// Most samples one `generate` call writes (e.g. `--all --count 55`).
+pub const MAX_SAMPLES: usize = 10_000;
+
+/// The largest `--temperature` (the spread of random latents; 1 is the training data's).
+pub const MAX_TEMPERATURE: f32 = 10.0;
+
+/// Refuses a `--temperature` that is not a number from 0 to [`MAX_TEMPERATURE`], naming it.
+pub fn check_temperature(t: f32) -> Result<()> {
+    if !(t.is_finite() && (0.0..=MAX_TEMPERATURE).contains(&t)) {
+        bail!("--temperature {t}: the spread of random latents must be a number from 0 to {MAX_TEMPERATURE} (1 = as the training data)");
+    }
+    Ok(())
+}
+
+/// The class and ink image of `--style-from` (a drawing `.json` or a picture). A picture is
+/// read as `predict` reads it: cropped to its character (a frame around it is the writing box),
+/// with the same refusals.
 fn style_source(path: &Path, class: Option<&str>, side: usize) -> Result<(usize, InkImage)> {
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let ink = if is_json {
@@ -58,7 +78,8 @@ fn style_source(path: &Path, class: Option<&str>, side: usize) -> Result<(usize,
         }
         rasterize(&d, (side * 2) as u32, MODEL_PEN_WIDTH)
     } else {
-        InkImage::load(path)?
+        let picture = InkImage::load(path)?;
+        crop_character(&picture).map_err(|reason| crate::Error::file(path, reason))?.image
     };
     let class = match class {
         Some(c) => {
@@ -76,7 +97,7 @@ fn style_source(path: &Path, class: Option<&str>, side: usize) -> Result<(usize,
             }
             let top = rec.top_k(&input, 1)?;
             let best = top.first().context("the recognizer gave no candidate")?;
-            println!("{} reads as {} ({:.1}%): encoding it as that class", path.display(), best.ch, 100.0 * best.prob);
+            println!("{} reads as {} ({:.1}%): encoding it as that class", shown(path), best.ch, 100.0 * best.prob);
             best.class
         }
     };
@@ -113,10 +134,15 @@ pub struct GenerateArgs {
 
 /// `fude generate`.
 pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
+    check_temperature(a.temperature)?;
+    let to_dir = a.out.is_dir() || a.out.to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
+    if !to_dir {
+        crate::error::check_replaceable(&a.out)?;
+    }
     let g = load_generator(a.model.as_deref())?;
     let side = g.side();
     let prior: Prior = a.prior.parse()?;
-    let count = a.count.clamp(1, 1000);
+    let count = a.count.max(1);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.seed);
     let (jobs, cols): (Vec<(usize, Vec<f32>)>, usize) = if let Some(path) = &a.style_from {
         let (class, ink) = style_source(path, a.class.as_deref(), side)?;
@@ -130,6 +156,10 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         (targets.into_iter().map(|c| (c, g.stats().transfer(&z, class, c))).collect(), cols)
     } else {
         let targets = asked_classes(a.ch.as_deref(), a.chars.as_deref(), a.all)?;
+        let total = targets.len().saturating_mul(count);
+        if total > MAX_SAMPLES {
+            bail!("{} kana x {count} samples = {total} samples: the limit for one call is {MAX_SAMPLES}", targets.len());
+        }
         let fixed = a.z.as_deref().map(|t| parse_z(t, g.latent())).transpose()?;
         let mut jobs = Vec::new();
         for &c in &targets {
@@ -146,9 +176,19 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
     for chunk in refs.chunks(256) {
         images.extend(g.decode(chunk)?);
     }
-    let to_dir = a.out.is_dir() || a.out.to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
     if to_dir {
         std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+        // What a run killed midway left (its temporary files) goes; its PNGs are not mixed with
+        // this run's.
+        crate::error::remove_stale_temps_in(&a.out);
+        let earlier = earlier_samples(&a.out);
+        if let Some(first) = earlier.first() {
+            bail!(
+                "{}: the folder already holds {} PNGs of an earlier generate (e.g. {first}): choose an empty folder or remove them first",
+                a.out.display(),
+                earlier.len()
+            );
+        }
         for (i, ((c, _), img)) in jobs.iter().zip(&images).enumerate() {
             let ch = classes::get(*c).map(|k| k.ch as u32).unwrap_or(0);
             let path = a.out.join(format!("{i:04}-u{ch:04x}.png"));
@@ -156,12 +196,31 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
         }
         println!("wrote {} PNGs into {}", images.len(), a.out.display());
     } else {
+        crate::error::remove_stale_temps(&a.out);
         let cells: Vec<&[f32]> = images.iter().map(Vec::as_slice).collect();
         InkImage::sheet(&cells, side, cols, side / 8).save_png(&a.out)?;
         let text: String = jobs.iter().filter_map(|(c, _)| classes::get(*c)).map(|k| k.ch).collect();
         println!("wrote {} ({} samples of {side}x{side}, row by row): {text}", a.out.display(), images.len());
     }
     Ok(())
+}
+
+/// The names of the PNGs an earlier `generate --out DIR/` wrote into `dir` (`NNNN-uXXXX.png`).
+fn earlier_samples(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let ours = |n: &str| {
+        n.strip_suffix(".png").and_then(|n| n.split_once("-u")).is_some_and(|(i, c)| {
+            i.len() >= 4 && i.bytes().all(|b| b.is_ascii_digit()) && !c.is_empty() && c.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    };
+    let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| ours(n)).collect();
+    names.sort();
+    names
+}
+
+/// A path as shown in the terminal, control characters escaped.
+fn shown(path: &Path) -> String {
+    crate::text::escape_controls(&path.display().to_string())
 }
 
 /// `fude fit-latent`: re-encodes the held-out data of `data` with the generator at `model` and
@@ -171,6 +230,26 @@ pub fn fit_latent_cmd(model: &Path, data: &str) -> Result<()> {
     let g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
     let specs = spec::parse(&[data.to_string()])?;
     let sets = crate::training::generator_run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
+    // Too little held-out data would replace the fitted prior by a worse one (with none, by
+    // N(0, I)): refused, and the model file stays as it is.
+    let mut per_class = vec![0usize; classes::NUM_CLASSES];
+    for (_, set) in &sets {
+        for (_, c) in set {
+            if let Some(n) = per_class.get_mut(*c) {
+                *n += 1;
+            }
+        }
+    }
+    let thin: Vec<char> = per_class.iter().enumerate().filter(|(_, &n)| n < MIN_FIT_PER_CLASS).filter_map(|(c, _)| classes::get(c).map(|k| k.ch)).collect();
+    if !thin.is_empty() {
+        let shown: String = thin.iter().take(20).collect();
+        bail!(
+            "{data}: {} of {} kana have fewer than {MIN_FIT_PER_CLASS} held-out images (e.g. {shown}); refitting on so little would replace the fitted prior of {} with a worse one, so it is left as it is",
+            thin.len(),
+            classes::NUM_CLASSES,
+            model.display()
+        );
+    }
     let evals = sets.iter().map(|(_, set)| evaluate_generator(&g.model, set)).collect::<crate::Result<Vec<_>>>()?;
     let mut sidecar = g.sidecar.clone();
     sidecar.latent = latent_stats(&evals, g.latent(), !g.style_only());

@@ -265,7 +265,10 @@ pub fn main() -> std::process::ExitCode {
     crate::tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(command) => commands::run(command),
+        Some(command) => {
+            quiet_on_closed_pipe();
+            commands::run(command)
+        }
         None => crate::app::run(crate::app::AppOptions {
             model: cli.model,
             bench_ui: cli.bench_ui,
@@ -276,8 +279,23 @@ pub fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors quote what files hold (a sidecar's kind, a class name): never raw to the
+            // terminal.
+            eprintln!("error: {}", crate::text::escape_controls(&format!("{e:#}")));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// A command whose output goes to a pipe closed early (`fude predict ... | head -c 1`) ends
+/// quietly, as other command-line tools do, instead of panicking on the failed write: the
+/// default action of SIGPIPE is restored (Rust's runtime ignores it). Commands only: the app
+/// keeps ignoring it.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default installs no handler; no memory is
+    // touched.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -148,14 +148,8 @@ impl ClassMap {
     /// Reads a class-map CSV (`index,codepoint,char` header, codepoints written `U+XXXX`) and
     /// maps each row onto the class table by codepoint.
     pub fn load(path: &Path) -> Result<Self> {
-        use std::io::Read;
-        let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
-        let size = file.metadata().map_err(|e| Error::file(path, e))?.len();
-        if size > MAX_CLASSMAP_BYTES {
-            return Err(Error::file(path, format!("{size} bytes is too large for a class map (the limit is {MAX_CLASSMAP_BYTES} bytes)")));
-        }
-        let mut text = String::new();
-        file.take(MAX_CLASSMAP_BYTES).read_to_string(&mut text).map_err(|e| Error::file(path, e))?;
+        let bytes = crate::error::read_limited(path, MAX_CLASSMAP_BYTES, "class map")?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::file(path, "stream did not contain valid UTF-8"))?;
         Self::parse(&text).map_err(|reason| Error::file(path, reason))
     }
 

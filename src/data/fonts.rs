@@ -9,6 +9,8 @@
 use super::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use ab_glyph::{Font, FontRef, OutlineCurve};
+
+mod outline_bounds;
 use tiny_skia::{Path, PathBuilder};
 
 /// One font embedded in the binary.
@@ -92,7 +94,7 @@ impl KanaFont {
     /// Reads a font file the user owns. Refused (the error names the file and why) when it cannot
     /// be read, is not a font, or has no kana of the class table.
     pub fn from_file(path: &std::path::Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        let bytes = crate::error::read_limited(path, MAX_FONT_BYTES, "font file")?;
         Self::from_bytes(&path.display().to_string(), &bytes).map_err(|why| Error::file(path, why))
     }
 
@@ -123,20 +125,45 @@ impl KanaFont {
     }
 }
 
+/// Largest font file read (big CJK fonts are 10 to 30 MB).
+pub const MAX_FONT_BYTES: u64 = 64 << 20;
+
+/// Most outline segments (lines and curves) one glyph may have; a kana has a few hundred.
+pub const MAX_GLYPH_SEGMENTS: usize = 20_000;
+
+/// Most glyph records one TrueType glyph may expand to through its composite components (itself
+/// included); a kana with a voicing mark has a handful.
+pub const MAX_GLYPH_COMPONENTS: u64 = 256;
+
+/// Deepest nesting of TrueType composite glyphs accepted (real fonts nest two or three deep).
+pub const MAX_COMPONENT_DEPTH: usize = 8;
+
 /// The kana outlines of a font in box units, one slot per class; `Err` says why the bytes were
-/// refused (not a font, no kana, no full-size kana).
+/// refused (not a font, no kana, no full-size kana, a glyph over the limits on outline work).
 fn kana_glyphs(bytes: &[u8]) -> std::result::Result<Vec<Option<Path>>, String> {
     let font = FontRef::try_from_slice(bytes).map_err(|e| format!("not a font file that can be read ({e})"))?;
+    let face = ttf_parser::Face::parse(bytes, 0).map_err(|e| format!("not a font file that can be read ({e})"))?;
+    let composites = outline_bounds::Glyf::of(&face);
+    let charstrings = outline_bounds::Cff::of(&face);
     let outlines: Vec<Option<ab_glyph::Outline>> = classes::all()
         .iter()
         .map(|c| {
             let id = font.glyph_id(c.ch);
             if id.0 == 0 {
-                return None;
+                return Ok(None);
             }
-            font.outline(id).filter(|o| !o.curves.is_empty())
+            let refuse = |why: String| format!("the glyph of {} (glyph {}) {why}: the font is refused", c.ch, id.0);
+            if let Some(glyf) = &composites {
+                glyf.check(id.0).map_err(refuse)?;
+            }
+            if let Some(cff) = &charstrings {
+                cff.check(id.0).map_err(refuse)?;
+            }
+            outline_bounds::outline(&face, id.0)
+                .map(|o| o.filter(|o| !o.curves.is_empty()))
+                .map_err(refuse)
         })
-        .collect();
+        .collect::<std::result::Result<_, String>>()?;
     // Per-font normalisation from the full-size letters' bounding boxes.
     let mut cxs = Vec::new();
     let mut cys = Vec::new();
@@ -284,6 +311,50 @@ mod tests {
             .map(|(_, ch)| ch)
             .collect();
         assert!(missing.is_empty(), "training fonts miss {missing:?}");
+    }
+
+    fn hostile(name: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile").join(name)).unwrap()
+    }
+
+    #[test]
+    fn font_bombs_are_refused_in_bounded_work() {
+        // Regression (issue 20, item 2): nested composite glyphs aborted at 7.6 GB, nested CFF
+        // subroutines at 4.7 GB.
+        let t = std::time::Instant::now();
+        let e = KanaFont::from_bytes("bomb.ttf", &hostile("font_composite_bomb.ttf")).err().unwrap_or_default();
+        assert!(e.contains("composite components") && e.contains("the font is refused"), "{e}");
+        let cff = hostile("font_cff_subr_bomb.otf");
+        let e = KanaFont::from_bytes("bomb.otf", &cff).err().unwrap_or_default();
+        assert!(e.contains("charstring operations") && e.contains("the font is refused"), "{e}");
+        // Past the work budget, the segment budget holds what is kept.
+        let face = ttf_parser::Face::parse(&cff, 0).unwrap();
+        let e = outline_bounds::outline(&face, 1).err().unwrap_or_default();
+        assert!(e.contains(&format!("more than {MAX_GLYPH_SEGMENTS} outline segments")), "{e}");
+        // The same bomb whose innermost subroutine draws nothing (stem hints instead of lines):
+        // no memory, but 40^9 calls, forever. Refused by the count of operations, at once.
+        let draws = [0x95, 0x8b, 0x05, 0x81, 0x8b, 0x05, 0x0b];
+        let at = cff.windows(draws.len()).position(|w| w == draws).unwrap();
+        let mut quiet = cff.clone();
+        quiet[at..at + draws.len()].copy_from_slice(&[0x95, 0x8b, 0x01, 0x81, 0x8b, 0x01, 0x0b]);
+        let e = KanaFont::from_bytes("quiet.otf", &quiet).err().unwrap_or_default();
+        assert!(e.contains("charstring operations"), "{e}");
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn bounded_outlines_are_those_ab_glyph_makes() {
+        // The budgeted outliner must not change the bundled fonts' glyphs (nor the data made of them).
+        for info in EMBEDDED_FONTS.iter().take(4) {
+            let font = FontRef::try_from_slice(info.bytes).unwrap();
+            let face = ttf_parser::Face::parse(info.bytes, 0).unwrap();
+            for c in classes::all().iter().step_by(7) {
+                let id = font.glyph_id(c.ch);
+                let ours = outline_bounds::outline(&face, id.0).unwrap();
+                let theirs = font.outline(id);
+                assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{} {}", info.file, c.ch);
+            }
+        }
     }
 
     #[test]

@@ -180,13 +180,11 @@ fn element_count(shape: &[usize]) -> Option<usize> {
 
 /// Opens a file for reading, saying "not found" plainly when it is missing.
 fn open(path: &Path) -> Result<File> {
-    let file = File::open(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => Error::file(path, "not found"),
-        _ => Error::file(path, format!("cannot open: {e}")),
-    })?;
-    match file.metadata() {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(Error::file(path, "not found")),
         Ok(m) if m.is_dir() => Err(Error::file(path, "is a folder, not a file")),
-        _ => Ok(file),
+        // Anything else but a regular file (a FIFO would block the read) is refused here.
+        _ => crate::error::open_regular(path, "file"),
     }
 }
 

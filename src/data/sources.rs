@@ -346,6 +346,13 @@ impl FontSource {
     /// must be a training font.
     pub fn chosen(picks: &[FontPick], split: Split) -> Result<Self> {
         if split == Split::Test {
+            // Not used for the held-out split, but a font file that cannot be used is still an
+            // error rather than passed over in silence.
+            for p in picks {
+                if let FontPick::File(path) = p {
+                    KanaFont::from_file(path)?;
+                }
+            }
             return Ok(Self::new(split));
         }
         if picks.is_empty() {

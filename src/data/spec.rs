@@ -121,8 +121,29 @@ pub fn parse(values: &[String]) -> Result<Vec<DataSpec>> {
     if groups.is_empty() {
         return Err(Error::Invalid("no data given: e.g. --data fonts,drawings".into()));
     }
-    groups.iter().map(|g| parse_one(g)).collect()
+    if groups.len() > MAX_SPECS {
+        return Err(Error::Invalid(format!("{} data sources given: the limit is {MAX_SPECS}", groups.len())));
+    }
+    let mut specs: Vec<DataSpec> = Vec::new();
+    for g in &groups {
+        let spec = parse_one(g)?;
+        // The same source named twice is opened once, with the weights added.
+        match specs.iter_mut().find(|s| s.kind == spec.kind) {
+            Some(same) => same.weight += spec.weight,
+            None => specs.push(spec),
+        }
+    }
+    Ok(specs)
 }
+
+/// Most sources one `--data` list may name.
+pub const MAX_SPECS: usize = 64;
+
+/// Largest weight of one source (weights are relative; this keeps their sum finite).
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Most fonts one `fonts=...` spec may name.
+pub const MAX_CHOSEN_FONTS: usize = 64;
 
 fn parse_one(text: &str) -> Result<DataSpec> {
     let (body, weight) = match text.rsplit_once('@') {
@@ -130,6 +151,9 @@ fn parse_one(text: &str) -> Result<DataSpec> {
             let w: f64 = w.parse().map_err(|_| Error::Invalid(format!("data spec {text:?}: weight {w:?} is not a number")))?;
             if !(w.is_finite() && w > 0.0) {
                 return Err(Error::Invalid(format!("data spec {text:?}: weight must be positive")));
+            }
+            if w > MAX_WEIGHT {
+                return Err(Error::Invalid(format!("data spec {text:?}: weight {w:e} is too large (weights are relative; the limit is {MAX_WEIGHT})")));
             }
             (b, w)
         }
@@ -158,14 +182,22 @@ fn parse_one(text: &str) -> Result<DataSpec> {
 /// The `+`-separated fonts of `fonts=...`.
 fn parse_fonts(text: &str, list: &str) -> Result<Vec<FontPick>> {
     let held_out = fonts::validation_font_names();
-    list.split('+')
-        .map(str::trim)
-        .map(|item| match item {
-            "" => Err(Error::Invalid(format!("data spec {text:?}: an empty font name (use fonts=FONT+FONT...)"))),
-            v if held_out.contains(&v) => Err(Error::Invalid(format!("data spec {text:?}: {v} is held out for validation"))),
-            v => Ok(FontPick::from_text(v)),
-        })
-        .collect()
+    let mut picks: Vec<FontPick> = Vec::new();
+    for item in list.split('+').map(str::trim) {
+        let pick = match item {
+            "" => return Err(Error::Invalid(format!("data spec {text:?}: an empty font name (use fonts=FONT+FONT...)"))),
+            v if held_out.contains(&v) => return Err(Error::Invalid(format!("data spec {text:?}: {v} is held out for validation"))),
+            v => FontPick::from_text(v),
+        };
+        // A font named twice is read once.
+        if !picks.contains(&pick) {
+            picks.push(pick);
+        }
+        if picks.len() > MAX_CHOSEN_FONTS {
+            return Err(Error::Invalid(format!("data spec {text:?}: more than {MAX_CHOSEN_FONTS} fonts")));
+        }
+    }
+    Ok(picks)
 }
 
 impl DataSpec {
@@ -201,9 +233,27 @@ impl DataSpec {
 }
 
 /// Opens every spec for a split and mixes them by weight.
+/// A source without samples in the split (a `mine` folder holding nothing out yet) is refused
+/// with the reason rather than drawn from as blank pictures.
 pub fn open_mixture(specs: &[DataSpec], split: Split, opts: OpenOptions) -> Result<Mixture> {
-    let parts = specs.iter().map(|s| Ok((s.open(split, opts)?, s.weight))).collect::<Result<Vec<_>>>()?;
+    let mut parts = Vec::with_capacity(specs.len());
+    for s in specs {
+        let src = s.open(split, opts)?;
+        if !src.classes().iter().any(|&c| c) {
+            return Err(Error::Invalid(format!("{s}: no samples in the {} split ({} holds none yet)", split_name(split), src.name())));
+        }
+        parts.push((src, s.weight));
+    }
     Ok(Mixture::new(parts))
+}
+
+/// How a split is called in messages.
+fn split_name(split: Split) -> &'static str {
+    if split == Split::Train {
+        "training"
+    } else {
+        "held-out"
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +291,33 @@ mod tests {
         assert!(p("drawings=abc").unwrap_err().to_string().contains("no arguments"));
         assert!(p("fonts=a.ttf+").unwrap_err().to_string().contains("empty font name"));
         assert!(p("k49").unwrap_err().to_string().contains("k49=DIR"));
+    }
+
+    #[test]
+    fn repeated_sources_are_capped_and_shared() {
+        // Regression (issue 20, item 9): `fonts` repeated 20,000 times opened 20,000 sources and
+        // aborted at 11 GB.
+        let many = vec!["fonts"; 20_000].join(",");
+        let e = p(&many).unwrap_err().to_string();
+        assert!(e.contains("20000 data sources") && e.contains("limit is 64"), "{e}");
+        // The same source twice is one source with the weights added.
+        let v = p("fonts,drawings@2,fonts@3").unwrap();
+        assert_eq!(v, vec![DataSpec { kind: SourceKind::Fonts, weight: 4.0 }, DataSpec { kind: SourceKind::Drawings, weight: 2.0 }]);
+        let names = fonts::training_font_names();
+        let v = p(&format!("fonts={}+{}+{}", names[0], names[1], names[0])).unwrap();
+        assert!(matches!(&v[0].kind, SourceKind::ChosenFonts(f) if f.len() == 2), "{v:?}");
+        let e = p(&format!("fonts={}", (0..70).map(|i| format!("/f{i}.ttf")).collect::<Vec<_>>().join("+"))).unwrap_err().to_string();
+        assert!(e.contains("more than 64 fonts"), "{e}");
+    }
+
+    #[test]
+    fn huge_weights_are_refused_not_overflowed() {
+        // Regression (issue 20, item 14): fonts@1e308,drawings@1e308 summed to infinity and
+        // trained on drawings only.
+        let e = p("fonts@1e308,drawings@1e308").unwrap_err().to_string();
+        assert!(e.contains("weight 1e308 is too large") && e.contains("limit is 1000000"), "{e}");
+        let v = p("fonts@1e6,drawings@1e-6").unwrap();
+        assert!(v.iter().map(|s| s.weight).sum::<f64>().is_finite());
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod seeds;
 use crate::data::classes::ClassMap;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing};
-use crate::models::checkpoint_io::{check_recorded, load_weights, parse_sidecar};
+use crate::models::checkpoint_io::{check_recorded, check_weights_header, load_weights, parse_sidecar};
 use mutate::{Mutator, Rng};
 use std::time::Instant;
 
@@ -31,11 +31,30 @@ pub enum Target {
     ClassMap,
     /// A recognizer sidecar with its safetensors weights (length-prefixed sidecar, then weights).
     Checkpoint,
+    /// A recognizer sidecar alone (JSON), parsed and checked; an accepted one's architecture is
+    /// checked against the shipped weights' header, as loading does before allocating.
+    RecognizerSidecar,
+    /// A generator sidecar alone (JSON), likewise.
+    GeneratorSidecar,
+    /// A font file (TrueType or CFF), read for its kana outlines as `fonts=FILE` does.
+    Font,
+    /// The `--data` spec (text), parsed.
+    Spec,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 5] = [Target::Drawing, Target::Picture, Target::Npz, Target::ClassMap, Target::Checkpoint];
+    pub const ALL: [Target; 9] = [
+        Target::Drawing,
+        Target::Picture,
+        Target::Npz,
+        Target::ClassMap,
+        Target::Checkpoint,
+        Target::RecognizerSidecar,
+        Target::GeneratorSidecar,
+        Target::Font,
+        Target::Spec,
+    ];
 
     /// The target's name on the command line.
     pub fn name(self) -> &'static str {
@@ -45,6 +64,10 @@ impl Target {
             Target::Npz => "npz",
             Target::ClassMap => "classmap",
             Target::Checkpoint => "checkpoint",
+            Target::RecognizerSidecar => "rec-sidecar",
+            Target::GeneratorSidecar => "gen-sidecar",
+            Target::Font => "font",
+            Target::Spec => "spec",
         }
     }
 
@@ -55,7 +78,7 @@ impl Target {
 
     /// Whether inputs are text (mutations then also insert format tokens).
     fn is_text(self) -> bool {
-        matches!(self, Target::Drawing | Target::ClassMap)
+        matches!(self, Target::Drawing | Target::ClassMap | Target::RecognizerSidecar | Target::GeneratorSidecar | Target::Spec)
     }
 }
 
@@ -96,6 +119,35 @@ pub fn run_one(target: Target, input: &[u8]) -> bool {
             let (expected, varmap) = seeds::tiny_parameters();
             load_weights(weights, &expected, &varmap, &candle_core::Device::Cpu).is_ok() && parsed
         }
+        Target::RecognizerSidecar => {
+            let Ok(text) = std::str::from_utf8(input) else {
+                return false;
+            };
+            let _ = crate::models::checkpoint_io::declared_kind(text);
+            match parse_sidecar::<crate::models::Sidecar>(text, "recognizer", |s| s.check()) {
+                Ok(s) => {
+                    let weights = crate::models::recognizer::checkpoint::bundled_bytes().map_or(&[][..], |(w, _)| w);
+                    let _ = check_weights_header(weights, &s.architecture.parameter_shapes());
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+        Target::GeneratorSidecar => {
+            let Ok(text) = std::str::from_utf8(input) else {
+                return false;
+            };
+            match parse_sidecar::<crate::models::generator::GeneratorSidecar>(text, "generator", |s| s.check()) {
+                Ok(s) => {
+                    let weights = crate::models::generator::checkpoint::bundled_bytes().map_or(&[][..], |(w, _)| w);
+                    let _ = check_weights_header(weights, &s.architecture.parameter_shapes());
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+        Target::Font => crate::data::fonts::KanaFont::from_bytes("fuzz.ttf", input).is_ok(),
+        Target::Spec => std::str::from_utf8(input).is_ok_and(|t| crate::data::spec::parse(&[t.to_string()]).is_ok()),
     }
 }
 

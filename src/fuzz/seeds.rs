@@ -18,7 +18,38 @@ pub fn seeds(target: Target) -> Vec<Vec<u8>> {
             "\u{feff}index,codepoint,char\r\n1,U+304B,\u{304b}\r\n0,u+3093,\u{3093}\r\n".as_bytes().to_vec(),
         ],
         Target::Checkpoint => checkpoints(),
+        Target::RecognizerSidecar => {
+            let mut v = vec![include_str!("../../models/recognizer.json").as_bytes().to_vec()];
+            v.extend(crate::models::recognizer::checkpoint::bundled_bytes().map(|(_, j)| j.as_bytes().to_vec()));
+            v.push(include_bytes!("../../tests/fixtures/hostile/rec_huge_arch.json").to_vec());
+            v.push(include_bytes!("../../tests/fixtures/hostile/r_esc.json").to_vec());
+            v
+        }
+        Target::GeneratorSidecar => vec![
+            include_str!("../../models/generator.json").as_bytes().to_vec(),
+            include_bytes!("../../tests/fixtures/hostile/gen_huge_arch.json").to_vec(),
+            include_bytes!("../../tests/fixtures/hostile/gen_latent_3e38.json").to_vec(),
+        ],
+        Target::Font => fonts(),
+        Target::Spec => [
+            "fonts@2,npz=a.npz,b.npz,c.csv@0.5,drawings,k49=/data/k49",
+            "fonts=KleeOne-Regular.ttf+/home/me/My Font.otf@2,pens@0.5",
+            "mine,mine=/h@4,scans,scans=box@1e-3",
+            "fonts@1e308,drawings@1e308",
+            "fonts,fonts,fonts,drawings,fonts=a.ttf+a.ttf",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect(),
     }
+}
+
+/// The bundled fonts small enough to mutate whole, and the two font bombs of issue 20.
+fn fonts() -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = crate::data::fonts::EMBEDDED_FONTS.iter().filter(|f| f.bytes.len() <= super::MAX_INPUT_BYTES).map(|f| f.bytes.to_vec()).collect();
+    v.push(include_bytes!("../../tests/fixtures/hostile/font_composite_bomb.ttf").to_vec());
+    v.push(include_bytes!("../../tests/fixtures/hostile/font_cff_subr_bomb.otf").to_vec());
+    v
 }
 
 fn drawings() -> Vec<Vec<u8>> {

@@ -22,7 +22,16 @@ pub const WORK_SIDE: usize = 2048;
 
 /// Decodes a picture file (PNG, JPEG, BMP, GIF, WebP, TIFF) into ink values.
 pub(super) fn load(path: &Path) -> Result<InkImage> {
-    decode_with(|| ImageReader::open(path).map_err(|e| e.to_string())).map_err(|reason| Error::file(path, reason))
+    // As `ImageReader::open`, the extension gives the format the content does not tell.
+    let open = || {
+        let file = crate::error::open_regular(path, "picture").map_err(|e| e.without_path(path))?;
+        let mut reader = ImageReader::new(std::io::BufReader::new(file));
+        if let Ok(format) = image::ImageFormat::from_path(path) {
+            reader.set_format(format);
+        }
+        Ok(reader)
+    };
+    decode_with(open).map_err(|reason| Error::file(path, reason))
 }
 
 /// Decodes a picture held in memory, as [`InkImage::load`] does a file; the error is the reason.

@@ -73,20 +73,8 @@ impl Drawing {
 
     /// Reads a drawing file; the error names the file and the problem.
     pub fn load(path: &Path) -> Result<Self> {
-        use std::io::Read;
-        let file = std::fs::File::open(path).map_err(|e| Error::file(path, e))?;
-        let size = file.metadata().map_err(|e| Error::file(path, e))?.len();
-        if size > MAX_DRAWING_BYTES {
-            return Err(Error::file(
-                path,
-                format!("{size} bytes is too large for a drawing (the limit is {MAX_DRAWING_BYTES} bytes)"),
-            ));
-        }
-        // `take`: the file may grow between the size check and the read.
-        let mut text = String::new();
-        file.take(MAX_DRAWING_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| Error::file(path, e))?;
+        let bytes = crate::error::read_limited(path, MAX_DRAWING_BYTES, "drawing")?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::file(path, "stream did not contain valid UTF-8"))?;
         Self::from_json(&text).map_err(|e| Error::file(path, e))
     }
 

@@ -108,10 +108,12 @@ impl InkImage {
     pub fn save_png(&self, path: &Path) -> Result<()> {
         let img = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.to_u8())
             .ok_or_else(|| Error::file(path, "image buffer size mismatch"))?;
-        crate::error::write_atomic_with(path, |tmp| {
-            img.save_with_format(tmp, image::ImageFormat::Png)
-                .map_err(|e| Error::file(tmp, e))
-        })
+        // Encoded in memory, then written, flushed and synced to a temporary file renamed into
+        // place: a write error (a full disk) is reported, never lost in a buffered writer's drop,
+        // and an existing file is only replaced by a complete one.
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(|e| Error::file(path, e))?;
+        crate::error::write_atomic(path, &png)
     }
 }
 

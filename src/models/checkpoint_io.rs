@@ -6,7 +6,7 @@
 //! and SHA-256 ([`WEIGHTS_FIELD`]). A reader checks them, so an interrupted save (new weights
 //! beside the old sidecar) is refused rather than loaded as a mix of two checkpoints.
 
-use crate::error::{remove_stale_temps, sync_dir, temp_path, Error, Result};
+use crate::error::{check_replaceable, read_limited, remove_stale_temps, sync_dir, temp_path, Error, Result};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use sha2::{Digest, Sha256};
@@ -23,9 +23,140 @@ pub const MAX_WEIGHTS_BYTES: u64 = 1 << 30;
 /// Largest sidecar read.
 pub const MAX_SIDECAR_BYTES: u64 = 16 << 20;
 
-/// The weights and sidecar paths for a checkpoint path given either way.
+/// The checkpoint a path names, without the extension of either file: `m.safetensors`,
+/// `m.json` and `m` all name `m`. Only those two extensions are taken off: `m.v2` names `m.v2`
+/// (its files are `m.v2.safetensors` and `m.v2.json`), never `m`.
+pub fn checkpoint_base(path: &Path) -> PathBuf {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("safetensors" | "json") => path.with_extension(""),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// `path` with `suffix` appended to its file name (`m.v2` + `-best` = `m.v2-best`).
+pub fn append_to_name(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The weights and sidecar paths for a checkpoint path given either way (see
+/// [`checkpoint_base`]): the extensions are appended, never put in place of what follows the
+/// last dot.
 pub fn paths(path: &Path) -> (PathBuf, PathBuf) {
-    (path.with_extension("safetensors"), path.with_extension("json"))
+    let base = checkpoint_base(path);
+    (append_to_name(&base, ".safetensors"), append_to_name(&base, ".json"))
+}
+
+/// The sidecar path of a checkpoint path given either way.
+pub fn sidecar_path(path: &Path) -> PathBuf {
+    paths(path).1
+}
+
+/// The weights path of a checkpoint path given either way.
+pub fn weights_path(path: &Path) -> PathBuf {
+    paths(path).0
+}
+
+/// Refuses a checkpoint output whose files could not be written: a folder (or anything but a
+/// regular file) where the weights or the sidecar go. Checked before a run starts, so it fails
+/// before its first epoch rather than after it, with nothing written.
+pub fn check_out_files(path: &Path) -> Result<()> {
+    let (weights, json) = paths(path);
+    check_replaceable(&weights)?;
+    check_replaceable(&json)
+}
+
+/// An exclusive lock on a checkpoint output (`NAME.lock` beside `NAME.safetensors`), held while a
+/// training run writes there, so a second run on the same output is refused instead of mixing
+/// its checkpoints with the first's. The lock is the operating system's (`flock`): it goes with
+/// the process, so a run killed with `kill -9` leaves no stale lock behind. The file records the
+/// holder's process id (for the error of the run refused) and is removed on release.
+#[derive(Debug)]
+pub struct OutLock {
+    path: PathBuf,
+    #[allow(dead_code)]
+    file: std::fs::File,
+}
+
+impl OutLock {
+    /// The lock file of checkpoint output `out`.
+    pub fn path_for(out: &Path) -> PathBuf {
+        append_to_name(&checkpoint_base(out), ".lock")
+    }
+
+    /// Takes the lock of checkpoint output `out`, refusing (with the holder's process id) when
+    /// another run holds it.
+    pub fn acquire(out: &Path) -> Result<Self> {
+        let path = Self::path_for(out);
+        // A lock file removed and re-created by a run ending between our open and our lock is
+        // noticed (another file under the name now) and the lock taken again.
+        for _ in 0..8 {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| Error::file(&path, format!("cannot create the lock file of this output: {e}")))?;
+            if !try_lock(&file) {
+                let holder = std::fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                let who = holder.map(|p| format!(" (process {p})")).unwrap_or_default();
+                return Err(Error::file(
+                    &path,
+                    format!("another training run{who} is writing this checkpoint: wait for it to end, or choose another output"),
+                ));
+            }
+            if same_file(&file, &path) {
+                use std::io::{Seek, Write};
+                let mut f = &file;
+                let _ = f.set_len(0);
+                let _ = f.seek(std::io::SeekFrom::Start(0));
+                let _ = writeln!(f, "{}", std::process::id());
+                return Ok(OutLock { path, file });
+            }
+        }
+        Err(Error::file(&path, "cannot take the lock of this output (its lock file keeps changing)"))
+    }
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        // Removed while still locked, so no other run can lock the old file after we let go.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Takes an exclusive `flock` on `file` without waiting; false when another holds it.
+fn try_lock(file: &std::fs::File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a descriptor that `file` owns for the duration of the call.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        true
+    }
+}
+
+/// Whether `path` still names the open `file` (same device and inode).
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
 }
 
 /// The kind a sidecar declares (`recognizer` or `generator`), read from its `kind` field or,
@@ -71,6 +202,7 @@ pub fn check_out_dir(path: &Path) -> Result<()> {
 pub fn save_checkpoint(varmap: &VarMap, sidecar: &impl serde::Serialize, path: &Path) -> Result<()> {
     let (weights, json) = paths(path);
     check_out_dir(&weights)?;
+    check_out_files(path)?;
     remove_stale_temps(&weights);
     remove_stale_temps(&json);
     let (w_tmp, j_tmp) = (temp_path(&weights, "tmp"), temp_path(&json, "tmp"));
@@ -137,19 +269,6 @@ pub fn load_checkpoint<S, T>(path: &Path, parse: impl FnOnce(&str) -> Result<S>,
     build(&bytes, sidecar).map_err(|e| Error::file(&weights, e))
 }
 
-/// Reads a whole file of at most `limit` bytes (checked before reading).
-fn read_limited(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| Error::file(path, format!("cannot read {what}: {e}")))?;
-    let size = file.metadata().map_err(|e| Error::file(path, e))?.len();
-    if size > limit {
-        return Err(Error::file(path, format!("{size} bytes is too large for a {what} (the limit is {limit} bytes)")));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(limit).read_to_end(&mut bytes).map_err(|e| Error::file(path, format!("cannot read {what}: {e}")))?;
-    Ok(bytes)
-}
-
 /// Checks weights against the size and hash their sidecar records.
 pub(crate) fn check_recorded(sidecar: &str, weights: &[u8]) -> std::result::Result<(), String> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(sidecar) else {
@@ -185,6 +304,57 @@ pub fn parse_sidecar<S: serde::de::DeserializeOwned>(text: &str, kind: &str, che
 fn tensors_of(varmap: &VarMap) -> Result<HashMap<String, Tensor>> {
     let data = varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
     Ok(data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect())
+}
+
+/// Most bytes of a safetensors header (the JSON naming the tensors) read.
+pub const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// Most parameters a checkpoint may have (the shipped models have a few million).
+pub const MAX_PARAMETERS: usize = 64 << 20;
+
+/// Checks, from the safetensors header alone and before anything is allocated for a model, that
+/// the weights hold exactly the `expected` f32 tensors with the expected shapes, in bounds of the
+/// file, and that their total is at most [`MAX_PARAMETERS`]: a sidecar whose architecture asks for
+/// more than the weights hold (or than any fude model needs) is refused here, cheaply.
+pub fn check_weights_header(bytes: &[u8], expected: &[(String, Vec<usize>)]) -> Result<()> {
+    let bad = |why: String| Error::ModelMismatch(format!("not a readable safetensors file: {why}"));
+    let len_bytes: [u8; 8] = bytes.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(|| bad("shorter than its 8-byte header length".into()))?;
+    let n = u64::from_le_bytes(len_bytes);
+    if n > MAX_HEADER_BYTES {
+        return Err(bad(format!("its header claims {n} bytes (the limit is {MAX_HEADER_BYTES})")));
+    }
+    let header = usize::try_from(n).ok().and_then(|n| bytes.get(8..8 + n)).ok_or_else(|| bad(format!("its header claims {n} bytes, past the end of the file")))?;
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(header).map_err(|e| bad(format!("its header is not a JSON object: {e}")))?;
+    let data_len = bytes.len().saturating_sub(8 + header.len());
+    let mut total = 0usize;
+    for (name, shape) in expected {
+        let numel = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        total = numel.and_then(|n| total.checked_add(n)).filter(|&t| t <= MAX_PARAMETERS).ok_or_else(|| {
+            Error::ModelMismatch(format!("the architecture needs more than {MAX_PARAMETERS} parameters (at tensor {name} {shape:?}): no fude model is that large"))
+        })?;
+        let t = map.get(name).ok_or_else(|| Error::ModelMismatch(format!("tensor {name} is missing")))?;
+        let dims: Option<Vec<usize>> = t.get("shape").and_then(|s| s.as_array()).and_then(|a| a.iter().map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok())).collect());
+        let dims = dims.ok_or_else(|| bad(format!("tensor {name} has no readable shape")))?;
+        if dims != *shape {
+            return Err(Error::ModelMismatch(format!("tensor {name} has shape {dims:?}, expected {shape:?}")));
+        }
+        let dtype = t.get("dtype").and_then(|d| d.as_str()).unwrap_or("?");
+        if dtype != "F32" {
+            return Err(Error::ModelMismatch(format!("tensor {name} is {dtype}, expected f32")));
+        }
+        let offsets: Option<Vec<u64>> = t.get("data_offsets").and_then(|o| o.as_array()).and_then(|a| a.iter().map(serde_json::Value::as_u64).collect());
+        let fits = match offsets.as_deref() {
+            Some(&[a, b]) => a <= b && b <= data_len as u64 && numel.and_then(|n| n.checked_mul(4)).is_some_and(|need| (b - a) as usize == need),
+            _ => false,
+        };
+        if !fits {
+            return Err(bad(format!("tensor {name}'s data does not lie within the file")));
+        }
+    }
+    if let Some(extra) = map.keys().find(|k| *k != "__metadata__" && !expected.iter().any(|(n, _)| n == *k)) {
+        return Err(Error::ModelMismatch(format!("unexpected tensor {extra}")));
+    }
+    Ok(())
 }
 
 /// Reads safetensors bytes, checking that they hold exactly the `expected` f32 tensors with
@@ -328,6 +498,65 @@ mod tests {
             std::fs::remove_file(a.with_extension("safetensors")).unwrap();
             std::fs::remove_file(a.with_extension("json")).unwrap();
         }
+    }
+
+    #[test]
+    fn a_dot_in_the_name_is_kept() {
+        // Regression (issue 20, item 6): `m.v2` named `m.safetensors` and `m.json`, clobbering
+        // another checkpoint.
+        assert_eq!(paths(Path::new("d/m.v2")), (PathBuf::from("d/m.v2.safetensors"), PathBuf::from("d/m.v2.json")));
+        for given in ["d/m", "d/m.safetensors", "d/m.json"] {
+            assert_eq!(paths(Path::new(given)), (PathBuf::from("d/m.safetensors"), PathBuf::from("d/m.json")), "{given}");
+        }
+        assert_eq!(paths(Path::new("d/m.v2.json")).0, PathBuf::from("d/m.v2.safetensors"));
+        assert_eq!(crate::training::session::best_beside(Path::new("d/m.v2")), PathBuf::from("d/m.v2-best"));
+        assert_eq!(crate::training::session::best_beside(Path::new("d/m.safetensors")), PathBuf::from("d/m-best"));
+        let dir = tempfile::tempdir().unwrap();
+        save_checkpoint(&varmap(1.0), &serde_json::json!({}), &dir.path().join("m")).unwrap();
+        save_checkpoint(&varmap(2.0), &serde_json::json!({}), &dir.path().join("m.v2")).unwrap();
+        assert_eq!(load(&dir.path().join("m")).unwrap(), 1.0, "m is untouched");
+        assert_eq!(names(dir.path()), ["m.json", "m.safetensors", "m.v2.json", "m.v2.safetensors"]);
+    }
+
+    #[test]
+    fn an_output_is_locked_while_a_run_holds_it() {
+        // Regression (issue 20, item 7): two runs on the same output both wrote there.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("m");
+        let lock = OutLock::acquire(&out).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("m.lock")).unwrap();
+        assert_eq!(text.trim(), std::process::id().to_string());
+        let e = OutLock::acquire(&dir.path().join("m.safetensors")).unwrap_err().to_string();
+        assert!(e.contains("m.lock") && e.contains("another training run") && e.contains(&format!("process {}", std::process::id())), "{e}");
+        drop(lock);
+        assert!(!dir.path().join("m.lock").exists());
+        // A lock file left by a killed run (no process holds its lock) is no obstacle.
+        std::fs::write(dir.path().join("m.lock"), "999999999\n").unwrap();
+        let again = OutLock::acquire(&out);
+        assert!(again.is_ok(), "{again:?}");
+    }
+
+    #[test]
+    fn weights_headers_are_checked_before_allocating() {
+        // Regression (issue 20, item 1): shapes came from the sidecar and were allocated before the
+        // weights were looked at.
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        save_checkpoint(&varmap(1.0), &serde_json::json!({}), &a).unwrap();
+        let bytes = std::fs::read(a.with_extension("safetensors")).unwrap();
+        assert!(check_weights_header(&bytes, &[("w".to_string(), vec![2, 3])]).is_ok());
+        let e = check_weights_header(&bytes, &[("w".to_string(), vec![4096, 4096])]).unwrap_err().to_string();
+        assert!(e.contains("shape [2, 3], expected [4096, 4096]"), "{e}");
+        let e = check_weights_header(&bytes, &[("w".to_string(), vec![1 << 20, 1 << 20])]).unwrap_err().to_string();
+        assert!(e.contains("more than 67108864 parameters"), "{e}");
+        let e = check_weights_header(&bytes, &[("w".to_string(), vec![usize::MAX, 2])]).unwrap_err().to_string();
+        assert!(e.contains("parameters"), "{e}");
+        let e = check_weights_header(&bytes[..bytes.len() - 4], &[("w".to_string(), vec![2, 3])]).unwrap_err().to_string();
+        assert!(e.contains("does not lie within the file"), "{e}");
+        let mut huge = bytes.clone();
+        huge[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(check_weights_header(&huge, &[]).unwrap_err().to_string().contains("header claims"));
+        assert!(check_weights_header(&bytes[..3], &[]).is_err());
     }
 
     #[test]

@@ -60,6 +60,7 @@ impl RunPlan {
         let mut cfg = self.generator_config();
         let mut record = self.new_record();
         let mut best_score = f64::NEG_INFINITY;
+        let mut resumed = None;
         let model = match &self.init {
             Init::Scratch => Generator::new_seeded(GeneratorArchitecture::for_side(side_for(&self.data)), &self.device, cfg.base.seed)?,
             Init::FineTune(from) => {
@@ -74,7 +75,8 @@ impl RunPlan {
                 let path = Self::resume_path(from)?;
                 let ck = GeneratorCheckpoint::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
                 cfg.base.start_epoch = Self::note_resume(&mut record, &ck.sidecar.training);
-                best_score = self.recorded_best();
+                best_score = self.recorded_best(&ck.sidecar.training);
+                resumed = Some(ck.sidecar.training.clone());
                 ck.model
             }
         };
@@ -118,7 +120,7 @@ impl RunPlan {
             }
             Ok(())
         })?;
-        Ok(self.outcome(control, wrote_last, wrote_best, Vec::new()))
+        Ok(self.outcome(control, wrote_last, wrote_best, Vec::new(), resumed.as_ref()))
     }
 
     fn fill_generator_settings(&self, record: &mut crate::models::recognizer::TrainingRecord, cfg: &GeneratorTrainConfig) {

@@ -12,6 +12,7 @@ use crate::data::spec::{self, open_mixture, DataSpec, OpenOptions};
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::models::recognizer::TrainingRecord;
+use crate::models::checkpoint_io::{append_to_name, check_out_files, checkpoint_base, sidecar_path, OutLock, MAX_SIDECAR_BYTES};
 use crate::models::{Architecture, Checkpoint, Recognizer, Sidecar};
 use candle_core::Device;
 use candle_nn::VarMap;
@@ -138,11 +139,19 @@ pub fn lower_thread_priority() {
     }
 }
 
-/// The best-checkpoint path beside a checkpoint path: `DIR/NAME` → `DIR/NAME-best`.
+/// The best-checkpoint path beside a checkpoint path: `DIR/NAME` → `DIR/NAME-best` (`NAME` is
+/// the path without a `.safetensors` or `.json` extension, any other dot kept: `m.v2` →
+/// `m.v2-best`).
 pub fn best_beside(path: &Path) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "model".into());
-    path.with_file_name(format!("{stem}-best"))
+    let base = checkpoint_base(path);
+    if base.file_name().is_none() {
+        return base.join("model-best");
+    }
+    append_to_name(&base, "-best")
 }
+
+/// The largest batch a run may ask for.
+pub const MAX_BATCH: usize = 4096;
 
 impl RunPlan {
     /// A plan writing `last.*` and `best.*` into the folder `dir`.
@@ -172,7 +181,7 @@ impl RunPlan {
             return Err(Error::file(dir, "no such run folder"));
         }
         let (last, _) = folder_checkpoints(dir);
-        let json = last.with_extension("json");
+        let json = sidecar_path(&last);
         if !json.exists() {
             return Err(Error::file(dir, "the run has no checkpoint yet (it stopped before its first epoch ended)"));
         }
@@ -219,21 +228,45 @@ impl RunPlan {
     /// Runs the plan, reporting to `on_event` and ending with `Finished`, `Cancelled` or
     /// `Failed` (whose message is also the returned error).
     pub fn run(&self, control: &RunControl, mut on_event: impl FnMut(&TrainEvent) + Send) -> Result<RunOutcome> {
-        let result = match self.threads {
-            Some(n) => rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
-                .thread_name(|i| format!("fude-train-{i}"))
-                .build()
-                .map_err(|e| Error::Invalid(format!("cannot start training threads: {e}")))
-                .and_then(|pool| pool.install(|| self.run_kind(control, &mut on_event))),
-            None => self.run_kind(control, &mut on_event),
-        };
+        let result = self.checked().and_then(|plan| {
+            // Held until the run ends: a second run on the same output is refused meanwhile. The
+            // lock files live beside the checkpoints, so their folders are made first.
+            plan.create_folders()?;
+            let _locks = (OutLock::acquire(&plan.last)?, OutLock::acquire(&plan.best)?);
+            match plan.threads {
+                Some(n) => rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .thread_name(|i| format!("fude-train-{i}"))
+                    .build()
+                    .map_err(|e| Error::Invalid(format!("cannot start training threads: {e}")))
+                    .and_then(|pool| pool.install(|| plan.run_kind(control, &mut on_event))),
+                None => plan.run_kind(control, &mut on_event),
+            }
+        });
         match &result {
             Ok(o) if o.finished => on_event(&TrainEvent::Finished),
             Ok(_) => on_event(&TrainEvent::Cancelled),
             Err(e) => on_event(&TrainEvent::Failed { message: e.to_string() }),
         }
         result
+    }
+
+    /// The plan as it will run, refused before anything is opened or trained when it cannot:
+    /// no epochs asked for, a batch over [`MAX_BATCH`], or a folder (or another non-regular file)
+    /// where a checkpoint file goes. A batch larger than the epoch is cut to the epoch.
+    fn checked(&self) -> Result<RunPlan> {
+        if self.cfg.epochs == 0 {
+            return Err(Error::Invalid("0 epochs asked for: ask for at least one".into()));
+        }
+        let mut plan = self.clone();
+        plan.cfg.batch = plan.cfg.batch.min(plan.cfg.epoch_size.max(1));
+        if plan.cfg.batch > MAX_BATCH {
+            return Err(Error::Invalid(format!("a batch of {} is too large (the limit is {MAX_BATCH})", plan.cfg.batch)));
+        }
+        for p in [&plan.last, &plan.best] {
+            check_out_files(p)?;
+        }
+        Ok(plan)
     }
 
     fn run_kind(&self, control: &RunControl, on_event: &mut (dyn FnMut(&TrainEvent) + Send)) -> Result<RunOutcome> {
@@ -257,7 +290,7 @@ impl RunPlan {
     /// refused when neither exists.
     pub(super) fn resume_path(from: &Path) -> Result<PathBuf> {
         let path = if from.is_dir() { folder_checkpoints(from).0 } else { from.to_path_buf() };
-        if !path.with_extension("json").exists() && !from.exists() {
+        if !sidecar_path(&path).exists() && !from.exists() {
             return Err(Error::file(from, "no such run folder or checkpoint"));
         }
         Ok(path)
@@ -281,8 +314,20 @@ impl RunPlan {
         previous.epochs
     }
 
-    pub(super) fn recorded_best(&self) -> f64 {
-        read_sidecar(&self.best.with_extension("json")).map(|b| score(self.model, &b.held_out())).unwrap_or(f64::NEG_INFINITY)
+    /// The best checkpoint beside a run resumed from a checkpoint trained as `resumed`, when it
+    /// belongs to that run (same seed and data, started by the same command, no more epochs);
+    /// `None` when there is none or it is another run's.
+    fn own_best(&self, resumed: &TrainingRecord) -> Option<RunRecord> {
+        let best = read_sidecar(&sidecar_path(&self.best)).ok()?;
+        let b = &best.training;
+        let ours = b.seed == resumed.seed && b.data == resumed.data && resumed.command.starts_with(&b.command) && b.epochs <= resumed.epochs;
+        ours.then_some(best)
+    }
+
+    /// The best score recorded so far by a run resumed from a checkpoint trained as `resumed`
+    /// (−∞ when none: an unrelated best checkpoint at the same path does not count).
+    pub(super) fn recorded_best(&self, resumed: &TrainingRecord) -> f64 {
+        self.own_best(resumed).map(|b| score(self.model, &b.held_out())).unwrap_or(f64::NEG_INFINITY)
     }
 
     /// Creates the folders of the last and best checkpoints.
@@ -296,12 +341,14 @@ impl RunPlan {
     }
 
     /// The outcome once training returned.
-    pub(super) fn outcome(&self, control: &RunControl, last: Option<PathBuf>, best: Option<PathBuf>, evals: Vec<EvalReport>) -> RunOutcome {
-        let existing = |p: &Path| p.with_extension("json").exists().then(|| p.to_path_buf());
+    /// Checkpoints this run did not write this time are reported only when a resumed run's own
+    /// (`resumed`: the record it was resumed from), never a file of another run at the same path.
+    pub(super) fn outcome(&self, control: &RunControl, last: Option<PathBuf>, best: Option<PathBuf>, evals: Vec<EvalReport>, resumed: Option<&TrainingRecord>) -> RunOutcome {
+        let resumed_last = resumed.filter(|_| matches!(&self.init, Init::Resume(from) if Self::resume_path(from).is_ok_and(|p| checkpoint_base(&p) == checkpoint_base(&self.last))));
         RunOutcome {
             finished: !control.is_stopped(),
-            last: last.or_else(|| existing(&self.last)),
-            best: best.or_else(|| existing(&self.best)),
+            last: last.or_else(|| resumed_last.map(|_| self.last.clone())),
+            best: best.or_else(|| resumed.and_then(|r| self.own_best(r)).map(|_| self.best.clone())),
             evals,
         }
     }
@@ -310,6 +357,7 @@ impl RunPlan {
         let mut cfg = self.cfg.clone();
         let mut record = self.new_record();
         let mut best_score = f64::NEG_INFINITY;
+        let mut resumed = None;
         let model = match &self.init {
             Init::Scratch => Recognizer::new_seeded(Architecture::default(), &self.device, cfg.seed)?,
             Init::FineTune(from) => {
@@ -324,7 +372,8 @@ impl RunPlan {
                 let path = Self::resume_path(from)?;
                 let ck = Checkpoint::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
                 cfg.start_epoch = Self::note_resume(&mut record, &ck.sidecar.training);
-                best_score = self.recorded_best();
+                best_score = self.recorded_best(&ck.sidecar.training);
+                resumed = Some(ck.sidecar.training.clone());
                 ck.model
             }
         };
@@ -375,7 +424,7 @@ impl RunPlan {
             }
             Ok(())
         })?;
-        Ok(self.outcome(control, wrote_last, wrote_best, evals))
+        Ok(self.outcome(control, wrote_last, wrote_best, evals, resumed.as_ref()))
     }
 
     fn fill_settings(&self, record: &mut TrainingRecord, cfg: &TrainConfig) {
@@ -452,7 +501,8 @@ impl RunRecord {
 
 /// Reads a checkpoint sidecar of either kind (JSON only, no weights), with the path in any error.
 pub fn read_sidecar(json: &Path) -> Result<RunRecord> {
-    let text = std::fs::read_to_string(json).map_err(|e| Error::file(json, format!("cannot read: {e}")))?;
+    let bytes = crate::error::read_limited(json, MAX_SIDECAR_BYTES, "sidecar")?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::file(json, "sidecar is not UTF-8 text"))?;
     let mut r: RunRecord = serde_json::from_str(&text).map_err(|e| Error::file(json, format!("not a checkpoint sidecar: {e}")))?;
     if r.kind.is_empty() {
         r.kind = crate::models::checkpoint_io::declared_kind(&text).unwrap_or_default();
@@ -507,15 +557,16 @@ pub fn list_runs(root: &Path) -> Vec<RunSummary> {
         .map(|dir| {
             let (last, best) = folder_checkpoints(&dir);
             let mut summary = RunSummary { dir, model: ModelKind::Recognizer, epochs: 0, total_epochs: 0, data: Vec::new(), best: BTreeMap::new(), problem: None };
-            match read_sidecar(&last.with_extension("json")) {
+            match read_sidecar(&sidecar_path(&last)) {
                 Ok(s) => {
                     summary.model = s.model_kind().unwrap_or_default();
                     summary.epochs = s.training.epochs;
                     summary.total_epochs = s.training.settings.get("epochs").and_then(|v| v.parse().ok()).unwrap_or(0);
-                    summary.data = s.training.data.clone();
-                    summary.best = read_sidecar(&best.with_extension("json")).map(|b| b.metrics).unwrap_or(s.metrics);
+                    // Shown in the app: control characters a sidecar may hold are escaped.
+                    summary.data = s.training.data.iter().map(|d| crate::text::escape_controls(d)).collect();
+                    summary.best = read_sidecar(&sidecar_path(&best)).map(|b| b.metrics).unwrap_or(s.metrics);
                 }
-                Err(e) => summary.problem = Some(e.to_string()),
+                Err(e) => summary.problem = Some(crate::text::escape_controls(&e.to_string())),
             }
             summary
         })
@@ -671,5 +722,40 @@ mod tests {
         assert!(e.contains("cannot resume") && e.contains("last.safetensors"), "{e}");
         assert!(matches!(events.last(), Some(TrainEvent::Failed { .. })));
         assert_eq!(list_runs(dir.path().parent().unwrap_or(dir.path())).iter().filter(|r| r.dir == dir.path()).count(), 1);
+    }
+
+    #[test]
+    fn run_lists_escape_what_sidecars_hold() {
+        // Regression (issue 20, item 19): strings from a sidecar reached the UI raw.
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("run-1");
+        std::fs::create_dir_all(&run).unwrap();
+        let sidecar = r#"{"kind":"recognizer","training":{"command":"x","data":["fonts\u001b[2J"],"seed":0,"epochs":1,"samples_seen":0,"settings":{}}}"#;
+        std::fs::write(run.join("last.json"), sidecar).unwrap();
+        std::fs::create_dir_all(root.path().join("run-0")).unwrap();
+        std::fs::write(root.path().join("run-0/last.json"), "{\"kind\": \"\u{1b}]0;x\u{7}\"").unwrap();
+        let runs = list_runs(root.path());
+        assert_eq!(runs.len(), 2);
+        for r in &runs {
+            let shown = format!("{:?} {}", r.problem, r.data.join(","));
+            assert!(!shown.contains('\u{1b}') && !r.data.iter().any(|d| d.contains('\u{1b}')), "{shown}");
+        }
+        assert_eq!(runs[0].data, ["fonts\\u{1b}[2J"]);
+    }
+
+    #[test]
+    fn a_run_is_refused_while_another_holds_its_output() {
+        // Regression (issue 20, item 7), as the app starts runs: two runs in one folder both wrote.
+        let dir = tempfile::tempdir().unwrap();
+        let (last, _) = folder_checkpoints(dir.path());
+        let held = OutLock::acquire(&last).unwrap();
+        let cfg = TrainConfig { epochs: 1, epoch_size: 32, batch: 32, ..TrainConfig::default() };
+        let plan = RunPlan::in_folder(fonts(), cfg, Init::Scratch, dir.path());
+        let mut events = Vec::new();
+        let e = plan.run(&RunControl::default(), |ev| events.push(ev.clone())).unwrap_err().to_string();
+        assert!(e.contains("last.lock") && e.contains("another training run"), "{e}");
+        assert!(matches!(events.as_slice(), [TrainEvent::Failed { .. }]), "{events:?}");
+        assert!(!dir.path().join("last.json").exists());
+        drop(held);
     }
 }

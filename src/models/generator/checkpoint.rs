@@ -9,7 +9,7 @@ use crate::data::classes;
 use crate::error::{Error, Result};
 use crate::ink::preprocess::boxed_input;
 use crate::ink::InkImage;
-use crate::models::checkpoint_io::{load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
+use crate::models::checkpoint_io::{check_weights_header, load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
 use crate::models::recognizer::TrainingRecord;
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,10 @@ pub const FORMAT: &str = "fude-generator";
 pub const KIND: &str = "generator";
 /// Sidecar format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// Most values one picture's layers may hold (side² times the widest layer): the shipped
+/// generator needs 65,536; a sidecar asking for more is refused before anything is allocated.
+pub const MAX_ACTIVATIONS: usize = 1 << 20;
 
 /// The JSON sidecar of a generator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +92,14 @@ impl GeneratorSidecar {
             return Err(Error::ModelMismatch(format!("sharpness {} is outside {SHARPNESS_RANGE:?}", self.sharpness)));
         }
         self.architecture.validate()?;
+        let a = &self.architecture;
+        let widest = a.encoder_channels.iter().chain(&a.decoder_channels).copied().max().unwrap_or(1);
+        if a.side.saturating_mul(a.side).saturating_mul(widest) > MAX_ACTIVATIONS {
+            return Err(Error::ModelMismatch(format!(
+                "side {} with {widest}-channel layers needs more than {MAX_ACTIVATIONS} values a picture: no fude generator is that large",
+                a.side
+            )));
+        }
         self.latent.check(self.architecture.latent).map_err(Error::ModelMismatch)
     }
 }
@@ -122,8 +134,11 @@ impl GeneratorCheckpoint {
     }
 
     fn from_parts(weights: &[u8], sidecar: GeneratorSidecar, device: &Device) -> Result<Self> {
+        // Every shape the sidecar implies is checked against the weights before any is allocated.
+        let shapes = sidecar.architecture.parameter_shapes();
+        check_weights_header(weights, &shapes)?;
         let model = Generator::for_loading(sidecar.architecture.clone(), device)?;
-        load_weights(weights, &sidecar.architecture.parameter_shapes(), model.varmap(), device)?;
+        load_weights(weights, &shapes, model.varmap(), device)?;
         Ok(GeneratorCheckpoint { model, sidecar })
     }
 
@@ -180,7 +195,11 @@ impl GeneratorCheckpoint {
         let z = Tensor::from_vec(z, (jobs.len(), latent), self.model.device())?;
         let logits = self.model.decode_logits(&z, &self.model.one_hot(&classes)?)?;
         let images = candle_nn::ops::sigmoid(&logits.affine(f64::from(self.sidecar.sharpness), 0.0)?)?;
-        Ok(images.to_device(&Device::Cpu)?.to_vec2::<f32>()?)
+        let images = images.to_device(&Device::Cpu)?.to_vec2::<f32>()?;
+        if images.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(Error::Invalid("the latent is too far out: the decoded picture is not finite (NaN or infinite values)".into()));
+        }
+        Ok(images)
     }
 
     /// The posterior means (μ) of ink images read as classes `classes`: each image goes through

@@ -7,7 +7,7 @@ use super::network::{Architecture, Recognizer};
 use crate::data::classes;
 use crate::error::{Error, Result};
 use crate::ink::INPUT_FORMAT;
-use crate::models::checkpoint_io::{load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
+use crate::models::checkpoint_io::{check_weights_header, load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
 pub use crate::models::checkpoint_io::paths;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
@@ -140,8 +140,11 @@ impl Checkpoint {
 
     /// Builds the model from safetensors bytes, checking every tensor against the sidecar.
     fn from_parts(weights: &[u8], sidecar: Sidecar, device: &Device) -> Result<Self> {
+        // Every shape the sidecar implies is checked against the weights before any is allocated.
+        let shapes = sidecar.architecture.parameter_shapes();
+        check_weights_header(weights, &shapes)?;
         let model = Recognizer::new(sidecar.architecture.clone(), device)?;
-        load_weights(weights, &sidecar.architecture.parameter_shapes(), model.varmap(), device)?;
+        load_weights(weights, &shapes, model.varmap(), device)?;
         Ok(Checkpoint { model, sidecar })
     }
 
