@@ -135,6 +135,8 @@ fn picking_a_kana_by_tab_click_and_by_romaji() {
     assert_eq!(h.state().generator().class(), class_of('あ'));
     let a = preview(&h);
 
+    h.get_by_label("Kana").click();
+    h.run_steps(2);
     h.get_by_label("カタカナ").click();
     h.run_steps(2);
     assert!(h.query_by_label("か").is_none(), "the katakana tab hides hiragana");
@@ -179,16 +181,20 @@ fn sliders_random_and_reset_change_the_preview() {
     let s = stats();
     assert_eq!(h.state().generator().latent(), s.mean.as_slice(), "starts at the fitted centre");
 
-    // One slider per used dimension, most informative first; the unused one is hidden.
-    let labels: Vec<String> = h
-        .get_all_by_role(Role::Slider)
-        .filter_map(|n| n.accesskit_node().label())
-        .filter(|l| l.starts_with("style "))
-        .collect();
-    assert_eq!(labels, ["style 1 (2.5 nats)", "style 2 (1.2 nats)", "style 3 (0.4 nats)"]);
+    // One slider per used dimension, most informative first; the unused one is hidden. Each is
+    // named by what it does when one measure clearly changes most, else "style N".
+    let labels = h.state().generator().slider_labels();
+    assert!(h.state().generator().names_measured());
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    let shown: Vec<String> = h.get_all_by_role(Role::Slider).filter_map(|n| n.accesskit_node().label()).filter(|l| labels.contains(l)).collect();
+    assert_eq!(shown, labels);
+    for (rank, label) in labels.iter().enumerate() {
+        let named = ["boldness", "slant", "size", "aspect"].iter().any(|n| label.starts_with(n));
+        assert!(named || *label == format!("style {}", rank + 1), "{label}");
+    }
 
     let before = preview(&h);
-    drag_slider(&mut h, "style 1 (2.5 nats)", 0.95);
+    drag_slider(&mut h, &labels[0], 0.95);
     let z = h.state().generator().latent().to_vec();
     assert!(z[2] > s.mean[2] + 2.0 * s.std[2], "the first slider moves dimension 2: {z:?}");
     assert_eq!((z[0], z[1], z[3]), (s.mean[0], s.mean[1], s.mean[3]), "and nothing else");
@@ -228,6 +234,8 @@ fn interpolation_plays_and_scrubs_through_its_frames() {
     open_panel(&mut h);
     let start = preview(&h);
 
+    h.get_by_label("Interpolation").click();
+    h.run_steps(2);
     h.get_by_label("Interpolate").click();
     wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
     let anim = |h: &Harness<'_, FudeApp>| {
@@ -290,6 +298,8 @@ fn style_from_a_drawn_character_and_clicking_the_sheet() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with(tiny_generator(dir.path()));
     open_panel(&mut h);
+    h.get_by_label("Sheet").click();
+    h.run_steps(2);
     h.get_by_label("Style from my drawing").click();
     h.run_steps(2);
     assert!(h.state().notice().is_some_and(|(m, e)| e && m.contains("write a kana")), "{:?}", h.state().notice());
@@ -341,17 +351,21 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with(tiny_generator(dir.path()));
     open_panel(&mut h);
+    h.get_by_label("Sheet").click();
+    h.run_steps(2);
     assert!(h.get_by_label("Export sheet PNG…").accesskit_node().is_disabled(), "no sheet yet");
 
     let png = dir.path().join("preview.png");
     h.get_by_label("Export preview PNG…").click();
     type_path(&mut h, &png);
     wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.contains("preview.png")));
+    // At least 256 pixels: the 16-pixel preview enlarged 16 times.
     let read = image::open(&png).unwrap().to_luma8();
-    assert_eq!(read.dimensions(), (SIDE as u32, SIDE as u32));
-    let shown = preview(&h);
-    for (p, v) in read.pixels().zip(&shown) {
-        let want = ((1.0 - v.clamp(0.0, 1.0)) * 255.0).round();
+    assert_eq!(read.dimensions(), (256, 256));
+    let shown = fude::app::generator_views::on_paper(h.state().generator().preview().unwrap());
+    let want = fude::app::lettering::upscale(&shown, 16);
+    for (p, v) in read.pixels().zip(&want.data) {
+        let want = (v.clamp(0.0, 1.0) * 255.0).round();
         assert!((f32::from(p.0[0]) - want).abs() <= 1.0, "dark ink on white: {} vs {want}", p.0[0]);
     }
 
@@ -365,7 +379,8 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     wait_until(&mut h, "the sheet export", |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
     let sheet = InkImage::load(&sheet_png).unwrap();
     let rows = fude::app::kana_picker::sheet_layout().len();
-    assert_eq!((sheet.width, sheet.height), (10 * (SIDE + 2), rows * (SIDE + 2)));
+    // Each letter at least 128 pixels: the 16-pixel cells enlarged 8 times.
+    assert_eq!((sheet.width, sheet.height), (8 * 10 * (SIDE + 2), 8 * rows * (SIDE + 2)));
     assert_eq!(sheet.get(0, 0), 1.0, "white gutters");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("tmp")).collect();
     assert!(leftovers.is_empty(), "atomic writes leave no temporary files");
@@ -406,4 +421,167 @@ fn without_a_generator_the_panel_says_so_and_opens_one() {
     wait_idle(&mut h);
     assert_eq!(preview(&h).len(), SIDE * SIDE);
     assert!(h.query_by_label("Random").is_some());
+}
+
+/// The centre of cell (`col`, `row`) of the latent map on screen (the cells lie inside a margin
+/// of an eighth of a cell).
+fn map_cell(h: &Harness<'_, FudeApp>, col: usize, row: usize) -> Pos2 {
+    let rect = h.get_by_label("latent map").rect();
+    let cell = rect.width() / 7.25;
+    Pos2::new(rect.left() + cell / 8.0 + (col as f32 + 0.5) * cell, rect.top() + cell / 8.0 + (row as f32 + 0.5) * cell)
+}
+
+/// Cell (`col`, `row`) of a composed map or line of `SIDE`-pixel cells with a 2-pixel margin.
+fn cell(picture: &InkImage, col: usize, row: usize) -> Vec<f32> {
+    let mut out = Vec::new();
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            out.push(picture.get(2 + col * SIDE + x, 2 + row * SIDE + y));
+        }
+    }
+    out
+}
+
+#[test]
+fn clicking_the_latent_map_moves_the_sliders() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    wait_until(&mut h, "the map", |a| a.generator().map_ready() && a.generator().map().is_some());
+    let s = stats();
+    let (map, axes) = h.state().generator().map().map(|(p, a)| (p.clone(), a)).unwrap();
+    assert_eq!(axes, (2, 3), "across and up: the two most used dimensions");
+    assert_eq!((map.width, map.height), (7 * SIDE + 4, 7 * SIDE + 4));
+
+    // Top right: both dimensions two spreads up; the rest stays.
+    click_at(&mut h, map_cell(&h, 6, 0));
+    let z = h.state().generator().latent().to_vec();
+    assert!((z[2] - (s.mean[2] + 2.0 * s.std[2])).abs() < 1e-5 && (z[3] - (s.mean[3] + 2.0 * s.std[3])).abs() < 1e-5, "{z:?}");
+    assert_eq!((z[0], z[1]), (s.mean[0], s.mean[1]));
+    let labels = h.state().generator().slider_labels();
+    let shown = h.get_by_role_and_label(Role::Slider, &labels[0]).accesskit_node().numeric_value().unwrap();
+    assert!((shown - f64::from(z[2])).abs() < 1e-3, "the first slider moved there: {shown}");
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&cell(&map, 6, 0), &preview(&h)) < 1e-4, "the preview is the cell clicked");
+    wait_until(&mut h, "the same map", |a| a.generator().map_ready());
+    assert_eq!(h.state().generator().map().unwrap().0, &map, "moving along the map's axes keeps the map");
+
+    // Bottom left: both two spreads down.
+    click_at(&mut h, map_cell(&h, 0, 6));
+    let z = h.state().generator().latent().to_vec();
+    assert!((z[2] - (s.mean[2] - 2.0 * s.std[2])).abs() < 1e-5 && (z[3] - (s.mean[3] - 2.0 * s.std[3])).abs() < 1e-5, "{z:?}");
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&cell(&map, 0, 6), &preview(&h)) < 1e-4);
+
+    // Another kana, another map.
+    h.get_by_label("Kana").click();
+    h.run_steps(2);
+    h.get_by_label("か").click();
+    wait_until(&mut h, "the map of か", |a| a.generator().map_ready());
+    assert!(mean_abs_diff(&h.state().generator().map().unwrap().0.data, &map.data) > 1e-4);
+}
+
+#[test]
+fn writing_a_text_showing_it_and_exporting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny_generator(dir.path());
+    let mut h = app_with(path.clone());
+    open_panel(&mut h);
+
+    // The text written so far comes into the field.
+    draw_example(&mut h, include_str!("../assets/examples/a.json"));
+    writing::wait_for_candidates(&mut h);
+    writing::press(&mut h, egui::Key::Enter);
+    let written = h.state().text().to_string();
+    assert!(!written.is_empty());
+    h.get_by_label("Write text").click();
+    h.run_steps(2);
+    h.get_by_label("Use my written text").click();
+    h.run_steps(2);
+    assert_eq!(text(&h.get_by_role_and_label(Role::TextInput, "Your text")), written);
+
+    // A character outside the kana is refused by name.
+    let retype = |h: &mut Harness<'_, FudeApp>, t: &str| {
+        h.get_by_role_and_label(Role::TextInput, "Your text").focus();
+        h.step();
+        h.key_press(egui::Key::End);
+        for _ in 0..12 {
+            h.key_press(egui::Key::Backspace);
+        }
+        h.step();
+        h.get_by_role_and_label(Role::TextInput, "Your text").type_text(t);
+        h.run_steps(2);
+    };
+    retype(&mut h, "かきAく");
+    h.get_by_label("Write").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("'A' (U+0041) is not one of the 180 kana").is_some());
+    assert!(h.state().generator().text_picture().is_none());
+
+    // In the sliders' style: one cell per letter, a gap for the space.
+    retype(&mut h, "かき く");
+    h.get_by_label("Write").click();
+    wait_until(&mut h, "the text", |a| a.generator().text_picture().is_some());
+    let line = h.state().generator().text_picture().unwrap().clone();
+    assert_eq!((line.width, line.height), (4 * SIDE + 4, SIDE + 4));
+    assert!(cell(&line, 2, 0).iter().all(|&v| v == 0.0), "the space is a gap");
+    let g = GeneratorCheckpoint::load(&path, &Device::Cpu).unwrap();
+    let z = h.state().generator().latent().to_vec();
+    for (col, ch) in [(0, 'か'), (1, 'き'), (3, 'く')] {
+        let want = g.decode(&[(class_of(ch), &z)]).unwrap().remove(0);
+        assert!(mean_abs_diff(&cell(&line, col, 0), &want) < 1e-4, "{ch} in the sliders' style");
+    }
+    assert!(h.query_by_label("text in this style").is_some(), "shown in the tab");
+
+    let png = dir.path().join("text.png");
+    h.get_by_label("Export text PNG…").click();
+    type_path(&mut h, &png);
+    wait_until(&mut h, "the text export", |a| a.notice().is_some_and(|(m, _)| m.contains("text.png")));
+    let read = InkImage::load(&png).unwrap();
+    assert_eq!((read.width, read.height), (8 * line.width, 8 * line.height), "letters of at least 128 pixels");
+    assert_eq!(read.get(0, 0), 1.0, "white paper");
+
+    // In the style of the drawing on the canvas.
+    h.get_by_label("my drawing").click();
+    h.run_steps(2);
+    h.get_by_label("Write").click();
+    wait_until(&mut h, "the text in my style", |a| a.generator().text_picture().is_some_and(|p| *p != line));
+    assert_eq!(h.state().generator().text_picture().unwrap().width, line.width);
+}
+
+#[test]
+fn the_player_stops_at_the_end_unless_looping() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    h.get_by_label("Interpolation").click();
+    h.run_steps(2);
+    h.get_by_label("Interpolate").click();
+    wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
+    let state = |h: &Harness<'_, FudeApp>| h.state().generator().animation().map(|a| (a.index(), a.is_playing(), a.len())).unwrap();
+    wait_until(&mut h, "the end", |a| a.generator().animation().is_some_and(|a| !a.is_playing()));
+    let (index, _, len) = state(&h);
+    assert_eq!(index, len - 1, "it stopped on the last frame");
+    h.run_steps(5);
+    assert_eq!(state(&h).0, len - 1, "and stays there");
+
+    // Looping: Play starts again from the first frame and goes round.
+    h.get_by_label("Loop").click();
+    h.get_by_label("Play").click();
+    h.run_steps(2);
+    assert!(state(&h).1);
+    let t = Instant::now();
+    let mut seen_end = false;
+    loop {
+        let (i, playing, _) = state(&h);
+        assert!(playing, "a loop keeps playing");
+        if i == len - 1 {
+            seen_end = true;
+        } else if seen_end {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "the loop does not go round");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

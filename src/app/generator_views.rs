@@ -59,11 +59,13 @@ pub fn square(side: usize, data: Vec<f32>) -> InkImage {
     InkImage { width: side, height: side, data }
 }
 
-/// An interpolation: frames decoded as one batch, played in a loop or scrubbed by hand.
+/// An interpolation: frames decoded as one batch, played once (or in a loop) or scrubbed by hand.
 pub struct Animation {
     frames: Vec<InkImage>,
     index: usize,
     playing: bool,
+    /// Start again after the last frame instead of stopping there.
+    pub looping: bool,
     shown_at: Instant,
     texture: InkTexture,
     /// What is interpolated, for the caption ("あ → い").
@@ -74,7 +76,7 @@ impl Animation {
     /// An animation of `frames` (ink bright, `side²` values each), playing from the first.
     pub fn new(side: usize, frames: Vec<Vec<f32>>, caption: String) -> Self {
         let frames = frames.into_iter().map(|f| square(side, f)).collect();
-        Animation { frames, index: 0, playing: true, shown_at: Instant::now(), texture: InkTexture::default(), caption }
+        Animation { frames, index: 0, playing: true, looping: false, shown_at: Instant::now(), texture: InkTexture::default(), caption }
     }
 
     /// Number of frames.
@@ -102,10 +104,18 @@ impl Animation {
         self.frames.get(self.index)
     }
 
-    /// Advances to the next frame when its time has come (looping).
+    /// Advances to the next frame when its time has come; after the last one it stops, or
+    /// starts again when looping.
     fn advance(&mut self) {
         if self.playing && self.shown_at.elapsed() >= FRAME_TIME && !self.frames.is_empty() {
-            self.index = (self.index + 1) % self.frames.len();
+            if self.index + 1 < self.frames.len() {
+                self.index += 1;
+            } else if self.looping {
+                self.index = 0;
+            } else {
+                self.playing = false;
+                return;
+            }
             self.shown_at = Instant::now();
             self.texture.invalidate();
         }
@@ -129,8 +139,14 @@ impl Animation {
         ui.horizontal(|ui| {
             if ui.button(if self.playing { "Pause" } else { "Play" }).clicked() {
                 self.playing = !self.playing;
+                // Play at the end starts from the first frame.
+                if self.playing && self.index + 1 >= self.frames.len() {
+                    self.index = 0;
+                    self.texture.invalidate();
+                }
                 self.shown_at = Instant::now();
             }
+            ui.checkbox(&mut self.looping, "Loop");
             let last = self.frames.len().saturating_sub(1);
             let scrub = ui.add(egui::Slider::new(&mut self.index, 0..=last).text("frame"));
             if scrub.changed() {
