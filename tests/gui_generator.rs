@@ -377,11 +377,12 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     h.get_by_label("Export sheet PNG…").click();
     type_path(&mut h, &sheet_png);
     wait_until(&mut h, "the sheet export", |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
-    let sheet = InkImage::load(&sheet_png).unwrap();
-    let rows = fude::app::kana_picker::sheet_layout().len();
+    // Read as it is (InkImage::load shrinks pictures over 2048 pixels).
+    let sheet = image::open(&sheet_png).unwrap().to_luma8();
+    let rows = fude::app::kana_picker::sheet_layout().len() as u32;
     // Each letter at least 128 pixels: the 16-pixel cells enlarged 8 times.
-    assert_eq!((sheet.width, sheet.height), (8 * 10 * (SIDE + 2), 8 * rows * (SIDE + 2)));
-    assert_eq!(sheet.get(0, 0), 1.0, "white gutters");
+    assert_eq!(sheet.dimensions(), (8 * 10 * (SIDE as u32 + 2), 8 * rows * (SIDE as u32 + 2)));
+    assert_eq!(sheet.get_pixel(0, 0).0[0], 255, "white gutters");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("tmp")).collect();
     assert!(leftovers.is_empty(), "atomic writes leave no temporary files");
 }
@@ -454,7 +455,8 @@ fn clicking_the_latent_map_moves_the_sliders() {
     assert_eq!((map.width, map.height), (7 * SIDE + 4, 7 * SIDE + 4));
 
     // Top right: both dimensions two spreads up; the rest stays.
-    click_at(&mut h, map_cell(&h, 6, 0));
+    let at = map_cell(&h, 6, 0);
+    click_at(&mut h, at);
     let z = h.state().generator().latent().to_vec();
     assert!((z[2] - (s.mean[2] + 2.0 * s.std[2])).abs() < 1e-5 && (z[3] - (s.mean[3] + 2.0 * s.std[3])).abs() < 1e-5, "{z:?}");
     assert_eq!((z[0], z[1]), (s.mean[0], s.mean[1]));
@@ -467,7 +469,8 @@ fn clicking_the_latent_map_moves_the_sliders() {
     assert_eq!(h.state().generator().map().unwrap().0, &map, "moving along the map's axes keeps the map");
 
     // Bottom left: both two spreads down.
-    click_at(&mut h, map_cell(&h, 0, 6));
+    let at = map_cell(&h, 0, 6);
+    click_at(&mut h, at);
     let z = h.state().generator().latent().to_vec();
     assert!((z[2] - (s.mean[2] - 2.0 * s.std[2])).abs() < 1e-5 && (z[3] - (s.mean[3] - 2.0 * s.std[3])).abs() < 1e-5, "{z:?}");
     wait_idle(&mut h);
@@ -477,6 +480,7 @@ fn clicking_the_latent_map_moves_the_sliders() {
     h.get_by_label("Kana").click();
     h.run_steps(2);
     h.get_by_label("か").click();
+    h.run_steps(2);
     wait_until(&mut h, "the map of か", |a| a.generator().map_ready());
     assert!(mean_abs_diff(&h.state().generator().map().unwrap().0.data, &map.data) > 1e-4);
 }
@@ -541,7 +545,8 @@ fn writing_a_text_showing_it_and_exporting_it() {
     assert_eq!((read.width, read.height), (8 * line.width, 8 * line.height), "letters of at least 128 pixels");
     assert_eq!(read.get(0, 0), 1.0, "white paper");
 
-    // In the style of the drawing on the canvas.
+    // In the style of the drawing on the canvas (taking the candidate cleared it).
+    draw_example(&mut h, include_str!("../assets/examples/ka.json"));
     h.get_by_label("my drawing").click();
     h.run_steps(2);
     h.get_by_label("Write").click();
