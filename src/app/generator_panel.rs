@@ -448,14 +448,17 @@ impl GeneratorPanel {
     }
 
     fn sliders_ui(&mut self, ui: &mut egui::Ui, model: &LoadedGenerator) {
-        ui.spacing_mut().slider_width = (ui.available_width() - 110.0).clamp(90.0, 320.0);
+        let names = self.slider_names();
+        // Room for the value box and the longest label, so no label is cut off.
+        let font = egui::TextStyle::Body.resolve(ui.style());
+        let label = names.iter().map(|(_, n)| n.as_str()).chain(["temperature"]).map(|n| ui.painter().layout_no_wrap(n.to_string(), font.clone(), egui::Color32::WHITE).size().x).fold(0.0, f32::max);
+        ui.spacing_mut().slider_width = (ui.available_width() - label - 90.0).clamp(60.0, 320.0);
         ui.add(egui::Slider::new(&mut self.temperature, 0.0..=2.0).text("temperature")).on_hover_text("Spread of Random and of new samples");
         ui.horizontal_wrapped(|ui| {
             ui.label("prior");
             ui.radio_value(&mut self.prior, Prior::Fitted, "fitted").on_hover_text("A Gaussian fitted to the encodings of real kana");
             ui.radio_value(&mut self.prior, Prior::Standard, "standard").on_hover_text("N(0, I), what the VAE was trained towards");
         });
-        let names = self.slider_names();
         if let Some(axes) = self.map_axes() {
             if let Some(chosen) = axes_ui(ui, (axes.0.dim, axes.1.dim), &names) {
                 self.map.chosen = Some(chosen);

@@ -121,7 +121,7 @@ impl Animation {
         }
     }
 
-    /// Shows the frame, play/pause and the scrubber. Returns true when "Close" was clicked.
+    /// Shows play/pause, Loop, the scrubber and the frame. Returns true when "Close" was clicked.
     pub fn animation_ui(&mut self, ui: &mut egui::Ui) -> bool {
         self.advance();
         if self.playing {
@@ -129,14 +129,7 @@ impl Animation {
         }
         let mut close = false;
         ui.weak(&self.caption);
-        let dark = ui.visuals().dark_mode;
-        if let Some(frame) = self.frames.get(self.index) {
-            let id = self.texture.texture_id(ui.ctx(), "generator-animation", frame, dark);
-            let side = ui.available_width().min(150.0);
-            let response = ui.add(egui::Image::new((id, Vec2::splat(side))));
-            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "interpolation frame"));
-        }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui.button(if self.playing { "Pause" } else { "Play" }).clicked() {
                 self.playing = !self.playing;
                 // Play at the end starts from the first frame.
@@ -147,16 +140,27 @@ impl Animation {
                 self.shown_at = Instant::now();
             }
             ui.checkbox(&mut self.looping, "Loop");
-            let last = self.frames.len().saturating_sub(1);
-            let scrub = ui.add(egui::Slider::new(&mut self.index, 0..=last).text("frame"));
-            if scrub.changed() {
-                self.playing = false;
-                self.texture.invalidate();
-            }
             if ui.small_button("Close").clicked() {
                 close = true;
             }
         });
+        ui.scope(|ui| {
+            // Room for the value box and the label in a narrow panel.
+            ui.spacing_mut().slider_width = (ui.available_width() - 110.0).clamp(60.0, 200.0);
+            let last = self.frames.len().saturating_sub(1);
+            if ui.add(egui::Slider::new(&mut self.index, 0..=last).text("frame")).changed() {
+                self.playing = false;
+                self.texture.invalidate();
+            }
+        });
+        // Below the controls, so they stay in view in a short panel.
+        let dark = ui.visuals().dark_mode;
+        if let Some(frame) = self.frames.get(self.index) {
+            let id = self.texture.texture_id(ui.ctx(), "generator-animation", frame, dark);
+            let side = ui.available_width().min(150.0);
+            let response = ui.add(egui::Image::new((id, Vec2::splat(side))));
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "interpolation frame"));
+        }
         close
     }
 }
