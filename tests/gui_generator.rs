@@ -45,10 +45,15 @@ fn tiny_generator(dir: &Path) -> PathBuf {
 }
 
 fn app_with(generator: PathBuf) -> Harness<'static, FudeApp> {
+    app_sized(generator, egui::vec2(1280.0, 1500.0))
+}
+
+/// The app in a window of `size` points.
+fn app_sized(generator: PathBuf, size: egui::Vec2) -> Harness<'static, FudeApp> {
     // No native dialogs in tests: file actions fall back to the typed-path prompt.
     std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1500.0))
+        .with_size(size)
         .with_max_steps(100_000)
         .build_eframe(move |cc| FudeApp::new(cc, AppOptions { generator: Some(generator), ..Default::default() }));
     h.step();
@@ -588,5 +593,42 @@ fn the_player_stops_at_the_end_unless_looping() {
         assert!(t.elapsed() < Duration::from_secs(30), "the loop does not go round");
         h.step();
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn the_preview_stays_in_view_while_a_slider_moves_and_nothing_is_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny_generator(dir.path());
+    for size in [egui::vec2(1280.0, 800.0), egui::vec2(800.0, 600.0)] {
+        let mut h = app_sized(path.clone(), size);
+        open_panel(&mut h);
+        let window = h.ctx.content_rect();
+        let canvas = writing::canvas(&h);
+        let in_panel = |h: &Harness<'_, FudeApp>, label: &str| {
+            for node in h.get_all_by_label(label) {
+                let r = node.rect();
+                writing::assert_inside(r, window, label);
+                assert!(r.right() <= canvas.left() + 0.5, "{label} {r:?} runs under the canvas {canvas:?} at {size:?}");
+            }
+        };
+        let top = ["generated kana", "latent map", "Random", "Reset", "Export preview PNG…", "Sliders", "Kana", "Interpolation", "Sheet", "Write text"];
+        for label in top {
+            in_panel(&h, label);
+        }
+        let preview = h.get_by_label("generated kana").rect();
+        let labels = h.state().generator().slider_labels();
+        for label in labels.iter().map(String::as_str).chain(["temperature"]) {
+            h.get_by_role_and_label(Role::Slider, label).scroll_to_me();
+            h.run_steps(3);
+            in_panel(&h, label);
+            drag_slider(&mut h, label, 0.8);
+            assert_eq!(h.get_by_label("generated kana").rect(), preview, "the preview stays put while {label} moves");
+        }
+        for (tab, inside) in [("Interpolation", "Interpolate"), ("Sheet", "Style from my drawing"), ("Write text", "Use my written text"), ("Write text", "Export text PNG…")] {
+            h.get_by_label(tab).click();
+            h.run_steps(2);
+            in_panel(&h, inside);
+        }
     }
 }

@@ -456,6 +456,38 @@ mod tests {
     }
 
     #[test]
+    fn maps_lines_and_names() {
+        use crate::app::latent_map::{map_latents, Axis};
+        let m = tiny();
+        let g = &m.model;
+        let z = vec![0.5f32, -0.5, 1.0, 0.0];
+        let axes = (Axis { dim: 0, centre: 0.0, spread: 1.0 }, Axis { dim: 2, centre: 0.0, spread: 1.0 });
+        let key = MapKey::new(3, &z, axes);
+        let latents = map_latents(&z, axes.0, axes.1);
+        match run(g, GenJob::Map { key: key.clone(), class: 3, latents: latents.clone() }).unwrap() {
+            GenResult::Map { key: k, images } => {
+                assert_eq!((k, images.len()), (key, 49));
+                assert!(close(&images[10], &g.decode(&[(3, &latents[10])]).unwrap()[0]), "each cell is its latent");
+            }
+            _ => panic!("a map expected"),
+        }
+        let cells = crate::app::lettering::text_cells("あい う").unwrap();
+        let style = TextStyle::Latent { class: 3, z: z.clone() };
+        match run(g, GenJob::Text { text: "あい う".into(), cells, style, per_row: 10 }).unwrap() {
+            GenResult::Line { text, picture } => assert_eq!((text.as_str(), picture.width, picture.height), ("あい う", 4 * 16 + 4, 16 + 4)),
+            _ => panic!("a line expected"),
+        }
+        match run(g, GenJob::Directions { dims: vec![2, 0] }).unwrap() {
+            GenResult::Directions(d) => {
+                assert_eq!(d.iter().map(|d| d.dim).collect::<Vec<_>>(), vec![2, 0]);
+                assert!(d.iter().all(|d| !d.name.is_empty() && d.effect.starts_with("Measured")), "{d:?}");
+                assert_ne!(d[0].name, d[1].name, "names are told apart");
+            }
+            _ => panic!("names expected"),
+        }
+    }
+
+    #[test]
     fn blends_and_sheets() {
         let m = tiny();
         let g = &m.model;
