@@ -119,9 +119,9 @@ impl LatentMap {
         self.shown.is_some() && self.shown == self.posted
     }
 
-    /// Shows the map `side` points wide with `current` (−1..=1 each way) marked; returns the
-    /// cell clicked (column, row from the top).
-    pub fn latent_map_ui(&mut self, ui: &mut egui::Ui, side: f32, current: (f32, f32)) -> Option<(usize, usize)> {
+    /// Shows the map `side` points wide with `current` (−1..=1 each way) marked; `axes` names
+    /// the directions across and up. Returns the cell clicked (column, row from the top).
+    pub fn latent_map_ui(&mut self, ui: &mut egui::Ui, side: f32, current: (f32, f32), axes: (&str, &str)) -> Option<(usize, usize)> {
         let dark = ui.visuals().dark_mode;
         let (rect, response) = ui.allocate_exact_size(Vec2::splat(side), Sense::click());
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "latent map"));
@@ -153,7 +153,10 @@ impl LatentMap {
             let min = grid.min + Vec2::new(col as f32, row as f32) * cell_side;
             painter.rect_stroke(egui::Rect::from_min_size(min, Vec2::splat(cell_side)), 2.0, Stroke::new(1.0, ui.visuals().weak_text_color()), egui::StrokeKind::Inside);
         }
-        let response = response.on_hover_text("The kana across two style directions; the ring is where you are. Click a cell to go there.");
+        let (across, up) = axes;
+        let response = response.on_hover_text(format!(
+            "The kana across \"{across}\" (left to right) and \"{up}\" (bottom to top), ±{MAP_SPAN} spreads; the ring is where you are. Click a cell to go there."
+        ));
         if response.clicked() {
             return response.interact_pointer_pos().and_then(cell_of);
         }
