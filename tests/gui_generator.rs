@@ -437,6 +437,11 @@ fn map_cell(h: &Harness<'_, FudeApp>, col: usize, row: usize) -> Pos2 {
     Pos2::new(rect.left() + cell / 8.0 + (col as f32 + 0.5) * cell, rect.top() + cell / 8.0 + (row as f32 + 0.5) * cell)
 }
 
+/// The node labelled `label` whose role is none of `roles`.
+fn labelled_not<'a>(h: &'a Harness<'_, FudeApp>, label: &'a str, roles: &[Role]) -> egui_kittest::Node<'a> {
+    h.get_all_by_label(label).find(|n| !roles.contains(&n.accesskit_node().role())).unwrap()
+}
+
 /// Cell (`col`, `row`) of a composed map or line of `SIDE`-pixel cells with a 2-pixel margin.
 fn cell(picture: &InkImage, col: usize, row: usize) -> Vec<f32> {
     let mut out = Vec::new();
@@ -481,13 +486,23 @@ fn clicking_the_latent_map_moves_the_sliders() {
     wait_idle(&mut h);
     assert!(mean_abs_diff(&cell(&map, 0, 6), &preview(&h)) < 1e-4);
 
+    // Other axes: the third slider's dimension across (0; the second's, 3, stays up).
+    let labels = h.state().generator().slider_labels();
+    labelled_not(&h, "Map across", &[Role::Label]).click();
+    h.run_steps(3);
+    labelled_not(&h, &labels[2], &[Role::Label, Role::Slider]).click();
+    h.run_steps(3);
+    wait_until(&mut h, "the map across dimension 0", |a| a.generator().map_ready() && a.generator().map().is_some_and(|(_, axes)| axes == (0, 3)));
+    let across_0 = h.state().generator().map().unwrap().0.clone();
+    assert!(mean_abs_diff(&across_0.data, &map.data) > 1e-4, "another map");
+
     // Another kana, another map.
     h.get_by_label("Kana").click();
     h.run_steps(2);
     h.get_by_label("か").click();
     h.run_steps(2);
     wait_until(&mut h, "the map of か", |a| a.generator().map_ready());
-    assert!(mean_abs_diff(&h.state().generator().map().unwrap().0.data, &map.data) > 1e-4);
+    assert!(mean_abs_diff(&h.state().generator().map().unwrap().0.data, &across_0.data) > 1e-4);
 }
 
 #[test]

@@ -164,25 +164,28 @@ impl LatentMap {
     }
 }
 
-/// The two axes' choice: one combo box for each, among `names` (dimension, slider name).
+/// The two axes' choice: one combo box for each, among `names` (dimension, slider name). Taking
+/// the other axis's dimension swaps the two. Returns the new choice.
 pub fn axes_ui(ui: &mut egui::Ui, axes: (usize, usize), names: &[(usize, String)]) -> Option<(usize, usize)> {
     let name = |d: usize| names.iter().find(|(n, _)| *n == d).map(|(_, s)| s.clone()).unwrap_or_else(|| format!("dimension {d}"));
-    let (mut across, mut down) = axes;
+    let (mut across, mut up) = axes;
     ui.horizontal_wrapped(|ui| {
-        ui.label("Map across");
-        egui::ComboBox::from_id_salt("map-across").selected_text(name(across)).show_ui(ui, |ui| {
-            for (d, n) in names {
-                ui.selectable_value(&mut across, *d, n);
-            }
-        });
-        ui.label("and up");
-        egui::ComboBox::from_id_salt("map-up").selected_text(name(down)).show_ui(ui, |ui| {
-            for (d, n) in names {
-                ui.selectable_value(&mut down, *d, n);
-            }
-        });
+        for (title, id, value) in [("Map across", "map-across", &mut across), ("and up", "map-up", &mut up)] {
+            let label = ui.label(title);
+            let combo = egui::ComboBox::from_id_salt(id).selected_text(name(*value)).show_ui(ui, |ui| {
+                for (d, n) in names {
+                    ui.selectable_value(&mut *value, *d, n);
+                }
+            });
+            combo.response.labelled_by(label.id);
+        }
     });
-    ((across, down) != axes && across != down).then_some((across, down))
+    match (across, up) {
+        (a, u) if (a, u) == axes => None,
+        (a, u) if a == u && a == axes.1 => Some((a, axes.0)),
+        (a, u) if a == u => Some((axes.1, u)),
+        chosen => Some(chosen),
+    }
 }
 
 #[cfg(test)]
