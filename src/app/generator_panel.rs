@@ -327,7 +327,7 @@ impl GeneratorPanel {
                 }
                 Ok(GenResult::Map { key, images }) => {
                     let n = images.first().map_or(0, |f| side(f));
-                    self.map.receive(key, n, images);
+                    self.map.receive(key, n, images, outcome.compute);
                 }
                 Ok(GenResult::Line { text, picture }) => self.text.receive(text, picture),
                 Ok(GenResult::Directions(names)) => self.names = names,
@@ -364,10 +364,12 @@ impl GeneratorPanel {
     }
 
     /// Posts the latent map when the kana, the axes or the latent off the axes changed.
-    fn post_map(&mut self) {
+    /// While `dragging`, a map that decodes slowly waits for the release, so it never holds up
+    /// the preview.
+    fn post_map(&mut self, dragging: bool) {
         let Some(axes) = self.map_axes() else { return };
         let key = MapKey::new(self.class, &self.z, axes);
-        if self.map.posted.as_ref() == Some(&key) {
+        if self.map.posted.as_ref() == Some(&key) || (dragging && self.map.is_slow()) {
             return;
         }
         let latents = map_latents(&self.z, axes.0, axes.1);

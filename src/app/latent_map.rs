@@ -1,19 +1,25 @@
 //! The latent map: the current kana decoded on a grid across two latent dimensions (by default
 //! the two the model uses most), ±[`MAP_SPAN`] spreads around the centre, with the current point
 //! marked. A click on a cell moves the two sliders there. The grid is decoded on the generation
-//! worker; this module keeps what it shows and draws it.
+//! worker; this module keeps what it shows and draws it. A map that decodes slowly is redrawn
+//! when a drag ends rather than during it.
 
 use super::generator_views::InkTexture;
 use super::lettering::lay_out;
 use crate::ink::InkImage;
 use crate::models::generator::{LatentStats, Prior};
 use egui::{Color32, Pos2, Sense, Stroke, Vec2};
+use std::time::Duration;
 
 /// Cells along each side of the map.
 pub const MAP_CELLS: usize = 7;
 
 /// How far the map reaches each side of the centre, in spreads (the sliders reach 3).
 pub const MAP_SPAN: f32 = 2.0;
+
+/// A map that took longer than this to decode is not redrawn during a drag (it would hold up the
+/// preview on the worker), only when the drag ends.
+pub const LIVE_MAP_BUDGET: Duration = Duration::from_millis(60);
 
 /// Where one axis of the map lies: its dimension, centre and spread.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,6 +99,8 @@ pub struct LatentMap {
     shown: Option<MapKey>,
     picture: Option<InkImage>,
     texture: InkTexture,
+    /// How long the last map took to decode.
+    compute: Duration,
 }
 
 impl LatentMap {
@@ -101,8 +109,15 @@ impl LatentMap {
         *self = LatentMap::default();
     }
 
-    /// Takes in a decoded map (one `side²` picture per cell, row by row) for `key`.
-    pub fn receive(&mut self, key: MapKey, side: usize, images: Vec<Vec<f32>>) {
+    /// Whether the last map took longer than [`LIVE_MAP_BUDGET`] to decode.
+    pub fn is_slow(&self) -> bool {
+        self.picture.is_some() && self.compute > LIVE_MAP_BUDGET
+    }
+
+    /// Takes in a decoded map (one `side²` picture per cell, row by row) for `key`, which took
+    /// `compute` to decode.
+    pub fn receive(&mut self, key: MapKey, side: usize, images: Vec<Vec<f32>>, compute: Duration) {
+        self.compute = compute;
         let cells: Vec<Option<Vec<f32>>> = images.into_iter().map(Some).collect();
         self.picture = Some(lay_out(&cells, side, MAP_CELLS));
         self.shown = Some(key);
@@ -208,5 +223,14 @@ mod tests {
         let key = MapKey::new(3, &z, (across, down));
         assert_eq!(key, MapKey::new(3, &[1.0, 7.0, 5.0], (across, down)), "moving along the axes keeps the map");
         assert_ne!(key, MapKey::new(3, &[9.0, 6.0, 9.0], (across, down)));
+
+        let mut map = LatentMap::default();
+        assert!(!map.is_slow() && !map.is_current());
+        map.posted = Some(key.clone());
+        map.receive(key.clone(), 2, vec![vec![0.5; 4]; MAP_CELLS * MAP_CELLS], LIVE_MAP_BUDGET * 2);
+        assert!(map.is_slow() && map.is_current());
+        assert_eq!(map.picture().map(|p| (p.width, p.height)), Some((7 * 2, 7 * 2)), "no margin at 2 pixels");
+        map.receive(key, 2, vec![vec![0.5; 4]; MAP_CELLS * MAP_CELLS], LIVE_MAP_BUDGET / 2);
+        assert!(!map.is_slow());
     }
 }

@@ -231,6 +231,6 @@ pub fn generator_ui(ui: &mut egui::Ui, panel: &mut GeneratorPanel, reader: impl 
         action = action.or(asked);
     });
     panel.post_preview(reader);
-    panel.post_map();
+    panel.post_map(ui.input(|i| i.pointer.any_down()));
     action
 }
