@@ -109,3 +109,43 @@ fn train_resume_generate_and_evaluate() {
         assert!(r[k].as_f64().is_some_and(f64::is_finite), "{k}: {r}");
     }
 }
+
+/// The gray value (0..=255) of each pixel of a PNG, with its size.
+fn gray(p: &Path) -> (u32, u32, Vec<u8>) {
+    let img = image::open(p).expect("a readable PNG").to_luma8();
+    (img.width(), img.height(), img.into_raw())
+}
+
+#[test]
+fn a_line_of_text_in_one_style() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = dir.path().join("line.png");
+    let o = fude(&["generate", "--text", "あり がとう", "--seed", "3", "--out", line.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("5 letters"), "{}", text(&o));
+    // Six cells of at least 128 pixels in a margin of an eighth of a cell: 6.25 cells by 1.25.
+    let (w, h, px) = gray(&line);
+    assert!(h >= 160 && w * 125 == h * 625, "{w}x{h}");
+    let (cell, margin) = (h * 4 / 5, h / 10);
+    let inked = |col: u32| (0..cell).any(|y| (0..cell).any(|x| px[((margin + y) * w + margin + col * cell + x) as usize] < 128));
+    assert!((0..6).all(|c| inked(c) == (c != 2)), "ink in every letter, none in the space");
+
+    // In the style of a drawing; the same line again is the same picture.
+    let styled = dir.path().join("styled.png");
+    let o = fude(&["generate", "--text", "ありがとう", "--style-from", &example("a.json"), "--class", "あ", "--out", styled.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let again = dir.path().join("again.png");
+    fude(&["generate", "--text", "ありがとう", "--style-from", &example("a.json"), "--class", "あ", "--out", again.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&styled).unwrap(), std::fs::read(&again).unwrap());
+
+    // Refusals name the character (or the limit) and write nothing.
+    let bad = dir.path().join("bad.png");
+    let long = "あ".repeat(41);
+    for (t, why) in [("ありがとうX", "'X' (U+0058) is not one of the 180 kana"), ("コーヒー", "'ー'"), (long.as_str(), "at most 40")] {
+        let o = fude(&["generate", "--text", t, "--out", bad.to_str().unwrap()]);
+        assert!(!o.status.success() && text(&o).contains(why), "{why}: {}", text(&o));
+        assert!(!bad.exists());
+    }
+    let o = fude(&["generate", "--text", "あ", "--char", "い", "--out", bad.to_str().unwrap()]);
+    assert!(!o.status.success(), "--text and --char do not mix");
+}

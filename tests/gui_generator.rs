@@ -45,10 +45,15 @@ fn tiny_generator(dir: &Path) -> PathBuf {
 }
 
 fn app_with(generator: PathBuf) -> Harness<'static, FudeApp> {
+    app_sized(generator, egui::vec2(1280.0, 1500.0))
+}
+
+/// The app in a window of `size` points.
+fn app_sized(generator: PathBuf, size: egui::Vec2) -> Harness<'static, FudeApp> {
     // No native dialogs in tests: file actions fall back to the typed-path prompt.
     std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
     let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1500.0))
+        .with_size(size)
         .with_max_steps(100_000)
         .build_eframe(move |cc| FudeApp::new(cc, AppOptions { generator: Some(generator), ..Default::default() }));
     h.step();
@@ -135,6 +140,8 @@ fn picking_a_kana_by_tab_click_and_by_romaji() {
     assert_eq!(h.state().generator().class(), class_of('あ'));
     let a = preview(&h);
 
+    h.get_by_label("Kana").click();
+    h.run_steps(2);
     h.get_by_label("カタカナ").click();
     h.run_steps(2);
     assert!(h.query_by_label("か").is_none(), "the katakana tab hides hiragana");
@@ -179,16 +186,20 @@ fn sliders_random_and_reset_change_the_preview() {
     let s = stats();
     assert_eq!(h.state().generator().latent(), s.mean.as_slice(), "starts at the fitted centre");
 
-    // One slider per used dimension, most informative first; the unused one is hidden.
-    let labels: Vec<String> = h
-        .get_all_by_role(Role::Slider)
-        .filter_map(|n| n.accesskit_node().label())
-        .filter(|l| l.starts_with("style "))
-        .collect();
-    assert_eq!(labels, ["style 1 (2.5 nats)", "style 2 (1.2 nats)", "style 3 (0.4 nats)"]);
+    // One slider per used dimension, most informative first; the unused one is hidden. Each is
+    // named by what it does when one measure clearly changes most, else "style N".
+    let labels = h.state().generator().slider_labels();
+    assert!(h.state().generator().names_measured());
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    let shown: Vec<String> = h.get_all_by_role(Role::Slider).filter_map(|n| n.accesskit_node().label()).filter(|l| labels.contains(l)).collect();
+    assert_eq!(shown, labels);
+    for (rank, label) in labels.iter().enumerate() {
+        let named = ["boldness", "slant", "size", "aspect"].iter().any(|n| label.starts_with(n));
+        assert!(named || *label == format!("style {}", rank + 1), "{label}");
+    }
 
     let before = preview(&h);
-    drag_slider(&mut h, "style 1 (2.5 nats)", 0.95);
+    drag_slider(&mut h, &labels[0], 0.95);
     let z = h.state().generator().latent().to_vec();
     assert!(z[2] > s.mean[2] + 2.0 * s.std[2], "the first slider moves dimension 2: {z:?}");
     assert_eq!((z[0], z[1], z[3]), (s.mean[0], s.mean[1], s.mean[3]), "and nothing else");
@@ -228,6 +239,8 @@ fn interpolation_plays_and_scrubs_through_its_frames() {
     open_panel(&mut h);
     let start = preview(&h);
 
+    h.get_by_label("Interpolation").click();
+    h.run_steps(2);
     h.get_by_label("Interpolate").click();
     wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
     let anim = |h: &Harness<'_, FudeApp>| {
@@ -290,6 +303,8 @@ fn style_from_a_drawn_character_and_clicking_the_sheet() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with(tiny_generator(dir.path()));
     open_panel(&mut h);
+    h.get_by_label("Sheet").click();
+    h.run_steps(2);
     h.get_by_label("Style from my drawing").click();
     h.run_steps(2);
     assert!(h.state().notice().is_some_and(|(m, e)| e && m.contains("write a kana")), "{:?}", h.state().notice());
@@ -341,17 +356,21 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with(tiny_generator(dir.path()));
     open_panel(&mut h);
+    h.get_by_label("Sheet").click();
+    h.run_steps(2);
     assert!(h.get_by_label("Export sheet PNG…").accesskit_node().is_disabled(), "no sheet yet");
 
     let png = dir.path().join("preview.png");
     h.get_by_label("Export preview PNG…").click();
     type_path(&mut h, &png);
     wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.contains("preview.png")));
+    // At least 256 pixels: the 16-pixel preview enlarged 16 times.
     let read = image::open(&png).unwrap().to_luma8();
-    assert_eq!(read.dimensions(), (SIDE as u32, SIDE as u32));
-    let shown = preview(&h);
-    for (p, v) in read.pixels().zip(&shown) {
-        let want = ((1.0 - v.clamp(0.0, 1.0)) * 255.0).round();
+    assert_eq!(read.dimensions(), (256, 256));
+    let shown = fude::app::generator_views::on_paper(h.state().generator().preview().unwrap());
+    let want = fude::app::lettering::upscale(&shown, 16);
+    for (p, v) in read.pixels().zip(&want.data) {
+        let want = (v.clamp(0.0, 1.0) * 255.0).round();
         assert!((f32::from(p.0[0]) - want).abs() <= 1.0, "dark ink on white: {} vs {want}", p.0[0]);
     }
 
@@ -363,10 +382,12 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     h.get_by_label("Export sheet PNG…").click();
     type_path(&mut h, &sheet_png);
     wait_until(&mut h, "the sheet export", |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
-    let sheet = InkImage::load(&sheet_png).unwrap();
-    let rows = fude::app::kana_picker::sheet_layout().len();
-    assert_eq!((sheet.width, sheet.height), (10 * (SIDE + 2), rows * (SIDE + 2)));
-    assert_eq!(sheet.get(0, 0), 1.0, "white gutters");
+    // Read as it is (InkImage::load shrinks pictures over 2048 pixels).
+    let sheet = image::open(&sheet_png).unwrap().to_luma8();
+    let rows = fude::app::kana_picker::sheet_layout().len() as u32;
+    // Each letter at least 128 pixels: the 16-pixel cells enlarged 8 times.
+    assert_eq!(sheet.dimensions(), (8 * 10 * (SIDE as u32 + 2), 8 * rows * (SIDE as u32 + 2)));
+    assert_eq!(sheet.get_pixel(0, 0).0[0], 255, "white gutters");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("tmp")).collect();
     assert!(leftovers.is_empty(), "atomic writes leave no temporary files");
 }
@@ -406,4 +427,223 @@ fn without_a_generator_the_panel_says_so_and_opens_one() {
     wait_idle(&mut h);
     assert_eq!(preview(&h).len(), SIDE * SIDE);
     assert!(h.query_by_label("Random").is_some());
+}
+
+/// The centre of cell (`col`, `row`) of the latent map on screen (the cells lie inside a margin
+/// of an eighth of a cell).
+fn map_cell(h: &Harness<'_, FudeApp>, col: usize, row: usize) -> Pos2 {
+    let rect = h.get_by_label("latent map").rect();
+    let cell = rect.width() / 7.25;
+    Pos2::new(rect.left() + cell / 8.0 + (col as f32 + 0.5) * cell, rect.top() + cell / 8.0 + (row as f32 + 0.5) * cell)
+}
+
+/// The node labelled `label` whose role is none of `roles`.
+fn labelled_not<'a>(h: &'a Harness<'_, FudeApp>, label: &'a str, roles: &[Role]) -> egui_kittest::Node<'a> {
+    h.get_all_by_label(label).find(|n| !roles.contains(&n.accesskit_node().role())).unwrap()
+}
+
+/// Cell (`col`, `row`) of a composed map or line of `SIDE`-pixel cells with a 2-pixel margin.
+fn cell(picture: &InkImage, col: usize, row: usize) -> Vec<f32> {
+    let mut out = Vec::new();
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            out.push(picture.get(2 + col * SIDE + x, 2 + row * SIDE + y));
+        }
+    }
+    out
+}
+
+#[test]
+fn clicking_the_latent_map_moves_the_sliders() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    wait_until(&mut h, "the map", |a| a.generator().map_ready() && a.generator().map().is_some());
+    let s = stats();
+    let (map, axes) = h.state().generator().map().map(|(p, a)| (p.clone(), a)).unwrap();
+    assert_eq!(axes, (2, 3), "across and up: the two most used dimensions");
+    assert_eq!((map.width, map.height), (7 * SIDE + 4, 7 * SIDE + 4));
+
+    // Top right: both dimensions two spreads up; the rest stays.
+    let at = map_cell(&h, 6, 0);
+    click_at(&mut h, at);
+    let z = h.state().generator().latent().to_vec();
+    assert!((z[2] - (s.mean[2] + 2.0 * s.std[2])).abs() < 1e-5 && (z[3] - (s.mean[3] + 2.0 * s.std[3])).abs() < 1e-5, "{z:?}");
+    assert_eq!((z[0], z[1]), (s.mean[0], s.mean[1]));
+    let labels = h.state().generator().slider_labels();
+    let shown = h.get_by_role_and_label(Role::Slider, &labels[0]).accesskit_node().numeric_value().unwrap();
+    assert!((shown - f64::from(z[2])).abs() < 1e-3, "the first slider moved there: {shown}");
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&cell(&map, 6, 0), &preview(&h)) < 1e-4, "the preview is the cell clicked");
+    wait_until(&mut h, "the same map", |a| a.generator().map_ready());
+    assert_eq!(h.state().generator().map().unwrap().0, &map, "moving along the map's axes keeps the map");
+
+    // Bottom left: both two spreads down.
+    let at = map_cell(&h, 0, 6);
+    click_at(&mut h, at);
+    let z = h.state().generator().latent().to_vec();
+    assert!((z[2] - (s.mean[2] - 2.0 * s.std[2])).abs() < 1e-5 && (z[3] - (s.mean[3] - 2.0 * s.std[3])).abs() < 1e-5, "{z:?}");
+    wait_idle(&mut h);
+    assert!(mean_abs_diff(&cell(&map, 0, 6), &preview(&h)) < 1e-4);
+
+    // Other axes: the third slider's dimension across (0; the second's, 3, stays up).
+    let labels = h.state().generator().slider_labels();
+    labelled_not(&h, "Map across", &[Role::Label]).click();
+    h.run_steps(3);
+    labelled_not(&h, &labels[2], &[Role::Label, Role::Slider]).click();
+    h.run_steps(3);
+    wait_until(&mut h, "the map across dimension 0", |a| a.generator().map_ready() && a.generator().map().is_some_and(|(_, axes)| axes == (0, 3)));
+    let across_0 = h.state().generator().map().unwrap().0.clone();
+    assert!(mean_abs_diff(&across_0.data, &map.data) > 1e-4, "another map");
+
+    // Another kana, another map.
+    h.get_by_label("Kana").click();
+    h.run_steps(2);
+    h.get_by_label("か").click();
+    h.run_steps(2);
+    wait_until(&mut h, "the map of か", |a| a.generator().map_ready());
+    assert!(mean_abs_diff(&h.state().generator().map().unwrap().0.data, &across_0.data) > 1e-4);
+}
+
+#[test]
+fn writing_a_text_showing_it_and_exporting_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny_generator(dir.path());
+    let mut h = app_with(path.clone());
+    open_panel(&mut h);
+
+    // The text written so far comes into the field.
+    draw_example(&mut h, include_str!("../assets/examples/a.json"));
+    writing::wait_for_candidates(&mut h);
+    writing::press(&mut h, egui::Key::Enter);
+    let written = h.state().text().to_string();
+    assert!(!written.is_empty());
+    h.get_by_label("Write text").click();
+    h.run_steps(2);
+    h.get_by_label("Use my written text").click();
+    h.run_steps(2);
+    assert_eq!(text(&h.get_by_role_and_label(Role::TextInput, "Your text")), written);
+
+    // A character outside the kana is refused by name.
+    let retype = |h: &mut Harness<'_, FudeApp>, t: &str| {
+        h.get_by_role_and_label(Role::TextInput, "Your text").focus();
+        h.step();
+        h.key_press(egui::Key::End);
+        for _ in 0..12 {
+            h.key_press(egui::Key::Backspace);
+        }
+        h.step();
+        h.get_by_role_and_label(Role::TextInput, "Your text").type_text(t);
+        h.run_steps(2);
+    };
+    retype(&mut h, "かきAく");
+    h.get_by_label("Write").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("'A' (U+0041) is not one of the 180 kana").is_some());
+    assert!(h.state().generator().text_picture().is_none());
+
+    // In the sliders' style: one cell per letter, a gap for the space.
+    retype(&mut h, "かき く");
+    h.get_by_label("Write").click();
+    wait_until(&mut h, "the text", |a| a.generator().text_picture().is_some());
+    let line = h.state().generator().text_picture().unwrap().clone();
+    assert_eq!((line.width, line.height), (4 * SIDE + 4, SIDE + 4));
+    assert!(cell(&line, 2, 0).iter().all(|&v| v == 0.0), "the space is a gap");
+    let g = GeneratorCheckpoint::load(&path, &Device::Cpu).unwrap();
+    let z = h.state().generator().latent().to_vec();
+    for (col, ch) in [(0, 'か'), (1, 'き'), (3, 'く')] {
+        let want = g.decode(&[(class_of(ch), &z)]).unwrap().remove(0);
+        assert!(mean_abs_diff(&cell(&line, col, 0), &want) < 1e-4, "{ch} in the sliders' style");
+    }
+    assert!(h.query_by_label("text in this style").is_some(), "shown in the tab");
+
+    let png = dir.path().join("text.png");
+    h.get_by_label("Export text PNG…").click();
+    type_path(&mut h, &png);
+    wait_until(&mut h, "the text export", |a| a.notice().is_some_and(|(m, _)| m.contains("text.png")));
+    let read = InkImage::load(&png).unwrap();
+    assert_eq!((read.width, read.height), (8 * line.width, 8 * line.height), "letters of at least 128 pixels");
+    assert_eq!(read.get(0, 0), 1.0, "white paper");
+
+    // In the style of the drawing on the canvas (taking the candidate cleared it).
+    draw_example(&mut h, include_str!("../assets/examples/ka.json"));
+    h.get_by_label("my drawing").click();
+    h.run_steps(2);
+    h.get_by_label("Write").click();
+    wait_until(&mut h, "the text in my style", |a| a.generator().text_picture().is_some_and(|p| *p != line));
+    assert_eq!(h.state().generator().text_picture().unwrap().width, line.width);
+}
+
+#[test]
+fn the_player_stops_at_the_end_unless_looping() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    h.get_by_label("Interpolation").click();
+    h.run_steps(2);
+    h.get_by_label("Interpolate").click();
+    wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
+    let state = |h: &Harness<'_, FudeApp>| h.state().generator().animation().map(|a| (a.index(), a.is_playing(), a.len())).unwrap();
+    wait_until(&mut h, "the end", |a| a.generator().animation().is_some_and(|a| !a.is_playing()));
+    let (index, _, len) = state(&h);
+    assert_eq!(index, len - 1, "it stopped on the last frame");
+    h.run_steps(5);
+    assert_eq!(state(&h).0, len - 1, "and stays there");
+
+    // Looping: Play starts again from the first frame and goes round.
+    h.get_by_label("Loop").click();
+    h.get_by_label("Play").click();
+    h.run_steps(2);
+    assert!(state(&h).1);
+    let t = Instant::now();
+    let mut seen_end = false;
+    loop {
+        let (i, playing, _) = state(&h);
+        assert!(playing, "a loop keeps playing");
+        if i == len - 1 {
+            seen_end = true;
+        } else if seen_end {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "the loop does not go round");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn the_preview_stays_in_view_while_a_slider_moves_and_nothing_is_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = tiny_generator(dir.path());
+    for size in [egui::vec2(1280.0, 800.0), egui::vec2(800.0, 600.0)] {
+        let mut h = app_sized(path.clone(), size);
+        open_panel(&mut h);
+        let window = h.ctx.content_rect();
+        let canvas = writing::canvas(&h);
+        let in_panel = |h: &Harness<'_, FudeApp>, label: &str| {
+            for node in h.get_all_by_label(label) {
+                let r = node.rect();
+                writing::assert_inside(r, window, label);
+                assert!(r.right() <= canvas.left() + 0.5, "{label} {r:?} runs under the canvas {canvas:?} at {size:?}");
+            }
+        };
+        let top = ["generated kana", "latent map", "Random", "Reset", "Export preview PNG…", "Sliders", "Kana", "Interpolation", "Sheet", "Write text"];
+        for label in top {
+            in_panel(&h, label);
+        }
+        let preview = h.get_by_label("generated kana").rect();
+        let labels = h.state().generator().slider_labels();
+        for label in labels.iter().map(String::as_str).chain(["temperature"]) {
+            h.get_by_role_and_label(Role::Slider, label).scroll_to_me();
+            h.run_steps(3);
+            in_panel(&h, label);
+            drag_slider(&mut h, label, 0.8);
+            assert_eq!(h.get_by_label("generated kana").rect(), preview, "the preview stays put while {label} moves");
+        }
+        for (tab, inside) in [("Interpolation", "Interpolate"), ("Sheet", "Style from my drawing"), ("Write text", "Use my written text"), ("Write text", "Export text PNG…")] {
+            h.get_by_label(tab).click();
+            h.run_steps(2);
+            in_panel(&h, inside);
+        }
+    }
 }

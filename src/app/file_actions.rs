@@ -18,7 +18,7 @@ impl FudeApp {
             self.say("Nothing to export: the canvas is empty", true);
             return;
         }
-        if let (FileAction::ExportGenerated | FileAction::ExportSheet, Err(why)) = (action, self.generator.export_image(action)) {
+        if let (FileAction::ExportGenerated | FileAction::ExportSheet | FileAction::ExportText, Err(why)) = (action, self.generator.export_image(action)) {
             self.say(why, true);
             return;
         }
@@ -27,6 +27,7 @@ impl FudeApp {
             FileAction::ExportPng => "drawing.png",
             FileAction::ExportGenerated => "generated.png",
             FileAction::ExportSheet => "style-sheet.png",
+            FileAction::ExportText => "text.png",
             _ => "",
         };
         self.files.dialog(action, name);
@@ -42,8 +43,8 @@ impl FudeApp {
             FileAction::OpenModel => self.files.open_model(path),
             FileAction::OpenGenerator => self.files.open_generator(path),
             FileAction::AddFont => self.files.check_font(path),
-            FileAction::ExportGenerated | FileAction::ExportSheet => match self.generator.export_image(action) {
-                Ok(image) => self.files.save_png(path, image),
+            FileAction::ExportGenerated | FileAction::ExportSheet | FileAction::ExportText => match self.generator.export_image(action) {
+                Ok((image, scale)) => self.files.save_png_scaled(path, image, scale),
                 Err(why) => self.say(why, true),
             },
             FileAction::SaveDrawing => self.files.save_drawing(path, self.canvas.to_drawing()),

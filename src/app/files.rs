@@ -33,6 +33,8 @@ pub enum FileAction {
     ExportGenerated,
     /// Export the generator panel's style sheet as a PNG (from the panel).
     ExportSheet,
+    /// Export the generator panel's written text as a PNG (from the panel).
+    ExportText,
     /// Add a font file the user owns to generated kana (from the training panel).
     AddFont,
 }
@@ -60,6 +62,7 @@ impl FileAction {
             FileAction::OpenGenerator => "Open generator…",
             FileAction::ExportGenerated => "Export generated kana PNG…",
             FileAction::ExportSheet => "Export style sheet PNG…",
+            FileAction::ExportText => "Export written text PNG…",
             FileAction::AddFont => "Add font file…",
         }
     }
@@ -68,7 +71,12 @@ impl FileAction {
     pub fn is_save(self) -> bool {
         matches!(
             self,
-            FileAction::SaveDrawing | FileAction::ExportPng | FileAction::SaveModel | FileAction::ExportGenerated | FileAction::ExportSheet
+            FileAction::SaveDrawing
+                | FileAction::ExportPng
+                | FileAction::SaveModel
+                | FileAction::ExportGenerated
+                | FileAction::ExportSheet
+                | FileAction::ExportText
         )
     }
 
@@ -80,7 +88,7 @@ impl FileAction {
             FileAction::OpenModel => ("Recognizer checkpoint", &["safetensors", "json"]),
             FileAction::SaveModel => ("Recognizer checkpoint", &["safetensors"]),
             FileAction::OpenGenerator => ("Generator checkpoint", &["safetensors", "json"]),
-            FileAction::ExportGenerated | FileAction::ExportSheet => ("PNG image", &["png"]),
+            FileAction::ExportGenerated | FileAction::ExportSheet | FileAction::ExportText => ("PNG image", &["png"]),
             FileAction::AddFont => ("Font", &["ttf", "otf", "ttc", "otc"]),
         }
     }
@@ -260,7 +268,12 @@ impl FileTasks {
 
     /// Writes an image as PNG in the background (atomically).
     pub fn save_png(&self, path: PathBuf, image: InkImage) {
-        self.spawn("export-png", move || match image.save_png(&path) {
+        self.save_png_scaled(path, image, 1);
+    }
+
+    /// Writes an image as PNG, enlarged `scale` times (bilinear), in the background (atomically).
+    pub fn save_png_scaled(&self, path: PathBuf, image: InkImage, scale: usize) {
+        self.spawn("export-png", move || match super::lettering::upscale(&image, scale).save_png(&path) {
             Ok(()) => FileEvent::Saved(path),
             Err(e) => FileEvent::Failed(format!("Could not export: {}", naming(&path, e))),
         });

@@ -1,9 +1,12 @@
 //! Generation off the UI thread, in the same pattern as [`super::recognition`]: the UI posts
 //! requests into a mailbox with one slot per kind of work (the live preview, an interpolation, a
-//! style sheet); a newer request replaces one of its kind that has not started, so dragging a
-//! slider never builds a queue. A worker thread decodes (and reads the preview back with the
+//! style sheet, the latent map, a line of text, the sliders' names); a newer request replaces one
+//! of its kind that has not started, so dragging a slider never builds a queue. A worker thread decodes (and reads the preview back with the
 //! recognizer) and sends each outcome through a channel, waking the UI with `request_repaint`.
 
+use super::latent_map::MapKey;
+use super::lettering::write_line;
+use super::style_names::{name_directions, Direction};
 use crate::data::classes::NUM_CLASSES;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
 use crate::ink::{model_input, Drawing, InkImage};
@@ -75,6 +78,50 @@ pub enum GenJob {
         /// What it is read as.
         class: usize,
     },
+    /// The latent map: `class` decoded from each of `latents` (row by row), for `key`.
+    Map {
+        /// What the map is for (given back with the pictures).
+        key: MapKey,
+        /// Class-table index.
+        class: usize,
+        /// One latent per cell.
+        latents: Vec<Vec<f32>>,
+    },
+    /// A line of text (`cells`: classes, `None` a gap) in one style, `per_row` letters a row.
+    Text {
+        /// The text as typed (given back with the picture).
+        text: String,
+        /// Its letters.
+        cells: Vec<Option<usize>>,
+        /// Its style.
+        style: TextStyle,
+        /// Letters per row.
+        per_row: usize,
+    },
+    /// Names the directions `dims` (the sliders, in order) by measuring what they do.
+    Directions {
+        /// Latent dimensions.
+        dims: Vec<usize>,
+    },
+}
+
+/// The style a text is written in.
+#[derive(Clone)]
+pub enum TextStyle {
+    /// The latent `z` as letter `class` has it (the sliders).
+    Latent {
+        /// The letter the latent belongs to.
+        class: usize,
+        /// The latent.
+        z: Vec<f32>,
+    },
+    /// The style of a drawing read as `class`.
+    Source {
+        /// What was written.
+        source: StyleSource,
+        /// What it is read as.
+        class: usize,
+    },
 }
 
 impl GenJob {
@@ -84,6 +131,9 @@ impl GenJob {
             GenJob::Preview { .. } => 0,
             GenJob::Interpolate { .. } => 1,
             GenJob::Style { .. } => 2,
+            GenJob::Map { .. } => 3,
+            GenJob::Text { .. } => 4,
+            GenJob::Directions { .. } => 5,
         }
     }
 }
@@ -113,6 +163,22 @@ pub enum GenResult {
         /// One picture per class.
         images: Vec<Vec<f32>>,
     },
+    /// The latent map's cells, row by row.
+    Map {
+        /// What the map is for.
+        key: MapKey,
+        /// One picture per cell.
+        images: Vec<Vec<f32>>,
+    },
+    /// A written line of text (composed, ink bright).
+    Line {
+        /// The text as typed.
+        text: String,
+        /// The picture.
+        picture: InkImage,
+    },
+    /// The sliders' names, in order.
+    Directions(Vec<Direction>),
 }
 
 /// The answer to one request.
@@ -125,7 +191,7 @@ pub struct GenOutcome {
     pub compute: Duration,
 }
 
-const SLOTS: usize = 3;
+const SLOTS: usize = 6;
 
 struct Request {
     id: u64,
@@ -278,18 +344,35 @@ pub fn run(g: &GeneratorCheckpoint, job: GenJob) -> crate::Result<GenResult> {
             Ok(GenResult::Frames(decode_blended(g, &steps)?))
         }
         GenJob::Style { source, class } => {
-            let image = match source {
-                StyleSource::Drawing(d) => rasterize(&d, g.side().max(1) as u32, MODEL_PEN_WIDTH),
-                StyleSource::Picture(p) => (*p).clone(),
-            };
-            let z = g.encode(&[&image], &[class])?.into_iter().next().unwrap_or_default();
+            let z = encode_source(g, source, class)?;
             // Each letter gets the drawing's offset from its own class centre.
             let moved: Vec<Vec<f32>> = (0..NUM_CLASSES).map(|c| g.stats().transfer(&z, class, c)).collect();
             let jobs: Vec<(usize, &[f32])> = moved.iter().enumerate().map(|(c, z)| (c, z.as_slice())).collect();
             let images = g.decode(&jobs)?;
             Ok(GenResult::Sheet { class, z, images })
         }
+        GenJob::Map { key, class, latents } => {
+            let jobs: Vec<(usize, &[f32])> = latents.iter().map(|z| (class, z.as_slice())).collect();
+            Ok(GenResult::Map { key, images: g.decode(&jobs)? })
+        }
+        GenJob::Text { text, cells, style, per_row } => {
+            let (class, z) = match style {
+                TextStyle::Latent { class, z } => (class, z),
+                TextStyle::Source { source, class } => (class, encode_source(g, source, class)?),
+            };
+            Ok(GenResult::Line { text, picture: write_line(g, &z, class, &cells, per_row)? })
+        }
+        GenJob::Directions { dims } => Ok(GenResult::Directions(name_directions(g, &dims)?)),
     }
+}
+
+/// The latent of what was written in `source`, read as `class`.
+fn encode_source(g: &GeneratorCheckpoint, source: StyleSource, class: usize) -> crate::Result<Vec<f32>> {
+    let image = match source {
+        StyleSource::Drawing(d) => rasterize(&d, g.side().max(1) as u32, MODEL_PEN_WIDTH),
+        StyleSource::Picture(p) => (*p).clone(),
+    };
+    Ok(g.encode(&[&image], &[class])?.into_iter().next().unwrap_or_default())
 }
 
 /// Decodes latents whose class condition is a blend of two classes: `(a, b, t, z)` conditions
@@ -370,6 +453,38 @@ mod tests {
             _ => panic!("a preview expected"),
         }
         assert!(!g.is_busy());
+    }
+
+    #[test]
+    fn maps_lines_and_names() {
+        use crate::app::latent_map::{map_latents, Axis};
+        let m = tiny();
+        let g = &m.model;
+        let z = vec![0.5f32, -0.5, 1.0, 0.0];
+        let axes = (Axis { dim: 0, centre: 0.0, spread: 1.0 }, Axis { dim: 2, centre: 0.0, spread: 1.0 });
+        let key = MapKey::new(3, &z, axes);
+        let latents = map_latents(&z, axes.0, axes.1);
+        match run(g, GenJob::Map { key: key.clone(), class: 3, latents: latents.clone() }).unwrap() {
+            GenResult::Map { key: k, images } => {
+                assert_eq!((k, images.len()), (key, 49));
+                assert!(close(&images[10], &g.decode(&[(3, &latents[10])]).unwrap()[0]), "each cell is its latent");
+            }
+            _ => panic!("a map expected"),
+        }
+        let cells = crate::app::lettering::text_cells("あい う").unwrap();
+        let style = TextStyle::Latent { class: 3, z: z.clone() };
+        match run(g, GenJob::Text { text: "あい う".into(), cells, style, per_row: 10 }).unwrap() {
+            GenResult::Line { text, picture } => assert_eq!((text.as_str(), picture.width, picture.height), ("あい う", 4 * 16 + 4, 16 + 4)),
+            _ => panic!("a line expected"),
+        }
+        match run(g, GenJob::Directions { dims: vec![2, 0] }).unwrap() {
+            GenResult::Directions(d) => {
+                assert_eq!(d.iter().map(|d| d.dim).collect::<Vec<_>>(), vec![2, 0]);
+                assert!(d.iter().all(|d| !d.name.is_empty() && d.effect.starts_with("Measured")), "{d:?}");
+                assert_ne!(d[0].name, d[1].name, "names are told apart");
+            }
+            _ => panic!("names expected"),
+        }
     }
 
     #[test]

@@ -1,14 +1,24 @@
-//! The generator side panel ([`generator_ui`]): pick a kana, drag one slider per latent dimension
-//! the model uses (most informative first) and watch the preview change; Random, Reset,
-//! temperature and prior; what the recognizer reads in the preview; an interpolation between two
-//! samples or two kana; export; and "Style from my drawing", which encodes the canvas and shows
-//! every kana in that style. All decoding runs on the [`super::generation`] worker.
+//! The generator side panel ([`generator_ui`]). On top, always in view: the preview beside the
+//! latent map ([`super::latent_map`]), what the recognizer reads, Random, Reset and export. Below,
+//! tabs with a scrolling body each: the sliders (one per latent dimension the model uses, named
+//! by what they do, [`super::style_names`]), the kana picker, the interpolation player, the style
+//! sheet from the drawing on the canvas, and "Write my text" ([`super::write_text`]). A result
+//! opens its own tab, so a change is always visible. All decoding runs on the
+//! [`super::generation`] worker. This file holds the panel's state and what it asks the worker
+//! for; [`views`] draws it.
 
-use super::candidates::format_percent;
+mod views;
+
+pub use views::generator_ui;
+
 use super::files::FileAction;
-use super::generation::{GenJob, GenResult, Generation, LoadedGenerator, StyleSource};
+use super::generation::{GenJob, GenResult, Generation, LoadedGenerator, StyleSource, TextStyle};
 use super::generator_views::{on_paper, square, Animation, InkTexture, StyleSheet};
 use super::kana_picker::{romaji_jump, KanaPicker};
+use super::latent_map::{map_latents, Axis, LatentMap, MapKey};
+use super::lettering::{export_scale, text_cells, EXPORT_CELL, EXPORT_PREVIEW, MAX_TEXT_CHARS};
+use super::style_names::Direction;
+use super::write_text::{WriteText, PER_ROW};
 use super::FudeApp;
 use crate::data::classes;
 use crate::ink::InkImage;
@@ -22,10 +32,34 @@ pub const INTERPOLATION_FRAMES: usize = 16;
 /// Something the panel asks the app to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PanelAction {
-    /// Run a file action (open a generator, export the preview or the sheet).
+    /// Run a file action (open a generator, export the preview, the sheet or the text).
     File(FileAction),
     /// Encode the canvas and show every kana in its style.
     StyleFromDrawing,
+    /// Write the text in the style of the drawing on the canvas.
+    WriteTextFromDrawing,
+    /// Put the text written so far into the text field.
+    UseWrittenText,
+}
+
+/// The tabs below the preview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Temperature, prior, the map's axes and the sliders.
+    Sliders,
+    /// The kana picker.
+    Kana,
+    /// The interpolation player.
+    Interpolation,
+    /// The style sheet.
+    Sheet,
+    /// "Write my text".
+    Text,
+}
+
+impl Tab {
+    const ALL: [(Tab, &'static str); 5] =
+        [(Tab::Sliders, "Sliders"), (Tab::Kana, "Kana"), (Tab::Interpolation, "Interpolation"), (Tab::Sheet, "Sheet"), (Tab::Text, "Write text")];
 }
 
 /// Where an interpolation goes.
@@ -60,12 +94,19 @@ pub struct GeneratorPanel {
     shown_id: u64,
     shown: Option<Shown>,
     texture: InkTexture,
+    tab: Tab,
+    map: LatentMap,
+    /// The sliders' measured names (empty until measured).
+    names: Vec<Direction>,
     target: Target,
     target_text: String,
     animation: Option<Animation>,
     /// The caption of the interpolation being decoded.
     animation_caption: String,
     sheet: Option<StyleSheet>,
+    text: WriteText,
+    /// The id of the newest text request (its failure shows in the text tab).
+    text_id: u64,
     error: Option<String>,
 }
 
@@ -90,11 +131,16 @@ impl GeneratorPanel {
             shown_id: 0,
             shown: None,
             texture: InkTexture::default(),
+            tab: Tab::Sliders,
+            map: LatentMap::default(),
+            names: Vec::new(),
             target: Target::Sample,
             target_text: "i".into(),
             animation: None,
             animation_caption: String::new(),
             sheet: None,
+            text: WriteText::default(),
+            text_id: 0,
             error: None,
         };
         if let Some(m) = model {
@@ -103,14 +149,19 @@ impl GeneratorPanel {
         panel
     }
 
-    /// Uses another generator from now on (the latent is reset to its centre).
+    /// Uses another generator from now on (the latent is reset to its centre; the sliders are
+    /// named again).
     pub fn set_model(&mut self, model: LoadedGenerator) {
         self.z = model.model.stats().centre(self.prior, self.class);
         self.worker.set_model(model.clone());
+        self.worker.post(GenJob::Directions { dims: model.model.stats().active_dims() });
         self.model = Some(model);
         self.missing = None;
         self.animation = None;
         self.sheet = None;
+        self.names.clear();
+        self.map.clear();
+        self.text.clear();
         self.refresh();
     }
 
@@ -154,6 +205,37 @@ impl GeneratorPanel {
         self.sheet.as_ref()
     }
 
+    /// The tab shown.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// The latent map (ink bright) and the dimensions across and up, once decoded.
+    pub fn map(&self) -> Option<(&InkImage, (usize, usize))> {
+        let axes = self.map_axes()?;
+        self.map.picture().map(|p| (p, (axes.0.dim, axes.1.dim)))
+    }
+
+    /// Whether the latent map shows the current kana and latent.
+    pub fn map_ready(&self) -> bool {
+        self.map.is_current() && self.map_axes().is_some_and(|a| self.map.posted == Some(MapKey::new(self.class, &self.z, a)))
+    }
+
+    /// The written text (ink bright), once written.
+    pub fn text_picture(&self) -> Option<&InkImage> {
+        self.text.picture()
+    }
+
+    /// The sliders' labels, in order (measured names once known, else "style N").
+    pub fn slider_labels(&self) -> Vec<String> {
+        self.slider_names().into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// Whether the sliders have their measured names.
+    pub fn names_measured(&self) -> bool {
+        !self.names.is_empty()
+    }
+
     /// Whether the preview shows the current kana and latent and nothing is being decoded.
     pub fn is_idle(&self) -> bool {
         self.posted.as_ref().is_some_and(|(c, z)| *c == self.class && *z == self.z) && self.shown_id == self.posted_id && !self.worker.is_busy()
@@ -184,14 +266,39 @@ impl GeneratorPanel {
 
     /// Asks for every kana in the style of `source`, read as `class`.
     pub fn post_style(&mut self, source: StyleSource, class: usize) {
+        self.tab = Tab::Sheet;
         self.worker.post(GenJob::Style { source, class });
     }
 
-    /// The picture a file action exports, dark ink on white, or why there is none.
-    pub fn export_image(&self, action: FileAction) -> Result<InkImage, String> {
+    /// Puts `text` into the text field (lines joined by spaces, cut to the longest text written
+    /// at once) and shows the text tab.
+    pub fn set_text(&mut self, text: &str) {
+        self.text.text = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_TEXT_CHARS).collect();
+        self.tab = Tab::Text;
+    }
+
+    /// Asks for the text in the field written in `style`; a text that cannot be written is
+    /// refused in the tab, naming the character.
+    pub fn post_text(&mut self, style: TextStyle) {
+        self.tab = Tab::Text;
+        match text_cells(&self.text.text) {
+            Ok(cells) => {
+                self.text.error = None;
+                let text = self.text.text.trim().to_string();
+                self.text_id = self.worker.post(GenJob::Text { text, cells, style, per_row: PER_ROW });
+            }
+            Err(e) => self.text.error = Some(e.to_string()),
+        }
+    }
+
+    /// The picture a file action exports, dark ink on white, with the whole factor to enlarge it
+    /// by on export; or why there is none.
+    pub fn export_image(&self, action: FileAction) -> Result<(InkImage, usize), String> {
+        let side = self.model.as_ref().map_or(64, |m| m.model.side());
         match action {
-            FileAction::ExportGenerated => self.preview().map(on_paper).ok_or_else(|| "Nothing to export: no generated kana yet".into()),
-            FileAction::ExportSheet => self.sheet.as_ref().map(|s| on_paper(&s.picture)).ok_or_else(|| "Nothing to export: make a style sheet first".into()),
+            FileAction::ExportGenerated => self.preview().map(|p| (on_paper(p), export_scale(side, EXPORT_PREVIEW))).ok_or_else(|| "Nothing to export: no generated kana yet".into()),
+            FileAction::ExportSheet => self.sheet.as_ref().map(|s| (on_paper(&s.picture), export_scale(side, EXPORT_CELL))).ok_or_else(|| "Nothing to export: make a style sheet first".into()),
+            FileAction::ExportText => self.text.picture().map(|p| (on_paper(p), export_scale(side, EXPORT_CELL))).ok_or_else(|| "Nothing to export: write a text first".into()),
             _ => Err("not an export of the generator".into()),
         }
     }
@@ -211,16 +318,28 @@ impl GeneratorPanel {
                 Ok(GenResult::Frames(frames)) => {
                     let n = frames.first().map_or(0, |f| side(f));
                     self.animation = Some(Animation::new(n, frames, std::mem::take(&mut self.animation_caption)));
+                    self.tab = Tab::Interpolation;
                 }
                 Ok(GenResult::Sheet { class, z, images }) => {
                     let n = images.first().map_or(0, |f| side(f));
                     self.sheet = Some(StyleSheet::new(n, class, z, &images));
+                    self.tab = Tab::Sheet;
                 }
+                Ok(GenResult::Map { key, images }) => {
+                    let n = images.first().map_or(0, |f| side(f));
+                    self.map.receive(key, n, images, outcome.compute);
+                }
+                Ok(GenResult::Line { text, picture }) => self.text.receive(text, picture),
+                Ok(GenResult::Directions(names)) => self.names = names,
                 Err(e) => {
                     if outcome.id == self.posted_id {
                         self.shown_id = outcome.id;
                     }
-                    self.error = Some(format!("Generation failed: {e}"));
+                    if outcome.id == self.text_id {
+                        self.text.error = Some(format!("Could not write the text: {e}"));
+                    } else {
+                        self.error = Some(format!("Generation failed: {e}"));
+                    }
                 }
             }
         }
@@ -234,6 +353,38 @@ impl GeneratorPanel {
         }
         self.posted_id = self.worker.post(GenJob::Preview { class: wanted.0, z: wanted.1.clone(), reader: reader() });
         self.posted = Some(wanted);
+    }
+
+    /// The map's two axes for the current kana: the chosen ones, else the two most used.
+    fn map_axes(&self) -> Option<(Axis, Axis)> {
+        let stats = self.model.as_ref()?.model.stats();
+        let dims = stats.active_dims();
+        let (a, b) = self.map.chosen.filter(|(a, b)| dims.contains(a) && dims.contains(b)).or_else(|| Some((*dims.first()?, *dims.get(1)?)))?;
+        Some((Axis::new(stats, a, self.prior, self.class), Axis::new(stats, b, self.prior, self.class)))
+    }
+
+    /// Posts the latent map when the kana, the axes or the latent off the axes changed.
+    /// While `dragging`, a map that decodes slowly waits for the release, so it never holds up
+    /// the preview.
+    fn post_map(&mut self, dragging: bool) {
+        let Some(axes) = self.map_axes() else { return };
+        let key = MapKey::new(self.class, &self.z, axes);
+        if self.map.posted.as_ref() == Some(&key) || (dragging && self.map.is_slow()) {
+            return;
+        }
+        let latents = map_latents(&self.z, axes.0, axes.1);
+        self.worker.post(GenJob::Map { key: key.clone(), class: self.class, latents });
+        self.map.posted = Some(key);
+    }
+
+    /// (dimension, label) of each slider, in order.
+    fn slider_names(&self) -> Vec<(usize, String)> {
+        let Some(model) = &self.model else { return Vec::new() };
+        let dims = model.model.stats().active_dims();
+        dims.iter()
+            .enumerate()
+            .map(|(rank, &d)| (d, self.names.iter().find(|n| n.dim == d).map_or_else(|| format!("style {}", rank + 1), |n| n.name.clone())))
+            .collect()
     }
 
     fn post_interpolation(&mut self, model: &LoadedGenerator) {
@@ -254,151 +405,6 @@ impl GeneratorPanel {
         };
         self.worker.post(GenJob::Interpolate { from: (self.class, self.z.clone()), to, frames: INTERPOLATION_FRAMES });
     }
-
-    fn preview_ui(&mut self, ui: &mut egui::Ui) {
-        let side = ui.available_width().clamp(120.0, 240.0);
-        let size = egui::Vec2::splat(side);
-        let dark = ui.visuals().dark_mode;
-        let response = match &self.shown {
-            Some(s) => {
-                let id = self.texture.texture_id(ui.ctx(), "generator-preview", &s.picture, dark);
-                ui.add(egui::Image::new((id, size)))
-            }
-            None => {
-                let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
-                ui.painter().rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
-                response
-            }
-        };
-        response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "generated kana"));
-        let reading = self.shown.as_ref().and_then(|s| s.reading);
-        match reading.zip(classes::get(self.class)) {
-            Some((r, asked)) => {
-                let romaji = classes::get(r.class).map(|k| k.romaji()).unwrap_or_default();
-                let text = format!("Recognizer reads {} {romaji} · {}", r.ch, format_percent(r.prob));
-                if r.class == asked.index {
-                    ui.label(text);
-                } else {
-                    ui.colored_label(ui.visuals().warn_fg_color, text);
-                }
-            }
-            None => {
-                ui.weak(if self.shown.is_some() { "No recognizer loaded to read it" } else { "Decoding…" });
-            }
-        }
-    }
-
-    fn sliders_ui(&mut self, ui: &mut egui::Ui, model: &LoadedGenerator) {
-        let stats = model.model.stats();
-        let centre = stats.centre(self.prior, self.class);
-        let dims = stats.active_dims();
-        ui.label(format!("Style: {} of {} latent dimensions in use", dims.len(), stats.len()))
-            .on_hover_text("Ordered by how much each changes the picture (its KL in nats); unused dimensions are hidden.");
-        ui.spacing_mut().slider_width = (ui.available_width() - 170.0).clamp(100.0, 320.0);
-        for (rank, &d) in dims.iter().enumerate() {
-            let (c, s) = (centre.get(d).copied().unwrap_or(0.0), stats.spread(d, self.prior, self.class));
-            let kl = stats.kl_per_dim.get(d).copied().unwrap_or(0.0);
-            if let Some(v) = self.z.get_mut(d) {
-                let label = format!("style {} ({kl:.1} nats)", rank + 1);
-                ui.add(egui::Slider::new(v, (c - 3.0 * s)..=(c + 3.0 * s)).clamping(egui::SliderClamping::Edits).text(label));
-            }
-        }
-    }
-
-    fn interpolation_ui(&mut self, ui: &mut egui::Ui, model: &LoadedGenerator) {
-        ui.horizontal(|ui| {
-            ui.label("to");
-            ui.radio_value(&mut self.target, Target::Sample, "a new sample");
-            ui.radio_value(&mut self.target, Target::Kana, "kana");
-            let label = ui.label("target");
-            ui.add_enabled(self.target == Target::Kana, egui::TextEdit::singleline(&mut self.target_text).desired_width(44.0)).labelled_by(label.id);
-            if self.target == Target::Kana {
-                let ch = romaji_jump(&self.target_text, self.picker.script).and_then(classes::get).map(|k| k.ch).unwrap_or('?');
-                ui.strong(ch.to_string());
-            }
-        });
-        if ui.button("Interpolate").on_hover_text(format!("{INTERPOLATION_FRAMES} frames, decoded as one batch")).clicked() {
-            self.post_interpolation(model);
-        }
-        if let Some(a) = &mut self.animation {
-            if a.animation_ui(ui) {
-                self.animation = None;
-            }
-        }
-    }
-}
-
-/// The generator panel. `reader` gives the recognizer that reads the preview (asked only when a
-/// preview is posted). Returns what the app must do, if anything.
-pub fn generator_ui(ui: &mut egui::Ui, panel: &mut GeneratorPanel, reader: impl FnOnce() -> Option<Arc<CpuRecognizer>>) -> Option<PanelAction> {
-    let mut action = None;
-    ui.heading("Generator");
-    let Some(model) = panel.model.clone() else {
-        ui.label(panel.missing.as_deref().unwrap_or("No generator loaded."));
-        if ui.button("Open generator…").clicked() {
-            action = Some(PanelAction::File(FileAction::OpenGenerator));
-        }
-        return action;
-    };
-    panel.receive();
-    ui.weak(format!("{} · {}×{}", model.name, model.model.side(), model.model.side()));
-    egui::ScrollArea::vertical().id_salt("generator-scroll").auto_shrink([false, false]).show(ui, |ui| {
-        if let Some(c) = panel.picker.kana_picker_ui(ui, panel.class) {
-            // The same style, moved to the new letter.
-            panel.z = model.model.stats().transfer(&panel.z, panel.class, c);
-            panel.class = c;
-        }
-        ui.separator();
-        panel.preview_ui(ui);
-        ui.horizontal(|ui| {
-            if ui.button("Random").on_hover_text("A new latent from the prior").clicked() {
-                panel.z = model.model.sample_z(&mut rand::rng(), panel.prior, panel.class, panel.temperature);
-            }
-            if ui.button("Reset").on_hover_text("The centre of the latent space").clicked() {
-                panel.z = model.model.stats().centre(panel.prior, panel.class);
-            }
-            if ui.button("Export preview PNG…").clicked() {
-                action = Some(PanelAction::File(FileAction::ExportGenerated));
-            }
-        });
-        ui.scope(|ui| {
-            ui.spacing_mut().slider_width = (ui.available_width() - 170.0).clamp(100.0, 320.0);
-            ui.add(egui::Slider::new(&mut panel.temperature, 0.0..=2.0).text("temperature")).on_hover_text("Spread of Random and of new samples");
-        });
-        ui.horizontal(|ui| {
-            ui.label("prior");
-            ui.radio_value(&mut panel.prior, Prior::Fitted, "fitted").on_hover_text("A Gaussian fitted to the encodings of real kana");
-            ui.radio_value(&mut panel.prior, Prior::Standard, "standard").on_hover_text("N(0, I), what the VAE was trained towards");
-        });
-        if let Some(e) = &panel.error {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
-        ui.separator();
-        ui.scope(|ui| panel.sliders_ui(ui, &model));
-        ui.separator();
-        ui.strong("Interpolation");
-        panel.interpolation_ui(ui, &model);
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui.button("Style from my drawing").on_hover_text("Encode what is on the canvas and write every kana in that style").clicked() {
-                action = Some(PanelAction::StyleFromDrawing);
-            }
-            if ui.add_enabled(panel.sheet.is_some(), egui::Button::new("Export sheet PNG…")).clicked() {
-                action = Some(PanelAction::File(FileAction::ExportSheet));
-            }
-        });
-        let mut picked = None;
-        if let Some(sheet) = &mut panel.sheet {
-            let ch = classes::get(sheet.class).map(|k| k.ch).unwrap_or('?');
-            ui.weak(format!("Every kana in the style of your {ch} · click one to open it"));
-            picked = sheet.sheet_ui(ui).map(|c| (c, model.model.stats().transfer(&sheet.z, sheet.class, c)));
-        }
-        if let Some((class, z)) = picked {
-            panel.select(class, Some(z));
-        }
-    });
-    panel.post_preview(reader);
-    action
 }
 
 /// Loads the generator the app starts with (`path`, or the bundled one); the error is the
@@ -421,25 +427,43 @@ impl FudeApp {
         let recognition = &self.recognition;
         match generator_ui(ui, &mut self.generator, || recognition.model().map(|m| m.net)) {
             Some(PanelAction::File(action)) => self.start_file_action(action),
-            Some(PanelAction::StyleFromDrawing) => self.style_from_drawing(),
+            Some(PanelAction::StyleFromDrawing) => {
+                if let Some((source, class)) = self.canvas_style("every kana") {
+                    self.generator.post_style(source, class);
+                }
+            }
+            Some(PanelAction::WriteTextFromDrawing) => {
+                if let Some((source, class)) = self.canvas_style("your text") {
+                    self.generator.post_text(TextStyle::Source { source, class });
+                }
+            }
+            Some(PanelAction::UseWrittenText) => {
+                let text = self.text().to_string();
+                if text.trim().is_empty() {
+                    self.say("No text written yet: pick candidates to write some", true);
+                } else {
+                    self.generator.set_text(&text);
+                }
+            }
             None => {}
         }
     }
 
-    /// Encodes the canvas, read as the recognizer's top candidate (or, before it has read
-    /// anything, as the picker's kana), and asks for the style sheet.
-    fn style_from_drawing(&mut self) {
+    /// The drawing on the canvas as a style, read as the recognizer's top candidate (or, before
+    /// it has read anything, as the picker's kana); says what is written (`what`) in its style.
+    /// `None`, with a message, when the canvas is empty.
+    fn canvas_style(&mut self, what: &str) -> Option<(StyleSource, usize)> {
         if self.canvas.is_empty() {
             self.say("Nothing to take a style from: write a kana on the canvas first", true);
-            return;
+            return None;
         }
         let class = self.candidates.first().map(|p| p.class).unwrap_or(self.generator.class());
         let source = match self.canvas.picture() {
             Some(p) => StyleSource::Picture(Arc::clone(p)),
             None => StyleSource::Drawing(self.canvas.to_drawing()),
         };
-        self.generator.post_style(source, class);
         let ch = classes::get(class).map(|k| k.ch).unwrap_or('?');
-        self.say(format!("Writing every kana in the style of your {ch}…"), false);
+        self.say(format!("Writing {what} in the style of your {ch}…"), false);
+        Some((source, class))
     }
 }

@@ -59,11 +59,13 @@ pub fn square(side: usize, data: Vec<f32>) -> InkImage {
     InkImage { width: side, height: side, data }
 }
 
-/// An interpolation: frames decoded as one batch, played in a loop or scrubbed by hand.
+/// An interpolation: frames decoded as one batch, played once (or in a loop) or scrubbed by hand.
 pub struct Animation {
     frames: Vec<InkImage>,
     index: usize,
     playing: bool,
+    /// Start again after the last frame instead of stopping there.
+    pub looping: bool,
     shown_at: Instant,
     texture: InkTexture,
     /// What is interpolated, for the caption ("あ → い").
@@ -74,7 +76,7 @@ impl Animation {
     /// An animation of `frames` (ink bright, `side²` values each), playing from the first.
     pub fn new(side: usize, frames: Vec<Vec<f32>>, caption: String) -> Self {
         let frames = frames.into_iter().map(|f| square(side, f)).collect();
-        Animation { frames, index: 0, playing: true, shown_at: Instant::now(), texture: InkTexture::default(), caption }
+        Animation { frames, index: 0, playing: true, looping: false, shown_at: Instant::now(), texture: InkTexture::default(), caption }
     }
 
     /// Number of frames.
@@ -102,16 +104,24 @@ impl Animation {
         self.frames.get(self.index)
     }
 
-    /// Advances to the next frame when its time has come (looping).
+    /// Advances to the next frame when its time has come; after the last one it stops, or
+    /// starts again when looping.
     fn advance(&mut self) {
         if self.playing && self.shown_at.elapsed() >= FRAME_TIME && !self.frames.is_empty() {
-            self.index = (self.index + 1) % self.frames.len();
+            if self.index + 1 < self.frames.len() {
+                self.index += 1;
+            } else if self.looping {
+                self.index = 0;
+            } else {
+                self.playing = false;
+                return;
+            }
             self.shown_at = Instant::now();
             self.texture.invalidate();
         }
     }
 
-    /// Shows the frame, play/pause and the scrubber. Returns true when "Close" was clicked.
+    /// Shows play/pause, Loop, the scrubber and the frame. Returns true when "Close" was clicked.
     pub fn animation_ui(&mut self, ui: &mut egui::Ui) -> bool {
         self.advance();
         if self.playing {
@@ -119,6 +129,31 @@ impl Animation {
         }
         let mut close = false;
         ui.weak(&self.caption);
+        ui.horizontal_wrapped(|ui| {
+            if ui.button(if self.playing { "Pause" } else { "Play" }).clicked() {
+                self.playing = !self.playing;
+                // Play at the end starts from the first frame.
+                if self.playing && self.index + 1 >= self.frames.len() {
+                    self.index = 0;
+                    self.texture.invalidate();
+                }
+                self.shown_at = Instant::now();
+            }
+            ui.checkbox(&mut self.looping, "Loop");
+            if ui.small_button("Close").clicked() {
+                close = true;
+            }
+        });
+        ui.scope(|ui| {
+            // Room for the value box and the label in a narrow panel.
+            ui.spacing_mut().slider_width = (ui.available_width() - 110.0).clamp(60.0, 200.0);
+            let last = self.frames.len().saturating_sub(1);
+            if ui.add(egui::Slider::new(&mut self.index, 0..=last).text("frame")).changed() {
+                self.playing = false;
+                self.texture.invalidate();
+            }
+        });
+        // Below the controls, so they stay in view in a short panel.
         let dark = ui.visuals().dark_mode;
         if let Some(frame) = self.frames.get(self.index) {
             let id = self.texture.texture_id(ui.ctx(), "generator-animation", frame, dark);
@@ -126,21 +161,6 @@ impl Animation {
             let response = ui.add(egui::Image::new((id, Vec2::splat(side))));
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "interpolation frame"));
         }
-        ui.horizontal(|ui| {
-            if ui.button(if self.playing { "Pause" } else { "Play" }).clicked() {
-                self.playing = !self.playing;
-                self.shown_at = Instant::now();
-            }
-            let last = self.frames.len().saturating_sub(1);
-            let scrub = ui.add(egui::Slider::new(&mut self.index, 0..=last).text("frame"));
-            if scrub.changed() {
-                self.playing = false;
-                self.texture.invalidate();
-            }
-            if ui.small_button("Close").clicked() {
-                close = true;
-            }
-        });
         close
     }
 }

@@ -57,8 +57,8 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         }
         Command::Samples { data, out, count, seed, test_split } => samples_cmd(&data, &out, count, seed, test_split).map(|_| ExitCode::SUCCESS),
         Command::DownloadK49 { out, base } => download_cmd(&out, &base).map(|_| ExitCode::SUCCESS),
-        Command::Generate { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, out } => {
-            let args = super::generate::GenerateArgs { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, out };
+        Command::Generate { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, text, out } => {
+            let args = super::generate::GenerateArgs { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, text, out };
             super::generate::generate_cmd(&args).map(|_| ExitCode::SUCCESS)
         }
         Command::FitLatent { model, data } => super::generate::fit_latent_cmd(&model, &data).map(|_| ExitCode::SUCCESS),

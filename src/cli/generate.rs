@@ -1,6 +1,8 @@
 //! The generator's commands: `generate` and `fit-latent` (training goes through `fude train`).
 
 use super::commands::command_line;
+use crate::app::generator_views::on_paper;
+use crate::app::lettering::{export_scale, text_cells, upscale, write_line, EXPORT_CELL};
 use crate::data::classes;
 use crate::data::spec;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
@@ -128,8 +130,32 @@ pub struct GenerateArgs {
     pub style_from: Option<PathBuf>,
     /// The class of the `style_from` character.
     pub class: Option<String>,
+    /// A line of kana to write in one style.
+    pub text: Option<String>,
     /// Sheet PNG, or a folder for one PNG per sample.
     pub out: PathBuf,
+}
+
+/// `fude generate --text`: the line in one style (that of `--style-from`, `--z`, or a random
+/// one for its first letter), as one PNG with letters of at least [`EXPORT_CELL`] pixels.
+fn text_cmd(g: &GeneratorCheckpoint, text: &str, a: &GenerateArgs, rng: &mut impl rand::Rng) -> Result<()> {
+    let cells = text_cells(text)?;
+    if a.out.is_dir() || a.out.to_string_lossy().ends_with(std::path::MAIN_SEPARATOR) {
+        bail!("--text writes one PNG: give --out a file name such as line.png");
+    }
+    let first = cells.iter().flatten().next().copied().context("nothing to write: the text has only spaces")?;
+    let (class, z) = match (&a.style_from, &a.z) {
+        (Some(path), _) => {
+            let (class, ink) = style_source(path, a.class.as_deref(), g.side())?;
+            (class, g.encode(&[&ink], &[class])?.into_iter().next().context("no encoding")?)
+        }
+        (None, Some(z)) => (first, parse_z(z, g.latent())?),
+        (None, None) => (first, g.sample_z(rng, a.prior.parse::<Prior>()?, first, a.temperature)),
+    };
+    let line = write_line(g, &z, class, &cells, cells.len())?;
+    on_paper(&upscale(&line, export_scale(g.side(), EXPORT_CELL))).save_png(&a.out)?;
+    println!("wrote {} ({} letters in one style): {}", a.out.display(), cells.iter().flatten().count(), text.trim());
+    Ok(())
 }
 
 /// `fude generate`.
@@ -144,6 +170,9 @@ pub fn generate_cmd(a: &GenerateArgs) -> Result<()> {
     let prior: Prior = a.prior.parse()?;
     let count = a.count.max(1);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.seed);
+    if let Some(text) = &a.text {
+        return text_cmd(&g, text, a, &mut rng);
+    }
     let (jobs, cols): (Vec<(usize, Vec<f32>)>, usize) = if let Some(path) = &a.style_from {
         let (class, ink) = style_source(path, a.class.as_deref(), side)?;
         let z = g.encode(&[&ink], &[class])?.into_iter().next().context("no encoding")?;

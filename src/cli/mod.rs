@@ -175,8 +175,8 @@ pub enum Command {
         #[arg(long, default_value = crate::data::k49::DOWNLOAD_BASE)]
         base: String,
     },
-    /// Write kana with the generator: a sheet of samples, one PNG per sample, or every kana in
-    /// the style of a drawing.
+    /// Write kana with the generator: a sheet of samples, one PNG per sample, every kana in the
+    /// style of a drawing, or a line of text.
     Generate {
         /// Generator checkpoint (default: the bundled generator).
         #[arg(long)]
@@ -211,6 +211,10 @@ pub enum Command {
         /// The kana the --style-from character is (default: what the recognizer reads).
         #[arg(long)]
         class: Option<String>,
+        /// Write this line of kana (a space leaves a gap) in one style: a random one, --z, or
+        /// that of --style-from; one PNG.
+        #[arg(long, conflicts_with_all = ["ch", "chars", "all"])]
+        text: Option<String>,
         /// Output: a PNG sheet, or a folder (existing, or ending in /) for one PNG per sample.
         #[arg(long)]
         out: PathBuf,
