@@ -368,7 +368,7 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     let read = image::open(&png).unwrap().to_luma8();
     assert_eq!(read.dimensions(), (256, 256));
     let shown = fude::app::generator_views::on_paper(h.state().generator().preview().unwrap());
-    let want = fude::app::lettering::upscale(&shown, 16);
+    let want = fude::models::generator::lettering::upscale(&shown, 16);
     for (p, v) in read.pixels().zip(&want.data) {
         let want = (v.clamp(0.0, 1.0) * 255.0).round();
         assert!((f32::from(p.0[0]) - want).abs() <= 1.0, "dark ink on white: {} vs {want}", p.0[0]);

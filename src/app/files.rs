@@ -273,7 +273,7 @@ impl FileTasks {
 
     /// Writes an image as PNG, enlarged `scale` times (bilinear), in the background (atomically).
     pub fn save_png_scaled(&self, path: PathBuf, image: InkImage, scale: usize) {
-        self.spawn("export-png", move || match super::lettering::upscale(&image, scale).save_png(&path) {
+        self.spawn("export-png", move || match crate::models::generator::lettering::upscale(&image, scale).save_png(&path) {
             Ok(()) => FileEvent::Saved(path),
             Err(e) => FileEvent::Failed(format!("Could not export: {}", naming(&path, e))),
         });

@@ -5,7 +5,7 @@
 //! recognizer) and sends each outcome through a channel, waking the UI with `request_repaint`.
 
 use super::latent_map::MapKey;
-use super::lettering::write_line;
+use crate::models::generator::lettering::write_line;
 use super::style_names::{name_directions, Direction};
 use crate::data::classes::NUM_CLASSES;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};
@@ -471,7 +471,7 @@ mod tests {
             }
             _ => panic!("a map expected"),
         }
-        let cells = crate::app::lettering::text_cells("あい う").unwrap();
+        let cells = crate::models::generator::lettering::text_cells("あい う").unwrap();
         let style = TextStyle::Latent { class: 3, z: z.clone() };
         match run(g, GenJob::Text { text: "あい う".into(), cells, style, per_row: 10 }).unwrap() {
             GenResult::Line { text, picture } => assert_eq!((text.as_str(), picture.width, picture.height), ("あい う", 4 * 16 + 4, 16 + 4)),

@@ -16,7 +16,7 @@ use super::generation::{GenJob, GenResult, Generation, LoadedGenerator, StyleSou
 use super::generator_views::{on_paper, square, Animation, InkTexture, StyleSheet};
 use super::kana_picker::{romaji_jump, KanaPicker};
 use super::latent_map::{map_latents, Axis, LatentMap, MapKey};
-use super::lettering::{export_scale, text_cells, EXPORT_CELL, EXPORT_PREVIEW, MAX_TEXT_CHARS};
+use crate::models::generator::lettering::{export_scale, text_cells, EXPORT_CELL, EXPORT_PREVIEW, MAX_TEXT_CHARS};
 use super::style_names::Direction;
 use super::write_text::{WriteText, PER_ROW};
 use super::FudeApp;

@@ -5,7 +5,7 @@
 //! when a drag ends rather than during it.
 
 use super::generator_views::InkTexture;
-use super::lettering::lay_out;
+use crate::models::generator::lettering::lay_out;
 use crate::ink::InkImage;
 use crate::models::generator::{LatentStats, Prior};
 use egui::{Color32, Pos2, Sense, Stroke, Vec2};

@@ -26,7 +26,6 @@ pub mod history;
 pub mod k49_download;
 pub mod kana_picker;
 pub mod latent_map;
-pub mod lettering;
 mod keys;
 mod panels;
 pub mod path_prompt;

@@ -1,9 +1,9 @@
 //! The generator panel's "Write my text" tab: a line typed (or taken from the text written so
 //! far), written in the sliders' style or in the style of the drawing on the canvas, shown and
-//! exported. The letters are decoded on the generation worker ([`super::lettering`]).
+//! exported. The letters are decoded on the generation worker ([`crate::models::generator::lettering`]).
 
 use super::generator_views::InkTexture;
-use super::lettering::MAX_TEXT_CHARS;
+use crate::models::generator::lettering::MAX_TEXT_CHARS;
 use crate::ink::InkImage;
 use egui::Vec2;
 

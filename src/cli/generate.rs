@@ -2,7 +2,7 @@
 
 use super::commands::command_line;
 use crate::app::generator_views::on_paper;
-use crate::app::lettering::{export_scale, text_cells, upscale, write_line, EXPORT_CELL};
+use crate::models::generator::lettering::{export_scale, text_cells, upscale, write_line, EXPORT_CELL};
 use crate::data::classes;
 use crate::data::spec;
 use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH};

@@ -588,9 +588,11 @@ impl Mixture {
             .collect()
     }
 
-    /// Deterministic batch `batch` of `groups` style groups for `seed`: each group is up to `k`
-    /// images of different classes in one style ([`Source::style_group`]; a source without
-    /// styles gives groups of one), rendered and preprocessed as [`Self::image_batch`] does.
+    /// Deterministic batch `batch` of `groups` style groups for `seed`: each group is 1 to `k`
+    /// images (drawn uniformly, so a style is also learnt from one letter alone, as a user's
+    /// drawing gives it) of different classes in one style ([`Source::style_group`]; a source
+    /// without styles gives groups of one), rendered and preprocessed as [`Self::image_batch`]
+    /// does.
     pub fn style_batch(&self, seed: u64, batch: u64, groups: usize, k: usize, side: usize, aug: Augment) -> Vec<Vec<(Vec<f32>, usize)>> {
         (0..groups)
             .into_par_iter()
@@ -598,6 +600,7 @@ impl Mixture {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(batch.wrapping_mul(1 << 20).wrapping_add(i as u64));
                 let src = self.choose(&mut rng)?;
+                let k = rng.random_range(1..=k.max(1));
                 let group = match src.style_group(&mut rng, k, side as u32, aug) {
                     Some(g) => g,
                     None => vec![src.sample_ink(&mut rng, side as u32, aug)],
@@ -687,7 +690,7 @@ mod tests {
         let mix = Mixture::new(vec![(Box::new(FontSource::new(Split::Train)) as Box<dyn Source>, 1.0)]);
         let b = mix.style_batch(1, 0, 3, 4, 32, Augment::SHAPE);
         assert_eq!(b.len(), 3);
-        assert!(b.iter().all(|g| g.len() == 4 && g.iter().all(|(x, _)| x.len() == 32 * 32)));
+        assert!(b.iter().all(|g| (1..=4).contains(&g.len()) && g.iter().all(|(x, _)| x.len() == 32 * 32)));
         assert_eq!(b, mix.style_batch(1, 0, 3, 4, 32, Augment::SHAPE));
     }
 

@@ -280,7 +280,9 @@ pub fn train_generator(
             scope.spawn(move || {
                 let k = cfg.style_group.max(1);
                 for step in 0..steps {
-                    let batch = mixture.style_batch(epoch_seed, step as u64, base.batch.div_ceil(k), k, side, GENERATOR_AUGMENT);
+                    // Groups of 1 to k images, (k + 1) / 2 on average.
+                    let groups = (2 * base.batch).div_ceil(k + 1);
+                    let batch = mixture.style_batch(epoch_seed, step as u64, groups, k, side, GENERATOR_AUGMENT);
                     if control.is_stopped() || tx.send(batch).is_err() {
                         break;
                     }

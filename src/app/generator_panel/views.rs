@@ -8,7 +8,7 @@ use crate::app::files::FileAction;
 use crate::app::generation::{LoadedGenerator, TextStyle};
 use crate::app::kana_picker::romaji_jump;
 use crate::app::latent_map::{axes_ui, MAP_CELLS};
-use crate::app::lettering::text_cells;
+use crate::models::generator::lettering::text_cells;
 use crate::app::write_text::TextAction;
 use crate::data::classes;
 use crate::models::generator::Prior;

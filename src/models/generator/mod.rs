@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod latent;
+pub mod lettering;
 pub mod network;
 
 pub use checkpoint::{GeneratorCheckpoint, GeneratorSidecar};
