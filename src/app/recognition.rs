@@ -4,9 +4,8 @@
 //! strokes → raster → model input → CNN, and sends the outcome back through a channel, waking
 //! the UI with `request_repaint`.
 
-use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::picture::picture_input;
-use crate::ink::{model_input, Drawing, InkImage, ModelInput};
+use crate::ink::{Drawing, InkImage, ModelInput};
 use crate::models::recognizer::Reading;
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
 use std::path::Path;
@@ -259,15 +258,12 @@ fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
 /// to its ink (small and full-size kana look alike); an error for a picture without ink.
 pub fn job_input(job: &Job) -> Result<(ModelInput, bool), String> {
     match job {
-        Job::Drawing(d) => Ok((model_input(&rasterize(d, RASTER_SIDE, MODEL_PEN_WIDTH)), false)),
+        Job::Drawing(d) => Ok((crate::ink::drawing_input(d), false)),
         Job::Picture(p, as_box) => picture_input(p, *as_box).map(|p| (p.input, p.cropped)),
     }
 }
 
-/// Whether a model input holds no ink worth reading.
-pub fn is_blank(input: &[f32]) -> bool {
-    input.iter().all(|&v| v < 0.1)
-}
+pub use crate::ink::is_blank;
 
 fn recognize(req: Request, model: Option<&LoadedModel>, reading: &Reading) -> Outcome {
     let t0 = Instant::now();

@@ -6,8 +6,7 @@ pub mod torch;
 
 use crate::data::{DrawingSource, FontSource, Source, Split};
 use crate::error::{Error, Result};
-use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
-use crate::ink::{model_input, Drawing};
+use crate::ink::Drawing;
 use crate::models::{Architecture, Checkpoint, CpuRecognizer, Recognizer};
 use crate::training::trainer::smoothed_cross_entropy;
 use candle_core::{Device, Tensor};
@@ -103,7 +102,7 @@ pub fn predict() -> Result<()> {
     let (mut total, mut prep, mut cnn, mut candle) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..1020 {
         let t0 = Instant::now();
-        let input = model_input(&rasterize(&drawing, RASTER_SIDE, MODEL_PEN_WIDTH));
+        let input = crate::ink::drawing_input(&drawing);
         let t1 = Instant::now();
         let top = fast.top_k(&input, 10)?;
         let t2 = Instant::now();
@@ -127,7 +126,7 @@ pub fn predict() -> Result<()> {
     println!("predict one drawing (strokes→top-10): median {med:.3} ms, p99 {p99:.3} ms (raster+preprocess median {pmed:.3} ms)");
     println!("candle predict one image (CNN + softmax + top-10, lean CPU path): median {nmed:.3} ms, p99 {np99:.3} ms");
     println!("  same network through candle ops, batch 1: median {cmed:.3} ms");
-    let input = model_input(&rasterize(&drawing, RASTER_SIDE, MODEL_PEN_WIDTH));
+    let input = crate::ink::drawing_input(&drawing);
     let batch: Vec<_> = (0..256).map(|_| &input).collect();
     m.probabilities(&batch)?;
     let t = Instant::now();

@@ -5,9 +5,8 @@ use crate::training::generator::GeneratorTrainConfig;
 use crate::data::classes;
 use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
-use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::picture::picture_input;
-use crate::ink::{model_input, Drawing, InkImage, ModelInput, INPUT_SIDE};
+use crate::ink::{Drawing, InkImage, ModelInput, INPUT_SIDE};
 use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
@@ -280,8 +279,8 @@ pub fn read_input(path: &Path, as_box: bool) -> crate::Result<(ModelInput, bool)
         if d.is_empty() {
             return Err(crate::Error::file(path, "the drawing has no strokes"));
         }
-        let input = model_input(&rasterize(&d, RASTER_SIDE, MODEL_PEN_WIDTH));
-        if input.iter().all(|&v| v == 0.0) {
+        let input = crate::ink::drawing_input(&d);
+        if crate::ink::is_blank(&input) {
             return Err(crate::Error::file(path, "no ink found (the drawing is empty or outside the box)"));
         }
         return Ok((input, false));

@@ -94,7 +94,7 @@ fn style_source(path: &Path, class: Option<&str>, side: usize) -> Result<(usize,
         None => {
             let rec = CpuRecognizer::new(&Checkpoint::bundled(&candle_core::Device::Cpu)?.model)?;
             let input = model_input(&ink);
-            if input.iter().all(|&v| v == 0.0) {
+            if crate::ink::is_blank(&input) {
                 bail!("{}: no ink found", path.display());
             }
             let top = rec.top_k(&input, 1)?;

@@ -8,7 +8,6 @@ mod mutate;
 pub mod seeds;
 
 use crate::data::classes::ClassMap;
-use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
 use crate::ink::{model_input, Drawing};
 use crate::models::checkpoint_io::{check_recorded, check_weights_header, load_weights, parse_sidecar};
 use mutate::{Mutator, Rng};
@@ -92,7 +91,7 @@ pub fn run_one(target: Target, input: &[u8]) -> bool {
             };
             match Drawing::from_json(text) {
                 Ok(d) => {
-                    let _ = model_input(&rasterize(&d, RASTER_SIDE, MODEL_PEN_WIDTH));
+                    let _ = crate::ink::drawing_input(&d);
                     true
                 }
                 Err(_) => false,

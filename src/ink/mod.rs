@@ -11,4 +11,5 @@ pub mod raster;
 
 pub use self::image::InkImage;
 pub use drawing::{Drawing, Stroke};
-pub use preprocess::{model_input, ModelInput, INPUT_FORMAT, INPUT_SIDE};
+pub use preprocess::{is_blank, model_input, ModelInput, INPUT_FORMAT, INPUT_SIDE};
+pub use raster::drawing_input;

@@ -55,7 +55,7 @@ pub fn picture_input(img: &InkImage, as_box: bool) -> Result<PictureInput, Strin
         let c = crop_character(img)?;
         (model_input(&c.image), !c.framed)
     };
-    if input.iter().all(|&v| v == 0.0) {
+    if super::is_blank(&input) {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
     Ok(PictureInput { input, cropped })

@@ -34,6 +34,13 @@ const MIN_STROKE_PX: f32 = 1.5;
 /// The model input: 28x28 values in 0..=1, ink bright on dark, row-major.
 pub type ModelInput = [f32; INPUT_SIDE * INPUT_SIDE];
 
+/// Whether a model input holds no ink worth reading: nothing drawn, everything outside the box,
+/// or a picture without contrast. [`model_input`] scales the brightest pixel of any ink to 1, so
+/// this is the one definition of blank for the app, the CLI and the tools.
+pub fn is_blank(input: &[f32]) -> bool {
+    input.iter().all(|&v| v < 0.1)
+}
+
 /// Preprocesses any ink image into the model input (see the module docs for the steps).
 pub fn model_input(img: &InkImage) -> ModelInput {
     let mut out = [0.0f32; INPUT_SIDE * INPUT_SIDE];

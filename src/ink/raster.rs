@@ -190,6 +190,13 @@ fn smooth_chunks(points: &[[f32; 2]], per_path: usize) -> Vec<tiny_skia::Path> {
     paths
 }
 
+/// The one path from a drawing to the model input: rasterized in its writing box with the model's
+/// pen ([`MODEL_PEN_WIDTH`]) at [`RASTER_SIDE`], then [`crate::ink::model_input`]. The app, the
+/// CLI, the benches and the fuzzer all read drawings through it.
+pub fn drawing_input(drawing: &Drawing) -> crate::ink::ModelInput {
+    crate::ink::model_input(&rasterize(drawing, RASTER_SIDE, MODEL_PEN_WIDTH))
+}
+
 /// Rasterizes a drawing into a `side` x `side` image of its writing box, ink bright on black,
 /// with a pen `pen_width` wide (fraction of the box side).
 pub fn rasterize(drawing: &Drawing, side: u32, pen_width: f32) -> InkImage {
