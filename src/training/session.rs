@@ -338,6 +338,11 @@ impl RunPlan {
                 eval_sets.push((src.name(), set));
             }
         }
+        if matches!(self.init, Init::FineTune(_)) && !eval_sets.is_empty() {
+            // The starting model's figures: what the new model is judged against.
+            let evals = eval_sets.iter().map(|(name, set)| super::evaluate(&model, name, set, None, |_| {})).collect::<Result<Vec<_>>>()?;
+            on_event(&TrainEvent::Baseline { held_out: evals.iter().map(super::trainer::held_out_metrics).collect() });
+        }
         self.fill_settings(&mut record, &cfg);
         let per_epoch = cfg.steps_per_epoch() as u64 * cfg.batch as u64;
         let (mut wrote_last, mut wrote_best) = (None, None);
