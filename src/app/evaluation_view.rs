@@ -345,7 +345,7 @@ fn recall_ui(ui: &mut egui::Ui, per_class: &[ClassRecall]) {
 }
 
 fn heatmap_ui(ui: &mut egui::Ui, c: &Confusion) {
-    ui.strong("Confusion (rows: truth ↓, columns: read as →)");
+    ui.strong("Confusion (rows: truth, columns: read as)");
     let cls = heat_classes(c);
     let n = cls.len().max(1);
     // Room for the script-group labels on the top and the left.

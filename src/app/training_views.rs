@@ -200,8 +200,16 @@ pub fn accuracy_range(values: &[f64]) -> Option<RangeInclusive<f64>> {
 fn legend_ui(ui: &mut egui::Ui, entries: &[(&str, Color32, bool)]) {
     ui.horizontal_wrapped(|ui| {
         for &(name, color, dashed) in entries {
-            let mark = if dashed { "╌╌" } else { "━━" };
-            ui.label(egui::RichText::new(mark).color(color).strong());
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(20.0, 12.0), egui::Sense::hover());
+            let (y, stroke) = (rect.center().y, egui::Stroke::new(2.5, color));
+            if dashed {
+                for k in 0..3 {
+                    let x = rect.left() + 7.0 * k as f32;
+                    ui.painter().line_segment([egui::pos2(x, y), egui::pos2(x + 4.0, y)], stroke);
+                }
+            } else {
+                ui.painter().line_segment([egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)], stroke);
+            }
             ui.label(name);
             ui.add_space(6.0);
         }
