@@ -194,6 +194,8 @@ pub struct TrainingPanel {
     run_continues: bool,
     /// The kept handwriting window.
     pub kept_view: KeptView,
+    /// Fold the settings away in the next frame (a run started: its progress comes first).
+    fold_settings: bool,
     /// Where a recognizer errs (the current one, or a run's beside it).
     pub evaluation: EvaluationView,
     /// The Kuzushiji-49 row's Download.
@@ -225,6 +227,7 @@ impl Default for TrainingPanel {
             run_model: ModelKind::Recognizer,
             run_continues: false,
             kept_view: KeptView::default(),
+            fold_settings: false,
             evaluation: EvaluationView::default(),
             k49_download: K49Download::default(),
             samples: Default::default(),
@@ -365,6 +368,7 @@ impl TrainingPanel {
         match spawned {
             Ok(_) => {
                 self.job = Some(Job { control, events: rx });
+                self.fold_settings = true;
                 self.run_model = model;
                 self.progress = RunProgress::default();
                 self.run_dir = Some(dir);
@@ -466,7 +470,15 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     let inner = egui::ScrollArea::vertical().show(ui, |ui| {
         let mut action = None;
-        ui.add_enabled_ui(!panel.is_running(), |ui| settings_ui(ui, panel, current));
+        // The settings fold away when a run starts, so its progress and curves come first.
+        let mut header = egui::CollapsingHeader::new("Settings of the run").default_open(true);
+        if std::mem::take(&mut panel.fold_settings) {
+            header = header.open(Some(false));
+        }
+        let running = panel.is_running();
+        header.show(ui, |ui| {
+            ui.add_enabled_ui(!running, |ui| settings_ui(ui, panel, current));
+        });
         ui.separator();
         controls_ui(ui, panel, current);
         let view = RunView { continuing: panel.run_continues, paused: panel.is_paused(), running: panel.is_running() };

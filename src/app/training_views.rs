@@ -195,6 +195,40 @@ pub fn accuracy_range(values: &[f64]) -> Option<RangeInclusive<f64>> {
     Some((lo - pad).max(0.0)..=(hi + pad).min(100.0))
 }
 
+/// Grid marks for a log10 axis spanning `bounds` (in log10 units): 1-2-5 in each decade when
+/// the span is short, 1-3 when longer, powers of ten beyond, each mark's step the log distance
+/// between them (so egui_plot labels every one).
+pub fn log_marks(bounds: (f64, f64)) -> Vec<GridMark> {
+    let (lo, hi) = (bounds.0.min(bounds.1), bounds.0.max(bounds.1));
+    if !lo.is_finite() || !hi.is_finite() {
+        return Vec::new();
+    }
+    let (series, step): (&[f64], f64) = match hi - lo {
+        s if s <= 0.9 => (&[1.0, 2.0, 5.0], 0.3),
+        s if s <= 1.8 => (&[1.0, 3.0], 0.5),
+        _ => (&[1.0], 1.0),
+    };
+    let mut marks = Vec::new();
+    for decade in (lo.floor() as i32 - 1)..=(hi.ceil() as i32 + 1) {
+        for m in series {
+            let value = (m * 10f64.powi(decade)).log10();
+            if (lo..=hi).contains(&value) {
+                marks.push(GridMark { value, step_size: step });
+            }
+        }
+    }
+    marks
+}
+
+/// A learning-rate tick: "2.0e-3", and "0" for zero.
+fn format_rate(v: f64) -> String {
+    if v.abs() < 1e-12 {
+        "0".into()
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
 /// A legend as a row of coloured names above a plot (outside the data). A dashed series is
 /// drawn with a dashed mark.
 fn legend_ui(ui: &mut egui::Ui, entries: &[(&str, Color32, bool)]) {
@@ -254,8 +288,18 @@ pub fn curves_ui(ui: &mut egui::Ui, p: &RunProgress, model: ModelKind) {
         entries.push(("starting model", BASELINE, true));
     }
     legend_ui(ui, &entries);
+    if model == ModelKind::Recognizer {
+        ui.add(egui::Label::new(egui::RichText::new("The training loss is on augmented data with label smoothing, so it stays above the held-out loss.").weak()).wrap());
+    }
     let held_out_name = held_out.to_string();
-    plot("train-loss", epochs, "loss")
+    let logs: Vec<f64> = p.train_loss.iter().chain(&p.held_out_loss).map(|q| q[1]).chain(std::iter::once(baseline_loss)).filter(|v| *v > 0.0 && v.is_finite()).map(f64::log10).collect();
+    let mut loss_plot = plot("train-loss", epochs, "loss");
+    if let (Some(lo), Some(hi)) = (logs.iter().copied().reduce(f64::min), logs.iter().copied().reduce(f64::max)) {
+        // A little room above and below, so no point sits on the frame.
+        loss_plot = loss_plot.include_y(lo - 0.08).include_y(hi + 0.08);
+    }
+    loss_plot
+        .y_grid_spacer(|input| log_marks(input.bounds))
         .y_axis_formatter(|mark: GridMark, _| format_loss(10f64.powf(mark.value)))
         .label_formatter(|pos| match pos {
             HoverPosition::NearDataPoint { plot_name, position, .. } if !plot_name.is_empty() => {
@@ -308,7 +352,7 @@ pub fn curves_ui(ui: &mut egui::Ui, p: &RunProgress, model: ModelKind) {
     ui.strong("Learning rate");
     legend_ui(ui, &[("learning rate (warm-up, then cosine)", LEARNING_RATE, false)]);
     plot("train-lr", epochs, "rate")
-        .y_axis_formatter(|mark: GridMark, _| format!("{:.1e}", mark.value))
+        .y_axis_formatter(|mark: GridMark, _| format_rate(mark.value))
         .include_y(0.0)
         .label_formatter(|pos| match pos {
             HoverPosition::NearDataPoint { position, .. } => Some(format!("epoch {:.2}\nlearning rate {:.2e}", position.x, position.y)),
@@ -340,6 +384,11 @@ mod tests {
         assert_eq!(accuracy_range(&[f64::NAN]), None);
         assert_eq!(format_loss(0.0344), "0.034");
         assert_eq!(format_loss(4.5), "4.50");
+        // A loss axis from 0.08 to 1.2: ticks 0.1, 0.3 and 1 (1-3 in each decade), every one labelled.
+        let ticks: Vec<String> = log_marks((0.08f64.log10(), 1.2f64.log10())).iter().map(|m| format_loss(10f64.powf(m.value))).collect();
+        assert_eq!(ticks, ["0.100", "0.300", "1.00"]);
+        assert_eq!(log_marks((0.0, 0.5)).len(), 2, "1 and 2 within one half decade");
+        assert_eq!(format_rate(0.0), "0");
     }
 
     #[test]
