@@ -75,6 +75,9 @@ pub fn progress_ui(ui: &mut egui::Ui, p: &RunProgress, model: ModelKind, view: R
             None => ui.visuals().text_color(),
         };
         ui.add(egui::Label::new(egui::RichText::new(text).color(color)).wrap());
+        if let Some(best) = p.best_epoch {
+            ui.weak(format!("Judged on the best epoch ({} of {}), the one Use this model takes.", best + 1, p.total_epochs));
+        }
     }
 }
 
@@ -234,20 +237,26 @@ fn format_rate(v: f64) -> String {
 fn legend_ui(ui: &mut egui::Ui, entries: &[(&str, Color32, bool)]) {
     ui.horizontal_wrapped(|ui| {
         for &(name, color, dashed) in entries {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(20.0, 12.0), egui::Sense::hover());
-            let (y, stroke) = (rect.center().y, egui::Stroke::new(2.5, color));
-            if dashed {
-                for k in 0..3 {
-                    let x = rect.left() + 7.0 * k as f32;
-                    ui.painter().line_segment([egui::pos2(x, y), egui::pos2(x + 4.0, y)], stroke);
-                }
-            } else {
-                ui.painter().line_segment([egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)], stroke);
-            }
-            ui.label(name);
-            ui.add_space(6.0);
+            // The mark and its name wrap together.
+            ui.horizontal(|ui| legend_entry_ui(ui, name, color, dashed));
         }
     });
+}
+
+/// One legend entry: a solid or dashed mark in the series' colour, and its name.
+fn legend_entry_ui(ui: &mut egui::Ui, name: &str, color: Color32, dashed: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(20.0, 12.0), egui::Sense::hover());
+    let (y, stroke) = (rect.center().y, egui::Stroke::new(2.5, color));
+    if dashed {
+        for k in 0..3 {
+            let x = rect.left() + 7.0 * k as f32;
+            ui.painter().line_segment([egui::pos2(x, y), egui::pos2(x + 4.0, y)], stroke);
+        }
+    } else {
+        ui.painter().line_segment([egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)], stroke);
+    }
+    ui.label(name);
+    ui.add_space(6.0);
 }
 
 /// A plot with the panel's common settings: fixed view (the panel scrolls), x in epochs over the
@@ -340,8 +349,9 @@ pub fn curves_ui(ui: &mut egui::Ui, p: &RunProgress, model: ModelKind) {
             accuracy = accuracy.include_y(*range.start()).include_y(*range.end());
         }
         accuracy.show(ui, |plot| {
-            plot.line(Line::new("top-1", PlotPoints::from(top1.clone())).color(HELD_OUT));
-            plot.points(Points::new("top-1", PlotPoints::from(top1)).color(HELD_OUT).radius(3.5));
+            // Wider than balanced accuracy, so the two still show where they are equal.
+            plot.line(Line::new("top-1", PlotPoints::from(top1.clone())).color(HELD_OUT).width(4.0));
+            plot.points(Points::new("top-1", PlotPoints::from(top1)).color(HELD_OUT).radius(5.0));
             plot.line(Line::new("balanced", PlotPoints::from(balanced.clone())).color(BALANCED));
             plot.points(Points::new("balanced", PlotPoints::from(balanced)).color(BALANCED).radius(3.5));
             if base_top1.is_finite() {

@@ -203,6 +203,8 @@ pub struct RunProgress {
     pub baseline: Vec<HeldOut>,
     /// The held-out figures of the best epoch so far (the checkpoint offered for use).
     pub best_held_out: Vec<HeldOut>,
+    /// The best epoch so far (0-based).
+    pub best_epoch: Option<usize>,
     /// Current epoch (0-based) and the steps done in it.
     pub epoch: usize,
     /// Steps done in the current epoch.
@@ -282,8 +284,9 @@ impl RunProgress {
                 }
                 self.last_held_out = held_out.clone();
             }
-            TrainEvent::CheckpointWritten { path, best, .. } => {
+            TrainEvent::CheckpointWritten { path, best, epoch } => {
                 if *best {
+                    self.best_epoch = Some(*epoch);
                     self.best_checkpoint = Some(path.clone());
                     self.best_held_out = self.last_held_out.clone();
                 } else {

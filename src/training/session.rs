@@ -571,6 +571,25 @@ mod tests {
     }
 
     #[test]
+    fn training_ux_a_continued_run_reports_its_starting_model_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = RunPlan::in_folder(fonts(), tiny(1), Init::FineTune(None), dir.path());
+        let (r, events) = run(&plan, &RunControl::default());
+        assert!(r.is_ok(), "{r:?}");
+        let at = |f: fn(&TrainEvent) -> bool| events.iter().position(f);
+        let baseline = at(|e| matches!(e, TrainEvent::Baseline { .. })).expect("a baseline");
+        assert!(baseline < at(|e| matches!(e, TrainEvent::Progress { .. })).unwrap_or(0), "{events:?}");
+        if let Some(TrainEvent::Baseline { held_out }) = events.get(baseline) {
+            assert!(mean_metric(held_out, "top1") > 0.9, "the bundled model's figures: {held_out:?}");
+        }
+        // From scratch there is no starting model to measure.
+        let dir = tempfile::tempdir().unwrap();
+        let plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        let (_, events) = run(&plan, &RunControl::default());
+        assert!(!events.iter().any(|e| matches!(e, TrainEvent::Baseline { .. })));
+    }
+
+    #[test]
     fn timestamps_are_civil_dates() {
         assert_eq!(timestamp(0), "19700101-000000");
         assert_eq!(timestamp(1_795_000_000), "20261118-110640");
