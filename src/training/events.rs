@@ -336,7 +336,7 @@ impl RunProgress {
         let (epoch, steps) = (self.epoch + 1, self.steps_per_epoch);
         let at = format!("epoch {epoch} of {}, step {} of {steps}", self.total_epochs, self.step);
         match self.phase {
-            RunPhase::Preparing if self.baseline.is_empty() => "Opening the data; a continued model is measured on the held-out data first…".into(),
+            RunPhase::Preparing if self.baseline.is_empty() => "Opening the data and the held-out sets (a continued model is measured on them first)…".into(),
             RunPhase::Preparing => "Starting model measured; the first steps are on their way…".into(),
             RunPhase::Running if paused => format!("Paused at {at}"),
             RunPhase::Running => format!("Training: {at}"),
