@@ -311,3 +311,33 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     let title = h.get_by_label("Evaluation").rect();
     assert!(title.top() >= menu_bottom - 0.5, "the Evaluation window is below the menu bar: {title:?}");
 }
+
+/// Item 7: a picker tooltip does not show through the Help window opened over it.
+#[test]
+fn training_ux_no_tooltip_shows_through_help() {
+    let _one = serial();
+    let data = tempfile::tempdir().unwrap();
+    let mut h = app(data.path());
+    writing::menu_item(&mut h, "View", "Generator panel");
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    // Hover the picker's こ until its reading shows.
+    let cell = h.get_by_label("こ").rect();
+    h.hover_at(cell.center());
+    let t = Instant::now();
+    while h.query_by_label("ko").is_none() {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(t.elapsed() < Duration::from_secs(20), "the picker's tooltip never showed");
+    }
+    // Help opens over it; the pointer has not moved.
+    h.key_press(Key::F1);
+    h.run_steps(3);
+    let help = h.query_all_by_label("Help").map(|n| n.rect()).max_by(|a, b| a.top().total_cmp(&b.top())).expect("the Help window");
+    assert!(help.left() <= cell.center().x, "the Help window is over the picker (title {help:?}, cell {cell:?})");
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(h.query_by_label("ko").is_none(), "the picker's tooltip shows through the Help window");
+}

@@ -246,6 +246,7 @@ pub fn evaluation_window_ui(ctx: &egui::Context, view: &mut EvaluationView) {
         .constrain_to(area)
         .default_pos(area.min + egui::vec2(40.0, 8.0))
         .max_height(area.height() - 16.0)
+        .default_height(area.height() - 24.0)
         .default_width(620.0)
         .vscroll(true)
         .show(ctx, |ui| evaluation_ui(ui, view));
@@ -286,9 +287,10 @@ pub fn evaluation_ui(ui: &mut egui::Ui, view: &mut EvaluationView) {
         if let [left, right] = cols {
             recall_ui(left, &m.whole.report.per_class);
             heatmap_ui(right, &m.whole.confusion);
+            right.add_space(6.0);
+            top_confusions_ui(right, &m.whole.confusion);
         }
     });
-    top_confusions_ui(ui, &m.whole.confusion);
     ui.separator();
     if view.textures.as_ref().is_none_or(|(i, _)| *i != selected) {
         let handles = m.whole.misreads.iter().enumerate().map(|(k, r)| {
