@@ -68,6 +68,14 @@ fn kept_files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Scrolls the button labelled `label` into view, as a person would, and clicks it.
+fn click_in_view(h: &mut Harness<'_, FudeApp>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label(label).click();
+    h.step();
+}
+
 fn open_training(h: &mut Harness<'_, FudeApp>) {
     h.get_by_label("Train…").click();
     h.run_steps(3);
@@ -133,12 +141,12 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     assert!(shown(&h, verdict) && shown(&h, "points) on fonts"), "the verdict says by how much and on what");
 
     // Use the new model; the status line names it.
-    h.get_by_label("Use this model").click();
+    click_in_view(&mut h, "Use this model");
     wait(&mut h, "the new model", 60, |a| a.model_name().is_some_and(|n| n.contains("best")));
     assert!(h.state().models_in_use().contains("best.safetensors"), "{}", h.state().models_in_use());
     assert!(shown(&h, "recognizer: run-"), "the status line lists the models in use");
     // Compared with itself, it says so and shows one column.
-    h.get_by_label("Compare with the new model").click();
+    click_in_view(&mut h, "Compare with the new model");
     h.step();
     wait(&mut h, "the evaluation", 180, |a| {
         let e = &a.training().evaluation;
@@ -146,8 +154,11 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     });
     assert!(shown(&h, "compared with itself"), "the note");
     assert_eq!(h.state().training().evaluation.result().map(|r| r.models.len()), Some(1));
+    h.get_by_label("Close window").click();
+    h.run_steps(3);
+    assert!(!h.state().training().evaluation.open, "the Evaluation window closes");
     // The way back to the bundled model.
-    h.get_by_label("Use the bundled recognizer").click();
+    click_in_view(&mut h, "Use the bundled recognizer");
     wait(&mut h, "the bundled model", 60, |a| a.model_name().as_deref() == Some("bundled"));
     assert!(shown(&h, "recognizer: bundled"));
 }
@@ -177,7 +188,7 @@ fn training_ux_kept_handwriting_is_kept_once_reviewed_deleted_and_relabelled() {
     wait(&mut h, "the second drawing", 30, |_| kept_files(data.path()).len() == 2);
 
     open_training(&mut h);
-    h.get_by_label("Review kept handwriting…").click();
+    click_in_view(&mut h, "Review kept handwriting…");
     wait(&mut h, "the kept drawings", 30, |a| a.training().kept_view.classes().iter().map(|c| c.samples.len()).sum::<usize>() == 2);
     assert!(shown(&h, "Kept handwriting"));
     assert_eq!(h.query_all_by_label("Delete").count(), 2, "one Delete per drawing");
@@ -305,7 +316,7 @@ fn training_ux_numbers_notes_windows_and_pictures() {
         row.enabled = row.name == "fonts";
     }
     h.step();
-    h.get_by_label("Evaluate").click();
+    click_in_view(&mut h, "Evaluate");
     wait(&mut h, "the evaluation", 180, |a| !a.training().evaluation.is_busy() && a.training().evaluation.result().is_some());
     assert!(shown(&h, "Most frequent confusions"), "the top-confusions table");
     let title = h.get_by_label("Evaluation").rect();

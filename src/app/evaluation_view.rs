@@ -246,7 +246,6 @@ pub fn evaluation_window_ui(ctx: &egui::Context, view: &mut EvaluationView) {
         .constrain_to(area)
         .default_pos(area.min + egui::vec2(40.0, 8.0))
         .max_height(area.height() - 16.0)
-        .default_height(area.height() - 24.0)
         .default_width(620.0)
         .vscroll(true)
         .show(ctx, |ui| evaluation_ui(ui, view));
