@@ -63,8 +63,14 @@ fn train_watch_pause_stop_use_and_resume() {
     h.key_press_modifiers(Modifiers { ctrl: true, command: true, ..Modifiers::NONE }, Key::K);
     let class_dir = data.path().join("handwriting").join(format!("{:04X}", u32::from(label)));
     wait_until(&mut h, "the kept drawing", 30, |_| std::fs::read_dir(&class_dir).map(|d| d.count()).unwrap_or(0) == 1);
-    h.step();
-    assert!(h.query_by_label_contains(&format!("{label} 1")).is_some(), "the kept count is shown");
+    // The file is in place a moment before the app hears that it was written.
+    let kept = format!("{label} 1");
+    let t = std::time::Instant::now();
+    while h.query_by_label_contains(&kept).is_none() && t.elapsed() < Duration::from_secs(30) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(h.query_by_label_contains(&kept).is_some(), "the kept count is shown");
     h.key_press(Key::Escape);
     h.step();
 

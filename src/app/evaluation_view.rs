@@ -118,11 +118,55 @@ pub fn cell_text(truth: usize, read_as: usize, count: u64) -> String {
     format!("{} → read as {}: {count}", ch(truth), ch(read_as))
 }
 
+/// The most frequent confusions (truth, read as, count), most first, at most `n`.
+pub fn top_confusions(c: &Confusion, n: usize) -> Vec<(usize, usize, u64)> {
+    let mut v: Vec<(usize, usize, u64)> = (0..NUM_CLASSES)
+        .flat_map(|t| (0..NUM_CLASSES).filter(move |&p| p != t).map(move |p| (t, p)))
+        .map(|(t, p)| (t, p, c.count(t, p)))
+        .filter(|&(_, _, n)| n > 0)
+        .collect();
+    v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    v.truncate(n);
+    v
+}
+
+/// The heatmap's script groups: (script name, first and last position in `cls`).
+pub fn script_groups(cls: &[usize]) -> Vec<(&'static str, usize, usize)> {
+    let mut groups: Vec<(&'static str, usize, usize)> = Vec::new();
+    for (i, &c) in cls.iter().enumerate() {
+        let name = match classes::get(c).map(|k| k.script()) {
+            Some(classes::Script::Hiragana) => "hiragana",
+            Some(classes::Script::Katakana) => "katakana",
+            None => "other",
+        };
+        match groups.last_mut() {
+            Some(g) if g.0 == name => g.2 = i,
+            _ => groups.push((name, i, i)),
+        }
+    }
+    groups
+}
+
+/// Whether two checkpoint paths name the same model (with or without the extension).
+pub fn same_checkpoint(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let base = |p: &std::path::Path| {
+        let p = match p.extension().and_then(|e| e.to_str()) {
+            Some("safetensors" | "json") => p.with_extension(""),
+            _ => p.to_path_buf(),
+        };
+        let full = p.with_extension("safetensors");
+        std::fs::canonicalize(&full).map(|c| c.with_extension("")).unwrap_or(p)
+    };
+    base(a) == base(b)
+}
+
 /// The view's state: the evaluation under way or done, and its textures.
 #[derive(Default)]
 pub struct EvaluationView {
     /// Whether the view's window is shown.
     pub open: bool,
+    /// A note shown above the figures (e.g. that a model was compared with itself).
+    pub note: Option<String>,
     job: Option<Receiver<Result<Evaluation, String>>>,
     result: Option<Evaluation>,
     error: Option<String>,
@@ -143,6 +187,7 @@ impl EvaluationView {
             wake.request_repaint();
         });
         self.open = true;
+        self.note = None;
         self.result = None;
         self.textures = None;
         self.selected = 0;
@@ -195,7 +240,15 @@ impl EvaluationView {
 pub fn evaluation_window_ui(ctx: &egui::Context, view: &mut EvaluationView) {
     view.poll();
     let mut open = view.open;
-    egui::Window::new("Evaluation").open(&mut open).default_width(620.0).vscroll(true).show(ctx, |ui| evaluation_ui(ui, view));
+    let area = super::window_area(ctx);
+    egui::Window::new("Evaluation")
+        .open(&mut open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(40.0, 8.0))
+        .max_height(area.height() - 16.0)
+        .default_width(620.0)
+        .vscroll(true)
+        .show(ctx, |ui| evaluation_ui(ui, view));
     view.open = open && view.open;
 }
 
@@ -210,6 +263,9 @@ pub fn evaluation_ui(ui: &mut egui::Ui, view: &mut EvaluationView) {
     }
     if let Some(e) = &view.error {
         ui.colored_label(ui.visuals().error_fg_color, format!("Evaluation failed: {e}"));
+    }
+    if let Some(note) = &view.note {
+        ui.add(egui::Label::new(egui::RichText::new(note).color(ui.visuals().warn_fg_color)).wrap());
     }
     let Some(result) = &view.result else { return };
     let sets: Vec<String> = result.sets.iter().map(|(n, s)| format!("{n} ({s})")).collect();
@@ -230,6 +286,8 @@ pub fn evaluation_ui(ui: &mut egui::Ui, view: &mut EvaluationView) {
         if let [left, right] = cols {
             recall_ui(left, &m.whole.report.per_class);
             heatmap_ui(right, &m.whole.confusion);
+            right.add_space(6.0);
+            top_confusions_ui(right, &m.whole.confusion);
         }
     });
     ui.separator();
@@ -291,11 +349,14 @@ fn heatmap_ui(ui: &mut egui::Ui, c: &Confusion) {
     ui.strong("Confusion (rows: truth, columns: read as)");
     let cls = heat_classes(c);
     let n = cls.len().max(1);
-    let side = ui.available_width().min(360.0);
+    // Room for the script-group labels on the top and the left.
+    let label_room = 16.0;
+    let side = (ui.available_width() - label_room).min(360.0).max(40.0);
     let cell = (side / n as f32).max(1.0);
-    let (rect, response) = ui.allocate_exact_size(egui::vec2(cell * n as f32, cell * n as f32), egui::Sense::hover());
+    let (outer, response) = ui.allocate_exact_size(egui::vec2(cell * n as f32 + label_room, cell * n as f32 + label_room), egui::Sense::hover());
+    let rect = egui::Rect::from_min_size(outer.min + egui::vec2(label_room, label_room), egui::vec2(cell * n as f32, cell * n as f32));
     let supports: Vec<u64> = cls.iter().map(|&t| (0..NUM_CLASSES).map(|p| c.count(t, p)).sum()).collect();
-    let painter = ui.painter_at(rect);
+    let painter = ui.painter_at(outer);
     painter.rect_filled(rect, 0.0, heat_color(0, 0, false));
     for (i, (&t, &support)) in cls.iter().zip(&supports).enumerate() {
         for (j, &p) in cls.iter().enumerate() {
@@ -307,12 +368,56 @@ fn heatmap_ui(ui: &mut egui::Ui, c: &Confusion) {
             painter.rect_filled(egui::Rect::from_min_size(min, egui::vec2(cell, cell)), 0.0, heat_color(count, support, t == p));
         }
     }
+    // Script groups: a line between them, their names along the top, their first kana on the left.
+    let text = ui.visuals().text_color();
+    let font = egui::FontId::proportional(11.0);
+    for (name, first, last) in script_groups(&cls) {
+        let (a, b) = (first as f32 * cell, (last + 1) as f32 * cell);
+        if first > 0 {
+            let line = egui::Stroke::new(1.0, ui.visuals().weak_text_color());
+            painter.line_segment([egui::pos2(rect.left() + a, rect.top()), egui::pos2(rect.left() + a, rect.bottom())], line);
+            painter.line_segment([egui::pos2(rect.left(), rect.top() + a), egui::pos2(rect.right(), rect.top() + a)], line);
+        }
+        let short = if name == "katakana" { "カ" } else { "ひ" };
+        let top_label = if b - a > 60.0 { name } else { short };
+        painter.text(egui::pos2(rect.left() + (a + b) / 2.0, outer.top() + 1.0), egui::Align2::CENTER_TOP, top_label, font.clone(), text);
+        painter.text(egui::pos2(outer.left() + label_room / 2.0, rect.top() + (a + b) / 2.0), egui::Align2::CENTER_CENTER, short, font.clone(), text);
+    }
     if let Some(pos) = response.hover_pos() {
-        let (j, i) = (((pos.x - rect.left()) / cell) as usize, ((pos.y - rect.top()) / cell) as usize);
-        if let (Some(&t), Some(&p)) = (cls.get(i), cls.get(j)) {
-            response.on_hover_text_at_pointer(cell_text(t, p, c.count(t, p)));
+        let (x, y) = (pos.x - rect.left(), pos.y - rect.top());
+        if x >= 0.0 && y >= 0.0 {
+            let (j, i) = ((x / cell) as usize, (y / cell) as usize);
+            if let (Some(&t), Some(&p)) = (cls.get(i), cls.get(j)) {
+                response.on_hover_text_at_pointer(cell_text(t, p, c.count(t, p)));
+            }
         }
     }
+}
+
+/// The most frequent confusions as a table: truth, read as, how often, share of the truth's samples.
+fn top_confusions_ui(ui: &mut egui::Ui, c: &Confusion) {
+    let top = top_confusions(c, 10);
+    ui.strong("Most frequent confusions");
+    if top.is_empty() {
+        ui.weak("None.");
+        return;
+    }
+    let ch = |k: usize| classes::get(k).map(|x| x.ch).unwrap_or('?');
+    egui::Grid::new("eval-top-confusions").striped(true).num_columns(4).show(ui, |ui| {
+        ui.strong("truth");
+        ui.strong("read as");
+        ui.strong("times");
+        ui.strong("of its samples");
+        ui.end_row();
+        for (t, p, n) in top {
+            let support: u64 = (0..NUM_CLASSES).map(|q| c.count(t, q)).sum();
+            ui.label(egui::RichText::new(ch(t).to_string()).size(16.0));
+            ui.label(egui::RichText::new(ch(p).to_string()).size(16.0));
+            ui.label(n.to_string());
+            ui.label(format!("{:.1}%", 100.0 * n as f64 / support.max(1) as f64));
+            ui.end_row();
+        }
+    });
 }
 
 fn gallery_ui(ui: &mut egui::Ui, m: &ModelEvaluation, textures: &[egui::TextureHandle]) {
@@ -364,6 +469,13 @@ mod tests {
         let a = classes::index_of('あ').unwrap_or(0);
         let o = classes::index_of('お').unwrap_or(0);
         assert_eq!(cell_text(a, o, 4), "あ → read as お: 4");
+        c.add(3, &[7]);
+        assert_eq!(top_confusions(&c, 5), vec![(3, 7, 2)]);
+        let ka = classes::index_of('カ').unwrap_or(0);
+        let groups = script_groups(&[a, o, ka]);
+        assert_eq!(groups, vec![("hiragana", 0, 1), ("katakana", 2, 2)]);
+        assert!(same_checkpoint(std::path::Path::new("/r/best"), std::path::Path::new("/r/best.safetensors")));
+        assert!(!same_checkpoint(std::path::Path::new("/r/best"), std::path::Path::new("/r/last")));
     }
 
     /// The bundled model on the validation fonts: the figures agree with the confusion, every

@@ -99,8 +99,8 @@ impl FudeApp {
                 }
                 FileEvent::ModelLoaded(model) => {
                     self.say(format!("Model loaded: {}", model.name), false);
-                    // Remembered for the next start.
-                    self.settings.model_path = Some(PathBuf::from(&model.name));
+                    // Remembered for the next start (the bundled one is the default, nothing to remember).
+                    self.settings.model_path = (model.name != "bundled").then(|| PathBuf::from(&model.name));
                     self.recognition.set_model(model);
                     self.posted_revision = u64::MAX; // re-recognise with the new model
                     self.generator.refresh();
@@ -121,7 +121,10 @@ impl FudeApp {
                 }
                 FileEvent::Saved(path) => {
                     self.say(format!("Saved {}", path.display()), false);
-                    self.training.refresh();
+                    self.training.refresh_all(&self.ctx);
+                }
+                FileEvent::AlreadyKept(ch, path) => {
+                    self.say(format!("This exact drawing is already kept as {ch} ({}): not kept twice", path.display()), false);
                 }
                 FileEvent::Failed(msg) => {
                     // A path typed by hand that failed: the field comes back with the path and why.

@@ -127,6 +127,8 @@ pub enum FileEvent {
     FontRefused(String),
     /// A file was written.
     Saved(PathBuf),
+    /// "Keep for training" found this exact drawing already kept as the character, in the file.
+    AlreadyKept(char, PathBuf),
     /// An operation failed; the message names the file and the reason.
     Failed(String),
 }
@@ -249,6 +251,22 @@ impl FileTasks {
         });
     }
 
+    /// Loads the bundled recognizer in the background (the way back from a trained one).
+    pub fn open_bundled_model(&self) {
+        self.spawn("open-model", || match LoadedModel::load(None) {
+            Ok(model) => FileEvent::ModelLoaded(model),
+            Err(e) => FileEvent::Failed(format!("The bundled model did not load (the current one stays): {e}")),
+        });
+    }
+
+    /// Loads the bundled generator in the background (the way back from a trained one).
+    pub fn open_bundled_generator(&self) {
+        self.spawn("open-generator", || match LoadedGenerator::load(None) {
+            Ok(g) => FileEvent::GeneratorLoaded(g),
+            Err(e) => FileEvent::Failed(format!("The bundled generator did not load (the current one stays): {e}")),
+        });
+    }
+
     /// Reads a font file in the background and checks that it has kana (for generated kana in
     /// training).
     pub fn check_font(&self, path: PathBuf) {
@@ -299,8 +317,9 @@ impl FileTasks {
 
     /// Keeps a drawing of `ch` for training under `dir` in the background (atomically).
     pub fn keep_drawing(&self, dir: PathBuf, ch: char, drawing: Drawing) {
-        self.spawn("keep-drawing", move || match crate::data::mine::keep(&dir, ch, &drawing) {
-            Ok(path) => FileEvent::Saved(path),
+        self.spawn("keep-drawing", move || match crate::data::mine::keep_new(&dir, ch, &drawing) {
+            Ok(crate::data::mine::Kept::Saved(path)) => FileEvent::Saved(path),
+            Ok(crate::data::mine::Kept::AlreadyKept(path)) => FileEvent::AlreadyKept(ch, path),
             Err(e) => FileEvent::Failed(format!("Could not keep the drawing: {e}")),
         });
     }

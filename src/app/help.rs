@@ -22,11 +22,14 @@ pub const SHORTCUTS: [(&str, &str); 15] = [
 
 /// Shows the Help window while `open`.
 pub fn help_ui(ctx: &egui::Context, open: &mut bool) {
+    let area = super::window_area(ctx);
     egui::Window::new("Help")
         .open(open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(60.0, 12.0))
         .collapsible(false)
         .default_width(460.0)
-        .max_height(ctx.content_rect().height() * 0.8)
+        .max_height(area.height() * 0.8)
         .show(ctx, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("Writing");
@@ -62,8 +65,11 @@ pub fn help_ui(ctx: &egui::Context, open: &mut bool) {
 
 /// Shows the About window while `open`; `model` and `generator` name the models in use.
 pub fn about_ui(ctx: &egui::Context, open: &mut bool, model: &str, generator: &str) {
+    let area = super::window_area(ctx);
     egui::Window::new("About fude")
         .open(open)
+        .constrain_to(area)
+        .default_pos(area.min + egui::vec2(80.0, 24.0))
         .collapsible(false)
         .resizable(false)
         .default_width(420.0)

@@ -207,9 +207,16 @@ impl KanaPicker {
                             continue;
                         };
                         let button = Button::selectable(class.index == selected, RichText::new(class.ch.to_string()).size(18.0)).min_size(size);
-                        let response = ui.add(button).on_hover_ui(|ui| {
-                            ui.label(class.romaji());
-                        });
+                        let response = ui.add(button);
+                        // Only while really hovered: a window opened over the picker (Help)
+                        // must not keep its tooltip showing through.
+                        let response = if response.hovered() {
+                            response.on_hover_ui(|ui| {
+                                ui.label(class.romaji());
+                            })
+                        } else {
+                            response
+                        };
                         if response.clicked() {
                             picked = Some(class.index);
                         }

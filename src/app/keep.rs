@@ -28,7 +28,10 @@ impl FudeApp {
             return;
         };
         self.files.keep_drawing(mine::handwriting_dir(), ch, self.canvas.to_drawing());
-        self.say(format!("Keeping this {ch} for training…"), false);
+        // Ready for the next one; the history records the clear as one step (Ctrl+Z brings the
+        // drawing back).
+        self.canvas.clear();
+        self.say(format!("Keeping this {ch} for training… (canvas cleared; Ctrl+Z brings it back)"), false);
     }
 
     /// The "Keep for training" row under the candidates.
@@ -84,6 +87,14 @@ impl FudeApp {
                 self.files.dialog(FileAction::SaveModel, name);
             }
             TrainingAction::AddFont => self.files.dialog(FileAction::AddFont, ""),
+            TrainingAction::UseBundledModel => {
+                self.say("Loading the bundled recognizer…", false);
+                self.files.open_bundled_model();
+            }
+            TrainingAction::UseBundledGenerator => {
+                self.say("Loading the bundled generator…", false);
+                self.files.open_bundled_generator();
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod generator_views;
 pub mod help;
 pub mod history;
 pub mod k49_download;
+pub mod kept_view;
 pub mod kana_picker;
 pub mod latent_map;
 mod keys;
@@ -64,6 +65,17 @@ const CANVAS_MIN_WIDTH: f32 = 160.0;
 /// (scrolling) all stay usable down to it; small enough for a 1280x800 screen at 2x scale.
 pub const MIN_WINDOW: [f32; 2] = [640.0, 400.0];
 
+
+/// Where the app's windows (Help, About, Evaluation, Kept handwriting) may go: the window
+/// below the menu bar, which they never cover.
+pub fn window_area(ctx: &egui::Context) -> egui::Rect {
+    let content = ctx.content_rect();
+    let top = ctx.data(|d| d.get_temp::<f32>(egui::Id::unique(MENU_BOTTOM))).unwrap_or(content.top());
+    egui::Rect::from_min_max(egui::pos2(content.left(), top.max(content.top())), content.max)
+}
+
+/// Where the bottom of the menu bar is remembered (egui's temporary data).
+const MENU_BOTTOM: &str = "fude-menu-bottom";
 
 /// How the app is started.
 #[derive(Debug, Clone, Default)]
@@ -293,7 +305,9 @@ impl eframe::App for FudeApp {
         self.shortcuts(&ctx);
         self.take_pending_top();
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        let menu = egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        let menu_bottom = menu.response.rect.bottom();
+        ctx.data_mut(|d| d.insert_temp(egui::Id::unique(MENU_BOTTOM), menu_bottom));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::Panel::bottom("text")
             .resizable(false)
@@ -334,6 +348,7 @@ impl eframe::App for FudeApp {
         self.training.poll(&ctx);
         if self.training.open {
             let current = self.model_name();
+            let generator = self.generator.model_name().map(str::to_string);
             // In the smallest windows the panel gives up part of its usual minimum rather than
             // push the canvas under the candidates.
             let beside_canvas = (ui.available_width() - CANVAS_MIN_WIDTH).max(CANVAS_MIN_WIDTH);
@@ -346,7 +361,7 @@ impl eframe::App for FudeApp {
                     if generator_aside {
                         ui.weak("The generator panel is hidden while the window is this narrow.");
                     }
-                    training_panel::training_ui(ui, &mut self.training, current.as_deref())
+                    training_panel::training_ui(ui, &mut self.training, current.as_deref(), generator.as_deref())
                 })
                 .inner;
             if let Some(action) = action {

@@ -31,6 +31,15 @@ impl FudeApp {
                     }
                 }
                 ui.separator();
+                let bundled = self.model_name().as_deref() == Some("bundled");
+                if ui.add_enabled(!bundled, egui::Button::new("Use the bundled recognizer")).clicked() {
+                    self.training_action(super::training_panel::TrainingAction::UseBundledModel);
+                }
+                let bundled = self.generator.model_name() == Some("bundled");
+                if ui.add_enabled(!bundled, egui::Button::new("Use the bundled generator")).clicked() {
+                    self.training_action(super::training_panel::TrainingAction::UseBundledGenerator);
+                }
+                ui.separator();
                 if ui.button("Type a path…").clicked() {
                     self.open_prompt(FileAction::OpenDrawing, String::new());
                 }
@@ -88,11 +97,21 @@ impl FudeApp {
                     self.about_open = true;
                 }
             });
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let model = self.recognition.model().map(|m| m.name).unwrap_or_else(|| "none".into());
-                ui.weak(format!("model: {model} · CPU"));
-            });
         });
+    }
+
+    /// The models in use, short: "recognizer: bundled · generator: bundled".
+    pub fn models_in_use(&self) -> String {
+        let short = super::training_panel::short_model_name;
+        let model = self.model_name().unwrap_or_else(|| "none".into());
+        let generator = self.generator.model_name().unwrap_or("none");
+        format!("recognizer: {} · generator: {}", short(&model), short(generator))
+    }
+
+    /// The models in use with their full paths.
+    fn models_in_use_full(&self) -> String {
+        let model = self.model_name().unwrap_or_else(|| "none".into());
+        format!("Recognizer: {model} (on the CPU)\nGenerator: {}", self.generator.model_name().unwrap_or("none"))
     }
 
     pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
@@ -107,6 +126,7 @@ impl FudeApp {
             if let Some(l) = self.last_latency {
                 ui.weak(format!("recognised in {:.1} ms", l.as_secs_f64() * 1e3));
             }
+            ui.weak(self.models_in_use()).on_hover_text(self.models_in_use_full());
             if self.notice.as_ref().is_some_and(|n| n.error) && ui.small_button("Dismiss").clicked() {
                 self.notice = None;
             }

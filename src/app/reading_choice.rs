@@ -42,8 +42,9 @@ pub fn picture_box_ui(ui: &mut egui::Ui, as_box: &mut bool) -> bool {
 
 /// The notes under the candidates (why their order is not the model's own).
 pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) {
+    // At the body size: a note that explains the order must be readable.
     for note in notes {
-        ui.label(egui::RichText::new(format!("Note: {note}")).small().weak());
+        ui.add(egui::Label::new(egui::RichText::new(format!("Note: {note}"))).wrap());
     }
 }
 

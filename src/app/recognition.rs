@@ -256,10 +256,10 @@ fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
 
 /// The model input for a job, the same path as `fude predict`, and whether it is a picture cropped
 /// to its ink (small and full-size kana look alike); an error for a picture without ink.
-pub fn job_input(job: &Job) -> Result<(ModelInput, bool), String> {
+pub fn job_input(job: &Job) -> Result<(ModelInput, bool, bool), String> {
     match job {
-        Job::Drawing(d) => Ok((crate::ink::drawing_input(d), false)),
-        Job::Picture(p, as_box) => picture_input(p, *as_box).map(|p| (p.input, p.cropped)),
+        Job::Drawing(d) => Ok((crate::ink::drawing_input(d), false, false)),
+        Job::Picture(p, as_box) => picture_input(p, *as_box).map(|p| (p.input, p.cropped, p.several)),
     }
 }
 
@@ -269,14 +269,17 @@ fn recognize(req: Request, model: Option<&LoadedModel>, reading: &Reading) -> Ou
     let t0 = Instant::now();
     let mut blank = false;
     let (input, result) = match job_input(&req.job) {
-        Ok((input, cropped)) => {
+        Ok((input, cropped, several)) => {
             blank = is_blank(&input);
             let read = Reading { picture: cropped, ..reading.clone() };
-            let result = match model {
+            let mut result = match model {
                 _ if blank => Ok(crate::models::recognizer::Candidates { top: Vec::new(), notes: Vec::new() }),
                 Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
             };
+            if let (true, Ok(c)) = (several, &mut result) {
+                c.notes.insert(0, crate::ink::picture::SEVERAL_NOTE.to_string());
+            }
             (input, result)
         }
         Err(e) => ([0.0; INPUT_LEN], Err(e)),

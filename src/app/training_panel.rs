@@ -8,7 +8,8 @@ use super::evaluation_view::{evaluation_window_ui, EvalModel, EvaluationView};
 use super::font_picker::{font_picker_ui, FontPicker};
 use super::k49_download::{k49_download_ui, K49Download};
 use super::source_preview::{preview_toggle_ui, source_preview_ui, SourcePreviews};
-use super::training_views::{curves_ui, progress_ui};
+use super::kept_view::{kept_window_ui, KeptView};
+use super::training_views::{curves_ui, progress_ui, RunView};
 use crate::data::mine;
 use crate::data::spec::{self, DataSpec, OpenOptions};
 use crate::models::{select_device, DeviceChoice};
@@ -107,7 +108,8 @@ impl Default for TrainingForm {
         let row = |name, enabled| SourceRow { name, enabled, weight: 1.0, arg: String::new() };
         let mut form = TrainingForm {
             model: ModelKind::Recognizer,
-            start: StartFrom::Scratch,
+            // "Teach it my handwriting" means the model in use, trained further.
+            start: StartFrom::Current,
             sources: vec![row("fonts", true), row("drawings", true), row("pens", false), row("scans", false), row("k49", false), row("npz", false), row("mine", false)],
             cfg: TrainConfig::default(),
         };
@@ -161,6 +163,10 @@ pub enum TrainingAction {
     SaveModel(PathBuf),
     /// Ask for a font file to add to generated kana.
     AddFont,
+    /// Go back to the bundled recognizer.
+    UseBundledModel,
+    /// Go back to the bundled generator.
+    UseBundledGenerator,
 }
 
 struct Job {
@@ -184,6 +190,12 @@ pub struct TrainingPanel {
     threads: usize,
     /// What the current (or last) run trains.
     run_model: ModelKind,
+    /// Whether the current (or last) run continues a model.
+    run_continues: bool,
+    /// The kept handwriting window.
+    pub kept_view: KeptView,
+    /// Fold the settings away in the next frame (a run started: its progress comes first).
+    fold_settings: bool,
     /// Where a recognizer errs (the current one, or a run's beside it).
     pub evaluation: EvaluationView,
     /// The Kuzushiji-49 row's Download.
@@ -213,6 +225,9 @@ impl Default for TrainingPanel {
             // the window stays responsive, and an idle window leaves training the whole machine.
             threads: cores.max(1),
             run_model: ModelKind::Recognizer,
+            run_continues: false,
+            kept_view: KeptView::default(),
+            fold_settings: false,
             evaluation: EvaluationView::default(),
             k49_download: K49Download::default(),
             samples: Default::default(),
@@ -276,6 +291,13 @@ impl TrainingPanel {
         self.refreshed = Some(Instant::now());
     }
 
+    /// Re-reads the past runs, the kept handwriting counts and, when its window is open, the
+    /// kept drawings themselves (after a drawing was kept).
+    pub fn refresh_all(&mut self, ctx: &egui::Context) {
+        self.refresh();
+        self.kept_view.reload(ctx, mine::handwriting_dir());
+    }
+
     /// Starts a run with the form's settings, from `current` ("bundled" or a checkpoint path)
     /// when continuing the current model.
     pub fn start(&mut self, ctx: &egui::Context, current: Option<&str>) {
@@ -294,16 +316,21 @@ impl TrainingPanel {
             Ok(d) => d,
             Err(e) => return self.message = Some(e.to_string()),
         };
+        let continues = matches!(init, Init::FineTune(_));
         let mut plan = RunPlan::in_folder(specs, self.form.cfg.clone(), init, &dir);
         plan.model = self.form.model;
         plan.command = "fude app: training panel".into();
         self.launch(ctx, plan, dir);
+        self.run_continues = continues;
     }
 
     /// Resumes the run in `dir` from its last checkpoint.
     pub fn resume(&mut self, ctx: &egui::Context, dir: &Path) {
         match RunPlan::resume_folder(dir) {
-            Ok(plan) => self.launch(ctx, plan, dir.to_path_buf()),
+            Ok(plan) => {
+                self.launch(ctx, plan, dir.to_path_buf());
+                self.run_continues = false;
+            }
             Err(e) => self.message = Some(format!("Cannot resume: {e}")),
         }
     }
@@ -341,6 +368,7 @@ impl TrainingPanel {
         match spawned {
             Ok(_) => {
                 self.job = Some(Job { control, events: rx });
+                self.fold_settings = true;
                 self.run_model = model;
                 self.progress = RunProgress::default();
                 self.run_dir = Some(dir);
@@ -400,16 +428,28 @@ impl TrainingPanel {
             Err(e) => return self.message = Some(format!("Data: {e}")),
         };
         let path = current.filter(|c| *c != "bundled").map(PathBuf::from);
+        let itself = match (&path, &other) {
+            (Some(a), Some(b)) => super::evaluation_view::same_checkpoint(a, b),
+            _ => false,
+        };
         let mut models = vec![EvalModel { label: "current".into(), path }];
-        if let Some(o) = other {
+        if let Some(o) = other.filter(|_| !itself) {
             models.push(EvalModel { label: "new".into(), path: Some(o) });
         }
         self.evaluation.start(ctx, models, specs, OpenOptions::default());
+        if itself {
+            self.evaluation.note = Some(
+                "This model is the one in use: compared with itself it has the same figures, so they are shown once. \
+                 To compare, use the bundled model (or another run) first."
+                    .into(),
+            );
+        }
     }
 }
 
-/// Draws the panel's contents; `current` is the app's model name. Returns what the app should do.
-pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) -> Option<TrainingAction> {
+/// Draws the panel's contents; `current` is the app's model name and `generator` the
+/// generator's ("bundled" or a path). Returns what the app should do.
+pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>, generator_name: Option<&str>) -> Option<TrainingAction> {
     panel.poll(ui.ctx());
     if panel.refreshed.is_none() {
         panel.refresh();
@@ -426,12 +466,23 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
             }
         });
     });
+    // A solid scrollbar beside the contents, not floating over the plots' right edge.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     let inner = egui::ScrollArea::vertical().show(ui, |ui| {
         let mut action = None;
-        ui.add_enabled_ui(!panel.is_running(), |ui| settings_ui(ui, panel, current));
+        // The settings fold away when a run starts, so its progress and curves come first.
+        let mut header = egui::CollapsingHeader::new("Settings of the run").default_open(true);
+        if std::mem::take(&mut panel.fold_settings) {
+            header = header.open(Some(false));
+        }
+        let running = panel.is_running();
+        header.show(ui, |ui| {
+            ui.add_enabled_ui(!running, |ui| settings_ui(ui, panel, current));
+        });
         ui.separator();
         controls_ui(ui, panel, current);
-        progress_ui(ui, &panel.progress, panel.run_model);
+        let view = RunView { continuing: panel.run_continues, paused: panel.is_paused(), running: panel.is_running() };
+        progress_ui(ui, &panel.progress, panel.run_model, view);
         if let Some(m) = &panel.message {
             let failed = panel.progress.phase == RunPhase::Failed || m.starts_with("Data") || m.starts_with("Cannot");
             if failed {
@@ -471,10 +522,44 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
             }
         });
         ui.separator();
+        action = models_in_use_ui(ui, current, generator_name).or(action);
+        ui.separator();
         runs_ui(ui, panel, current).or(action)
     });
     evaluation_window_ui(ui.ctx(), &mut panel.evaluation);
+    kept_window_ui(ui.ctx(), &mut panel.kept_view, &mine::handwriting_dir());
+    if panel.kept_view.take_changed() {
+        panel.refresh();
+    }
     inner.inner.or_else(|| panel.fonts.take_add_request().then_some(TrainingAction::AddFont))
+}
+
+/// A model's name for a line of text: "bundled", or the last two parts of its path.
+pub fn short_model_name(name: &str) -> String {
+    let path = Path::new(name);
+    match (path.parent().and_then(|p| p.file_name()), path.file_name()) {
+        (Some(dir), Some(file)) => format!("{}/{}", dir.to_string_lossy(), file.to_string_lossy()),
+        _ => name.to_string(),
+    }
+}
+
+/// The models in use, each with the way back to the bundled one.
+fn models_in_use_ui(ui: &mut egui::Ui, current: Option<&str>, generator: Option<&str>) -> Option<TrainingAction> {
+    let mut action = None;
+    ui.strong("Models in use");
+    for (what, name, button, ask) in [
+        ("Recognizer", current, "Use the bundled recognizer", TrainingAction::UseBundledModel),
+        ("Generator", generator, "Use the bundled generator", TrainingAction::UseBundledGenerator),
+    ] {
+        ui.horizontal_wrapped(|ui| {
+            let name = name.unwrap_or("none");
+            ui.label(format!("{what}: {}", short_model_name(name))).on_hover_text(name);
+            if ui.add_enabled(name != "bundled", egui::Button::new(button).small()).on_hover_text("Go back to the model that comes with fude").clicked() {
+                action = Some(ask);
+            }
+        });
+    }
+    action
 }
 
 fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) {
@@ -614,6 +699,9 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
         }
         let line: Vec<String> = panel.kept.iter().map(|(c, n)| format!("{c} {n}")).collect();
         ui.label(line.join("  "));
+        if ui.button("Review kept handwriting…").on_hover_text("See every kept drawing; delete or relabel them").clicked() {
+            panel.kept_view.show(ui.ctx(), mine::handwriting_dir());
+        }
     });
     if let Some(dir) = resume {
         let ctx = ui.ctx().clone();
@@ -634,6 +722,7 @@ mod tests {
     fn form_rows_become_specs() {
         let mut f = TrainingForm::default();
         assert_eq!(f.cfg.epochs, 3, "Quick by default");
+        assert_eq!(f.start, StartFrom::Current, "continuing the model in use by default");
         let specs = f.specs().unwrap();
         assert_eq!(specs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts", "drawings"]);
         f.sources[0].weight = 2.0;

@@ -222,6 +222,16 @@ impl TrainPrinter {
                 }
                 println!("{line}");
             }
+            TrainEvent::Baseline { held_out } => {
+                for (name, m) in held_out {
+                    let get = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+                    if m.contains_key("neg_elbo") {
+                        println!("starting model: {name} -ELBO {:.1}", get("neg_elbo"));
+                    } else {
+                        println!("starting model: {name} top-1 {:.2}% bal {:.2}%", 100.0 * get("top1"), 100.0 * get("balanced_accuracy"));
+                    }
+                }
+            }
             TrainEvent::CheckpointWritten { .. } | TrainEvent::Finished | TrainEvent::Cancelled => {}
             TrainEvent::Failed { .. } => self.bar.finish_and_clear(),
         }

@@ -44,7 +44,7 @@ pub fn keep(dir: &Path, ch: char, drawing: &Drawing) -> Result<PathBuf> {
     if drawing.is_empty() {
         return Err(Error::Invalid("the drawing has no strokes".into()));
     }
-    let class_dir = dir.join(format!("{:04X}", u32::from(ch)));
+    let class_dir = class_dir(dir, ch);
     std::fs::create_dir_all(&class_dir).map_err(|e| Error::file(&class_dir, format!("cannot create: {e}")))?;
     let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let mut path = class_dir.join(format!("{millis}.json"));
@@ -55,6 +55,57 @@ pub fn keep(dir: &Path, ch: char, drawing: &Drawing) -> Result<PathBuf> {
     }
     drawing.save(&path)?;
     Ok(path)
+}
+
+/// What [`keep_new`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kept {
+    /// The drawing was saved to this file.
+    Saved(PathBuf),
+    /// This exact drawing was already kept as the same character, in this file: not kept twice.
+    AlreadyKept(PathBuf),
+}
+
+/// The folder of `ch`'s drawings under `dir`.
+fn class_dir(dir: &Path, ch: char) -> PathBuf {
+    dir.join(format!("{:04X}", u32::from(ch)))
+}
+
+/// Like [`keep`], but a drawing identical to one already kept as `ch` is not kept again.
+pub fn keep_new(dir: &Path, ch: char, drawing: &Drawing) -> Result<Kept> {
+    let same = std::fs::read_dir(class_dir(dir, ch)).ok().and_then(|entries| {
+        entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .find(|p| Drawing::load(p).is_ok_and(|d| &d == drawing))
+    });
+    match same {
+        Some(path) => Ok(Kept::AlreadyKept(path)),
+        None => keep(dir, ch, drawing).map(Kept::Saved),
+    }
+}
+
+/// Deletes the kept drawing `path`.
+pub fn forget(path: &Path) -> Result<()> {
+    std::fs::remove_file(path).map_err(|e| Error::file(path, format!("cannot delete: {e}")))
+}
+
+/// Moves the kept drawing `path` to `ch`'s folder under `dir` (one rename); returns its new path.
+pub fn relabel(dir: &Path, path: &Path, ch: char) -> Result<PathBuf> {
+    if classes::index_of(ch).is_none() {
+        return Err(Error::Invalid(format!("{ch:?} is not one of the kana fude reads")));
+    }
+    let to_dir = class_dir(dir, ch);
+    std::fs::create_dir_all(&to_dir).map_err(|e| Error::file(&to_dir, format!("cannot create: {e}")))?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "kept".into());
+    let mut to = to_dir.join(format!("{stem}.json"));
+    let mut n = 1;
+    while to.exists() {
+        to = to_dir.join(format!("{stem}-{n}.json"));
+        n += 1;
+    }
+    std::fs::rename(path, &to).map_err(|e| Error::file(path, format!("cannot move: {e}")))?;
+    Ok(to)
 }
 
 /// The kept drawing files under `dir`, by class index, each class's files in name order.
@@ -195,6 +246,20 @@ mod tests {
         assert!(keep(dir.path(), 'x', &stroke()).unwrap_err().to_string().contains("not one of the kana"));
         assert!(keep(dir.path(), 'い', &Drawing::new(10.0, 10.0)).is_err());
         assert!(counts(&dir.path().join("missing")).is_empty());
+    }
+
+    #[test]
+    fn training_ux_duplicates_are_refused_and_kept_drawings_move_or_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let Kept::Saved(first) = keep_new(dir.path(), 'あ', &stroke()).unwrap() else { panic!("kept") };
+        assert_eq!(keep_new(dir.path(), 'あ', &stroke()).unwrap(), Kept::AlreadyKept(first.clone()));
+        assert!(matches!(keep_new(dir.path(), 'い', &stroke()).unwrap(), Kept::Saved(_)), "another character is another example");
+        let moved = relabel(dir.path(), &first, 'お').unwrap();
+        assert!(moved.starts_with(dir.path().join("304A")) && !first.exists());
+        assert_eq!(counts(dir.path()), vec![('い', 1), ('お', 1)]);
+        forget(&moved).unwrap();
+        assert_eq!(counts(dir.path()), vec![('い', 1)]);
+        assert!(relabel(dir.path(), &moved, 'x').is_err());
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub struct PictureInput {
     /// Whether the picture was cropped to its ink, so that small and full-size kana cannot be
     /// told apart (false when it was read as a writing box: a frame, or `as_box`).
     pub cropped: bool,
+    /// The picture seems to hold more than one character (side by side or one above the other),
+    /// though it is read as one.
+    pub several: bool,
 }
 
 /// Reads a picture as the recognizer should: cropped to its character (a frame, when there is
@@ -58,7 +61,56 @@ pub fn picture_input(img: &InkImage, as_box: bool) -> Result<PictureInput, Strin
     if super::is_blank(&input) {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
-    Ok(PictureInput { input, cropped })
+    Ok(PictureInput { input, cropped, several: seems_several_characters(img) })
+}
+
+/// The note shown when a picture seems to hold more than one character.
+pub const SEVERAL_NOTE: &str = "this picture seems to hold more than one character, but it is read as one: crop it to a single character";
+
+/// Whether the picture's ink seems to be more than one character: after ruled lines and specks
+/// go, its ink is at least 1.5 times as wide as tall (or tall as wide) and falls apart along
+/// that direction into two or more parts, each at least 0.4 of the ink's other side, with a gap
+/// between them.
+pub fn seems_several_characters(img: &InkImage) -> bool {
+    let (w, h) = (img.width, img.height);
+    if w == 0 || h == 0 || img.data.len() != w * h {
+        return false;
+    }
+    let contrast = ink_contrast(img);
+    let Some(peak) = percentile(contrast.iter().copied().filter(|&c| c >= MIN_CONTRAST), 0.9) else { return false };
+    let threshold = (0.4 * peak).max(MIN_CONTRAST);
+    let mut mask: Vec<bool> = contrast.iter().map(|&c| c >= threshold).collect();
+    erase_ruled_lines(&mut mask, w, h);
+    let (_, comps) = components(&mask, w, h);
+    let largest = comps.iter().map(|c| c.area).max().unwrap_or(0);
+    // Specks and noise do not count.
+    let strokes: Vec<&Component> = comps.iter().filter(|c| c.area * 20 >= largest && c.area >= 4).collect();
+    let Some(first) = strokes.first() else { return false };
+    let b = strokes.iter().fold(Bounds::of(first), |b, c| b.union(c));
+    let (bw, bh) = (b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+    let spans = |along_x: bool| -> Vec<(usize, usize)> { strokes.iter().map(|c| if along_x { (c.x0, c.x1) } else { (c.y0, c.y1) }).collect() };
+    if bw * 2 >= bh * 3 {
+        apart(spans(true), bh)
+    } else if bh * 2 >= bw * 3 {
+        apart(spans(false), bw)
+    } else {
+        false
+    }
+}
+
+/// Whether the spans (start, end) fall into two or more separate groups, with a gap of at least
+/// 5% of `other`, each group at least 0.4 of `other` long.
+fn apart(mut spans: Vec<(usize, usize)>, other: usize) -> bool {
+    spans.sort_unstable();
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let min_gap = (other / 20).max(1);
+    for (a, b) in spans {
+        match groups.last_mut() {
+            Some(g) if a <= g.1 + min_gap => g.1 = g.1.max(b),
+            _ => groups.push((a, b)),
+        }
+    }
+    groups.iter().filter(|(a, b)| (b - a + 1) * 5 >= other * 2).count() >= 2
 }
 
 /// One 8-connected component of the ink mask.
@@ -383,6 +435,32 @@ mod tests {
             }
         }
         b
+    }
+
+    #[test]
+    fn training_ux_two_characters_side_by_side_are_noticed() {
+        let mut img = paper(200, 100);
+        cross(&mut img, 60, 50);
+        cross(&mut img, 110, 50);
+        assert!(seems_several_characters(&img), "two crosses side by side");
+        let mut img = paper(100, 200);
+        cross(&mut img, 50, 60);
+        cross(&mut img, 50, 110);
+        assert!(seems_several_characters(&img), "one above the other");
+        let mut img = paper(200, 100);
+        cross(&mut img, 60, 50);
+        assert!(!seems_several_characters(&img), "one character");
+        // Two strokes close together, as wide as tall (い, ハ): one character.
+        let mut img = paper(100, 100);
+        fill(&mut img, 30, 30, 33, 60);
+        fill(&mut img, 50, 30, 53, 60);
+        assert!(!seems_several_characters(&img));
+        assert!(picture_input(&{
+            let mut two = paper(200, 100);
+            cross(&mut two, 60, 50);
+            cross(&mut two, 110, 50);
+            two
+        }, false).is_ok_and(|p| p.several));
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub enum TrainEvent {
         /// Held-out sets and their sizes.
         held_out: Vec<(String, usize)>,
     },
+    /// The starting model's held-out figures, measured before the first step of a run that
+    /// continues a model (the baseline a new model is judged against).
+    Baseline {
+        /// Held-out metrics per set, as in [`TrainEvent::EpochEnd`].
+        held_out: Vec<HeldOut>,
+    },
     /// One optimiser step finished (the trainer may emit one per step; consumers coalesce).
     Progress {
         /// Epoch (0-based).
@@ -45,6 +51,8 @@ pub enum TrainEvent {
         loss: f32,
         /// Learning rate of the step.
         lr: f64,
+        /// Whether the learning rate is still warming up (rising) at this step.
+        warming_up: bool,
         /// Training throughput so far in this epoch.
         images_per_sec: f32,
     },
@@ -187,6 +195,16 @@ pub struct RunProgress {
     pub start_epoch: usize,
     /// Steps per epoch.
     pub steps_per_epoch: usize,
+    /// Samples per step.
+    pub batch: usize,
+    /// Whether the learning rate was still warming up at the latest step.
+    pub warming_up: bool,
+    /// The starting model's held-out figures (runs that continue a model).
+    pub baseline: Vec<HeldOut>,
+    /// The held-out figures of the best epoch so far (the checkpoint offered for use).
+    pub best_held_out: Vec<HeldOut>,
+    /// The best epoch so far (0-based).
+    pub best_epoch: Option<usize>,
     /// Current epoch (0-based) and the steps done in it.
     pub epoch: usize,
     /// Steps done in the current epoch.
@@ -217,6 +235,9 @@ pub struct RunProgress {
     pub events: usize,
 }
 
+/// Steps of the first epoch after which its pace gives an ETA.
+pub const ETA_MIN_STEPS: usize = 3;
+
 /// Curves keep at most this many training-loss points (older ones are thinned).
 const MAX_POINTS: usize = 2000;
 
@@ -225,15 +246,18 @@ impl RunProgress {
     pub fn apply(&mut self, event: &TrainEvent) {
         self.events += 1;
         match event {
-            TrainEvent::Started { total_epochs, steps_per_epoch, start_epoch, .. } => {
+            TrainEvent::Started { total_epochs, steps_per_epoch, start_epoch, batch, .. } => {
                 self.phase = RunPhase::Running;
                 self.total_epochs = *total_epochs;
                 self.steps_per_epoch = *steps_per_epoch;
+                self.batch = *batch;
                 self.start_epoch = *start_epoch;
                 self.epoch = *start_epoch;
                 self.step = 0;
             }
-            TrainEvent::Progress { epoch, step, steps, loss, lr, images_per_sec } => {
+            TrainEvent::Baseline { held_out } => self.baseline = held_out.clone(),
+            TrainEvent::Progress { epoch, step, steps, loss, lr, warming_up, images_per_sec } => {
+                self.warming_up = *warming_up;
                 self.epoch = *epoch;
                 self.step = step + 1;
                 self.images_per_sec = *images_per_sec;
@@ -244,6 +268,7 @@ impl RunProgress {
             TrainEvent::EpochEnd { epoch, held_out, seconds, images_per_sec, .. } => {
                 self.epoch = *epoch;
                 self.step = self.steps_per_epoch;
+                self.warming_up = false;
                 self.images_per_sec = *images_per_sec;
                 self.epoch_seconds.push(*seconds);
                 let x = *epoch as f64 + 1.0;
@@ -259,9 +284,11 @@ impl RunProgress {
                 }
                 self.last_held_out = held_out.clone();
             }
-            TrainEvent::CheckpointWritten { path, best, .. } => {
+            TrainEvent::CheckpointWritten { path, best, epoch } => {
                 if *best {
+                    self.best_epoch = Some(*epoch);
                     self.best_checkpoint = Some(path.clone());
+                    self.best_held_out = self.last_held_out.clone();
                 } else {
                     self.last_checkpoint = Some(path.clone());
                 }
@@ -286,22 +313,37 @@ impl RunProgress {
         ((self.epoch as f32 + self.epoch_fraction()) / total).clamp(0.0, 1.0)
     }
 
-    /// Estimated time left, once meaningful (after a tenth of an epoch of this session).
+    /// Estimated time left: from the measured epochs, or before the first one ends, from the
+    /// steps done so far (after [`ETA_MIN_STEPS`] steps of this session).
     pub fn eta(&self) -> Option<Duration> {
         if self.phase != RunPhase::Running || self.images_per_sec <= 0.0 || self.steps_per_epoch == 0 {
-            return None;
-        }
-        let done_here = (self.epoch - self.start_epoch.min(self.epoch)) as f32 + self.epoch_fraction();
-        if done_here < 0.1 {
             return None;
         }
         let left = (self.total_epochs as f32 - self.epoch as f32 - self.epoch_fraction()).max(0.0);
         // Measured epochs include evaluation; before the first one, steps alone.
         let per_epoch = match self.epoch_seconds.last() {
             Some(&s) if s > 0.0 => s,
+            _ if self.batch > 0 && self.epoch == self.start_epoch && self.step >= ETA_MIN_STEPS.min(self.steps_per_epoch) => {
+                (self.steps_per_epoch * self.batch) as f32 / self.images_per_sec
+            }
             _ => return None,
         };
         Some(Duration::from_secs_f32(left * per_epoch))
+    }
+
+    /// The run's state in words, e.g. "Paused at epoch 2, step 310 of 800".
+    pub fn state_words(&self, paused: bool) -> String {
+        let (epoch, steps) = (self.epoch + 1, self.steps_per_epoch);
+        let at = format!("epoch {epoch} of {}, step {} of {steps}", self.total_epochs, self.step);
+        match self.phase {
+            RunPhase::Preparing if self.baseline.is_empty() => "Opening the data and the held-out sets (a continued model is measured on them first)…".into(),
+            RunPhase::Preparing => "Starting model measured; the first steps are on their way…".into(),
+            RunPhase::Running if paused => format!("Paused at {at}"),
+            RunPhase::Running => format!("Training: {at}"),
+            RunPhase::Finished => format!("Finished: {} epochs", self.total_epochs),
+            RunPhase::Cancelled => format!("Stopped at {at}; the last finished epoch is kept"),
+            RunPhase::Failed => format!("Failed at {at}"),
+        }
     }
 
     /// Whether the run is over.
@@ -337,12 +379,18 @@ mod tests {
         assert_eq!(p.phase, RunPhase::Preparing);
         p.apply(&TrainEvent::Started { model: "recognizer".into(), total_epochs: 2, steps_per_epoch: 4, start_epoch: 0, batch: 8, parameters: 10, held_out: vec![] });
         for step in 0..4 {
-            p.apply(&TrainEvent::Progress { epoch: 0, step, steps: 4, loss: 5.0 - step as f32, lr: 1e-3, images_per_sec: 100.0 });
+            if step == 1 {
+                assert!(p.eta().is_none(), "no ETA from a single step");
+            }
+            p.apply(&TrainEvent::Progress { epoch: 0, step, steps: 4, loss: 5.0 - step as f32, lr: 1e-3, warming_up: step == 0, images_per_sec: 100.0 });
         }
         assert_eq!(p.train_loss.len(), 4);
         assert_eq!(p.train_loss[3], [1.0, 2.0]);
         assert!((p.epoch_fraction() - 1.0).abs() < 1e-6);
-        assert!(p.eta().is_none(), "no ETA before an epoch was timed");
+        // Before an epoch was timed, the steps' pace: 1 epoch of 4 x 8 images at 100/s left.
+        let eta = p.eta().map(|d| d.as_secs_f32()).unwrap_or(-1.0);
+        assert!((eta - 0.32).abs() < 0.01, "ETA from the steps: {eta}");
+        assert_eq!(p.state_words(true), "Paused at epoch 1 of 2, step 4 of 4");
         p.apply(&TrainEvent::EpochEnd { epoch: 0, train_loss: 3.5, train_accuracy: 0.2, held_out: metrics(0.5, 2.0), seconds: 10.0, images_per_sec: 100.0 });
         assert_eq!(p.accuracy, vec![[1.0, 0.5]]);
         assert_eq!(p.held_out_loss, vec![[1.0, 2.0]]);

@@ -132,6 +132,27 @@ pub fn evaluate_generator(model: &Generator, set: &ImageSet) -> Result<Generator
     })
 }
 
+/// The held-out figures of each set's evaluation, by metric name (`loss` and `neg_elbo` are
+/// both the −ELBO), as the generator's `EpochEnd` and `Baseline` events carry them.
+pub fn held_out_figures(eval_sets: &[(String, ImageSet)], evals: &[GeneratorEval]) -> Vec<HeldOut> {
+    eval_sets
+        .iter()
+        .zip(evals)
+        .map(|((name, set), e)| {
+            let m: BTreeMap<String, f64> = [
+                ("loss".to_string(), e.neg_elbo),
+                ("neg_elbo".to_string(), e.neg_elbo),
+                ("reconstruction".to_string(), e.reconstruction),
+                ("kl".to_string(), e.kl),
+                ("active_dims".to_string(), e.kl_per_dim.iter().filter(|&&k| k >= crate::models::generator::latent::ACTIVE_KL).count() as f64),
+                ("samples".to_string(), set.len() as f64),
+            ]
+            .into();
+            (name.clone(), m)
+        })
+        .collect()
+}
+
 /// Latent statistics fitted to the held-out evaluations (all sets together): per class for a
 /// latent that holds part of the letter (`per_class`), else N(0, I) with the measured use of
 /// each dimension.
@@ -334,7 +355,7 @@ pub fn train_generator(
                 loss_sum += f64::from(loss_v) * batch.len() as f64;
                 let secs = start.elapsed().saturating_sub(paused).as_secs_f32().max(1e-6);
                 on_event(
-                    &TrainEvent::Progress { epoch, step, steps, loss: loss_v, lr, images_per_sec: seen as f32 / secs },
+                    &TrainEvent::Progress { epoch, step, steps, loss: loss_v, lr, warming_up: base.warming_up(epoch * steps + step), images_per_sec: seen as f32 / secs },
                     model,
                     &stats,
                 )?;
@@ -349,22 +370,7 @@ pub fn train_generator(
         }
         let evals = eval_sets.iter().map(|(_, set)| evaluate_generator(model, set)).collect::<Result<Vec<_>>>()?;
         stats = latent_stats(&evals, latent, cfg.style_group <= 1);
-        let held_out: Vec<HeldOut> = eval_sets
-            .iter()
-            .zip(&evals)
-            .map(|((name, set), e)| {
-                let m: BTreeMap<String, f64> = [
-                    ("loss".to_string(), e.neg_elbo),
-                    ("neg_elbo".to_string(), e.neg_elbo),
-                    ("reconstruction".to_string(), e.reconstruction),
-                    ("kl".to_string(), e.kl),
-                    ("active_dims".to_string(), e.kl_per_dim.iter().filter(|&&k| k >= crate::models::generator::latent::ACTIVE_KL).count() as f64),
-                    ("samples".to_string(), set.len() as f64),
-                ]
-                .into();
-                (name.clone(), m)
-            })
-            .collect();
+        let held_out = held_out_figures(eval_sets, &evals);
         on_event(
             &TrainEvent::EpochEnd { epoch, train_loss, train_accuracy: f32::NAN, held_out, seconds, images_per_sec },
             model,

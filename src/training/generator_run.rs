@@ -86,6 +86,11 @@ impl RunPlan {
         self.create_folders()?;
         let mixture = open_mixture(&self.data, Split::Train, self.open)?;
         let eval_sets = held_out_images(&self.data, self.open, model.arch.side)?;
+        if matches!(self.init, Init::FineTune(_)) && !eval_sets.is_empty() {
+            // The starting generator's figures: what the new one is judged against.
+            let evals = eval_sets.iter().map(|(_, set)| super::generator::evaluate_generator(&model, set)).collect::<Result<Vec<_>>>()?;
+            on_event(&TrainEvent::Baseline { held_out: super::generator::held_out_figures(&eval_sets, &evals) });
+        }
         self.fill_generator_settings(&mut record, &cfg);
         let per_epoch = cfg.base.steps_per_epoch() as u64 * cfg.base.batch as u64;
         let (mut wrote_last, mut wrote_best) = (None, None);

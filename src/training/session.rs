@@ -394,6 +394,11 @@ impl RunPlan {
                 eval_sets.push((src.name(), set));
             }
         }
+        if matches!(self.init, Init::FineTune(_)) && !eval_sets.is_empty() {
+            // The starting model's figures: what the new model is judged against.
+            let evals = eval_sets.iter().map(|(name, set)| super::evaluate(&model, name, set, None, |_| {})).collect::<Result<Vec<_>>>()?;
+            on_event(&TrainEvent::Baseline { held_out: evals.iter().map(super::trainer::held_out_metrics).collect() });
+        }
         self.fill_settings(&mut record, &cfg);
         let per_epoch = cfg.steps_per_epoch() as u64 * cfg.batch as u64;
         let (mut wrote_last, mut wrote_best) = (None, None);
@@ -621,6 +626,25 @@ mod tests {
         let mut events = Vec::new();
         let r = plan.run(control, |e| events.push(e.clone()));
         (r, events)
+    }
+
+    #[test]
+    fn training_ux_a_continued_run_reports_its_starting_model_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = RunPlan::in_folder(fonts(), tiny(1), Init::FineTune(None), dir.path());
+        let (r, events) = run(&plan, &RunControl::default());
+        assert!(r.is_ok(), "{r:?}");
+        let at = |f: fn(&TrainEvent) -> bool| events.iter().position(f);
+        let baseline = at(|e| matches!(e, TrainEvent::Baseline { .. })).expect("a baseline");
+        assert!(baseline < at(|e| matches!(e, TrainEvent::Progress { .. })).unwrap_or(0), "{events:?}");
+        if let Some(TrainEvent::Baseline { held_out }) = events.get(baseline) {
+            assert!(mean_metric(held_out, "top1") > 0.9, "the bundled model's figures: {held_out:?}");
+        }
+        // From scratch there is no starting model to measure.
+        let dir = tempfile::tempdir().unwrap();
+        let plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        let (_, events) = run(&plan, &RunControl::default());
+        assert!(!events.iter().any(|e| matches!(e, TrainEvent::Baseline { .. })));
     }
 
     #[test]

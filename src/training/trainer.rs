@@ -65,6 +65,12 @@ impl TrainConfig {
         self.epoch_size.div_ceil(self.batch.max(1)).max(1)
     }
 
+    /// Whether global step `step` is in the warm-up, where the learning rate still rises.
+    pub fn warming_up(&self, step: usize) -> bool {
+        let total = (self.epochs * self.steps_per_epoch()).max(1) as f64;
+        (step as f64 + 1.0) < (self.warmup_fraction * total).max(1.0)
+    }
+
     /// Learning rate at global step `step` (warm-up, then cosine to zero).
     pub fn lr_at(&self, step: usize) -> f64 {
         let total = (self.epochs * self.steps_per_epoch()).max(1) as f64;
@@ -179,7 +185,8 @@ pub fn train(
                 loss_sum += f64::from(loss_v) * labels.len() as f64;
                 let secs = start.elapsed().saturating_sub(paused).as_secs_f32().max(1e-6);
                 let images_per_sec = seen as f32 / secs;
-                on_event(&TrainEvent::Progress { epoch, step, steps, loss: loss_v, lr, images_per_sec }, model)?;
+                let warming_up = cfg.warming_up(epoch * steps + step);
+                on_event(&TrainEvent::Progress { epoch, step, steps, loss: loss_v, lr, warming_up, images_per_sec }, model)?;
             }
             drop(rx);
             let secs = start.elapsed().saturating_sub(paused).as_secs_f32();

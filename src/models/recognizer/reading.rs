@@ -90,7 +90,9 @@ pub struct Reading {
 /// The candidates and what changed their order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidates {
-    /// Best first, probabilities after the adjustments.
+    /// Best first (in the order the script, context and picture rules give), each with the
+    /// network's own probability, so the figures mean what they say and never add up to more
+    /// than 100%.
     pub top: Vec<Prediction>,
     /// One line per adjustment that changed the order of the network's own ranking.
     pub notes: Vec<String>,
@@ -128,13 +130,18 @@ impl Reading {
         }
         normalize(&mut p);
         let merged = self.picture && merge_small_into_full(&mut p);
-        // Classes a script choice ruled out are not candidates.
-        let top: Vec<Prediction> = rank(&p, k).into_iter().filter(|c| c.prob > 0.0).collect();
+        // Classes a script choice ruled out are not candidates; the rest carry the network's own
+        // probability (the adjusted one only orders them).
+        let own = |c: usize| probs.get(c).copied().filter(|v| v.is_finite()).unwrap_or(0.0).max(0.0);
+        let top: Vec<Prediction> = rank(&p, k).into_iter().filter(|c| c.prob > 0.0).map(|c| Prediction { prob: own(c.class), ..c }).collect();
         if merged && top.iter().any(|c| has_small_form(c.ch)) {
             notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
         }
         if let Some(r) = reason.filter(|_| order(&top) != order(&raw)) {
             notes.insert(0, r);
+        }
+        if !notes.is_empty() {
+            notes.push("the percentages are the network's own, before this ordering".into());
         }
         Candidates { top, notes }
     }
@@ -252,10 +259,11 @@ mod tests {
         let hira = Reading { context: "きょうは".into(), ..Default::default() };
         let c = hira.candidates(&p, 3);
         assert_eq!(chars(&c), "りリい");
-        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
-        assert!(c.notes[0].contains("hiragana"));
-        let sum: f32 = c.top.iter().map(|p| p.prob).sum();
-        assert!((sum - 1.0).abs() < 1e-5);
+        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
+        assert!(c.notes[0].contains("hiragana") && c.notes[1].contains("network's own"));
+        // The figures are the network's own: り first with its 30%, リ after with 60%.
+        let shown: Vec<f32> = c.top.iter().map(|p| p.prob).collect();
+        assert_eq!(shown, vec![0.3, 0.6, 0.05]);
         // Katakana context keeps リ first, and says nothing: the order did not change.
         let kata = Reading { context: "ア".into(), ..Default::default() };
         let c = kata.candidates(&p, 3);
@@ -299,7 +307,7 @@ mod tests {
         let c = Reading { picture: true, ..Default::default() }.candidates(&p, 3);
         assert_eq!(chars(&c), "ツッシ");
         assert!(c.notes[0].contains("full-size first"));
-        assert!((c.top[0].prob - 0.45).abs() < 1e-4);
+        assert!((c.top[0].prob - 0.2).abs() < 1e-6, "ツ shows the network's own 20%");
         // The canvas keeps its small kana.
         assert_eq!(chars(&Reading::default().candidates(&p, 3)), "ッツシ");
         assert_eq!(full_size_of('ヵ'), Some('カ'));
