@@ -154,7 +154,7 @@ mod tests {
         let words = word_drawings(Split::Train, n, 6, 7);
         let mut w = Weights::FULL;
         let mut words_on = true;
-        let mut max_group = 6;
+        let mut max_group = LineOptions::default().max_group;
         let mut fill = crate::models::recognizer::line::layout::BAND_FILL;
         for kv in std::env::var("FUDE_TUNE").unwrap_or_default().split_whitespace() {
             let (k, v) = kv.split_once('=').unwrap();
@@ -164,6 +164,8 @@ mod tests {
                 "overlap" => w.overlap = v,
                 "wide" => w.wide = v,
                 "gap" => w.gap = v,
+                "wide_from" => w.wide_from = v,
+                "rare" => w.rare = v,
                 "script_switch" => w.script_switch = v,
                 "small_first" => w.small_first = v,
                 "word" => w.word = v,

@@ -145,7 +145,7 @@ mod tests {
     fn pieces_meeting_end_to_end_chain_into_one_stroke() {
         let t = vec![vec![[0.1, 0.5], [0.5, 0.5]], vec![[0.9, 0.5], [0.5, 0.5]], vec![[0.5, 0.5], [0.5, 0.9]], vec![[0.1, 0.1], [0.2, 0.1]]];
         let s = pen_strokes(&t);
-        assert_eq!(s, vec![vec![[0.9, 0.5], [0.5, 0.5], [0.1, 0.5]], vec![[0.5, 0.5], [0.5, 0.9]], vec![[0.1, 0.1], [0.2, 0.1]]]);
+        assert_eq!(s, vec![vec![[0.1, 0.5], [0.5, 0.5], [0.9, 0.5]], vec![[0.5, 0.5], [0.5, 0.9]], vec![[0.1, 0.1], [0.2, 0.1]]]);
         // A chain grows from both ends.
         let s = pen_strokes(&[vec![[0.5, 0.5], [0.9, 0.5]], vec![[0.1, 0.5], [0.5, 0.5]]]);
         assert_eq!(s, vec![vec![[0.1, 0.5], [0.5, 0.5], [0.9, 0.5]]]);

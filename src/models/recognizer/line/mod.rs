@@ -21,6 +21,10 @@ pub const MAX_LINE_STROKES: usize = 200;
 /// Groups wider than this many boxes are not read (no kana is).
 pub const MAX_GROUP_WIDTH: f32 = 1.6;
 
+/// Most strokes in one character (groups this large are tried only when no reading covers the
+/// strokes with [`LineOptions::max_group`]).
+pub const MAX_GROUP: usize = 12;
+
 /// Most group readings a [`LineReader`] remembers.
 const CACHE_LIMIT: usize = 4096;
 
@@ -45,7 +49,7 @@ pub struct LineOptions {
 
 impl Default for LineOptions {
     fn default() -> Self {
-        LineOptions { reading: Reading::default(), max_group: 6, readings: 6, per_char: 5, weights: Weights::FULL, words: true, fill: layout::BAND_FILL }
+        LineOptions { reading: Reading::default(), max_group: 8, readings: 6, per_char: 5, weights: Weights::FULL, words: true, fill: layout::BAND_FILL }
     }
 }
 
@@ -101,21 +105,29 @@ impl LineReader {
         if opts.weights.backwards {
             layout.order = (0..strokes.len()).collect();
         }
-        let groups = self.groups(net, strokes, &layout, opts)?;
         let lexicon = opts.words.then(Lexicon::bundled);
-        let paths = search::search(&groups, layout.order.len(), layout.side, &opts.weights, lexicon, opts.readings.max(1));
-        Ok(paths.iter().map(|p| reading(p, &groups, &layout)).collect())
+        let mut paths = Vec::new();
+        // Should no reading cover every stroke (a character of more strokes than `max_group`),
+        // larger groups are tried.
+        for max_group in [opts.max_group.clamp(1, MAX_GROUP), MAX_GROUP] {
+            let groups = self.groups(net, strokes, &layout, opts, max_group)?;
+            paths = search::search(&groups, layout.order.len(), layout.side, &opts.weights, lexicon, opts.readings.max(1));
+            if !paths.is_empty() {
+                return Ok(paths.iter().map(|p| reading(p, &groups, &layout)).collect());
+            }
+        }
+        Ok(paths.iter().map(|p| reading(p, &[], &layout)).collect())
     }
 
     /// Every group the search may use, read.
-    fn groups(&mut self, net: &CpuRecognizer, strokes: &[Stroke], layout: &Layout, opts: &LineOptions) -> Result<Vec<Group>> {
+    fn groups(&mut self, net: &CpuRecognizer, strokes: &[Stroke], layout: &Layout, opts: &LineOptions, max_group: usize) -> Result<Vec<Group>> {
         if self.cache.len() > CACHE_LIMIT {
             self.cache.clear();
         }
         let n = layout.order.len();
         let mut groups = Vec::new();
         for start in 0..n {
-            for end in start + 1..=(start + opts.max_group.clamp(1, 12)).min(n) {
+            for end in start + 1..=(start + max_group).min(n) {
                 let ids = layout.order.get(start..end).unwrap_or(&[]);
                 let Some(extent) = layout.extent(ids) else { continue };
                 if extent.width() > MAX_GROUP_WIDTH * layout.side {
@@ -234,21 +246,32 @@ mod tests {
     #[test]
     fn apart_strokes_stay_one_character() {
         let net = net();
-        for word in ["いけ", "はり", "ハル"] {
-            let (r, _) = read(&net, word, 1, false);
+        for word in ["いけ", "りに", "ハル"] {
+            let (r, w) = read(&net, word, 1, false);
             assert_eq!(r.text, word, "{:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
+            for (i, c) in r.characters.iter().enumerate() {
+                assert!(c.strokes.iter().all(|&s| w.owners[s] == i), "{word}: {:?}", r.characters);
+            }
         }
     }
 
     #[test]
     fn touching_pairs_split() {
+        // The misses of a plain search: two touching characters read as one. Written
+        // with four training fonts, at least three read right, every stroke in its character.
         let net = net();
         for word in ["とうさん", "まっすぐ"] {
-            let (r, w) = read(&net, word, 2, true);
-            assert_eq!(r.text, word);
-            for (i, c) in r.characters.iter().enumerate() {
-                assert!(c.strokes.iter().all(|&s| w.owners[s] == i), "{word}: {:?}", r.characters);
+            let mut right = 0;
+            for font in 0..4 {
+                let (r, w) = read(&net, word, font, true);
+                let split = r.characters.iter().enumerate().all(|(i, c)| c.strokes.iter().all(|&s| w.owners[s] == i));
+                if r.text == word && split {
+                    right += 1;
+                } else {
+                    eprintln!("{word} in font {font}: {:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
+                }
             }
+            assert!(right >= 3, "{word}: {right} of 4");
         }
     }
 

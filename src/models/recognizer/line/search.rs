@@ -15,12 +15,16 @@ pub struct Weights {
     pub char_penalty: f32,
     /// Times the squared overlap of neighbours (as a fraction of the narrower one).
     pub overlap: f32,
-    /// Times how far a character is wider than the box (in boxes).
+    /// Times how far a character is wider than `wide_from` boxes (in boxes).
     pub wide: f32,
+    /// The widest a character is without cost, in boxes.
+    pub wide_from: f32,
     /// Times the widest gap inside a character beyond [`GAP_FREE`] boxes (in boxes).
     pub gap: f32,
     /// Subtracted per change of script between neighbours (infinite: one script per reading).
     pub script_switch: f32,
+    /// Subtracted per rare character ([`RARE`]: iteration marks, archaic kana).
+    pub rare: f32,
     /// Subtracted when a reading starts with a small kana.
     pub small_first: f32,
     /// Added to a reading that is a word of the list (0: the list is not used).
@@ -32,11 +36,13 @@ pub struct Weights {
 impl Weights {
     /// The line reader's scoring.
     pub const FULL: Weights = Weights {
-        char_penalty: 1.0,
+        char_penalty: 0.5,
         overlap: 3.0,
-        wide: 4.0,
+        wide: 8.0,
+        wide_from: 0.9,
         gap: 0.0,
         script_switch: 2.5,
+        rare: 2.0,
         small_first: 3.0,
         word: 3.0,
         backwards: false,
@@ -47,8 +53,10 @@ impl Weights {
         char_penalty: 1.0,
         overlap: 0.0,
         wide: 0.0,
+        wide_from: 1.0,
         gap: 0.0,
         script_switch: f32::INFINITY,
+        rare: 0.0,
         small_first: 0.0,
         word: 0.0,
         backwards: true,
@@ -82,6 +90,10 @@ pub struct Path {
     pub steps: Vec<(usize, usize)>,
 }
 
+/// Characters seldom written today: iteration marks (a single stroke often reads as one),
+/// archaic kana and the small ヵ/ヶ of counters.
+pub const RARE: &str = "ゝゞヽヾゐゑヰヱヷヸヹヺゕゖ";
+
 /// A gap inside a character up to this many boxes costs nothing (い, け, ハ have gaps).
 pub const GAP_FREE: f32 = 0.15;
 
@@ -107,7 +119,7 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
             let prev = hyp.steps.last().and_then(|&(g, c)| Some((groups.get(g)?, groups.get(g)?.top.get(c)?)));
             for &gi in starting.get(p).map_or(&[][..], |v| v) {
                 let Some(g) = groups.get(gi) else { continue };
-                let mut geometry = w.wide * (g.extent.width() / side - 1.0).max(0.0) + w.gap * (g.gap - GAP_FREE).max(0.0);
+                let mut geometry = w.wide * (g.extent.width() / side - w.wide_from).max(0.0) + w.gap * (g.gap - GAP_FREE).max(0.0);
                 if let Some((pg, _)) = prev {
                     if !w.backwards && g.extent.cx() < pg.extent.cx() {
                         continue;
@@ -118,6 +130,9 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
                 }
                 for (ci, cand) in g.top.iter().enumerate() {
                     let mut s = hyp.score + cand.prob.max(1e-9).ln() - w.char_penalty - geometry;
+                    if RARE.contains(cand.ch) {
+                        s -= w.rare;
+                    }
                     match prev {
                         Some((_, pc)) if script(pc.ch) != script(cand.ch) => s -= w.script_switch,
                         None if is_small(cand.ch) => s -= w.small_first,
