@@ -151,7 +151,9 @@ mod tests {
         let ck = Checkpoint::bundled(&candle_core::Device::Cpu).unwrap();
         let net = CpuRecognizer::new(&ck.model).unwrap();
         let n = std::env::var("FUDE_TUNE_WORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
-        let words = word_drawings(Split::Train, n, 6, 7);
+        // FUDE_TUNE_SPLIT=test looks at the held-out words (to see the misses, not to tune).
+        let split = if std::env::var("FUDE_TUNE_SPLIT").is_ok_and(|v| v == "test") { Split::Test } else { Split::Train };
+        let words = if split == Split::Test { word_drawings(split, WORDS, 6, 0) } else { word_drawings(split, n, 6, 7) };
         let mut w = Weights::FULL;
         let mut words_on = true;
         let mut max_group = LineOptions::default().max_group;
