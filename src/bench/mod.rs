@@ -2,6 +2,7 @@
 //! Figures are measured on the machine that runs them; nothing here asserts a time.
 
 pub mod generator;
+pub mod line;
 pub mod torch;
 
 use crate::data::{DrawingSource, FontSource, Source, Split};
@@ -58,8 +59,11 @@ pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
 /// Runs the named benchmarks and prints their figures.
 pub fn run(what: &str) -> Result<()> {
     let all = what == "all";
+    if what == "line" {
+        return line::run();
+    }
     if !matches!(what, "all" | "predict" | "data" | "train" | "generator") {
-        return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train, generator or all")));
+        return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train, generator, line or all")));
     }
     println!("threads: {} (rayon)", rayon::current_num_threads());
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {

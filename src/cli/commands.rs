@@ -49,9 +49,12 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
             eval_cmd(model.as_deref(), &data, train_split, script, json, &device).map(|_| ExitCode::SUCCESS)
         }
-        Command::Predict { model, top, json, device, script, context, as_box, files } => {
+        Command::Predict { model, top, json, device, script, context, as_box, line, files } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
             let reading = Reading { script, context, picture: false };
+            if line {
+                return super::line::predict_line_cmd(model.as_deref(), json, &device, &reading, &files);
+            }
             predict_cmd(model.as_deref(), top, json, &device, &reading, as_box, &files)
         }
         Command::Samples { data, out, count, seed, test_split } => samples_cmd(&data, &out, count, seed, test_split).map(|_| ExitCode::SUCCESS),
@@ -82,7 +85,7 @@ fn spinner(msg: &str) -> ProgressBar {
 }
 
 /// Loads `--model` or the bundled model.
-fn load_model(path: Option<&Path>, device: &str) -> Result<Checkpoint> {
+pub(super) fn load_model(path: Option<&Path>, device: &str) -> Result<Checkpoint> {
     let dev = select_device(device.parse()?)?;
     eprintln!("device: {}", dev.description);
     Ok(match path {

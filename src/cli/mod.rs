@@ -4,6 +4,7 @@
 mod commands;
 mod eval_gen;
 mod generate;
+mod line;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -144,6 +145,10 @@ pub enum Command {
         /// their ink.
         #[arg(long)]
         as_box: bool,
+        /// Read each drawing (.json) as a line of kana written left to right: the best reading
+        /// and up to 5 alternatives (with --json, each character's strokes and candidates).
+        #[arg(long)]
+        line: bool,
         /// Files to recognize.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -258,7 +263,8 @@ pub enum Command {
     },
     /// Measure speed: predict latency, data generation and training throughput.
     Bench {
-        /// predict, data, train, generator or all.
+        /// predict, data, train, generator, line (line reading on held-out word drawings) or all
+        /// (all but line).
         #[arg(default_value = "all")]
         what: String,
     },

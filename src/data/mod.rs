@@ -7,6 +7,8 @@ pub mod download;
 pub mod fonts;
 pub mod k49;
 pub mod labeled;
+pub mod lexicon;
+pub mod line_words;
 pub mod mine;
 pub mod npz;
 pub mod pen_habits;

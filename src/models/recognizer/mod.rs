@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod cpu_infer;
+pub mod line;
 pub mod network;
 pub mod reading;
 

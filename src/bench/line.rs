@@ -1,0 +1,207 @@
+//! `fude bench line`: line reading on held-out word drawings ([`word_drawings`] of the held-out
+//! fonts): whole words right (gaps / touching), characters right, the right word among the best
+//! six readings, against the two baselines, and the time to read a 6-kana line.
+
+use crate::data::line_words::{word_drawings, WordDrawing};
+use crate::data::Split;
+use crate::error::Result;
+use crate::models::recognizer::line::{read_naive, LineOptions, LineReader};
+use crate::models::recognizer::Reading;
+use crate::models::{Checkpoint, CpuRecognizer};
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+/// Word drawings measured by `fude bench line` (half with gaps, half touching).
+pub const WORDS: usize = 400;
+
+/// Figures of one reader on a set of word drawings.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LineScores {
+    /// Words exactly right, with gaps.
+    pub gaps: f64,
+    /// Words exactly right, touching.
+    pub touching: f64,
+    /// Mean of 1 − edit distance / length.
+    pub chars: f64,
+    /// The right word among the best reading and its alternatives.
+    pub top6: f64,
+}
+
+/// How a word drawing is read: the readings, best first.
+pub type ReadFn<'a> = dyn Fn(&WordDrawing) -> Result<Vec<String>> + Sync + 'a;
+
+/// Scores a reader on word drawings.
+pub fn score(words: &[WordDrawing], read: &ReadFn<'_>) -> Result<LineScores> {
+    let rows: Vec<(bool, bool, f64, bool)> = words
+        .par_iter()
+        .map(|w| {
+            let readings = read(w)?;
+            let best = readings.first().cloned().unwrap_or_default();
+            let len = w.word.chars().count().max(1) as f64;
+            let chars = 1.0 - edit_distance(&best, &w.word) as f64 / len;
+            Ok((w.touching, best == w.word, chars.max(0.0), readings.iter().any(|r| r == &w.word)))
+        })
+        .collect::<Result<_>>()?;
+    let rate = |f: &dyn Fn(&(bool, bool, f64, bool)) -> Option<f64>| {
+        let v: Vec<f64> = rows.iter().filter_map(f).collect();
+        if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+    };
+    Ok(LineScores {
+        gaps: rate(&|r| (!r.0).then_some(f64::from(u8::from(r.1)))),
+        touching: rate(&|r| r.0.then_some(f64::from(u8::from(r.1)))),
+        chars: rate(&|r| Some(r.2)),
+        top6: rate(&|r| Some(f64::from(u8::from(r.3)))),
+    })
+}
+
+/// Levenshtein distance in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = i;
+        let mut next = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = next.last().copied().unwrap_or(usize::MAX);
+            next.push((diag + usize::from(ca != *cb)).min(up.saturating_add(1)).min(left.saturating_add(1)));
+            diag = up;
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+/// Reads with a fresh [`LineReader`] per drawing.
+pub fn reader<'a>(net: &'a CpuRecognizer, opts: &'a LineOptions) -> impl Fn(&WordDrawing) -> Result<Vec<String>> + Sync + 'a {
+    move |w| Ok(LineReader::new().read(net, &w.drawing.strokes, opts)?.into_iter().map(|r| r.text).collect())
+}
+
+fn line(name: &str, s: &LineScores) {
+    println!(
+        "{name:<44} words right: gaps {:>5.1}%  touching {:>5.1}%  | chars {:>5.1}% | in top 6 {:>5.1}%",
+        100.0 * s.gaps,
+        100.0 * s.touching,
+        100.0 * s.chars,
+        100.0 * s.top6
+    );
+}
+
+/// Prints the figures.
+pub fn run() -> Result<()> {
+    let ck = Checkpoint::bundled(&candle_core::Device::Cpu)?;
+    let net = CpuRecognizer::new(&ck.model)?;
+    let words = word_drawings(Split::Test, WORDS, 6, 0);
+    println!("{} held-out word drawings (2-6 kana, strokes traced from the held-out fonts), half with gaps, half touching", words.len());
+    let full = LineOptions::default();
+    let no_words = LineOptions { words: false, ..LineOptions::default() };
+    let plain = LineOptions::plain();
+    let reading = Reading::default();
+    line("line reader (fude predict --line)", &score(&words, &reader(&net, &full))?);
+    line("  the same without the word list", &score(&words, &reader(&net, &no_words))?);
+    line("baseline: DP, -1 per char, one script", &score(&words, &reader(&net, &plain))?);
+    let naive = |w: &WordDrawing| Ok(vec![read_naive(&net, &w.drawing.strokes, &reading)?]);
+    line("baseline: a cut at every horizontal gap", &score(&words, &naive)?);
+    timing(&net, &words, &full)
+}
+
+/// Time to read a 6-kana line on this thread: from scratch, and after one more stroke (the
+/// groups of the line before it remembered, as the app reads).
+fn timing(net: &CpuRecognizer, words: &[WordDrawing], opts: &LineOptions) -> Result<()> {
+    let six: Vec<&WordDrawing> = words.iter().filter(|w| w.word.chars().count() == 6).collect();
+    let (mut cold, mut after) = (Vec::new(), Vec::new());
+    for w in &six {
+        let strokes = &w.drawing.strokes;
+        let t = Instant::now();
+        LineReader::new().read(net, strokes, opts)?;
+        cold.push(t.elapsed());
+        let mut r = LineReader::new();
+        r.read(net, strokes.get(..strokes.len().saturating_sub(1)).unwrap_or(&[]), opts)?;
+        let t = Instant::now();
+        r.read(net, strokes, opts)?;
+        after.push(t.elapsed());
+    }
+    let strokes: f64 = six.iter().map(|w| w.drawing.strokes.len() as f64).sum::<f64>() / six.len().max(1) as f64;
+    let p = |d: Vec<Duration>| super::percentiles_ms(d);
+    let ((c50, c99), (a50, a99)) = (p(cold), p(after));
+    println!("reading a 6-kana line ({} lines, {strokes:.1} strokes on average), one thread:", six.len());
+    println!("  after its last stroke (earlier groups remembered): median {a50:.2} ms, p99 {a99:.2} ms");
+    println!("  from scratch: median {c50:.2} ms, p99 {c99:.2} ms");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("とうさん", "とはん"), 2);
+        assert_eq!(edit_distance("", "あい"), 2);
+        assert_eq!(edit_distance("かめら", "かめら"), 0);
+        assert_eq!(edit_distance("まっすぐ", "たすぐ"), 2);
+    }
+
+    /// Weights against word drawings of the training fonts (the held-out fonts stay unseen):
+    /// `FUDE_TUNE="char_penalty=1.5 overlap=2" cargo test --release --lib tune_line -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a printed measurement for tuning, not a check"]
+    fn tune_line() {
+        use crate::models::recognizer::line::search::Weights;
+        let ck = Checkpoint::bundled(&candle_core::Device::Cpu).unwrap();
+        let net = CpuRecognizer::new(&ck.model).unwrap();
+        let n = std::env::var("FUDE_TUNE_WORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+        // FUDE_TUNE_SPLIT=test looks at the held-out words (to see the misses, not to tune).
+        let split = if std::env::var("FUDE_TUNE_SPLIT").is_ok_and(|v| v == "test") { Split::Test } else { Split::Train };
+        let words = if split == Split::Test { word_drawings(split, WORDS, 6, 0) } else { word_drawings(split, n, 6, 7) };
+        let mut w = Weights::FULL;
+        let mut words_on = true;
+        let mut max_group = LineOptions::default().max_group;
+        let mut fill = crate::models::recognizer::line::layout::BAND_FILL;
+        for kv in std::env::var("FUDE_TUNE").unwrap_or_default().split_whitespace() {
+            let (k, v) = kv.split_once('=').unwrap();
+            let v: f32 = v.parse().unwrap();
+            match k {
+                "char_penalty" => w.char_penalty = v,
+                "overlap" => w.overlap = v,
+                "wide" => w.wide = v,
+                "gap" => w.gap = v,
+                "wide_from" => w.wide_from = v,
+                "rare" => w.rare = v,
+                "script_switch" => w.script_switch = v,
+                "small_first" => w.small_first = v,
+                "word" => w.word = v,
+                "words" => words_on = v != 0.0,
+                "max_group" => max_group = v as usize,
+                "fill" => fill = v,
+                "backwards" => w.backwards = v != 0.0,
+                _ => panic!("{k}"),
+            }
+        }
+        let opts = LineOptions { weights: w, words: words_on, max_group, fill, ..LineOptions::default() };
+        let counts: Vec<usize> = words.iter().flat_map(|w| (0..w.word.chars().count()).map(|c| w.owners.iter().filter(|&&o| o == c).count())).collect();
+        let over = |k: usize| counts.iter().filter(|&&n| n > k).count() as f64 / counts.len().max(1) as f64;
+        println!("strokes per character: mean {:.1}, over 6: {:.1}%, over 8: {:.1}%, over 10: {:.1}%", counts.iter().sum::<usize>() as f64 / counts.len().max(1) as f64, 100.0 * over(6), 100.0 * over(8), 100.0 * over(10));
+        let t = Instant::now();
+        line(&format!("{w:?}"), &score(&words, &reader(&net, &opts)).unwrap());
+        println!("{:.1} s", t.elapsed().as_secs_f64());
+        if std::env::var("FUDE_TUNE_MISSES").is_ok() {
+            for wd in &words {
+                let r = reader(&net, &opts)(wd).unwrap();
+                if r.first() != Some(&wd.word) {
+                    println!("{} {} -> {:?}", wd.word, if wd.touching { "touching" } else { "gaps" }, r);
+                    let strokes = &wd.drawing.strokes;
+                    let layout = crate::models::recognizer::line::layout::Layout::with_fill(strokes, fill).unwrap();
+                    let mut truth = String::new();
+                    for c in 0..wd.word.chars().count() {
+                        let ids: Vec<usize> = (0..strokes.len()).filter(|&i| wd.owners[i] == c).collect();
+                        let p = net.probabilities(&layout.input(strokes, &ids).unwrap()).unwrap();
+                        let top = crate::models::recognizer::rank(&p, 2);
+                        truth.push_str(&format!("{}{:.2}/{}{:.2} ", top[0].ch, top[0].prob, top[1].ch, top[1].prob));
+                    }
+                    println!("   true groups: {truth} order {:?} owners {:?}", layout.order, wd.owners);
+                }
+            }
+        }
+    }
+}

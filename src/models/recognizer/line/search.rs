@@ -1,0 +1,228 @@
+//! The search over a line's stroke groups: a beam over reading positions, each step one group of
+//! up to `max_group` consecutive strokes read as one character, scored by the log-probability of
+//! its candidate minus a per-character penalty, with the geometry of neighbours, script switches
+//! and, for whole readings, the word list.
+
+use super::layout::Extent;
+use crate::data::classes::{self, Script};
+use crate::data::lexicon::Lexicon;
+use crate::models::Prediction;
+
+/// How readings are scored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Subtracted per character (against reading one character as two).
+    pub char_penalty: f32,
+    /// Times the squared overlap of neighbours (as a fraction of the narrower one).
+    pub overlap: f32,
+    /// Times how far a character is wider than `wide_from` boxes (in boxes).
+    pub wide: f32,
+    /// The widest a character is without cost, in boxes.
+    pub wide_from: f32,
+    /// Times the widest gap inside a character beyond [`GAP_FREE`] boxes (in boxes).
+    pub gap: f32,
+    /// Subtracted per change of script between neighbours (infinite: one script per reading).
+    pub script_switch: f32,
+    /// Subtracted per rare character ([`RARE`]: iteration marks, archaic kana).
+    pub rare: f32,
+    /// Subtracted when a reading starts with a small kana.
+    pub small_first: f32,
+    /// Added to a reading that is a word of the list (0: the list is not used).
+    pub word: f32,
+    /// Whether a character may start left of the one before's centre (false: never).
+    pub backwards: bool,
+}
+
+impl Weights {
+    /// The line reader's scoring.
+    pub const FULL: Weights = Weights {
+        char_penalty: 0.5,
+        overlap: 3.0,
+        wide: 8.0,
+        wide_from: 0.9,
+        gap: 0.0,
+        script_switch: 2.5,
+        rare: 2.0,
+        small_first: 3.0,
+        word: 3.0,
+        backwards: false,
+    };
+
+    /// The baseline: log top-1 probability minus 1 per character, one script per word.
+    pub const PLAIN: Weights = Weights {
+        char_penalty: 1.0,
+        overlap: 0.0,
+        wide: 0.0,
+        wide_from: 1.0,
+        gap: 0.0,
+        script_switch: f32::INFINITY,
+        rare: 0.0,
+        small_first: 0.0,
+        word: 0.0,
+        backwards: true,
+    };
+}
+
+/// One candidate group: its reading positions, extent and candidates.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// First reading position.
+    pub start: usize,
+    /// One past the last reading position.
+    pub end: usize,
+    /// The group's extent.
+    pub extent: Extent,
+    /// The widest gap between its strokes, in boxes.
+    pub gap: f32,
+    /// Its candidates, best first.
+    pub top: Vec<Prediction>,
+}
+
+/// One reading found by the search: for each character, its group (index into the groups) and
+/// the candidate chosen.
+#[derive(Debug, Clone)]
+pub struct Path {
+    /// Total score.
+    pub score: f32,
+    /// The text.
+    pub text: String,
+    /// (group, candidate) per character.
+    pub steps: Vec<(usize, usize)>,
+}
+
+/// Characters seldom written today: iteration marks (a single stroke often reads as one),
+/// archaic kana and the small ヵ/ヶ of counters.
+pub const RARE: &str = "ゝゞヽヾゐゑヰヱヷヸヹヺゕゖ";
+
+/// A gap inside a character up to this many boxes costs nothing (い, け, ハ have gaps).
+pub const GAP_FREE: f32 = 0.15;
+
+/// Hypotheses kept per reading position.
+pub const BEAM: usize = 32;
+
+/// The best distinct readings of `n` reading positions covered by `groups`, best first, at most
+/// `keep`. `side` is the writing box side.
+pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Option<&Lexicon>, keep: usize) -> Vec<Path> {
+    let mut starting: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+    for (gi, g) in groups.iter().enumerate() {
+        if let Some(v) = starting.get_mut(g.start) {
+            v.push(gi);
+        }
+    }
+    let mut beams: Vec<Vec<Path>> = vec![Vec::new(); n + 1];
+    if let Some(b) = beams.first_mut() {
+        b.push(Path { score: 0.0, text: String::new(), steps: Vec::new() });
+    }
+    for p in 0..n {
+        let here = prune(std::mem::take(beams.get_mut(p).map_or(&mut Vec::new(), |b| b)), BEAM);
+        for hyp in &here {
+            let prev = hyp.steps.last().and_then(|&(g, c)| Some((groups.get(g)?, groups.get(g)?.top.get(c)?)));
+            for &gi in starting.get(p).map_or(&[][..], |v| v) {
+                let Some(g) = groups.get(gi) else { continue };
+                let mut geometry = w.wide * (g.extent.width() / side - w.wide_from).max(0.0) + w.gap * (g.gap - GAP_FREE).max(0.0);
+                if let Some((pg, _)) = prev {
+                    if !w.backwards && g.extent.cx() < pg.extent.cx() {
+                        continue;
+                    }
+                    let narrow = pg.extent.width().min(g.extent.width()).max(0.1 * side);
+                    let overlap = ((pg.extent.x1 - g.extent.x0) / narrow).clamp(0.0, 1.0);
+                    geometry += w.overlap * overlap * overlap;
+                }
+                for (ci, cand) in g.top.iter().enumerate() {
+                    let mut s = hyp.score + cand.prob.max(1e-9).ln() - w.char_penalty - geometry;
+                    if RARE.contains(cand.ch) {
+                        s -= w.rare;
+                    }
+                    match prev {
+                        Some((_, pc)) if script(pc.ch) != script(cand.ch) => s -= w.script_switch,
+                        None if is_small(cand.ch) => s -= w.small_first,
+                        _ => {}
+                    }
+                    if !s.is_finite() {
+                        continue;
+                    }
+                    let mut text = hyp.text.clone();
+                    text.push(cand.ch);
+                    let mut steps = hyp.steps.clone();
+                    steps.push((gi, ci));
+                    if let Some(b) = beams.get_mut(g.end) {
+                        b.push(Path { score: s, text, steps });
+                    }
+                }
+            }
+        }
+    }
+    let mut done = beams.pop().unwrap_or_default();
+    if let Some(lex) = lexicon.filter(|_| w.word != 0.0) {
+        for path in &mut done {
+            if let Some(rank) = lex.rank(&path.text) {
+                path.score += w.word - 0.25 * (1.0 + rank as f32 / 1000.0).ln();
+            }
+        }
+    }
+    prune(done, keep)
+}
+
+/// The best `keep` paths with distinct texts, best first.
+fn prune(mut paths: Vec<Path>, keep: usize) -> Vec<Path> {
+    paths.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut seen = std::collections::HashSet::new();
+    paths.retain(|p| seen.insert(p.text.clone()));
+    paths.truncate(keep);
+    paths
+}
+
+fn script(ch: char) -> Option<Script> {
+    classes::index_of(ch).and_then(classes::get).map(|c| c.script())
+}
+
+fn is_small(ch: char) -> bool {
+    classes::index_of(ch).and_then(classes::get).is_some_and(|c| c.is_small())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pred(ch: char, prob: f32) -> Prediction {
+        Prediction { class: classes::index_of(ch).unwrap(), ch, prob }
+    }
+
+    fn group(start: usize, end: usize, x0: f32, top: Vec<Prediction>) -> Group {
+        Group { start, end, extent: Extent { x0, x1: x0 + 80.0, y0: 0.0, y1: 80.0 }, gap: 0.0, top }
+    }
+
+    #[test]
+    fn the_word_list_settles_look_alikes_but_never_forces() {
+        // り/リ look alike: the strokes slightly favour リ, the word りんご settles it.
+        let groups = vec![
+            group(0, 1, 0.0, vec![pred('リ', 0.55), pred('り', 0.45)]),
+            group(1, 2, 100.0, vec![pred('ん', 0.9), pred('ン', 0.1)]),
+            group(2, 3, 200.0, vec![pred('ご', 0.95), pred('こ', 0.05)]),
+        ];
+        let lex = Lexicon::parse("りんご\n");
+        let best = search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6);
+        assert_eq!(best[0].text, "りんご");
+        assert!(best.iter().any(|p| p.text == "リんご"), "the other reading stays an alternative");
+        // A clear non-word is still read as written.
+        let groups = vec![
+            group(0, 1, 0.0, vec![pred('ぬ', 0.98), pred('り', 0.01)]),
+            group(1, 2, 100.0, vec![pred('ん', 0.9), pred('ン', 0.1)]),
+            group(2, 3, 200.0, vec![pred('ご', 0.95), pred('こ', 0.05)]),
+        ];
+        assert_eq!(search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "ぬんご");
+    }
+
+    #[test]
+    fn one_character_beats_two_pieces_of_it() {
+        // Strokes 0 and 1 read together as い, or apart as し and a stray mark.
+        let groups = vec![
+            group(0, 2, 0.0, vec![pred('い', 0.9)]),
+            group(0, 1, 0.0, vec![pred('し', 0.6)]),
+            group(1, 2, 40.0, vec![pred('ヽ', 0.5)]),
+        ];
+        let best = search(&groups, 2, 100.0, &Weights::FULL, None, 6);
+        assert_eq!(best[0].text, "い");
+        assert_eq!(best[0].steps, vec![(0, 0)]);
+    }
+}
