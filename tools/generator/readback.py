@@ -21,10 +21,9 @@ def main():
         count = args[args.index("--count") + 1]
     kana = [chr(c) for c in list(range(0x3041, 0x3097)) + [0x309D, 0x309E] + list(range(0x30A1, 0x30FB)) + [0x30FD, 0x30FE]]
     assert len(kana) == 180
-    small = "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
+    small = dict(zip("ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ", "あいうえおつやゆよわかけアイウエオツヤユヨワカケ"))
     def base(ch):
-        i = small.find(ch)
-        return chr(ord(ch) + 1) if i >= 0 else ch
+        return small.get(ch, ch)
     ok, n, by = 0, 0, {}
     with tempfile.TemporaryDirectory() as d:
         for k in kana:

@@ -2,8 +2,7 @@
 //! line's height that every character is read in, so small kana stay small and low), a late
 //! dakuten moved back beside its letter, and the model input of a group of strokes.
 
-use crate::ink::raster::{rasterize, MODEL_PEN_WIDTH, RASTER_SIDE};
-use crate::ink::{model_input, Drawing, ModelInput, Stroke};
+use crate::ink::{Drawing, ModelInput, Stroke};
 
 /// How much of the writing box a full-size character's ink fills, top to bottom (the fonts the
 /// recognizer learned from fill about this much of their em box).
@@ -136,7 +135,7 @@ impl Layout {
             let s = strokes.get(i)?;
             box_drawing.strokes.push(s.iter().map(|p| [p[0] - left, p[1] - top]).collect());
         }
-        Some(model_input(&rasterize(&box_drawing, RASTER_SIDE, MODEL_PEN_WIDTH)))
+        Some(crate::ink::drawing_input(&box_drawing))
     }
 }
 
