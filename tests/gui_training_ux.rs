@@ -332,6 +332,9 @@ fn training_ux_no_tooltip_shows_through_help() {
     writing::menu_item(&mut h, "View", "Generator panel");
     h.key_press(Key::Escape);
     h.run_steps(3);
+    // The picker is on the panel's Kana tab.
+    h.get_by_label("Kana").click();
+    h.run_steps(3);
     // Hover the picker's こ until its reading shows.
     let cell = h.get_by_label("こ").rect();
     h.hover_at(cell.center());

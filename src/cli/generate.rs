@@ -254,7 +254,7 @@ fn shown(path: &Path) -> String {
 
 /// `fude fit-latent`: re-encodes the held-out data of `data` with the generator at `model` and
 /// rewrites the latent statistics in its sidecar (atomically); the weights stay as they are.
-pub fn fit_latent_cmd(model: &Path, data: &str) -> Result<()> {
+pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>) -> Result<()> {
     use crate::training::generator::{evaluate_generator, latent_stats};
     let g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
     let specs = spec::parse(&[data.to_string()])?;
@@ -282,6 +282,20 @@ pub fn fit_latent_cmd(model: &Path, data: &str) -> Result<()> {
     let evals = sets.iter().map(|(_, set)| evaluate_generator(&g.model, set)).collect::<crate::Result<Vec<_>>>()?;
     let mut sidecar = g.sidecar.clone();
     sidecar.latent = latent_stats(&evals, g.latent(), !g.style_only());
+    if let Some(s) = sharpness {
+        sidecar.sharpness = match s.strip_prefix("blur=") {
+            Some(b) => {
+                let target: f64 = b.parse().with_context(|| format!("--sharpness blur={b}: not a number"))?;
+                let logits = crate::training::generator::sample_logits(&g.model, &sidecar.latent, 2, 0x5A4B)?;
+                crate::training::generator_eval::fit_sharpness(&logits, target)
+            }
+            None => s.parse().with_context(|| format!("--sharpness {s}: a number or blur=B"))?,
+        };
+        let range = crate::models::generator::checkpoint::SHARPNESS_RANGE;
+        if !range.contains(&sidecar.sharpness) {
+            bail!("--sharpness {}: outside {range:?}", sidecar.sharpness);
+        }
+    }
     sidecar.training.command = format!("{} ; latent statistics refitted: {}", sidecar.training.command, command_line());
     GeneratorCheckpoint::save(&g.model, &sidecar, model)?;
     let images: usize = sets.iter().map(|(_, s)| s.len()).sum();

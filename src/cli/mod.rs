@@ -233,6 +233,11 @@ pub enum Command {
         /// Held-out data to encode.
         #[arg(long, default_value = "fonts,drawings")]
         data: String,
+        /// Decode sharpness to record: a number (1 is the Bernoulli mean, higher is crisper and,
+        /// as measured, less often read as the asked letter), or `blur=B` for the smallest
+        /// sharpness whose random samples are at most B blurred; left as it is when not given.
+        #[arg(long)]
+        sharpness: Option<String>,
     },
     /// Evaluate a generator: held-out -ELBO, recognizability, diversity, decode time.
     EvalGen {

@@ -3,8 +3,7 @@
 //! held-out images and the best epoch picked by the lowest mean held-out −ELBO.
 
 use super::events::{mean_metric, RunControl, TrainEvent};
-use super::generator::{sample_logits, train_generator, GeneratorTrainConfig, ImageSet, Reader, GENERATOR_EVAL_AUGMENT};
-use super::generator_eval::fit_sharpness;
+use super::generator::{train_generator, GeneratorTrainConfig, ImageSet, Reader, GENERATOR_EVAL_AUGMENT};
 use super::session::{score, weights_finite, Init, ModelKind, RunOutcome, RunPlan};
 use crate::data::spec::{open_mixture, DataSpec, OpenOptions, SourceKind};
 use crate::data::Split;
@@ -112,7 +111,6 @@ impl RunPlan {
             record.samples_seen += per_epoch;
             let mut sidecar = GeneratorSidecar::new(m.arch.clone(), stats.clone(), record.clone());
             sidecar.metrics = held_out.iter().cloned().collect();
-            sidecar.sharpness = fit_sharpness(&sample_logits(m, stats, 2, 0x5A4B)?);
             GeneratorCheckpoint::save(m, &sidecar, &self.last)?;
             on_event(&TrainEvent::CheckpointWritten { path: self.last.clone(), epoch: *epoch, best: false });
             wrote_last = Some(self.last.clone());
