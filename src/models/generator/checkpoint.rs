@@ -186,8 +186,12 @@ impl GeneratorCheckpoint {
         let latent = self.latent();
         let mut z = Vec::with_capacity(jobs.len() * latent);
         for (_, zi) in jobs {
-            if zi.len() != latent || zi.iter().any(|v| !v.is_finite()) {
-                return Err(Error::Invalid(format!("a latent needs {latent} finite values, got {}", zi.len())));
+            if zi.len() != latent || zi.iter().any(|v| !v.is_finite() || v.abs() > super::latent::MAX_LATENT) {
+                return Err(Error::Invalid(format!(
+                    "a latent needs {latent} finite values within ±{}, got {} values",
+                    super::latent::MAX_LATENT,
+                    zi.len()
+                )));
             }
             z.extend_from_slice(zi);
         }

@@ -60,6 +60,10 @@ pub struct LatentStats {
     pub class_std: Vec<Vec<f32>>,
 }
 
+/// The largest latent value (or latent statistic) fude decodes: a trained latent lies within a
+/// few units of 0, and values far beyond overflow the decoder into a picture that means nothing.
+pub const MAX_LATENT: f32 = 1e4;
+
 /// Held-out images a class needs for its own spread.
 pub const MIN_CLASS_IMAGES: usize = 8;
 
@@ -163,8 +167,8 @@ impl LatentStats {
             return Err(format!("per-class latent statistics must have {NUM_CLASSES} rows of {latent} values"));
         }
         let all = self.kl_per_dim.iter().chain(&self.mean).chain(&self.std).chain(&self.within_std).chain(self.class_mean.iter().flatten()).chain(self.class_std.iter().flatten());
-        if all.into_iter().any(|v| !v.is_finite()) {
-            return Err("latent statistics hold NaN or infinite values".into());
+        if all.into_iter().any(|v| !v.is_finite() || v.abs() > MAX_LATENT) {
+            return Err(format!("latent statistics hold values that are not finite or beyond ±{MAX_LATENT}"));
         }
         Ok(())
     }
