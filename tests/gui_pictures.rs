@@ -14,18 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use writing::{app, drag, text_area, wait_until};
 
-/// A file dropped on the window.
-#[derive(Debug)]
-struct Dropped(PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
 
 /// `fude predict --json --top 10 ARGS...`: the candidates' characters and probabilities.
 fn cli(args: &[&str]) -> Vec<(char, f32)> {
@@ -85,7 +73,7 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
     let mut h = app(data.path(), egui::vec2(1040.0, 720.0), 1.0);
 
     // A dropped picture is cropped to its character: full-size first, as fude predict reads it.
-    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(pic.clone())));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(writing::Dropped(pic.clone())));
     settle(&mut h);
     assert_same(&shown(&h), &cli(&[&pic_s]), "picture");
     assert_eq!(h.state().candidates()[0].ch, 'や');

@@ -210,18 +210,6 @@ fn training_ux_kept_handwriting_is_kept_once_reviewed_deleted_and_relabelled() {
     assert!(shown(&h, "い 1"), "the panel's count follows");
 }
 
-/// A file dropped on the window.
-#[derive(Debug)]
-struct Dropped(PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
 
 /// A picture of two kana side by side (あ and カ, drawn from the example drawings).
 fn two_kana_picture(path: &Path) {
@@ -303,7 +291,7 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     // A picture of two kana says so.
     let pic = data.path().join("two.png");
     two_kana_picture(&pic);
-    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(pic)));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(writing::Dropped(pic)));
     h.step();
     wait(&mut h, "the picture's candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
     assert!(shown(&h, "more than one character"), "the two-character note");

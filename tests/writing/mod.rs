@@ -146,3 +146,16 @@ pub fn window(h: &Harness<'_, FudeApp>) -> Rect {
 pub fn assert_inside(inner: Rect, outer: Rect, what: &str) {
     assert!(outer.expand(0.5).contains_rect(inner), "{what}: {inner:?} is not inside {outer:?}");
 }
+
+/// A file dropped on the window.
+#[derive(Debug)]
+pub struct Dropped(pub std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
