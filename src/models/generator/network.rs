@@ -340,15 +340,23 @@ impl Generator {
         let (mu, logvar) = self.encode_with(x, one_hot, fast)?;
         let z = (&mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?;
         let logits = self.decode_with(&z, one_hot, fast)?;
-        let reconstruction = bce_with_logits(&logits, x)?.sum(D::Minus1)?.mean_all()?;
-        // KL of N(μ, σ²) from N(0, 1), per element: ½(μ² + σ² − 1 − log σ²).
-        let kl_el = ((mu.sqr()? + logvar.exp()?)? - logvar)?.affine(0.5, -0.5)?;
-        let kl_per_dim = kl_el.mean(0)?;
-        let kl = kl_per_dim.sum_all()?;
-        let penalised = kl_per_dim.maximum(free_bits)?.sum_all()?;
-        let objective = (&reconstruction + penalised.affine(beta, 0.0)?)?;
-        Ok(VaeLoss { objective, reconstruction, kl, kl_per_dim })
+        vae_loss(&logits, x, &mu, &logvar, beta, free_bits)
     }
+}
+
+/// The VAE's loss for pixel `logits` of images `x` `(N, side²)` decoded from posteriors
+/// (`mu`, `logvar`) — one row per image, or one per style group, whose KL is then spread over
+/// the group's images: reconstruction per image plus β · the KL per image (with free bits).
+fn vae_loss(logits: &Tensor, x: &Tensor, mu: &Tensor, logvar: &Tensor, beta: f64, free_bits: f32) -> Result<VaeLoss> {
+    let reconstruction = bce_with_logits(logits, x)?.sum(D::Minus1)?.mean_all()?;
+    // KL of N(μ, σ²) from N(0, 1), per element: ½(μ² + σ² − 1 − log σ²).
+    let kl_el = ((mu.sqr()? + logvar.exp()?)? - logvar)?.affine(0.5, -0.5)?;
+    let images = x.dim(0)?.max(1) as f64;
+    let kl_per_dim = kl_el.sum(0)?.affine(1.0 / images, 0.0)?;
+    let kl = kl_per_dim.sum_all()?;
+    let penalised = kl_per_dim.maximum(free_bits)?.sum_all()?;
+    let objective = (&reconstruction + penalised.affine(beta, 0.0)?)?;
+    Ok(VaeLoss { objective, reconstruction, kl, kl_per_dim })
 }
 
 /// The loss of a batch of style groups ([`Generator::group_loss`]).
@@ -383,14 +391,7 @@ impl Generator {
         let z_group = (&mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?;
         let z = members.t()?.matmul(&z_group)?;
         let logits = self.decode_logits(&z, one_hot)?;
-        let reconstruction = bce_with_logits(&logits, x)?.sum(D::Minus1)?.mean_all()?;
-        let images = x.dim(0)?.max(1) as f64;
-        let kl_el = ((mu.sqr()? + logvar.exp()?)? - logvar)?.affine(0.5, -0.5)?;
-        let kl_per_dim = kl_el.sum(0)?.affine(1.0 / images, 0.0)?;
-        let kl = kl_per_dim.sum_all()?;
-        let penalised = kl_per_dim.maximum(free_bits)?.sum_all()?;
-        let objective = (&reconstruction + penalised.affine(beta, 0.0)?)?;
-        Ok(GroupLoss { vae: VaeLoss { objective, reconstruction, kl, kl_per_dim }, logits })
+        Ok(GroupLoss { vae: vae_loss(&logits, x, &mu, &logvar, beta, free_bits)?, logits })
     }
 }
 
