@@ -45,9 +45,10 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             }
             train_cmd(&data, &out, model, cfg, vae, &device, init).map(|_| ExitCode::SUCCESS)
         }
-        Command::Eval { model, data, train_split, script, json, device } => {
+        Command::Eval { model, data, train_split, as_pictures, script, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
-            eval_cmd(model.as_deref(), &data, train_split, script, json, &device).map(|_| ExitCode::SUCCESS)
+            let how = EvalHow { train_split, as_pictures, script, json };
+            eval_cmd(model.as_deref(), &data, how, &device).map(|_| ExitCode::SUCCESS)
         }
         Command::Predict { model, top, json, device, script, context, as_box, line, files } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -241,10 +242,28 @@ impl TrainPrinter {
     }
 }
 
-fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: ScriptChoice, json: bool, device: &str) -> Result<()> {
+/// How `fude eval` reads its data.
+struct EvalHow {
+    train_split: bool,
+    as_pictures: bool,
+    script: ScriptChoice,
+    json: bool,
+}
+
+/// The held-out samples of an image set read as picture files are read: see [`picture_input`].
+fn as_picture_samples(src: &dyn crate::data::sources::Source) -> Vec<Sample> {
+    let blank = [0.0; crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE];
+    src.eval_ink(crate::ink::raster::RASTER_SIDE, crate::data::augment::Augment::NONE)
+        .into_iter()
+        .map(|(img, label)| Sample { input: picture_input(&img, false).map_or(blank, |p| p.input), label })
+        .collect()
+}
+
+fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -> Result<()> {
+    let EvalHow { train_split, as_pictures, script, json } = how;
     let ck = load_model(model, device)?;
-    // Auto without a text ranks as the network does; so does All.
-    let limits = !matches!(script, ScriptChoice::All | ScriptChoice::Auto);
+    // All ranks as the network does.
+    let limits = script != ScriptChoice::All;
     let specs = spec::parse(&data.data)?;
     let split = if train_split { Split::Train } else { Split::Test };
     let mut reports = Vec::new();
@@ -252,8 +271,16 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: Sc
         let pb = spinner(&format!("preparing {s}"));
         let src = s.open(split, open_options(data))?;
         // Split sources (one part per font) are rendered once, as parts; others as one set.
-        let parts = src.eval_parts();
-        let set: Vec<Sample> = if parts.is_empty() { src.eval_samples() } else { Vec::new() };
+        let image_set = src.class_counts().is_some();
+        let pictures = as_pictures && image_set;
+        let parts = if pictures { Vec::new() } else { src.eval_parts() };
+        let set: Vec<Sample> = if pictures {
+            as_picture_samples(src.as_ref())
+        } else if parts.is_empty() {
+            src.eval_samples()
+        } else {
+            Vec::new()
+        };
         pb.finish_and_clear();
         let total = set.len() + parts.iter().map(|(_, s)| s.len()).sum::<usize>();
         let name = src.name();
@@ -262,7 +289,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, train_split: bool, script: Sc
         }
         let bar = ProgressBar::new(total as u64);
         // Pictures are ranked as `predict` ranks them: small and full-size kana alike.
-        let reading = Reading { script, context: String::new(), picture: src.reads_pictures() };
+        let reading = Reading { script, context: String::new(), picture: pictures || src.reads_pictures() };
         let reading = (limits || reading.picture).then_some(&reading);
         let report = if parts.is_empty() {
             evaluate(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?

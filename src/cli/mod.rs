@@ -109,6 +109,10 @@ pub enum Command {
         /// Evaluate the training split instead of the held-out one.
         #[arg(long)]
         train_split: bool,
+        /// Read the pictures of image sets (npz, k49, mine) as `predict` reads a picture file
+        /// (cropped to the character unless framed like a dataset cell), not as writing boxes.
+        #[arg(long)]
+        as_pictures: bool,
         /// Which characters may be read, as `predict --script` limits them: all (the network's own
         /// ranking), hiragana, katakana or kuzushiji (Kuzushiji-49's 49 classes).
         #[arg(long, default_value = "all")]

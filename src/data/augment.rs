@@ -13,18 +13,21 @@ pub struct Augment {
     /// Whether the raster effects (thickness, blur, speckles, pixel noise) apply; the generator
     /// learns from clean ink and turns them off.
     pub effects: bool,
+    /// Whether a full-size kana is sometimes written small, anywhere but low in its box (see
+    /// [`super::placement`]); only training samples of canvas-like sources get it.
+    pub placement: bool,
 }
 
 impl Augment {
     /// Full training augmentation.
-    pub const TRAIN: Augment = Augment { strength: 1.0, effects: true };
+    pub const TRAIN: Augment = Augment { strength: 1.0, effects: true, placement: true };
     /// Full shape variation (geometry, elastic distortion, pen width, jitter) without raster
     /// effects: clean ink, as the generator is trained on.
-    pub const SHAPE: Augment = Augment { strength: 1.0, effects: false };
+    pub const SHAPE: Augment = Augment { strength: 1.0, effects: false, placement: false };
     /// Milder augmentation used for held-out evaluation sets.
-    pub const EVAL: Augment = Augment { strength: 0.5, effects: true };
+    pub const EVAL: Augment = Augment { strength: 0.5, effects: true, placement: false };
     /// No augmentation.
-    pub const NONE: Augment = Augment { strength: 0.0, effects: true };
+    pub const NONE: Augment = Augment { strength: 0.0, effects: true, placement: false };
 
     /// A uniform draw in `±range·strength` around `centre`.
     fn around(&self, rng: &mut impl Rng, centre: f32, range: f32) -> f32 {

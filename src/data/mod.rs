@@ -13,6 +13,7 @@ pub mod mine;
 pub mod npz;
 pub mod pen_habits;
 pub mod pens;
+pub mod placement;
 pub mod scans;
 pub mod skeleton;
 pub mod sources;

@@ -117,7 +117,7 @@ impl Source for ImageSetSource {
         let label = self.present.choose(rng).copied().unwrap_or(0);
         let i = self.by_class.get(label).and_then(|v| v.choose(rng)).copied().unwrap_or(0);
         let mut img = self.image(i);
-        let aug = Augment { strength: self.augment.strength * aug.strength, effects: self.augment.effects && aug.effects };
+        let aug = Augment { strength: self.augment.strength * aug.strength, effects: self.augment.effects && aug.effects, placement: false };
         if aug.strength > 0.0 {
             let t = aug.image_geometry(rng, img.width.max(img.height) as f32);
             img = super::augment::warp_affine(&img, t);
@@ -380,19 +380,23 @@ pub struct TracedStrokes {
     names: Vec<String>,
     glyphs: Arc<TracedGlyphs>,
     habits: bool,
+    /// Every drawing shrunk to this fraction of its size about its centre, full-size kana only
+    /// (the held-out probe of [`super::placement`]).
+    shrink: Option<f32>,
 }
 
 impl Renderer for TracedStrokes {
     fn kind(&self) -> &'static str {
-        if self.habits {
-            "pens"
-        } else {
-            "drawings"
+        match (self.habits, self.shrink) {
+            (true, _) => "pens",
+            (false, None) => "drawings",
+            (false, Some(_)) => "shrunk drawings",
         }
     }
 
     fn coverage(&self) -> Vec<Vec<bool>> {
-        self.glyphs.iter().map(|g| g.iter().map(Option::is_some).collect()).collect()
+        let wanted = |class: usize| self.shrink.is_none() || super::classes::get(class).is_some_and(|c| !c.is_small());
+        self.glyphs.iter().map(|g| g.iter().enumerate().map(|(class, s)| s.is_some() && wanted(class)).collect()).collect()
     }
 
     fn owner_names(&self) -> Vec<String> {
@@ -406,7 +410,12 @@ impl Renderer for TracedStrokes {
             self.glyphs.get(owner).and_then(|g| g.get(class)).and_then(Option::as_ref),
             Mask::new(raster, raster),
         ) {
-            let jittered = jitter_strokes(strokes, aug, rng);
+            let mut jittered = jitter_strokes(strokes, aug, rng);
+            if let Some(factor) = self.shrink {
+                jittered = super::placement::shrink_about_centre(&jittered, factor);
+            } else if aug.placement {
+                jittered = super::placement::place(jittered, class, rng);
+            }
             if self.habits {
                 return super::pens::write(&jittered, mask, aug, rng);
             }
@@ -459,10 +468,20 @@ impl DrawingSource {
         Self::traced(split, true)
     }
 
+    /// The full-size kana of the `drawings` source, each shrunk to `factor` of its size about its
+    /// centre (the same held-out drawings as `drawings`, smaller): a person who does not fill the
+    /// box. They must still read as full-size kana.
+    pub fn shrunk(split: Split, factor: f32) -> Self {
+        let mut source = Self::traced(split, false);
+        source.renderer.shrink = Some(factor);
+        source.by_class = owners(source.renderer.coverage().into_iter());
+        source
+    }
+
     fn traced(split: Split, habits: bool) -> Self {
         let names = split_fonts(split).iter().map(|f| f.name.clone()).collect();
         let salt = if habits { 0x9E_u64 << 56 } else { 0xD0_u64 << 56 };
-        Self::from_renderer(TracedStrokes { names, glyphs: bundled_traces(split), habits }, split, salt)
+        Self::from_renderer(TracedStrokes { names, glyphs: bundled_traces(split), habits, shrink: None }, split, salt)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `--data` spec: `SPEC[,SPEC...]` where a SPEC is `k49=DIR`, `npz=IMGS,LABELS,CLASSMAP`,
-//! `fonts`, `fonts=FONT+FONT...`, `drawings`, `pens` (drawings with real writers' habits), `mine[=DIR]` (the user's kept handwriting) or `scans[=box]` (thin-pen scans of form cells), each optionally followed by `@WEIGHT` (default 1), e.g.
+//! `fonts`, `fonts=FONT+FONT...`, `drawings`, `drawings=shrunkF` (held-out full-size kana shrunk to F of their size), `pens` (drawings with real writers' habits), `mine[=DIR]` (the user's kept handwriting) or `scans[=box]` (thin-pen scans of form cells), each optionally followed by `@WEIGHT` (default 1), e.g.
 //! `fonts@2,drawings,npz=imgs.npz,labels.npz,map.csv@0.5`.
 //!
 //! `fonts` trains on every bundled training font; `fonts=KleeOne-Regular.ttf+/home/me/my.otf`
@@ -35,6 +35,12 @@ pub enum SourceKind {
     ChosenFonts(Vec<FontPick>),
     /// Synthetic pen drawings.
     Drawings,
+    /// The held-out drawings of the full-size kana shrunk about their centres to `factor` of
+    /// their size (`drawings=shrunk0.6`): they must still read as full-size.
+    ShrunkDrawings {
+        /// The size, as a fraction (0.2–1).
+        factor: f32,
+    },
     /// Synthetic drawings with real writers' habits, thin pens, specks and JPEG; see
     /// [`super::pens`].
     Pens,
@@ -70,6 +76,7 @@ impl std::fmt::Display for DataSpec {
                 write!(f, "fonts={}", list.join("+"))?
             }
             SourceKind::Drawings => write!(f, "drawings")?,
+            SourceKind::ShrunkDrawings { factor } => write!(f, "drawings=shrunk{factor}")?,
             SourceKind::Pens => write!(f, "pens")?,
             SourceKind::Mine(None) => write!(f, "mine")?,
             SourceKind::Mine(Some(d)) => write!(f, "mine={}", d.display())?,
@@ -165,6 +172,7 @@ fn parse_one(text: &str) -> Result<DataSpec> {
         ("fonts", []) => SourceKind::Fonts,
         ("fonts", [list]) => SourceKind::ChosenFonts(parse_fonts(text, list)?),
         ("drawings", []) => SourceKind::Drawings,
+        ("drawings", [arg]) => SourceKind::ShrunkDrawings { factor: parse_shrink(text, arg)? },
         ("pens", []) => SourceKind::Pens,
         ("mine", []) => SourceKind::Mine(None),
         ("scans", []) => SourceKind::Scans { as_box: false },
@@ -177,6 +185,14 @@ fn parse_one(text: &str) -> Result<DataSpec> {
         _ => return Err(Error::Invalid(format!("data spec {text:?}: {name} takes no arguments"))),
     };
     Ok(DataSpec { kind, weight })
+}
+
+/// The factor of `drawings=shrunkF`.
+fn parse_shrink(text: &str, arg: &str) -> Result<f32> {
+    arg.strip_prefix("shrunk")
+        .and_then(|f| f.parse::<f32>().ok())
+        .filter(|f| (0.2..=1.0).contains(f))
+        .ok_or_else(|| Error::Invalid(format!("data spec {text:?}: use drawings or drawings=shrunkF with F from 0.2 to 1 (e.g. drawings=shrunk0.6)")))
 }
 
 /// The `+`-separated fonts of `fonts=...`.
@@ -208,6 +224,7 @@ impl DataSpec {
             SourceKind::Fonts => Box::new(FontSource::new(split)),
             SourceKind::ChosenFonts(picks) => Box::new(FontSource::chosen(picks, split)?),
             SourceKind::Drawings => Box::new(DrawingSource::new(split)),
+            SourceKind::ShrunkDrawings { factor } => Box::new(DrawingSource::shrunk(split, *factor)),
             SourceKind::Pens => Box::new(DrawingSource::with_habits(split)),
             SourceKind::Scans { as_box } => Box::new(super::scans::ScanSource::new(split, *as_box)),
             SourceKind::Mine(dir) => {
@@ -288,7 +305,13 @@ mod tests {
         assert!(p("npz=a.npz,b.npz").unwrap_err().to_string().contains("CLASSMAP"));
         assert!(p("fonts@x").unwrap_err().to_string().contains("not a number"));
         assert!(p("fonts@-1").unwrap_err().to_string().contains("positive"));
-        assert!(p("drawings=abc").unwrap_err().to_string().contains("no arguments"));
+        assert!(p("pens=abc").unwrap_err().to_string().contains("no arguments"));
+        assert!(p("drawings=abc").unwrap_err().to_string().contains("drawings=shrunkF"));
+        assert!(p("drawings=shrunk0.1").unwrap_err().to_string().contains("from 0.2 to 1"));
+        assert!(p("drawings=shrunkNaN").is_err());
+        let v = p("drawings=shrunk0.6@2").unwrap();
+        assert_eq!(v[0].kind, SourceKind::ShrunkDrawings { factor: 0.6 });
+        assert_eq!(v[0].to_string(), "drawings=shrunk0.6@2");
         assert!(p("fonts=a.ttf+").unwrap_err().to_string().contains("empty font name"));
         assert!(p("k49").unwrap_err().to_string().contains("k49=DIR"));
     }

@@ -23,7 +23,7 @@ use std::time::Instant;
 /// How generator training data is augmented: full shape variation, no raster noise.
 pub const GENERATOR_AUGMENT: Augment = Augment::SHAPE;
 /// How generator held-out data is rendered: half-strength shape variation, no raster noise.
-pub const GENERATOR_EVAL_AUGMENT: Augment = Augment { strength: 0.5, effects: false };
+pub const GENERATOR_EVAL_AUGMENT: Augment = Augment { strength: 0.5, ..Augment::SHAPE };
 
 /// Generator training settings: the shared ones plus the VAE's.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,10 +4,10 @@
 //!
 //! - **Hiragana / Katakana / Kuzushiji** keep only that script's classes (Kuzushiji: the 49 classes
 //!   of Kuzushiji-49) and renormalize.
-//! - **Auto** ranks as the network does while there is no context. Once the text has kana, the
-//!   other script's probabilities are scaled by [`OTHER_SCRIPT_WEIGHT`]: a character that looks
-//!   alike in both (り/リ, へ/ヘ, か/カ ...) is read in the script of the text, while a clear
-//!   reading in the other script still comes first.
+//! - **Auto**: once the text has kana, the other script's probabilities are scaled by
+//!   [`OTHER_SCRIPT_WEIGHT`]: a character that looks alike in both (り/リ, へ/ヘ, か/カ ...) is read
+//!   in the script of the text, while a clear reading in the other script still comes first. With
+//!   no context, katakana is scaled by [`LONE_KATAKANA_WEIGHT`] (hiragana is the common script).
 //! - **All** ranks as the network does.
 //! - **Pictures** ([`Reading::picture`]): each small kana and its full-size form share their
 //!   probability mass, full-size first, since a picture's crop does not show how large the
@@ -21,6 +21,11 @@ use std::fmt;
 
 /// Weight of the other script's classes under [`ScriptChoice::Auto`] with context.
 pub const OTHER_SCRIPT_WEIGHT: f32 = 0.1;
+
+/// Weight of the katakana classes under [`ScriptChoice::Auto`] with no context: a lone character
+/// that looks alike in both scripts (り/リ, へ/ヘ, カ/か) is read as hiragana, which Japanese text
+/// uses several times as often, while a clear katakana reading still comes first.
+pub const LONE_KATAKANA_WEIGHT: f32 = 0.5;
 
 /// Which characters the candidates may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -122,6 +127,13 @@ impl Reading {
                     }
                     let name = if script == Script::Hiragana { "hiragana" } else { "katakana" };
                     reason = Some(format!("script Auto: the text so far is {name}, so look-alikes are read as {name}"));
+                } else {
+                    for (c, v) in p.iter_mut().enumerate() {
+                        if script_of(c) == Some(Script::Katakana) {
+                            *v *= LONE_KATAKANA_WEIGHT;
+                        }
+                    }
+                    reason = Some("script Auto: with no text yet, look-alikes are read as hiragana, the more common script in Japanese text".into());
                 }
             }
         }
@@ -129,6 +141,8 @@ impl Reading {
             reason = Some(format!("script {}: only its characters are candidates", self.script));
         }
         normalize(&mut p);
+        // The script's reason is given when the script step itself changed the order.
+        let scripted = order(&rank(&p, k).into_iter().filter(|c| c.prob > 0.0).collect::<Vec<_>>());
         let merged = self.picture && merge_small_into_full(&mut p);
         // Classes a script choice ruled out are not candidates; the rest carry the network's own
         // probability (the adjusted one only orders them).
@@ -137,7 +151,7 @@ impl Reading {
         if merged && top.iter().any(|c| has_small_form(c.ch)) {
             notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
         }
-        if let Some(r) = reason.filter(|_| order(&top) != order(&raw)) {
+        if let Some(r) = reason.filter(|_| scripted != order(&raw)) {
             notes.insert(0, r);
         }
         if !notes.is_empty() {
@@ -245,12 +259,21 @@ mod tests {
     }
 
     #[test]
-    fn auto_without_context_ranks_as_the_network() {
-        let p = probs(&[('リ', 0.6), ('り', 0.3), ('い', 0.1)]);
+    fn auto_without_context_reads_look_alikes_as_hiragana() {
+        // A near tie between look-alikes goes to hiragana, with the network's own figures.
+        let p = probs(&[('リ', 0.55), ('り', 0.4), ('い', 0.05)]);
         let c = Reading::default().candidates(&p, 3);
-        assert_eq!(chars(&c), "リりい");
+        assert_eq!(chars(&c), "りリい");
+        assert!(c.notes[0].contains("no text yet") && c.notes[1].contains("network's own"), "{:?}", c.notes);
+        assert!((c.top[0].prob - 0.4).abs() < 1e-6);
+        // A clear katakana reading stays first, and nothing is said: the order did not change.
+        let clear = probs(&[('リ', 0.7), ('り', 0.3)]);
+        let c = Reading::default().candidates(&clear, 2);
+        assert_eq!(chars(&c), "リり");
         assert!(c.notes.is_empty());
-        assert!((c.top[0].prob - 0.6).abs() < 1e-6);
+        // All ranks as the network does.
+        let all = Reading { script: ScriptChoice::All, ..Default::default() };
+        assert_eq!(chars(&all.candidates(&p, 3)), "リりい");
     }
 
     #[test]
