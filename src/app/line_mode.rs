@@ -180,6 +180,8 @@ impl FudeApp {
 
     /// The right-hand panel in line mode: the script choice and the ranked readings.
     pub(super) fn line_panel_ui(&mut self, ui: &mut egui::Ui) {
+        // The panel keeps the width it had (the candidates fill theirs; the readings may not).
+        ui.set_min_width(ui.available_width());
         ui.heading("Readings");
         super::reading_choice::script_choice_ui(ui, &mut self.settings.script);
         ui.add_space(4.0);

@@ -138,4 +138,35 @@ mod tests {
         let o = wait(&mut w);
         assert!(o.readings.is_empty() && o.error.is_some_and(|e| e.contains("no model")));
     }
+
+    /// Time to read a line after each of its strokes as the app does (on one thread, the groups
+    /// of the line before remembered): the bench's line and the held-out six-kana word drawings
+    /// of `fude bench line`. `cargo test --release --lib line_reading_timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn line_reading_timing() {
+        use crate::data::line_words::word_drawings;
+        let net = LoadedModel::load(None).unwrap().net;
+        let bench_line = crate::ink::Drawing::from_json(include_str!("../../assets/examples/line-hitorihitori.json")).unwrap();
+        let mut lines = vec![bench_line.strokes];
+        lines.extend(word_drawings(Split::Test, 400, 6, 0).into_iter().filter(|w| w.word.chars().count() == 6).map(|w| w.drawing.strokes));
+        let (mut each, mut last) = (Vec::new(), Vec::new());
+        for strokes in &lines {
+            let mut reader = LineReader::new();
+            for n in 1..=strokes.len() {
+                let t = Instant::now();
+                reader.read(&net, &strokes[..n], &LineOptions::default()).unwrap();
+                each.push(t.elapsed());
+            }
+            last.extend(each.last().copied());
+        }
+        let show = |name: &str, mut v: Vec<Duration>| {
+            v.sort();
+            let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+            println!("{name}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms", v.len(), q(0.5), q(0.9), q(0.99), q(1.0));
+        };
+        println!("{} six-kana lines (the bench's ひとりひとり and held-out word drawings), one thread:", lines.len());
+        show("reading the line after each stroke", each);
+        show("reading the whole line after its last stroke", last);
+    }
 }
