@@ -1,10 +1,12 @@
 //! `fude --bench-ui`: replays scripted strokes into the real window as pointer events, one
 //! pointer move per frame, and measures frame times while drawing and the time from the end of a
-//! stroke to the updated candidates being on screen. Then it starts a small training run in the
+//! stroke to the updated candidates being on screen; then, in line mode, it writes a line of six
+//! kana and measures the same while writing it, with the reader's time per stroke. Then it
+//! starts a small training run in the
 //! training panel (the panel's own worker, one core left for the UI) and measures frame CPU time
 //! while it trains. Prints percentiles, then stops the run and closes the window.
 
-use super::canvas::normalize_drawing;
+use super::canvas::{normalize_drawing, normalize_line_drawing};
 use crate::ink::{Drawing, Stroke};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect};
 use std::time::Duration;
@@ -36,6 +38,10 @@ enum Phase {
     AfterStroke,
     /// Character finished; clear the canvas next.
     Clear,
+    /// Waiting for the app to switch to line mode.
+    LineStart,
+    /// Line mode is on; the line canvas is laid out in this frame, the line starts in the next.
+    LineReady,
     /// The generator panel open, its first slider dragged back and forth one step per frame.
     Slider { frame: usize },
     /// Waiting for the app to start a training run.
@@ -48,7 +54,17 @@ enum Phase {
 
 /// The replay state and its measurements.
 pub struct UiBench {
+    /// The characters, then the line (its points in line-canvas units).
     chars: Vec<Vec<Stroke>>,
+    /// Whether the line is being written (the app is in line mode).
+    in_line: bool,
+    /// The line mode the app was in before the line (put back after it).
+    pub(super) mode_before: Option<bool>,
+    line_frame_ui: Vec<Duration>,
+    line_frame_cpu: Vec<Duration>,
+    line_frame_interval: Vec<Duration>,
+    line_stroke_latency: Vec<Duration>,
+    line_compute: Vec<Duration>,
     char_index: usize,
     stroke_index: usize,
     phase: Phase,
@@ -94,6 +110,12 @@ pub fn densify(stroke: &Stroke, step: f32) -> Stroke {
     out
 }
 
+/// A line drawing's strokes on the line canvas (the drawing's height is the canvas's), as the
+/// bench and the tests write them: split into mouse-sized steps.
+pub fn line_strokes(d: &Drawing) -> Vec<Stroke> {
+    normalize_line_drawing(d).iter().map(|s| densify(s, STEP)).collect()
+}
+
 impl UiBench {
     /// The replay of the example characters.
     pub fn new() -> Self {
@@ -107,9 +129,19 @@ impl UiBench {
             .filter_map(|s| Drawing::from_json(s).ok())
             .map(|d| normalize_drawing(&d).iter().map(|s| densify(s, STEP)).collect())
             .collect();
-        let chars = (0..ROUNDS).flat_map(|_| one_round.clone()).collect();
+        let mut chars: Vec<Vec<Stroke>> = (0..ROUNDS).flat_map(|_| one_round.clone()).collect();
+        // The line comes last (none if its file did not parse: an empty line is skipped).
+        let line = Drawing::from_json(include_str!("../../assets/examples/line-hitorihitori.json"));
+        chars.push(line.map(|d| line_strokes(&d)).unwrap_or_default());
         UiBench {
             chars,
+            in_line: false,
+            mode_before: None,
+            line_frame_ui: Vec::new(),
+            line_frame_cpu: Vec::new(),
+            line_frame_interval: Vec::new(),
+            line_stroke_latency: Vec::new(),
+            line_compute: Vec::new(),
             char_index: 0,
             stroke_index: 0,
             phase: Phase::Idle { frames: 0 },
@@ -139,7 +171,8 @@ impl UiBench {
     /// The input events for the next frame. `waiting` says the app has not shown the candidates
     /// for the canvas as it is yet.
     pub fn next_events(&mut self, canvas: Rect, waiting: bool) -> Vec<Event> {
-        let at = |p: [f32; 2]| Pos2::new(canvas.left() + p[0] * canvas.width(), canvas.top() + p[1] * canvas.height());
+        // Canvas units are heights (the writing box is square; a line is wider).
+        let at = |p: [f32; 2]| Pos2::new(canvas.left() + p[0] * canvas.height(), canvas.top() + p[1] * canvas.height());
         let button = |pos, pressed| Event::PointerButton {
             pos,
             button: PointerButton::Primary,
@@ -148,7 +181,7 @@ impl UiBench {
         };
         self.drawing_frame = false;
         self.idle_frame = false;
-        if matches!(self.phase, Phase::Slider { .. } | Phase::TrainStart | Phase::Training | Phase::Done) {
+        if matches!(self.phase, Phase::Slider { .. } | Phase::TrainStart | Phase::Training | Phase::Done | Phase::LineStart) {
             return Vec::new();
         }
         let Some(strokes) = self.chars.get(self.char_index) else {
@@ -156,7 +189,11 @@ impl UiBench {
             return Vec::new();
         };
         match self.phase {
-            Phase::Done | Phase::Slider { .. } | Phase::TrainStart | Phase::Training => Vec::new(),
+            Phase::Done | Phase::Slider { .. } | Phase::TrainStart | Phase::Training | Phase::LineStart => Vec::new(),
+            Phase::LineReady => {
+                self.phase = Phase::Stroke { point: 0 };
+                Vec::new()
+            }
             Phase::Idle { frames } => {
                 self.idle_frame = true;
                 self.phase = if frames + 1 >= IDLE_FRAMES { Phase::Stroke { point: 0 } } else { Phase::Idle { frames: frames + 1 } };
@@ -197,8 +234,9 @@ impl UiBench {
                 }
                 self.char_index += 1;
                 self.stroke_index = 0;
-                eprintln!("bench-ui: {}/{} characters", self.char_index, self.chars.len());
-                self.phase = Phase::Stroke { point: 0 };
+                eprintln!("bench-ui: {}/{} characters (the last is a line)", self.char_index, self.chars.len());
+                let line_next = self.char_index + 1 == self.chars.len();
+                self.phase = if line_next { Phase::LineStart } else { Phase::Stroke { point: 0 } };
                 vec![Event::Key {
                     key: Key::Escape,
                     physical_key: None,
@@ -208,6 +246,30 @@ impl UiBench {
                 }]
             }
         }
+    }
+
+    /// Whether the app should switch to line mode now (true once, before the line).
+    pub fn take_line_start(&mut self) -> bool {
+        let start = self.phase == Phase::LineStart;
+        if start {
+            self.phase = Phase::LineReady;
+            self.in_line = true;
+        }
+        start
+    }
+
+    /// Whether the line is written and cleared (true once): the app then switches back.
+    pub fn take_line_end(&mut self) -> bool {
+        let end = self.in_line && self.char_index >= self.chars.len();
+        if end {
+            self.in_line = false;
+        }
+        end
+    }
+
+    /// Records the reader's time for the line after a stroke.
+    pub fn record_line_compute(&mut self, d: Duration) {
+        self.line_compute.push(d);
     }
 
     /// Where the dragged slider should be this frame (−1..=1), while the slider phase lasts; then
@@ -260,7 +322,9 @@ impl UiBench {
     pub fn record_frame(&mut self, ui_time: Duration, cpu_seconds: Option<f32>) {
         let now = std::time::Instant::now();
         if let Some(last) = self.last_frame {
-            if self.drawing_frame {
+            if self.drawing_frame && self.in_line {
+                self.line_frame_interval.push(now - last);
+            } else if self.drawing_frame {
                 self.frame_interval.push(now - last);
             } else if self.idle_frame {
                 self.idle_interval.push(now - last);
@@ -283,7 +347,12 @@ impl UiBench {
                 self.frame_idle.push(Duration::from_secs_f32(s.max(0.0)));
             }
         }
-        if self.drawing_frame {
+        if self.drawing_frame && self.in_line {
+            self.line_frame_ui.push(ui_time);
+            if let Some(s) = cpu_seconds {
+                self.line_frame_cpu.push(Duration::from_secs_f32(s.max(0.0)));
+            }
+        } else if self.drawing_frame {
             self.frame_ui.push(ui_time);
             if let Some(s) = cpu_seconds {
                 self.frame_cpu.push(Duration::from_secs_f32(s.max(0.0)));
@@ -293,12 +362,18 @@ impl UiBench {
 
     /// Records the time from a stroke's end to its candidates being shown.
     pub fn record_stroke_latency(&mut self, d: Duration) {
+        if self.in_line {
+            self.line_stroke_latency.push(d);
+            return;
+        }
         self.stroke_latency.push(d);
     }
 
     /// Records the time from a stroke's end to the worker's result being ready.
     pub fn record_worker_latency(&mut self, d: Duration) {
-        self.worker_latency.push(d);
+        if !self.in_line {
+            self.worker_latency.push(d);
+        }
     }
 
     /// The figures, as printed.
@@ -322,7 +397,7 @@ impl UiBench {
             )
         };
         [
-            format!("bench-ui: replayed {} characters (あ, カ, ゃ x {ROUNDS})", self.chars.len()),
+            format!("bench-ui: replayed {} characters (あ, カ, ゃ x {ROUNDS}) and a line of six kana (ひとりひとり)", self.chars.len().saturating_sub(1)),
             line("frame cpu time idle, the peer (eframe: layout + tessellation + paint)", &self.frame_idle),
             line("frame cpu time while drawing (eframe: layout + tessellation + paint)", &self.frame_cpu),
             format!(
@@ -335,6 +410,15 @@ impl UiBench {
             line("frame interval while drawing (wall clock, frame to frame, incl. GL rendering and present)", &self.frame_interval),
             line("stroke end -> result ready (worker: raster + preprocess + CNN)", &self.worker_latency),
             line("stroke end -> candidates shown", &self.stroke_latency),
+            line("line mode: frame cpu time while writing the line (eframe: layout + tessellation + paint)", &self.line_frame_cpu),
+            line("line mode: app ui() time while writing the line", &self.line_frame_ui),
+            line("line mode: frame interval while writing the line (wall clock)", &self.line_frame_interval),
+            line("line mode: reading the line after a stroke (worker, one thread)", &self.line_compute),
+            format!(
+                "line mode: reading the whole line after its last stroke: {:.2} ms",
+                self.line_compute.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
+            ),
+            line("line mode: stroke end -> reading shown", &self.line_stroke_latency),
             line("frame cpu time while a generator slider is dragged (eframe: layout + tessellation + paint)", &self.frame_slider),
             line("frame cpu time while training in the app (eframe: layout + tessellation + paint)", &self.frame_training),
             format!("app training throughput while measured: {:.0} images/s", self.training_images_per_sec),
@@ -350,7 +434,8 @@ mod tests {
     #[test]
     fn replay_presses_moves_releases_and_clears() {
         let mut b = UiBench::new();
-        assert_eq!(b.chars.len(), 3 * ROUNDS);
+        assert_eq!(b.chars.len(), 3 * ROUNDS + 1);
+        assert!(b.chars.last().is_some_and(|l| l.len() > 8), "the line of six kana comes last");
         let rect = Rect::from_min_size(Pos2::ZERO, egui::Vec2::splat(100.0));
         for _ in 0..IDLE_FRAMES {
             assert!(b.next_events(rect, false).is_empty(), "idle frames first");
@@ -363,9 +448,15 @@ mod tests {
                 match e {
                     Event::PointerButton { pressed: false, .. } => released += 1,
                     Event::Key { key: Key::Escape, .. } => cleared += 1,
-                    Event::PointerMoved(p) => assert!(rect.expand(0.01).contains(p)),
+                    Event::PointerMoved(p) => assert!((0.0..=100.0).contains(&p.y) && (0.0..=if b.in_line { 500.0 } else { 100.0 }).contains(&p.x), "{p:?}"),
                     _ => {}
                 }
+            }
+            if b.take_line_start() {
+                assert!(b.next_events(rect, false).is_empty(), "a frame for the line canvas to be laid out");
+            }
+            if b.take_line_end() {
+                assert_eq!(cleared, 3 * ROUNDS + 1, "the line is written and cleared");
             }
             if matches!(b.phase, Phase::Slider { .. }) {
                 break;
@@ -389,7 +480,8 @@ mod tests {
         }
         assert!(b.training_done());
         assert!(b.report().lines().any(|l| l.contains("while training in the app") && l.contains("n=300")), "{}", b.report());
-        assert_eq!(cleared, 3 * ROUNDS);
+        assert_eq!(cleared, 3 * ROUNDS + 1);
+        assert!(!b.in_line);
         // あ has 3 strokes, カ 2, ゃ 2 (or as scripted): every stroke is released once.
         let strokes: usize = b.chars.iter().map(Vec::len).sum();
         assert_eq!(released, strokes);
@@ -398,6 +490,20 @@ mod tests {
 }
 
 impl super::FudeApp {
+    /// The bench's line: switches to line mode before it and back after it.
+    pub(super) fn bench_line_ui(&mut self) {
+        let Some(bench) = &mut self.bench else { return };
+        let before = self.settings.line_mode;
+        if bench.take_line_start() {
+            bench.mode_before = Some(before);
+            self.set_line_mode(true);
+            eprintln!("bench-ui: writing a line in line mode");
+        } else if bench.take_line_end() {
+            let back = bench.mode_before.take().unwrap_or(before);
+            self.set_line_mode(back);
+        }
+    }
+
     /// The bench's slider phase: shows the generator panel and drags its first slider one step a
     /// frame (the preview is re-decoded on the worker as it would be for a person's drag).
     pub(super) fn bench_slider_ui(&mut self) {

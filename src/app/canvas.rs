@@ -1,5 +1,7 @@
 //! The writing canvas: a square writing box with guide lines, strokes kept in box-normalized
 //! coordinates (0..1, y down, as egui's painting demo does) and an optional imported picture.
+//! In line mode the same strokes are drawn on a wide canvas ([`super::line_canvas`]): y is still
+//! 0..1 over its height, and x runs over [`InkCanvas::cells`] cells of that height.
 //! Undo and redo live in the app's [`super::history`], which covers the text as well: every change
 //! of the finished content bumps [`InkCanvas::content_revision`], and [`InkCanvas::restore`] puts
 //! an earlier content back.
@@ -43,7 +45,12 @@ pub struct InkCanvas {
     /// Bumped on every change of the finished content.
     content_revision: u64,
     picture_texture: Option<TextureHandle>,
+    /// Line mode: a wide canvas of [`LINE_CELLS`] cells or more.
+    line: bool,
 }
+
+/// Cells a line canvas has before the writing reaches its end.
+pub const LINE_CELLS: f32 = 5.0;
 
 /// How to draw the canvas.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +81,31 @@ impl InkCanvas {
     /// Changes whenever what the canvas shows changes.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// Whether this is the wide canvas of line mode.
+    pub fn is_line(&self) -> bool {
+        self.line
+    }
+
+    /// Switches between the writing box and the line canvas (the strokes stay as they are).
+    pub fn set_line(&mut self, line: bool) {
+        if self.line != line {
+            self.line = line;
+            self.revision += 1;
+        }
+    }
+
+    /// The canvas's width in heights: 1 for the writing box; for a line at least
+    /// [`LINE_CELLS`], and always a whole empty cell right of the finished ink, so the canvas
+    /// grows when the writing reaches its last cell.
+    pub fn cells(&self) -> f32 {
+        if !self.line {
+            return 1.0;
+        }
+        let right = self.content.strokes.iter().flatten().map(|p| p[0]).filter(|x| x.is_finite()).fold(0.0f32, f32::max);
+        // Bounded: a hostile drawing file cannot ask for a canvas miles wide.
+        LINE_CELLS.max((right + 1.0).floor() + 1.0).min(MAX_LINE_CELLS)
     }
 
     /// Number of finished strokes.
@@ -130,12 +162,11 @@ impl InkCanvas {
         true
     }
 
-    /// Replaces the content with a loaded drawing (undoable through the app's history).
+    /// Replaces the content with a loaded drawing (undoable through the app's history): centred
+    /// in the writing box, or on a line scaled to the line's height.
     pub fn set_drawing(&mut self, drawing: &Drawing) {
-        self.replace(CanvasContent {
-            strokes: normalize_drawing(drawing),
-            picture: None,
-        });
+        let strokes = if self.line { normalize_line_drawing(drawing) } else { normalize_drawing(drawing) };
+        self.replace(CanvasContent { strokes, picture: None });
     }
 
     /// Replaces the content with an imported picture (undoable through the app's history).
@@ -148,7 +179,7 @@ impl InkCanvas {
 
     /// The strokes (finished plus the one in progress) as a drawing in [`SAVED_SIDE`] units.
     pub fn to_drawing(&self) -> Drawing {
-        let mut d = Drawing::new(SAVED_SIDE, SAVED_SIDE);
+        let mut d = Drawing::new(SAVED_SIDE * self.cells(), SAVED_SIDE);
         // Rounded to 1/100 of a unit: no float noise (159.99998) in saved files.
         let unit = |v: f32| (v * SAVED_SIDE * 100.0).round() / 100.0;
         let scale = |s: &Stroke| -> Stroke { s.iter().map(|p| [unit(p[0]), unit(p[1])]).collect() };
@@ -174,15 +205,23 @@ impl InkCanvas {
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "writing canvas"));
         let rect = response.rect;
         let to_screen = RectTransform::from_to(Rect::from_min_size(Pos2::ZERO, Vec2::splat(1.0)), rect);
-        let from_screen = to_screen.inverse();
+        let out = self.pointer(&response, to_screen);
+        self.paint(ui, &painter, to_screen, style);
+        out
+    }
 
+    /// Adds the pointer's position to the stroke being drawn, or finishes it; `to_screen` maps
+    /// canvas coordinates (the points are kept inside its source rectangle) to the screen.
+    pub(super) fn pointer(&mut self, response: &egui::Response, to_screen: RectTransform) -> CanvasResponse {
+        let from_screen = to_screen.inverse();
+        let bounds = *to_screen.from();
         let mut out = CanvasResponse {
-            rect: Some(rect),
+            rect: Some(response.rect),
             ..Default::default()
         };
         if let Some(pos) = response.interact_pointer_pos() {
             let p = from_screen * pos;
-            let p = [p.x.clamp(0.0, 1.0), p.y.clamp(0.0, 1.0)];
+            let p = [p.x.clamp(bounds.left(), bounds.right()), p.y.clamp(bounds.top(), bounds.bottom())];
             let stroke = self.current.get_or_insert_with(Vec::new);
             let far = stroke
                 .last()
@@ -196,18 +235,12 @@ impl InkCanvas {
             self.push_stroke(stroke);
             out.stroke_finished = true;
         }
-
-        self.paint(ui, &painter, to_screen, style);
         out
     }
 
     fn paint(&mut self, ui: &egui::Ui, painter: &egui::Painter, to_screen: RectTransform, style: CanvasStyle) {
         let rect = *to_screen.to();
-        let (paper, ink, guide) = if style.dark {
-            (Color32::from_gray(28), Color32::from_gray(235), Color32::from_gray(70))
-        } else {
-            (Color32::from_rgb(253, 252, 247), Color32::from_gray(20), Color32::from_gray(205))
-        };
+        let (paper, guide) = paper_colors(style);
         painter.rect_filled(rect, 4.0, paper);
         painter.rect_stroke(rect, 4.0, LineStyle::new(1.5, guide), egui::StrokeKind::Inside);
         // Faint guides: centre cross, dashed; a small kana is written in the lower-left quarter.
@@ -227,10 +260,37 @@ impl InkCanvas {
             painter.image(tex.id(), pic, Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)), Color32::WHITE);
         }
 
-        let width = (style.pen_width * rect.width()).max(1.0);
-        for stroke in self.content.strokes.iter().chain(self.current.as_ref()) {
-            paint_stroke(painter, stroke, to_screen, width, ink);
+        self.paint_ink(painter, to_screen, style, &[]);
+    }
+
+    /// Paints the strokes (those in `highlight` in the accent colour).
+    pub(super) fn paint_ink(&self, painter: &egui::Painter, to_screen: RectTransform, style: CanvasStyle, highlight: &[usize]) {
+        let ink = if style.dark { Color32::from_gray(235) } else { Color32::from_gray(20) };
+        let accent = if style.dark { Color32::from_rgb(120, 180, 255) } else { Color32::from_rgb(0, 100, 210) };
+        let width = (style.pen_width * to_screen.to().height()).max(1.0);
+        for (i, stroke) in self.content.strokes.iter().chain(self.current.as_ref()).enumerate() {
+            let color = if highlight.contains(&i) { accent } else { ink };
+            paint_stroke(painter, stroke, to_screen, width, color);
         }
+    }
+}
+
+/// Most cells a line canvas grows to.
+const MAX_LINE_CELLS: f32 = 200.0;
+
+/// Maps a drawing's strokes onto a line: its height becomes the line's, its left edge the
+/// line's start (a word drawing of `fude predict --line` opens as it was written).
+pub fn normalize_line_drawing(drawing: &Drawing) -> Vec<Stroke> {
+    let s = 1.0 / drawing.height.max(1e-3);
+    drawing.strokes.iter().map(|st| st.iter().map(|p| [p[0] * s, p[1] * s]).collect()).collect()
+}
+
+/// The paper and the guides' colour.
+pub(super) fn paper_colors(style: CanvasStyle) -> (Color32, Color32) {
+    if style.dark {
+        (Color32::from_gray(28), Color32::from_gray(70))
+    } else {
+        (Color32::from_rgb(253, 252, 247), Color32::from_gray(205))
     }
 }
 
@@ -315,6 +375,27 @@ mod tests {
         let saved = c.to_drawing();
         assert_eq!(saved.width, SAVED_SIDE);
         assert_eq!(saved.strokes[0][1], [SAVED_SIDE, 0.75 * SAVED_SIDE]);
+    }
+
+    #[test]
+    fn a_line_grows_when_the_writing_reaches_its_last_cell() {
+        let mut c = InkCanvas::default();
+        assert_eq!(c.cells(), 1.0);
+        c.set_line(true);
+        assert_eq!(c.cells(), LINE_CELLS);
+        c.push_stroke(vec![[3.2, 0.5], [3.9, 0.5]]);
+        assert_eq!(c.cells(), LINE_CELLS, "the fourth cell: room enough");
+        c.push_stroke(vec![[4.1, 0.5], [4.6, 0.5]]);
+        assert_eq!(c.cells(), 6.0, "the last cell: one more");
+        assert_eq!(c.to_drawing().width, 6.0 * SAVED_SIDE);
+        c.push_stroke(vec![[1e9, 0.5]]);
+        assert_eq!(c.cells(), MAX_LINE_CELLS);
+        // A line drawing opens at the line's height.
+        let mut d = Drawing::new(500.0, 100.0);
+        d.strokes.push(vec![[0.0, 50.0], [450.0, 100.0]]);
+        c.set_drawing(&d);
+        assert_eq!(c.content().strokes[0], vec![[0.0, 0.5], [4.5, 1.0]]);
+        assert_eq!(c.cells(), 6.0);
     }
 
     #[test]

@@ -64,6 +64,9 @@ impl FudeApp {
     }
 
     pub(super) fn pick_rank(&mut self, rank: usize) {
+        if self.settings.line_mode {
+            return self.take_line_rank(rank);
+        }
         if let Some(p) = rank.checked_sub(1).and_then(|i| self.candidates.get(i)).copied() {
             self.pick(p.ch);
         }

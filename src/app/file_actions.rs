@@ -93,6 +93,8 @@ impl FudeApp {
                     self.say(format!("Opened {}", path.display()), false);
                 }
                 FileEvent::ImageLoaded(path, img) => {
+                    // A picture is read as one character.
+                    self.set_line_mode(false);
                     self.canvas.set_picture(img);
                     self.picture_as_box = false;
                     self.say(format!("Opened {}", path.display()), false);

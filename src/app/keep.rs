@@ -19,6 +19,10 @@ impl FudeApp {
 
     /// Saves the canvas as an example of [`Self::keep_label`] in the user's handwriting set.
     pub fn keep_for_training(&mut self) {
+        if self.settings.line_mode {
+            self.say("Keep for training keeps one character: switch to One character to keep a drawing", true);
+            return;
+        }
         if self.canvas.picture().is_some() || self.canvas.stroke_count() == 0 {
             self.say("Nothing to keep: draw a kana first (pictures cannot be kept)", true);
             return;

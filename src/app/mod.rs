@@ -6,7 +6,11 @@
 //! `egui::Panel::left` panels shown before the central panel, each drawn by its own `*_ui`
 //! function in its own module, so the canvas simply gets the space that is left.
 //!
-//! Nothing slow runs on the UI thread: recognition runs on a worker ([`recognition`]), files are
+//! In line mode ([`line_mode`]) the canvas is a wide line and the right panel ranks readings of
+//! the whole line instead of one character's candidates.
+//!
+//! Nothing slow runs on the UI thread: recognition runs on a worker ([`recognition`]), a line is
+//! read on another ([`line_reading`]), files are
 //! read and written on short-lived threads ([`files`]); both report back through channels and
 //! wake the UI with `request_repaint`.
 
@@ -28,6 +32,10 @@ pub mod kept_view;
 pub mod kana_picker;
 pub mod latent_map;
 mod keys;
+pub mod line_canvas;
+mod line_mode;
+pub mod line_reading;
+pub mod line_view;
 mod panels;
 pub mod path_prompt;
 mod reading;
@@ -40,6 +48,7 @@ pub mod style_names;
 pub mod text_buffer;
 pub mod training_panel;
 pub mod training_views;
+pub mod worker;
 pub mod write_text;
 mod keep;
 
@@ -148,6 +157,8 @@ pub struct FudeApp {
     prompted: Option<(FileAction, String)>,
     /// When this frame started (notices older than a change in this frame go).
     frame_start: Instant,
+    /// Line mode's reader and its readings.
+    line: line_mode::LineMode,
     ctx: egui::Context,
 }
 
@@ -178,8 +189,10 @@ impl FudeApp {
             (Err(e), Some(_)) => notice.or_else(|| Some(Notice { text: e.clone(), error: true, at: Instant::now() })),
             _ => notice,
         };
+        let mut canvas = InkCanvas::default();
+        canvas.set_line(settings.line_mode);
         FudeApp {
-            canvas: InkCanvas::default(),
+            canvas,
             recognition,
             files: FileTasks::new(&ctx),
             candidates: Vec::new(),
@@ -220,6 +233,7 @@ impl FudeApp {
             posted_reading: None,
             prompted: None,
             frame_start: Instant::now(),
+            line: line_mode::LineMode::new(&ctx),
             ctx: ctx.clone(),
             settings,
         }
@@ -240,8 +254,11 @@ impl FudeApp {
         self.canvas.stroke_count()
     }
 
-    /// Whether the shown candidates answer the canvas as it is now.
+    /// Whether the shown candidates (in line mode, the readings) answer the canvas as it is now.
     pub fn is_up_to_date(&self) -> bool {
+        if self.settings.line_mode {
+            return self.line_up_to_date();
+        }
         self.posted_revision == self.canvas.revision() && self.shown_id == self.posted_id && !self.recognition.is_busy()
     }
 
@@ -302,6 +319,7 @@ impl eframe::App for FudeApp {
         self.handle_file_events();
         self.handle_dropped_files(&ctx);
         self.receive_recognition(&ctx);
+        self.receive_line_reading();
         self.shortcuts(&ctx);
         self.take_pending_top();
 
@@ -373,16 +391,22 @@ impl eframe::App for FudeApp {
         egui::CentralPanel::default().show(ui, |ui| {
             self.canvas_tools_ui(ui);
             ui.add_space(6.0);
-            ui.vertical_centered(|ui| {
-                let style = CanvasStyle {
-                    pen_width: self.settings.pen_width,
-                    dark: ui.visuals().dark_mode,
-                };
-                canvas_out = self.canvas.canvas_ui(ui, style);
-            });
+            let style = CanvasStyle {
+                pen_width: self.settings.pen_width,
+                dark: ui.visuals().dark_mode,
+            };
+            if self.settings.line_mode {
+                canvas_out = self.line_canvas_area_ui(ui, style);
+            } else {
+                ui.vertical_centered(|ui| canvas_out = self.canvas.canvas_ui(ui, style));
+            }
         });
         self.canvas_rect = canvas_out.rect;
-        self.post_recognition(&ctx, canvas_out.drawing, canvas_out.stroke_finished);
+        if self.settings.line_mode {
+            self.post_line_reading(canvas_out.stroke_finished);
+        } else {
+            self.post_recognition(&ctx, canvas_out.drawing, canvas_out.stroke_finished);
+        }
 
         if let Some(prompt) = &mut self.prompt {
             match prompt.path_prompt_ui(&ctx) {
@@ -404,6 +428,7 @@ impl eframe::App for FudeApp {
         self.record_history();
         self.focus_ring(&ctx);
 
+        self.bench_line_ui();
         self.bench_slider_ui();
         self.bench_training_ui(&ctx);
         if let Some(bench) = &mut self.bench {

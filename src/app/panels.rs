@@ -134,6 +134,9 @@ impl FudeApp {
                 let text = match &self.notice {
                     Some(n) if n.error => egui::RichText::new(&n.text).color(ui.visuals().error_fg_color),
                     Some(n) => egui::RichText::new(&n.text),
+                    None if self.settings.line_mode => {
+                        egui::RichText::new("Write a line of kana · Enter takes the reading · click a character to change it · Ctrl+Z undo · F1 help").weak()
+                    }
                     None => egui::RichText::new("Write one kana in the box · Enter or 1–9 takes a candidate · Ctrl+Z undo · F1 help").weak(),
                 };
                 let full = self.notice.as_ref().map(|n| n.text.clone());
@@ -146,6 +149,9 @@ impl FudeApp {
     }
 
     pub(super) fn recognition_ui(&mut self, ui: &mut egui::Ui) {
+        if self.settings.line_mode {
+            return self.line_panel_ui(ui);
+        }
         ui.heading("Candidates");
         super::reading_choice::script_choice_ui(ui, &mut self.settings.script);
         if self.canvas.picture().is_some() && super::reading_choice::picture_box_ui(ui, &mut self.picture_as_box) {
@@ -202,6 +208,8 @@ impl FudeApp {
     pub(super) fn canvas_tools_ui(&mut self, ui: &mut egui::Ui) {
         // Wraps in a narrow window instead of cutting off the stroke count.
         ui.horizontal_wrapped(|ui| {
+            self.mode_toggle_ui(ui);
+            ui.separator();
             if ui.add_enabled(self.history.can_undo(), egui::Button::new("Undo")).on_hover_text("Undo the last stroke, pick or text edit (Ctrl+Z)").clicked() {
                 self.undo();
             }

@@ -1,16 +1,16 @@
 //! Recognition off the UI thread. The UI posts the latest canvas content into a one-slot mailbox
-//! (a newer request replaces an older one that has not started), so there is never more than one
-//! inference in flight and never a queue of stale ones. A worker thread takes the request, runs
-//! strokes → raster → model input → CNN, and sends the outcome back through a channel, waking
-//! the UI with `request_repaint`.
+//! ([`super::worker`]: a newer request replaces an older one that has not started), so there is
+//! never more than one inference in flight and never a queue of stale ones. The worker thread
+//! runs strokes → raster → model input → CNN, and sends the outcome back, waking the UI with
+//! `request_repaint`.
 
 use crate::ink::picture::picture_input;
 use crate::ink::{Drawing, InkImage, ModelInput};
 use crate::models::recognizer::Reading;
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
 use std::path::Path;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex};
+use super::worker::{Posted, Worker};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Candidates shown per result.
@@ -91,166 +91,55 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-struct Request {
-    id: u64,
-    job: Job,
-    posted: Instant,
-}
-
-#[derive(Default)]
-struct Mailbox {
-    request: Option<Request>,
-    model: Option<LoadedModel>,
-    reading: Reading,
-    busy: bool,
-    quit: bool,
-}
-
-struct Shared {
-    mailbox: Mutex<Mailbox>,
-    wake: Condvar,
-}
+/// What the worker reads with: the model and the reading (script, text so far).
+type Config = (Option<LoadedModel>, Reading);
 
 /// The UI's handle on the recognition worker.
 pub struct Recognition {
-    shared: Arc<Shared>,
-    results: Receiver<Outcome>,
-    next_id: u64,
-    /// Id of the newest request whose result the UI still wants.
-    wanted: u64,
+    worker: Worker<Job, Config, Outcome>,
 }
 
 impl Recognition {
     /// Starts the worker thread. `wake` is called after each result (the UI passes
     /// `ctx.request_repaint`).
     pub fn start(model: Option<LoadedModel>, wake: impl Fn() + Send + 'static) -> Self {
-        let shared = Arc::new(Shared {
-            mailbox: Mutex::new(Mailbox {
-                model,
-                ..Default::default()
-            }),
-            wake: Condvar::new(),
-        });
-        let (tx, results) = channel();
-        let worker = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("fude-recognition".into())
-            .spawn(move || worker_loop(&worker, &tx, &wake));
-        if let Err(e) = spawned {
-            log_error(&format!("cannot start the recognition thread: {e}"));
-        }
-        Recognition {
-            shared,
-            results,
-            next_id: 0,
-            wanted: 0,
-        }
+        let run = |req: Posted<Job>, (model, reading): Config| recognize(req, model.as_ref(), &reading);
+        Recognition { worker: Worker::start("fude-recognition", (model, Reading::default()), run, wake) }
     }
 
     /// Posts a job, replacing any that has not started. Returns its id.
     pub fn post(&mut self, job: Job) -> u64 {
-        self.next_id += 1;
-        self.wanted = self.next_id;
-        let req = Request {
-            id: self.next_id,
-            job,
-            posted: Instant::now(),
-        };
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.request = Some(req);
-        }
-        self.shared.wake.notify_one();
-        self.next_id
+        self.worker.post(job)
     }
 
     /// Forgets pending results (e.g. the canvas was cleared).
     pub fn cancel(&mut self) {
-        self.next_id += 1;
-        self.wanted = self.next_id;
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.request = None;
-        }
+        self.worker.cancel();
     }
 
     /// Whether a request is waiting or running.
     pub fn is_busy(&self) -> bool {
-        self.shared
-            .mailbox
-            .lock()
-            .map(|mb| mb.busy || mb.request.is_some())
-            .unwrap_or(false)
+        self.worker.is_busy()
     }
 
     /// Replaces the model (used from the next request on).
     pub fn set_model(&mut self, model: LoadedModel) {
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.model = Some(model);
-        }
+        self.worker.update_config(|c| c.0 = Some(model));
     }
 
     /// Sets how candidates are chosen and ordered (script, text so far), from the next request on.
     pub fn set_reading(&mut self, reading: Reading) {
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.reading = reading;
-        }
+        self.worker.update_config(|c| c.1 = reading);
     }
 
     /// The model in use.
     pub fn model(&self) -> Option<LoadedModel> {
-        self.shared.mailbox.lock().ok().and_then(|mb| mb.model.clone())
+        self.worker.config().and_then(|c| c.0)
     }
 
     /// The newest result the UI still wants, if one arrived since the last call.
     pub fn poll(&mut self) -> Option<Outcome> {
-        let mut latest = None;
-        while let Ok(outcome) = self.results.try_recv() {
-            if outcome.id == self.wanted {
-                latest = Some(outcome);
-            }
-        }
-        latest
-    }
-}
-
-impl Drop for Recognition {
-    fn drop(&mut self) {
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.quit = true;
-        }
-        self.shared.wake.notify_all();
-    }
-}
-
-fn log_error(msg: &str) {
-    eprintln!("fude: {msg}");
-}
-
-fn worker_loop(shared: &Shared, tx: &Sender<Outcome>, wake: &dyn Fn()) {
-    loop {
-        let (req, model, reading) = {
-            let Ok(mut mb) = shared.mailbox.lock() else { return };
-            loop {
-                if mb.quit {
-                    return;
-                }
-                if let Some(req) = mb.request.take() {
-                    mb.busy = true;
-                    break (req, mb.model.clone(), mb.reading.clone());
-                }
-                mb = match shared.wake.wait(mb) {
-                    Ok(g) => g,
-                    Err(_) => return,
-                };
-            }
-        };
-        let outcome = recognize(req, model.as_ref(), &reading);
-        if let Ok(mut mb) = shared.mailbox.lock() {
-            mb.busy = false;
-        }
-        if tx.send(outcome).is_err() {
-            return;
-        }
-        wake();
+        self.worker.poll()
     }
 }
 
@@ -265,7 +154,7 @@ pub fn job_input(job: &Job) -> Result<(ModelInput, bool, bool), String> {
 
 pub use crate::ink::is_blank;
 
-fn recognize(req: Request, model: Option<&LoadedModel>, reading: &Reading) -> Outcome {
+fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -> Outcome {
     let t0 = Instant::now();
     let mut blank = false;
     let (input, result) = match job_input(&req.job) {

@@ -54,6 +54,8 @@ pub struct Settings {
     pub last_path: String,
     /// Which characters the candidates may be (the Script menu).
     pub script: crate::models::recognizer::ScriptChoice,
+    /// Write a line of kana instead of one character.
+    pub line_mode: bool,
 }
 
 impl Default for Settings {
@@ -68,6 +70,7 @@ impl Default for Settings {
             model_path: None,
             last_path: String::new(),
             script: Default::default(),
+            line_mode: false,
         }
     }
 }
@@ -112,6 +115,7 @@ mod tests {
         let s = Settings {
             pen_width: 0.05,
             theme: Theme::Dark,
+            line_mode: true,
             ..Default::default()
         };
         let text = serde_json::to_string(&s).unwrap();
@@ -120,6 +124,7 @@ mod tests {
         let old: Settings = serde_json::from_str(r#"{"pen_width": 0.02}"#).unwrap();
         assert_eq!(old.theme, Theme::System);
         assert_eq!(old.pen_width, 0.02);
+        assert!(!old.line_mode, "one character, as before line mode");
     }
 
     #[test]

@@ -114,6 +114,12 @@ impl TextBuffer {
         self.splice(ctx, from, to, ch.encode_utf8(&mut [0; 4]));
     }
 
+    /// Inserts `text` at the cursor, replacing the selection (a line reading taken at once).
+    pub fn insert_str(&mut self, text: &str, ctx: &egui::Context) {
+        let (from, to) = self.selection(ctx);
+        self.splice(ctx, from, to, text);
+    }
+
     /// Removes the selection, or the character before the cursor; returns what went.
     pub fn backspace(&mut self, ctx: &egui::Context) -> Option<String> {
         let (from, to) = self.selection(ctx);

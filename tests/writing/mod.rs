@@ -159,3 +159,33 @@ impl egui::DroppedFile for Dropped {
         std::fs::read(&self.0).map_err(|e| e.to_string())
     }
 }
+
+/// Drags the pointer through `points` on the line canvas (in its heights: x runs over its
+/// cells, y over 0..1), one event per frame.
+pub fn drag_line(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]]) {
+    let r = canvas(h);
+    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.height(), r.top() + p[1] * r.height());
+    let Some(first) = points.first() else { return };
+    h.hover_at(at(first));
+    h.drag_at(at(first));
+    for p in points.iter().skip(1) {
+        h.hover_at(at(p));
+    }
+    h.drop_at(at(points.last().unwrap_or(first)));
+    h.step();
+    h.step();
+}
+
+/// Writes `word` on the line canvas as pointer drags: strokes traced from font `font` of
+/// `split` by the project's word-drawing code (seed 11, with gaps), as tall as the canvas.
+pub fn write_line(h: &mut Harness<'_, FudeApp>, split: fude::data::Split, word: &str, font: usize) {
+    let w = fude::data::line_words::word_drawing(split, word, font, false, 11).expect("the font has the word");
+    for stroke in fude::app::bench_ui::line_strokes(&w.drawing) {
+        drag_line(h, &stroke);
+    }
+}
+
+/// Steps frames until the line's readings answer the canvas as it is.
+pub fn wait_for_readings(h: &mut Harness<'_, FudeApp>) {
+    wait_until(h, "the line's readings", |a| a.is_up_to_date() && !a.line_readings().is_empty());
+}

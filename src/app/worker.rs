@@ -1,0 +1,188 @@
+//! A worker thread with a one-slot mailbox, the pattern the app's readers share: the UI posts
+//! the latest job (a newer one replaces one that has not started), so there is never more than
+//! one job in flight and never a queue of stale ones. The worker runs each job with the settings
+//! it holds ([`Worker::update_config`]) and sends the outcome back through a channel, waking the
+//! UI (`request_repaint`); [`Worker::poll`] hands over only the newest wanted outcome.
+
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+/// A job as the worker receives it.
+pub struct Posted<J> {
+    /// Its id (ascending in posting order).
+    pub id: u64,
+    /// The job.
+    pub job: J,
+    /// When it was posted.
+    pub posted: Instant,
+}
+
+struct Slot<J, C> {
+    request: Option<Posted<J>>,
+    config: C,
+    busy: bool,
+    quit: bool,
+}
+
+struct Shared<J, C> {
+    slot: Mutex<Slot<J, C>>,
+    wake: Condvar,
+}
+
+/// The UI's handle on a worker thread that turns jobs `J` into outcomes `O` with settings `C`.
+pub struct Worker<J, C, O> {
+    shared: Arc<Shared<J, C>>,
+    results: Receiver<(u64, O)>,
+    next_id: u64,
+    /// Id of the newest job whose outcome the UI still wants.
+    wanted: u64,
+}
+
+impl<J: Send + 'static, C: Clone + Send + 'static, O: Send + 'static> Worker<J, C, O> {
+    /// Starts the thread `name`. `run` does each job with the settings as they were when it
+    /// started; `wake` is called after each outcome (the UI passes `ctx.request_repaint`).
+    pub fn start(name: &str, config: C, run: impl FnMut(Posted<J>, C) -> O + Send + 'static, wake: impl Fn() + Send + 'static) -> Self {
+        let shared = Arc::new(Shared { slot: Mutex::new(Slot { request: None, config, busy: false, quit: false }), wake: Condvar::new() });
+        let (tx, results) = channel();
+        let worker = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new().name(name.into()).spawn(move || worker_loop(&worker, &tx, run, &wake));
+        if let Err(e) = spawned {
+            eprintln!("fude: cannot start the {name} thread: {e}");
+        }
+        Worker { shared, results, next_id: 0, wanted: 0 }
+    }
+}
+
+impl<J, C: Clone, O> Worker<J, C, O> {
+    /// Posts a job, replacing any that has not started. Returns its id.
+    pub fn post(&mut self, job: J) -> u64 {
+        self.next_id += 1;
+        self.wanted = self.next_id;
+        if let Ok(mut slot) = self.shared.slot.lock() {
+            slot.request = Some(Posted { id: self.next_id, job, posted: Instant::now() });
+        }
+        self.shared.wake.notify_one();
+        self.next_id
+    }
+
+    /// Forgets pending outcomes (e.g. the canvas was cleared).
+    pub fn cancel(&mut self) {
+        self.next_id += 1;
+        self.wanted = self.next_id;
+        if let Ok(mut slot) = self.shared.slot.lock() {
+            slot.request = None;
+        }
+    }
+
+    /// Whether a job is waiting or running.
+    pub fn is_busy(&self) -> bool {
+        self.shared.slot.lock().map(|s| s.busy || s.request.is_some()).unwrap_or(false)
+    }
+
+    /// A copy of the settings jobs run with.
+    pub fn config(&self) -> Option<C> {
+        self.shared.slot.lock().ok().map(|s| s.config.clone())
+    }
+
+    /// Changes the settings, from the next job on.
+    pub fn update_config(&self, change: impl FnOnce(&mut C)) {
+        if let Ok(mut slot) = self.shared.slot.lock() {
+            change(&mut slot.config);
+        }
+    }
+
+    /// The newest wanted outcome, if one arrived since the last call (older ones are dropped).
+    pub fn poll(&mut self) -> Option<O> {
+        let mut latest = None;
+        while let Ok((id, outcome)) = self.results.try_recv() {
+            if id == self.wanted {
+                latest = Some(outcome);
+            }
+        }
+        latest
+    }
+}
+
+impl<J, C, O> Drop for Worker<J, C, O> {
+    fn drop(&mut self) {
+        if let Ok(mut slot) = self.shared.slot.lock() {
+            slot.quit = true;
+        }
+        self.shared.wake.notify_all();
+    }
+}
+
+fn worker_loop<J, C: Clone, O>(shared: &Shared<J, C>, tx: &Sender<(u64, O)>, mut run: impl FnMut(Posted<J>, C) -> O, wake: &dyn Fn()) {
+    loop {
+        let (request, config) = {
+            let Ok(mut slot) = shared.slot.lock() else { return };
+            loop {
+                if slot.quit {
+                    return;
+                }
+                if let Some(request) = slot.request.take() {
+                    slot.busy = true;
+                    break (request, slot.config.clone());
+                }
+                slot = match shared.wake.wait(slot) {
+                    Ok(g) => g,
+                    Err(_) => return,
+                };
+            }
+        };
+        let id = request.id;
+        let outcome = run(request, config);
+        if let Ok(mut slot) = shared.slot.lock() {
+            slot.busy = false;
+        }
+        if tx.send((id, outcome)).is_err() {
+            return;
+        }
+        wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn wait<J, C: Clone, O>(w: &mut Worker<J, C, O>) -> O {
+        let t = Instant::now();
+        loop {
+            if let Some(o) = w.poll() {
+                return o;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "no outcome");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn the_newest_job_wins_with_the_settings_of_its_time() {
+        let mut w: Worker<u32, u32, (u64, u32)> = Worker::start(
+            "test",
+            10,
+            |p, c| {
+                std::thread::sleep(Duration::from_millis(20));
+                (p.id, p.job + c)
+            },
+            || {},
+        );
+        w.post(1);
+        w.post(2);
+        let id = w.post(3);
+        assert_eq!(wait(&mut w), (id, 13), "only the newest outcome is handed over");
+        w.update_config(|c| *c = 100);
+        assert_eq!(w.config(), Some(100));
+        w.post(4);
+        assert!(w.is_busy());
+        assert_eq!(wait(&mut w).1, 104);
+        w.post(5);
+        w.cancel();
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(w.poll().is_none(), "a cancelled job's outcome is dropped");
+        assert!(!w.is_busy());
+    }
+}
