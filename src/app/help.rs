@@ -1,4 +1,4 @@
-//! The Help window (shortcuts, the model's eye, small kana, zoom) and the About window (version,
+//! The Help window (writing, a line, small kana, the model's eye, shortcuts) and the About window (version,
 //! models, licences of the fonts and data).
 
 /// Every keyboard shortcut, as (keys, what they do).
@@ -40,10 +40,19 @@ pub fn help_ui(ctx: &egui::Context, open: &mut bool) {
                      and Delete work there as in any text field. The buttons above the text add a space and \
                      punctuation.",
                 );
+                ui.heading("A line");
+                ui.label(
+                    "The toggle above the canvas switches to a line: write a whole word, left to right, without \
+                     picking each character. The cells are only guides; characters may touch, and a dakuten may \
+                     come last. The best reading is shown large with up to five others; Enter (or 1 … 6, or a \
+                     click) takes one into the text as one undo step. Click a character of the reading to see \
+                     and pick its own candidates.",
+                );
                 ui.heading("Small kana");
                 ui.label(
-                    "Size and position in the box count: write a small kana (ゃ, っ, ァ…) small, in the lower-left \
-                     quarter marked by the dashed guides, and a full-size one filling the box.",
+                    "Size and position in the box count: write a small kana (ゃ, っ, ァ…) small and low, in the \
+                     lower-left quarter marked by the dashed guides. A full-size kana may be written smaller than \
+                     the box, centred or high; written small and low, it reads as the small kana.",
                 );
                 ui.heading("The model's eye");
                 ui.label(

@@ -110,6 +110,7 @@ impl Reading {
         let mut p: Vec<f32> = probs.iter().map(|&v| if v.is_finite() { v.max(0.0) } else { 0.0 }).collect();
         let mut notes = Vec::new();
         let mut reason = None;
+        let mut lone = false;
         match self.script {
             ScriptChoice::All => {}
             ScriptChoice::Hiragana => keep_only(&mut p, |c| script_of(c) == Some(Script::Hiragana)),
@@ -133,6 +134,7 @@ impl Reading {
                             *v *= LONE_KATAKANA_WEIGHT;
                         }
                     }
+                    lone = true;
                     reason = Some("script Auto: with no text yet, look-alikes are read as hiragana, the more common script in Japanese text".into());
                 }
             }
@@ -151,7 +153,10 @@ impl Reading {
         if merged && top.iter().any(|c| has_small_form(c.ch)) {
             notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
         }
-        if let Some(r) = reason.filter(|_| scripted != order(&raw)) {
+        // With no text the hiragana preference reorders most rankings a little: it is worth a
+        // note only when it changed the first candidate.
+        let changed = if lone { scripted.first() != order(&raw).first() } else { scripted != order(&raw) };
+        if let Some(r) = reason.filter(|_| changed) {
             notes.insert(0, r);
         }
         if !notes.is_empty() {
@@ -271,6 +276,11 @@ mod tests {
         let c = Reading::default().candidates(&clear, 2);
         assert_eq!(chars(&c), "リり");
         assert!(c.notes.is_empty());
+        // Look-alikes reordered below a clear first candidate are not worth a note.
+        let below = probs(&[('く', 0.9), ('シ', 0.06), ('し', 0.04)]);
+        let c = Reading::default().candidates(&below, 3);
+        assert_eq!(chars(&c), "くしシ");
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
         // All ranks as the network does.
         let all = Reading { script: ScriptChoice::All, ..Default::default() };
         assert_eq!(chars(&all.candidates(&p, 3)), "リりい");
