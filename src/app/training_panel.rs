@@ -14,7 +14,7 @@ use crate::data::mine;
 use crate::data::spec::{self, DataSpec, OpenOptions};
 use crate::models::{select_device, DeviceChoice};
 use crate::training::events::{RunPhase, RunProgress};
-use crate::training::session::{list_runs, new_run_folder, RunSummary};
+use crate::training::runs::{list_runs, new_run_folder, RunSummary};
 use crate::training::{Init, ModelKind, RunControl, RunPlan, TrainConfig, TrainEvent};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
@@ -142,7 +142,7 @@ impl TrainingForm {
     }
 
     fn generator_defaults() -> TrainConfig {
-        crate::training::generator::GeneratorTrainConfig::default().base
+        crate::training::generator::GeneratorConfig::schedule()
     }
 
     /// The data specs of the enabled rows (errors name the bad spec).
@@ -743,6 +743,6 @@ mod tests {
         assert_eq!((f.cfg.lr, f.cfg.batch), (1e-3, 64), "the generator's defaults");
         assert!(f.cfg.epoch_size < 25_600, "a smaller Quick preset");
         f.full();
-        assert_eq!(f.cfg, crate::training::generator::GeneratorTrainConfig::default().base);
+        assert_eq!(f.cfg, crate::training::generator::GeneratorConfig::schedule());
     }
 }

@@ -9,6 +9,7 @@
 use crate::error::{Error, Result};
 use crate::models::checkpoint_io::{check_weights_header, load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
 use crate::models::parameters::{Layout, Network};
+use crate::models::recognizer::TrainingRecord;
 use candle_core::Device;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -29,6 +30,8 @@ pub trait CheckpointKind: Layout + Clone + Sized {
     fn check(sidecar: &Self::Sidecar) -> Result<()>;
     /// The architecture a sidecar describes.
     fn architecture(sidecar: &Self::Sidecar) -> &Self;
+    /// How the checkpoint was trained, as its sidecar says.
+    fn training(sidecar: &Self::Sidecar) -> &TrainingRecord;
     /// A network of `arch` on `device` whose weights are about to be loaded.
     fn empty(arch: Self, device: &Device) -> Result<Network<Self>>;
     /// The bundled weights and sidecar, when the build found them.

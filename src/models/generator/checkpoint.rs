@@ -120,6 +120,10 @@ impl CheckpointKind for GeneratorArchitecture {
         &sidecar.architecture
     }
 
+    fn training(sidecar: &GeneratorSidecar) -> &TrainingRecord {
+        &sidecar.training
+    }
+
     fn empty(arch: Self, device: &Device) -> Result<Generator> {
         Generator::for_loading(arch, device)
     }

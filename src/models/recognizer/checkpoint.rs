@@ -124,6 +124,10 @@ impl CheckpointKind for Architecture {
         &sidecar.architecture
     }
 
+    fn training(sidecar: &Sidecar) -> &TrainingRecord {
+        &sidecar.training
+    }
+
     fn empty(arch: Self, device: &Device) -> Result<Recognizer> {
         Recognizer::new(arch, device)
     }
