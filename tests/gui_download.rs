@@ -80,7 +80,7 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 fn k49_row(app: &FudeApp) -> &fude::app::training_panel::SourceRow {
-    app.training().form.sources.iter().find(|r| r.name == "k49").unwrap()
+    app.training().form.sources.iter().find(|r| matches!(r.kind, fude::data::SourceKind::K49(_))).unwrap()
 }
 
 #[test]

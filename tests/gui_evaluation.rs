@@ -36,7 +36,7 @@ fn compare_a_run_with_the_current_model_and_see_where_it_errs() {
     h.step();
     h.step();
     for row in &mut h.state_mut().training_mut().form.sources {
-        row.enabled = row.name == "fonts";
+        row.enabled = row.kind == fude::data::SourceKind::Fonts;
     }
     h.step();
     h.get_by_label("Compare").click();

@@ -49,14 +49,14 @@ fn preview_sources_and_add_fonts() {
     assert!(h.query_by_label_contains("Classes covered: 180 of 180").is_some(), "the chart's caption is shown");
 
     // Drawings as real pens write: a row of their own, previewed the same way.
-    let pens = h.state().training().form.sources.iter().position(|r| r.name == "pens").unwrap();
+    let pens = h.state().training().form.sources.iter().position(|r| r.kind == SourceKind::Pens).unwrap();
     assert!(h.query_by_label("Pen-like drawings").is_some());
     h.get_all_by_label("Preview").nth(pens).unwrap().click();
     wait_until(&mut h, "the pens preview", 120, |a| a.training().previews.data("pens").is_some());
     assert!(h.query_by_label_contains("training samples of pens:train").is_some(), "the grid is shown");
 
     // A Kuzushiji-49 row without a folder says why there is nothing to preview.
-    let k49 = h.state().training().form.sources.iter().position(|r| r.name == "k49").unwrap();
+    let k49 = h.state().training().form.sources.iter().position(|r| matches!(r.kind, SourceKind::K49(_))).unwrap();
     h.get_all_by_label("Preview").nth(k49).unwrap().click();
     wait_until(&mut h, "the k49 preview error", 30, |a| a.training().previews.error("k49").is_some());
     assert!(h.query_by_label_contains("Preview failed").is_some());

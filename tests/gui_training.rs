@@ -51,7 +51,7 @@ fn train_watch_pause_stop_use_and_resume() {
     {
         let form = &mut h.state_mut().training_mut().form;
         for row in &mut form.sources {
-            row.enabled = row.name == "fonts";
+            row.enabled = row.kind == fude::data::SourceKind::Fonts;
         }
         form.cfg.epochs = 3;
         form.cfg.epoch_size = 2048;

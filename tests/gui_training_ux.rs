@@ -94,7 +94,7 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     {
         let form = &mut h.state_mut().training_mut().form;
         for row in &mut form.sources {
-            row.enabled = row.name == "fonts";
+            row.enabled = row.kind == fude::data::SourceKind::Fonts;
         }
         form.cfg.epochs = 2;
         form.cfg.epoch_size = 3200;
@@ -301,7 +301,7 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     // The evaluation: below the menu bar, the confusions by script group and the most frequent ones.
     open_training(&mut h);
     for row in &mut h.state_mut().training_mut().form.sources {
-        row.enabled = row.name == "fonts";
+        row.enabled = row.kind == fude::data::SourceKind::Fonts;
     }
     h.step();
     click_in_view(&mut h, "Evaluate");
