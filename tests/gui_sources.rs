@@ -4,8 +4,7 @@
 //! font with kana is added and reaches the row's data spec, a non-font and a font without kana
 //! are refused with the reason.
 
-mod common;
-mod writing;
+mod support;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -13,20 +12,16 @@ use fude::app::FudeApp;
 use fude::data::fonts::{FontPick, EMBEDDED_FONTS};
 use fude::data::SourceKind;
 use std::path::Path;
+use support::{wait_until, TestApp};
 
 fn app(data_dir: &Path) -> Harness<'static, FudeApp> {
-    common::app(data_dir, 2400.0)
-}
-
-/// Steps frames until `cond` holds (previews and font checks run on their own threads).
-fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    common::wait_until(h, what, secs, cond, |a| format!("notice: {:?}", a.notice()));
+    TestApp::new().tall(2400.0).data_dir(data_dir).build()
 }
 
 /// "Add font file…", then the path typed into the prompt (no dialogs in tests).
 fn add_font(h: &mut Harness<'_, FudeApp>, path: &Path) {
     h.get_by_label("Add font file…").click();
-    writing::type_path(h, path);
+    support::type_path(h, path);
 }
 
 #[test]

@@ -262,10 +262,20 @@ pub struct TrainingPanel {
     pub fonts: FontPicker,
     /// The open source previews.
     pub previews: SourcePreviews,
+    /// The app's data folder when it is not the default one.
+    data_dir: Option<PathBuf>,
 }
 
 impl Default for TrainingPanel {
     fn default() -> Self {
+        Self::in_data_dir(None)
+    }
+}
+
+impl TrainingPanel {
+    /// A closed panel keeping runs, kept handwriting and downloads in `data_dir` (`None`: the
+    /// app's default data folder, [`mine::data_dir`]).
+    pub fn in_data_dir(data_dir: Option<PathBuf>) -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         TrainingPanel {
             open: false,
@@ -286,11 +296,33 @@ impl Default for TrainingPanel {
             kept_view: KeptView::default(),
             fold_settings: false,
             evaluation: EvaluationView::default(),
-            k49_download: K49Download::default(),
+            k49_download: K49Download::into_dir(data_dir.as_ref().map(|d| d.join("k49"))),
             samples: Default::default(),
             fonts: FontPicker::default(),
             previews: SourcePreviews::default(),
+            data_dir,
         }
+    }
+
+    /// Where kept handwriting lives.
+    pub fn handwriting_dir(&self) -> PathBuf {
+        self.data_dir.as_deref().map_or_else(mine::handwriting_dir, mine::handwriting_in)
+    }
+
+    /// Where training runs live.
+    pub fn runs_dir(&self) -> PathBuf {
+        self.data_dir.as_deref().map_or_else(mine::runs_dir, mine::runs_in)
+    }
+
+    /// The form's data specs, "my handwriting" read from this panel's folder.
+    fn specs(&self) -> crate::Result<Vec<DataSpec>> {
+        let mut specs = self.form.specs()?;
+        for s in &mut specs {
+            if s.kind == SourceKind::Mine(None) && self.data_dir.is_some() {
+                s.kind = SourceKind::Mine(Some(self.handwriting_dir()));
+            }
+        }
+        Ok(specs)
     }
 }
 
@@ -357,8 +389,8 @@ impl TrainingPanel {
 
     /// Re-reads the past runs and the kept handwriting counts.
     pub fn refresh(&mut self) {
-        self.runs = list_runs(&mine::runs_dir());
-        self.kept = mine::counts(&mine::handwriting_dir());
+        self.runs = list_runs(&self.runs_dir());
+        self.kept = mine::counts(&self.handwriting_dir());
         self.refreshed = Some(Instant::now());
     }
 
@@ -366,13 +398,13 @@ impl TrainingPanel {
     /// kept drawings themselves (after a drawing was kept).
     pub fn refresh_all(&mut self, ctx: &egui::Context) {
         self.refresh();
-        self.kept_view.reload(ctx, mine::handwriting_dir());
+        self.kept_view.reload(ctx, self.handwriting_dir());
     }
 
     /// Starts a run with the form's settings, from `current` ("bundled" or a checkpoint path)
     /// when continuing the current model.
     pub fn start(&mut self, ctx: &egui::Context, current: Option<&str>) {
-        let specs = match self.form.specs() {
+        let specs = match self.specs() {
             Ok(s) => s,
             Err(e) => return self.fail(PanelError::Data(e.to_string())),
         };
@@ -383,7 +415,7 @@ impl TrainingPanel {
             (StartFrom::Current, Some("bundled") | None) => Init::FineTune(None),
             (StartFrom::Current, Some(path)) => Init::FineTune(Some(PathBuf::from(path))),
         };
-        let dir = match new_run_folder(&mine::runs_dir()) {
+        let dir = match new_run_folder(&self.runs_dir()) {
             Ok(d) => d,
             Err(e) => return self.fail(PanelError::RunFolder(e.to_string())),
         };
@@ -494,7 +526,7 @@ impl TrainingPanel {
     /// Evaluates the current recognizer (`current`: "bundled" or a path), and `other` beside
     /// it, on the held-out data of the enabled sources, off the UI thread.
     pub fn evaluate(&mut self, ctx: &egui::Context, current: Option<&str>, other: Option<PathBuf>) {
-        let specs = match self.form.specs() {
+        let specs = match self.specs() {
             Ok(s) if !s.is_empty() => s,
             Ok(_) => return self.fail(PanelError::Data("choose a source to evaluate on".into())),
             Err(e) => return self.fail(PanelError::Data(e.to_string())),
@@ -599,7 +631,8 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
         runs_ui(ui, panel, current).or(action)
     });
     evaluation_window_ui(ui.ctx(), &mut panel.evaluation);
-    kept_window_ui(ui.ctx(), &mut panel.kept_view, &mine::handwriting_dir());
+    let hand = panel.handwriting_dir();
+    kept_window_ui(ui.ctx(), &mut panel.kept_view, &hand);
     if panel.kept_view.take_changed() {
         panel.refresh();
     }
@@ -731,7 +764,7 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
     let mut compare = None;
     egui::CollapsingHeader::new(format!("Past runs ({})", panel.runs.len())).default_open(true).show(ui, |ui| {
         if panel.runs.is_empty() {
-            ui.weak(format!("None yet in {}", mine::runs_dir().display()));
+            ui.weak(format!("None yet in {}", panel.runs_dir().display()));
         }
         for run in &panel.runs {
             let name = run.dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -772,7 +805,8 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
         let line: Vec<String> = panel.kept.iter().map(|(c, n)| format!("{c} {n}")).collect();
         ui.label(line.join("  "));
         if ui.button("Review kept handwriting…").on_hover_text("See every kept drawing; delete or relabel them").clicked() {
-            panel.kept_view.show(ui.ctx(), mine::handwriting_dir());
+            let hand = panel.handwriting_dir();
+            panel.kept_view.show(ui.ctx(), hand);
         }
     });
     if let Some(dir) = resume {
