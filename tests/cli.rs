@@ -1,20 +1,11 @@
 //! End-to-end tests of the `fude` command line: predict (drawings, images of both polarities,
 //! bad files), eval, train / resume, and refusal of bad data and model files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn fude(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn example(name: &str) -> String {
-    root().join("assets/examples").join(name).to_string_lossy().to_string()
-}
+use std::path::Path;
+use std::process::Output;
+use support::{example, fude, root};
 
 fn fixture(name: &str) -> String {
     root().join("tests/fixtures/kuzushiji").join(name).to_string_lossy().to_string()

@@ -1,19 +1,14 @@
 //! End-to-end tests of the generator's command line: `train --model generator` (and resume),
 //! `generate` (sheet, folder, fixed latent, style from a drawing, refusals) and `eval-gen`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn fude(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use support::{example, fude};
 
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples").join(name).to_string_lossy().to_string()
 }
 
 fn png_size(p: &Path) -> (u32, u32) {

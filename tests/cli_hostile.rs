@@ -2,16 +2,10 @@
 //! naming the file (once), a batch goes on past bad files and says some failed, and `train`
 //! refuses a missing output folder before it trains. Inputs are generated here, small.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fude(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
-}
-
-fn example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples").join(name).to_string_lossy().to_string()
-}
+use support::{example, fude};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()

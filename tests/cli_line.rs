@@ -1,14 +1,12 @@
 //! `fude predict --line`: lines of kana written with strokes traced from a training font, read
 //! as words, in JSON and plain text, with --script, and bad files.
 
+mod support;
+
 use fude::data::line_words::word_drawing;
 use fude::data::Split;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn fude(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
-}
+use support::{fude};
 
 /// Writes `word` (training font `font`) as a drawing file in `dir`.
 fn write(dir: &Path, word: &str, font: usize, touching: bool) -> String {

@@ -2,18 +2,12 @@
 //! (small and full-size read alike, full-size first) unless it shows its box or `--as-box` says it
 //! is one; `--script` and `--context` reorder look-alikes and say so.
 
+mod support;
+
 use fude::ink::raster::rasterize;
 use fude::ink::{Drawing, InkImage};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fude(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fude")).args(args).output().expect("run fude")
-}
-
-fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/examples").join(name)
-}
+use std::path::Path;
+use support::{example_path as example, fude};
 
 /// The first JSON line of `predict --json`: its candidates and notes.
 fn predict_json(args: &[&str]) -> (Vec<String>, Vec<String>) {

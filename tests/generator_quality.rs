@@ -8,7 +8,7 @@ use fude::ink::raster::{rasterize, MODEL_PEN_WIDTH};
 use fude::ink::Drawing;
 use fude::models::generator::{GeneratorCheckpoint, Prior};
 use fude::models::{Checkpoint, CpuRecognizer};
-use fude::training::generator_eval::{as_model_input, recognizability};
+use fude::training::generator::quality::{as_model_input, recognizability};
 use rand::SeedableRng;
 use std::path::PathBuf;
 

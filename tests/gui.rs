@@ -4,33 +4,12 @@
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use fude::app::{AppOptions, FudeApp};
+use fude::app::FudeApp;
 use fude::ink::Drawing;
 use std::time::{Duration, Instant};
-use writing::{canvas, drag, draw_example, top, wait_for_candidates, wait_until};
+use support::{canvas, drag, draw_example, top, wait_for_candidates, wait_until, Dropped, TestApp, CTRL};
 
-mod writing;
-
-const CTRL: Modifiers = Modifiers {
-    alt: false,
-    ctrl: true,
-    shift: false,
-    mac_cmd: false,
-    command: true,
-};
-
-/// A file dropped on the window.
-#[derive(Debug)]
-struct Dropped(std::path::PathBuf);
-
-impl egui::DroppedFile for Dropped {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
+mod support;
 
 fn drop_file(h: &mut Harness<'_, FudeApp>, path: std::path::PathBuf) {
     h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(path)));
@@ -38,16 +17,7 @@ fn drop_file(h: &mut Harness<'_, FudeApp>, path: std::path::PathBuf) {
 }
 
 fn app() -> Harness<'static, FudeApp> {
-    // No native dialogs in tests: File actions fall back to the typed-path prompt.
-    // SAFETY (edition 2021: safe fn): every test sets the same value before any dialog is used.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1040.0, 720.0))
-        .with_max_steps(100_000)
-        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
-    h.step();
-    h.step();
-    h
+    TestApp::new().build()
 }
 
 fn first_candidate_label(h: &Harness<'_, FudeApp>) -> String {
@@ -135,7 +105,7 @@ fn undo_redo_and_clear_by_buttons_and_keys() {
     h.get_by_label("Clear").click();
     h.step();
     assert_eq!(h.state().stroke_count(), 0, "Clear button");
-    wait_until(&mut h, "the list to empty", |a| a.candidates().is_empty());
+    wait_until(&mut h, "the list to empty", 30, |a| a.candidates().is_empty());
 }
 
 #[test]
@@ -158,7 +128,7 @@ fn writing_a_word_and_copying_it() {
 
     h.get_by_label("Copy").click();
     h.step();
-    assert_eq!(writing::copied(&h), vec![format!("{first}{second}")]);
+    assert_eq!(support::copied(&h), vec![format!("{first}{second}")]);
 
     h.get_by_label("Backspace").click();
     h.step();
@@ -191,7 +161,7 @@ fn open_by_path(h: &mut Harness<'_, FudeApp>, menu_item: &str, path: &std::path:
     h.run_steps(3);
     h.get_by_label(menu_item).click();
     // No dialog in tests: the app says so and asks for a path.
-    writing::type_path(h, path);
+    support::type_path(h, path);
 }
 
 #[test]
@@ -202,7 +172,7 @@ fn malformed_files_are_refused_and_the_canvas_kept() {
     let mut h = app();
     drag(&mut h, &[[0.3, 0.3], [0.7, 0.7]]);
     open_by_path(&mut h, "Open drawing…", &bad);
-    wait_until(&mut h, "an error", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Could not open")));
+    wait_until(&mut h, "an error", 30, |a| a.notice().is_some_and(|(m, _)| m.starts_with("Could not open")));
     let (msg, is_error) = h.state().notice().unwrap();
     assert!(is_error);
     assert!(msg.contains("broken.json"), "the error names the file: {msg}");
@@ -213,7 +183,7 @@ fn malformed_files_are_refused_and_the_canvas_kept() {
     std::fs::write(&model, b"not safetensors").unwrap();
     std::fs::write(dir.path().join("model.json"), "{}").unwrap();
     drop_file(&mut h, model);
-    wait_until(&mut h, "the model error", |a| a.notice().is_some_and(|(m, _)| m.contains("Model not loaded")));
+    wait_until(&mut h, "the model error", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("Model not loaded")));
     assert!(h.state().notice().unwrap().0.contains("model.json"), "{:?}", h.state().notice());
     assert_eq!(h.state().model_name().as_deref(), Some("bundled"));
     assert_eq!(h.state().stroke_count(), 1);
@@ -224,7 +194,7 @@ fn malformed_files_are_refused_and_the_canvas_kept() {
     let sidecar = fude::models::Sidecar::new(Default::default(), Default::default());
     fude::models::Checkpoint::save(&net, &sidecar, &good).unwrap();
     open_by_path(&mut h, "Open model…", &good);
-    wait_until(&mut h, "the new model", |a| a.model_name().is_some_and(|n| n.ends_with("good.safetensors")));
+    wait_until(&mut h, "the new model", 30, |a| a.model_name().is_some_and(|n| n.ends_with("good.safetensors")));
     wait_for_candidates(&mut h);
     assert_eq!(h.state().stroke_count(), 1);
 }
@@ -238,12 +208,12 @@ fn save_reopen_export_and_import_an_image() {
     let strokes = h.state().stroke_count();
     let saved = dir.path().join("mine.json");
     open_by_path(&mut h, "Save drawing…", &saved);
-    wait_until(&mut h, "the save", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")));
+    wait_until(&mut h, "the save", 30, |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")));
     assert_eq!(Drawing::load(&saved).unwrap().strokes.len(), strokes);
 
     let png = dir.path().join("mine.png");
     open_by_path(&mut h, "Export PNG…", &png);
-    wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.contains("mine.png")));
+    wait_until(&mut h, "the export", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("mine.png")));
     let exported = fude::ink::InkImage::load(&png).unwrap();
     assert_eq!((exported.width, exported.height), (256, 256));
     assert!(exported.get(0, 0) > 0.99, "white paper");
@@ -253,14 +223,14 @@ fn save_reopen_export_and_import_an_image() {
     h.step();
     // The exported picture, dropped back on the window, is read as the same character.
     drop_file(&mut h, png);
-    wait_until(&mut h, "the image", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Opened")));
+    wait_until(&mut h, "the image", 30, |a| a.notice().is_some_and(|(m, _)| m.starts_with("Opened")));
     wait_for_candidates(&mut h);
     assert_eq!(top(&h), 'あ');
 
     h.key_press(Key::Escape);
     h.step();
     drop_file(&mut h, saved);
-    wait_until(&mut h, "the drawing", |a| a.stroke_count() == strokes);
+    wait_until(&mut h, "the drawing", 30, |a| a.stroke_count() == strokes);
     wait_for_candidates(&mut h);
     assert_eq!(top(&h), 'あ');
 }

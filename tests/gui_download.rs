@@ -3,7 +3,7 @@
 //! are not the official release (sizes and md5 checked by default), then a download with checks
 //! off that fills the row's folder; never a partial or temporary file left behind.
 
-mod common;
+mod support;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::{wait_until, TestApp};
 
 /// Serves the files of `dir` on 127.0.0.1, a thread per connection; while `slow` is set, bodies
 /// trickle out in 1 KB pieces every 20 ms so the download can be watched and cancelled.
@@ -62,12 +63,7 @@ fn serve(dir: PathBuf, slow: Arc<AtomicBool>) -> String {
 fn app(data_dir: &Path, base: &str) -> Harness<'static, FudeApp> {
     // SAFETY (edition 2021: safe fn): this file's only test sets it before the app starts.
     std::env::set_var(BASE_ENV, base);
-    common::app(data_dir, 1800.0)
-}
-
-/// Steps frames until `cond` holds (the download runs on its own thread meanwhile).
-fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    common::wait_until(h, what, secs, cond, |a| format!("outcome: {:?}", a.training().k49_download.outcome()));
+    TestApp::new().tall(1800.0).data_dir(data_dir).build()
 }
 
 /// The names in `dir` (temporary files start with a dot), sorted; none when it does not exist.
@@ -80,7 +76,7 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 fn k49_row(app: &FudeApp) -> &fude::app::training_panel::SourceRow {
-    app.training().form.sources.iter().find(|r| r.name == "k49").unwrap()
+    app.training().form.sources.iter().find(|r| matches!(r.kind, fude::data::SourceKind::K49(_))).unwrap()
 }
 
 #[test]

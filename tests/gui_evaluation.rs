@@ -2,11 +2,12 @@
 //! model from the training panel; the view shows both models' accuracy and balanced accuracy on
 //! the same held-out data, per-class recall worst first, the confusion heatmap and misreads.
 
+mod support;
+
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
-use fude::app::{AppOptions, FudeApp};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::TestApp;
 
 /// A run folder whose checkpoints are copies of the bundled model.
 fn fake_run(runs: &Path) {
@@ -24,19 +25,12 @@ fn fake_run(runs: &Path) {
 fn compare_a_run_with_the_current_model_and_see_where_it_errs() {
     let data = tempfile::tempdir().unwrap();
     fake_run(&data.path().join("runs"));
-    // SAFETY (edition 2021: safe fn): this file's only test sets these before the app starts.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    std::env::set_var("FUDE_DATA_DIR", data.path());
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1800.0))
-        .with_max_steps(1_000_000)
-        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
-    h.step();
+    let mut h = TestApp::new().size(egui::vec2(1600.0, 1800.0)).data_dir(data.path()).build();
     h.get_by_label("Train…").click();
     h.step();
     h.step();
     for row in &mut h.state_mut().training_mut().form.sources {
-        row.enabled = row.name == "fonts";
+        row.enabled = row.kind == fude::data::SourceKind::Fonts;
     }
     h.step();
     h.get_by_label("Compare").click();

@@ -9,15 +9,15 @@ use egui::accesskit::Role;
 use egui::{Pos2, Rect};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use fude::app::{AppOptions, FudeApp};
+use fude::app::FudeApp;
 use fude::data::classes;
 use fude::ink::InkImage;
 use fude::models::generator::{Generator, GeneratorArchitecture, GeneratorCheckpoint, GeneratorSidecar, LatentStats};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use writing::{draw_example, type_path};
+use support::{draw_example, type_path, wait_until, TestApp};
 
-mod writing;
+mod support;
 
 const SIDE: usize = 16;
 
@@ -50,15 +50,7 @@ fn app_with(generator: PathBuf) -> Harness<'static, FudeApp> {
 
 /// The app in a window of `size` points.
 fn app_sized(generator: PathBuf, size: egui::Vec2) -> Harness<'static, FudeApp> {
-    // No native dialogs in tests: file actions fall back to the typed-path prompt.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    let mut h = Harness::builder()
-        .with_size(size)
-        .with_max_steps(100_000)
-        .build_eframe(move |cc| FudeApp::new(cc, AppOptions { generator: Some(generator), ..Default::default() }));
-    h.step();
-    h.step();
-    h
+    TestApp::new().size(size).generator(generator).build()
 }
 
 /// Opens the panel from the View menu and waits for the first preview.
@@ -74,19 +66,9 @@ fn open_panel(h: &mut Harness<'_, FudeApp>) {
     wait_idle(h);
 }
 
-fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    h.step();
-}
-
 /// Waits until the preview shows the current kana and latent.
 fn wait_idle(h: &mut Harness<'_, FudeApp>) {
-    wait_until(h, "the preview", |a| a.generator().is_idle() && a.generator().preview().is_some());
+    wait_until(h, "the preview", 30, |a| a.generator().is_idle() && a.generator().preview().is_some());
 }
 
 fn preview(h: &Harness<'_, FudeApp>) -> Vec<f32> {
@@ -242,7 +224,7 @@ fn interpolation_plays_and_scrubs_through_its_frames() {
     h.get_by_label("Interpolation").click();
     h.run_steps(2);
     h.get_by_label("Interpolate").click();
-    wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
+    wait_until(&mut h, "the frames", 30, |a| a.generator().animation().is_some());
     let anim = |h: &Harness<'_, FudeApp>| {
         let a = h.state().generator().animation().unwrap();
         (a.len(), a.index(), a.is_playing(), a.frame().unwrap().data.clone())
@@ -287,7 +269,7 @@ fn interpolation_plays_and_scrubs_through_its_frames() {
     h.get_by_role_and_label(Role::TextInput, "target").type_text("ka");
     h.run_steps(2);
     h.get_by_label("Interpolate").click();
-    wait_until(&mut h, "the kana frames", |a| a.generator().animation().is_some());
+    wait_until(&mut h, "the kana frames", 30, |a| a.generator().animation().is_some());
     assert!(h.query_by_label_contains("あ → か").is_some(), "the caption names both kana");
     h.get_by_label("Pause").click();
     h.run_steps(2);
@@ -310,10 +292,10 @@ fn style_from_a_drawn_character_and_clicking_the_sheet() {
     assert!(h.state().notice().is_some_and(|(m, e)| e && m.contains("write a kana")), "{:?}", h.state().notice());
 
     draw_example(&mut h, include_str!("../assets/examples/a.json"));
-    wait_until(&mut h, "candidates", |a| a.is_up_to_date() && !a.candidates().is_empty());
+    wait_until(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
     let top = h.state().candidates()[0];
     h.get_by_label("Style from my drawing").click();
-    wait_until(&mut h, "the sheet", |a| a.generator().sheet().is_some());
+    wait_until(&mut h, "the sheet", 30, |a| a.generator().sheet().is_some());
     let (class, z) = {
         let s = h.state().generator().sheet().unwrap();
         (s.class, s.z.clone())
@@ -363,7 +345,7 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     let png = dir.path().join("preview.png");
     h.get_by_label("Export preview PNG…").click();
     type_path(&mut h, &png);
-    wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.contains("preview.png")));
+    wait_until(&mut h, "the export", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("preview.png")));
     // At least 256 pixels: the 16-pixel preview enlarged 16 times.
     let read = image::open(&png).unwrap().to_luma8();
     assert_eq!(read.dimensions(), (256, 256));
@@ -376,12 +358,12 @@ fn exporting_the_preview_and_the_sheet_as_png() {
 
     draw_example(&mut h, include_str!("../assets/examples/ka.json"));
     h.get_by_label("Style from my drawing").click();
-    wait_until(&mut h, "the sheet", |a| a.generator().sheet().is_some());
+    wait_until(&mut h, "the sheet", 30, |a| a.generator().sheet().is_some());
     h.run_steps(2);
     let sheet_png = dir.path().join("sheet.png");
     h.get_by_label("Export sheet PNG…").click();
     type_path(&mut h, &sheet_png);
-    wait_until(&mut h, "the sheet export", |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
+    wait_until(&mut h, "the sheet export", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
     // Read as it is (InkImage::load shrinks pictures over 2048 pixels).
     let sheet = image::open(&sheet_png).unwrap().to_luma8();
     let rows = fude::app::kana_picker::sheet_layout().len() as u32;
@@ -416,13 +398,13 @@ fn without_a_generator_the_panel_says_so_and_opens_one() {
     fude::models::Checkpoint::save(&net, &fude::models::Sidecar::new(Default::default(), Default::default()), &recognizer).unwrap();
     h.get_by_label("Open generator…").click();
     type_path(&mut h, &recognizer);
-    wait_until(&mut h, "the refusal", |a| a.notice().is_some_and(|(m, _)| m.contains("Generator not loaded")));
+    wait_until(&mut h, "the refusal", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("Generator not loaded")));
     assert!(h.state().notice().unwrap().0.contains("not a generator"), "{:?}", h.state().notice());
     assert!(h.state().generator().model_name().is_none());
 
     h.get_by_label("Open generator…").click();
     type_path(&mut h, &good);
-    wait_until(&mut h, "the generator", |a| a.generator().model_name().is_some());
+    wait_until(&mut h, "the generator", 30, |a| a.generator().model_name().is_some());
     h.run_steps(2);
     wait_idle(&mut h);
     assert_eq!(preview(&h).len(), SIDE * SIDE);
@@ -458,7 +440,7 @@ fn clicking_the_latent_map_moves_the_sliders() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app_with(tiny_generator(dir.path()));
     open_panel(&mut h);
-    wait_until(&mut h, "the map", |a| a.generator().map_ready() && a.generator().map().is_some());
+    wait_until(&mut h, "the map", 30, |a| a.generator().map_ready() && a.generator().map().is_some());
     let s = stats();
     let (map, axes) = h.state().generator().map().map(|(p, a)| (p.clone(), a)).unwrap();
     assert_eq!(axes, (2, 3), "across and up: the two most used dimensions");
@@ -475,7 +457,7 @@ fn clicking_the_latent_map_moves_the_sliders() {
     assert!((shown - f64::from(z[2])).abs() < 1e-3, "the first slider moved there: {shown}");
     wait_idle(&mut h);
     assert!(mean_abs_diff(&cell(&map, 6, 0), &preview(&h)) < 1e-4, "the preview is the cell clicked");
-    wait_until(&mut h, "the same map", |a| a.generator().map_ready());
+    wait_until(&mut h, "the same map", 30, |a| a.generator().map_ready());
     assert_eq!(h.state().generator().map().unwrap().0, &map, "moving along the map's axes keeps the map");
 
     // Bottom left: both two spreads down.
@@ -492,7 +474,7 @@ fn clicking_the_latent_map_moves_the_sliders() {
     h.run_steps(3);
     labelled_not(&h, &labels[2], &[Role::Label, Role::Slider]).click();
     h.run_steps(3);
-    wait_until(&mut h, "the map across dimension 0", |a| a.generator().map_ready() && a.generator().map().is_some_and(|(_, axes)| axes == (0, 3)));
+    wait_until(&mut h, "the map across dimension 0", 30, |a| a.generator().map_ready() && a.generator().map().is_some_and(|(_, axes)| axes == (0, 3)));
     let across_0 = h.state().generator().map().unwrap().0.clone();
     assert!(mean_abs_diff(&across_0.data, &map.data) > 1e-4, "another map");
 
@@ -501,7 +483,7 @@ fn clicking_the_latent_map_moves_the_sliders() {
     h.run_steps(2);
     h.get_by_label("か").click();
     h.run_steps(2);
-    wait_until(&mut h, "the map of か", |a| a.generator().map_ready());
+    wait_until(&mut h, "the map of か", 30, |a| a.generator().map_ready());
     assert!(mean_abs_diff(&h.state().generator().map().unwrap().0.data, &across_0.data) > 1e-4);
 }
 
@@ -514,8 +496,8 @@ fn writing_a_text_showing_it_and_exporting_it() {
 
     // The text written so far comes into the field.
     draw_example(&mut h, include_str!("../assets/examples/a.json"));
-    writing::wait_for_candidates(&mut h);
-    writing::press(&mut h, egui::Key::Enter);
+    support::wait_for_candidates(&mut h);
+    support::press(&mut h, egui::Key::Enter);
     let written = h.state().text().to_string();
     assert!(!written.is_empty());
     h.get_by_label("Write text").click();
@@ -545,7 +527,7 @@ fn writing_a_text_showing_it_and_exporting_it() {
     // In the sliders' style: one cell per letter, a gap for the space.
     retype(&mut h, "かき く");
     h.get_by_label("Write").click();
-    wait_until(&mut h, "the text", |a| a.generator().text_picture().is_some());
+    wait_until(&mut h, "the text", 30, |a| a.generator().text_picture().is_some());
     let line = h.state().generator().text_picture().unwrap().clone();
     assert_eq!((line.width, line.height), (4 * SIDE + 4, SIDE + 4));
     assert!(cell(&line, 2, 0).iter().all(|&v| v == 0.0), "the space is a gap");
@@ -560,7 +542,7 @@ fn writing_a_text_showing_it_and_exporting_it() {
     let png = dir.path().join("text.png");
     h.get_by_label("Export text PNG…").click();
     type_path(&mut h, &png);
-    wait_until(&mut h, "the text export", |a| a.notice().is_some_and(|(m, _)| m.contains("text.png")));
+    wait_until(&mut h, "the text export", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("text.png")));
     let read = InkImage::load(&png).unwrap();
     assert_eq!((read.width, read.height), (8 * line.width, 8 * line.height), "letters of at least 128 pixels");
     assert_eq!(read.get(0, 0), 1.0, "white paper");
@@ -570,7 +552,7 @@ fn writing_a_text_showing_it_and_exporting_it() {
     h.get_by_label("my drawing").click();
     h.run_steps(2);
     h.get_by_label("Write").click();
-    wait_until(&mut h, "the text in my style", |a| a.generator().text_picture().is_some_and(|p| *p != line));
+    wait_until(&mut h, "the text in my style", 30, |a| a.generator().text_picture().is_some_and(|p| *p != line));
     assert_eq!(h.state().generator().text_picture().unwrap().width, line.width);
 }
 
@@ -582,9 +564,9 @@ fn the_player_stops_at_the_end_unless_looping() {
     h.get_by_label("Interpolation").click();
     h.run_steps(2);
     h.get_by_label("Interpolate").click();
-    wait_until(&mut h, "the frames", |a| a.generator().animation().is_some());
+    wait_until(&mut h, "the frames", 30, |a| a.generator().animation().is_some());
     let state = |h: &Harness<'_, FudeApp>| h.state().generator().animation().map(|a| (a.index(), a.is_playing(), a.len())).unwrap();
-    wait_until(&mut h, "the end", |a| a.generator().animation().is_some_and(|a| !a.is_playing()));
+    wait_until(&mut h, "the end", 30, |a| a.generator().animation().is_some_and(|a| !a.is_playing()));
     let (index, _, len) = state(&h);
     assert_eq!(index, len - 1, "it stopped on the last frame");
     h.run_steps(5);
@@ -619,11 +601,11 @@ fn the_preview_stays_in_view_while_a_slider_moves_and_nothing_is_cut_off() {
         let mut h = app_sized(path.clone(), size);
         open_panel(&mut h);
         let window = h.ctx.content_rect();
-        let canvas = writing::canvas(&h);
+        let canvas = support::canvas(&h);
         let in_panel = |h: &Harness<'_, FudeApp>, label: &str| {
             for node in h.get_all_by_label(label) {
                 let r = node.rect();
-                writing::assert_inside(r, window, label);
+                support::assert_inside(r, window, label);
                 assert!(r.right() <= canvas.left() + 0.5, "{label} {r:?} runs under the canvas {canvas:?} at {size:?}");
             }
         };

@@ -3,12 +3,12 @@
 //! character fixed from its own candidates, an alternative taken, undo; and two words into the
 //! text with one Enter each.
 
-mod writing;
+mod support;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use fude::data::Split;
-use writing::*;
+use support::*;
 
 #[test]
 fn a_word_is_read_taken_fixed_and_undone() {

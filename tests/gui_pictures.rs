@@ -2,7 +2,7 @@
 //! as `fude predict` reads it (cropped, full-size first), "Picture is a writing box" reads it as
 //! `--as-box`, the Script menu limits the candidates, and the text written so far orders look-alikes.
 
-mod writing;
+mod support;
 
 use egui::Key;
 use egui_kittest::kittest::Queryable;
@@ -12,7 +12,7 @@ use fude::ink::raster::rasterize;
 use fude::ink::{Drawing, InkImage};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use writing::{app, drag, text_area, wait_until};
+use support::{app, drag, text_area, wait_until};
 
 
 /// `fude predict --json --top 10 ARGS...`: the candidates' characters and probabilities.
@@ -43,7 +43,7 @@ fn assert_same(app: &[(char, f32)], cli: &[(char, f32)], what: &str) {
 /// Waits until the shown candidates answer the canvas and reading as they are now.
 fn settle(h: &mut Harness<'_, FudeApp>) {
     h.step();
-    wait_until(h, "the candidates", |a| a.is_up_to_date() && !a.candidates().is_empty());
+    wait_until(h, "the candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
 }
 
 /// A scan-like picture: the small ゃ drawing, written small on a wide white page with a ruled line,
@@ -73,7 +73,7 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
     let mut h = app(data.path(), egui::vec2(1040.0, 720.0), 1.0);
 
     // A dropped picture is cropped to its character: full-size first, as fude predict reads it.
-    h.input_mut().dropped_files.push(std::sync::Arc::new(writing::Dropped(pic.clone())));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(support::Dropped(pic.clone())));
     settle(&mut h);
     assert_same(&shown(&h), &cli(&[&pic_s]), "picture");
     assert_eq!(h.state().candidates()[0].ch, 'や');
@@ -106,7 +106,7 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
     for (text, want) in [("いち", 'へ'), ("アイ", 'ヘ')] {
         text_area(&h).focus();
         h.step();
-        h.key_press_modifiers(writing::CTRL, Key::A);
+        h.key_press_modifiers(support::CTRL, Key::A);
         h.step();
         text_area(&h).type_text(text);
         h.step();

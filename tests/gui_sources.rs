@@ -4,8 +4,7 @@
 //! font with kana is added and reaches the row's data spec, a non-font and a font without kana
 //! are refused with the reason.
 
-mod common;
-mod writing;
+mod support;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -13,20 +12,16 @@ use fude::app::FudeApp;
 use fude::data::fonts::{FontPick, EMBEDDED_FONTS};
 use fude::data::SourceKind;
 use std::path::Path;
+use support::{wait_until, TestApp};
 
 fn app(data_dir: &Path) -> Harness<'static, FudeApp> {
-    common::app(data_dir, 2400.0)
-}
-
-/// Steps frames until `cond` holds (previews and font checks run on their own threads).
-fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    common::wait_until(h, what, secs, cond, |a| format!("notice: {:?}", a.notice()));
+    TestApp::new().tall(2400.0).data_dir(data_dir).build()
 }
 
 /// "Add font file…", then the path typed into the prompt (no dialogs in tests).
 fn add_font(h: &mut Harness<'_, FudeApp>, path: &Path) {
     h.get_by_label("Add font file…").click();
-    writing::type_path(h, path);
+    support::type_path(h, path);
 }
 
 #[test]
@@ -49,14 +44,14 @@ fn preview_sources_and_add_fonts() {
     assert!(h.query_by_label_contains("Classes covered: 180 of 180").is_some(), "the chart's caption is shown");
 
     // Drawings as real pens write: a row of their own, previewed the same way.
-    let pens = h.state().training().form.sources.iter().position(|r| r.name == "pens").unwrap();
+    let pens = h.state().training().form.sources.iter().position(|r| r.kind == SourceKind::Pens).unwrap();
     assert!(h.query_by_label("Pen-like drawings").is_some());
     h.get_all_by_label("Preview").nth(pens).unwrap().click();
     wait_until(&mut h, "the pens preview", 120, |a| a.training().previews.data("pens").is_some());
     assert!(h.query_by_label_contains("training samples of pens:train").is_some(), "the grid is shown");
 
     // A Kuzushiji-49 row without a folder says why there is nothing to preview.
-    let k49 = h.state().training().form.sources.iter().position(|r| r.name == "k49").unwrap();
+    let k49 = h.state().training().form.sources.iter().position(|r| matches!(r.kind, SourceKind::K49(_))).unwrap();
     h.get_all_by_label("Preview").nth(k49).unwrap().click();
     wait_until(&mut h, "the k49 preview error", 30, |a| a.training().previews.error("k49").is_some());
     assert!(h.query_by_label_contains("Preview failed").is_some());

@@ -1,11 +1,11 @@
 //! Writing text with the app, driven as a person would: a long text in a small window, undo of
 //! picks and text edits, Enter and Space, editing in the middle of the text, punctuation.
 
-mod writing;
+mod support;
 
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
-use writing::*;
+use support::*;
 
 const A: &str = include_str!("../assets/examples/a.json");
 const KA: &str = include_str!("../assets/examples/ka.json");
@@ -92,7 +92,7 @@ fn enter_and_space_take_the_top_candidate_but_not_from_a_focused_button() {
     draw_example(&mut h, A);
     // Pressed at once: taken when the candidates answer the finished drawing.
     press(&mut h, Key::Enter);
-    wait_until(&mut h, "Enter to take the top candidate", |a| !a.text().is_empty());
+    wait_until(&mut h, "Enter to take the top candidate", 30, |a| !a.text().is_empty());
     assert_eq!(h.state().text(), "あ");
     assert_eq!(h.state().stroke_count(), 0);
 
@@ -138,7 +138,7 @@ fn picks_and_punctuation_go_in_at_the_cursor() {
     wait_for_candidates(&mut h);
     let picked = top(&h);
     press(&mut h, Key::Enter);
-    wait_until(&mut h, "the pick", |a| a.text().chars().count() == 3);
+    wait_until(&mut h, "the pick", 30, |a| a.text().chars().count() == 3);
     assert_eq!(h.state().text(), format!("か{picked}な"), "the pick goes in at the cursor");
     h.get_by_label("insert ー").click();
     h.run_steps(2);
@@ -151,7 +151,7 @@ fn picks_and_punctuation_go_in_at_the_cursor() {
     h.step();
     h.input_mut().events.push(egui::Event::Copy);
     h.step();
-    assert_eq!(writing::copied(&h), vec![format!("か{picked}な")]);
+    assert_eq!(support::copied(&h), vec![format!("か{picked}な")]);
 }
 
 #[test]

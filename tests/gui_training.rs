@@ -2,22 +2,19 @@
 //! the curves appear, pause, resume, stop, use the new model, and resume the stopped run from its
 //! folder until it finishes.
 
-mod common;
+mod support;
 
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use fude::app::FudeApp;
+use fude::data::SourceKind;
 use fude::training::events::RunPhase;
+use support::{wait_until, TestApp};
 use std::time::Duration;
 
 fn app(data_dir: &std::path::Path) -> Harness<'static, FudeApp> {
-    common::app(data_dir, 1800.0)
-}
-
-/// Steps frames until `cond` holds (training runs on its own threads meanwhile).
-fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    common::wait_until(h, what, secs, cond, |a| format!("message: {:?}", a.training().message()));
+    TestApp::new().tall(1800.0).data_dir(data_dir).build()
 }
 
 /// Draws a horizontal stroke across the canvas and waits for its candidates.
@@ -51,7 +48,7 @@ fn train_watch_pause_stop_use_and_resume() {
     {
         let form = &mut h.state_mut().training_mut().form;
         for row in &mut form.sources {
-            row.enabled = row.name == "fonts";
+            row.enabled = row.kind == SourceKind::Fonts;
         }
         form.cfg.epochs = 3;
         form.cfg.epoch_size = 2048;

@@ -6,7 +6,7 @@
 //! percentages with a readable note; windows that stay below the menu bar; the top confusions;
 //! and the note on a picture of two characters. Every test's name has `training_ux`.
 
-mod writing;
+mod support;
 
 use egui::{Key, Pos2};
 use egui_kittest::kittest::Queryable;
@@ -16,11 +16,12 @@ use fude::training::events::RunPhase;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use writing::{press_with, CTRL};
+use support::{press_with, wait_until, TestApp, CTRL};
 
-// Each test opens the app with its own data folder; `serial` keeps them from overlapping.
+// Each test opens the app with its own data folder (through the app's options); `serial` keeps
+// them from overlapping.
 
-/// The tests of this file share the process's environment (`FUDE_DATA_DIR`): one at a time.
+/// The tests of this file train on every core: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
@@ -29,24 +30,7 @@ fn serial() -> MutexGuard<'static, ()> {
 
 /// The app in a tall window (the training panel and its plots fit) with its data in `dir`.
 fn app(dir: &Path) -> Harness<'static, FudeApp> {
-    writing::app(dir, egui::vec2(1400.0, 1800.0), 1.0)
-}
-
-/// Steps frames until `cond` holds, failing after `secs`.
-fn wait(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        assert!(
-            t.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what} (training: {:?}; notice {:?})",
-            h.state().training().message(),
-            h.state().notice()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.step();
-    h.step();
+    TestApp::new().tall(1800.0).data_dir(dir).build()
 }
 
 fn shown(h: &Harness<'_, FudeApp>, text: &str) -> bool {
@@ -56,8 +40,8 @@ fn shown(h: &Harness<'_, FudeApp>, text: &str) -> bool {
 /// A horizontal stroke at height `y` (0..1 of the box), and its candidates.
 fn draw_line(h: &mut Harness<'_, FudeApp>, y: f32) {
     let points: Vec<[f32; 2]> = (0..=30).map(|i| [0.2 + 0.02 * i as f32, y]).collect();
-    writing::drag(h, &points);
-    wait(h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
+    support::drag(h, &points);
+    wait_until(h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
 }
 
 fn kept_files(dir: &Path) -> Vec<PathBuf> {
@@ -94,7 +78,7 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     {
         let form = &mut h.state_mut().training_mut().form;
         for row in &mut form.sources {
-            row.enabled = row.name == "fonts";
+            row.enabled = row.kind == fude::data::SourceKind::Fonts;
         }
         form.cfg.epochs = 2;
         form.cfg.epoch_size = 3200;
@@ -106,11 +90,11 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     h.get_by_label("Start").click();
     h.step();
     // The starting model is measured first and shown beside what follows.
-    wait(&mut h, "the starting model's figures", 180, |a| !a.training().progress().baseline.is_empty());
+    wait_until(&mut h, "the starting model's figures", 180, |a| !a.training().progress().baseline.is_empty());
     assert!(shown(&h, "starting model: fonts"), "the baseline row");
-    wait(&mut h, "the first steps", 180, |a| a.training().progress().step >= 4);
+    wait_until(&mut h, "the first steps", 180, |a| a.training().progress().step >= 4);
     h.get_by_label("Pause").click();
-    wait(&mut h, "the run to hold in its pause", 120, |a| a.training().is_holding());
+    wait_until(&mut h, "the run to hold in its pause", 120, |a| a.training().is_holding());
     let p = h.state().training().progress().clone();
     assert!(p.epoch_seconds.is_empty() && p.epoch == 0, "still in the first epoch");
     // State in words, an ETA from the first steps, the warm-up note.
@@ -122,7 +106,7 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     h.step();
     assert!(!h.state().training().is_paused());
     assert!(shown(&h, "Training: epoch 1 of 2"), "running, in words");
-    wait(&mut h, "the run to finish", 600, |a| !a.training().is_running());
+    wait_until(&mut h, "the run to finish", 600, |a| !a.training().is_running());
     let p = h.state().training().progress().clone();
     assert_eq!(p.phase, RunPhase::Finished, "{:?}", p.error);
     assert!(shown(&h, "Finished: 2 epochs"));
@@ -142,13 +126,13 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
 
     // Use the new model; the status line names it.
     click_in_view(&mut h, "Use this model");
-    wait(&mut h, "the new model", 60, |a| a.model_name().is_some_and(|n| n.contains("best")));
+    wait_until(&mut h, "the new model", 60, |a| a.model_name().is_some_and(|n| n.contains("best")));
     assert!(h.state().models_in_use().contains("best.safetensors"), "{}", h.state().models_in_use());
     assert!(shown(&h, "recognizer: run-"), "the status line lists the models in use");
     // Compared with itself, it says so and shows one column.
     click_in_view(&mut h, "Compare with the new model");
     h.step();
-    wait(&mut h, "the evaluation", 180, |a| {
+    wait_until(&mut h, "the evaluation", 180, |a| {
         let e = &a.training().evaluation;
         !e.is_busy() && (e.result().is_some() || e.error().is_some())
     });
@@ -159,7 +143,7 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     assert!(!h.state().training().evaluation.open, "the Evaluation window closes");
     // The way back to the bundled model.
     click_in_view(&mut h, "Use the bundled recognizer");
-    wait(&mut h, "the bundled model", 60, |a| a.model_name().as_deref() == Some("bundled"));
+    wait_until(&mut h, "the bundled model", 60, |a| a.model_name().as_deref() == Some("bundled"));
     assert!(shown(&h, "recognizer: bundled"));
 }
 
@@ -172,28 +156,28 @@ fn training_ux_kept_handwriting_is_kept_once_reviewed_deleted_and_relabelled() {
     let mut h = app(data.path());
     draw_line(&mut h, 0.5);
     press_with(&mut h, CTRL, Key::K);
-    wait(&mut h, "the kept drawing", 30, |_| kept_files(data.path()).len() == 1);
+    wait_until(&mut h, "the kept drawing", 30, |_| kept_files(data.path()).len() == 1);
     assert_eq!(h.state().stroke_count(), 0, "the canvas is cleared after keeping");
     // One undo step brings the drawing back; keeping it again is refused.
     press_with(&mut h, CTRL, Key::Z);
     assert_eq!(h.state().stroke_count(), 1, "Ctrl+Z brings the kept drawing back");
-    wait(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
+    wait_until(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
     press_with(&mut h, CTRL, Key::K);
-    wait(&mut h, "the duplicate note", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("already kept")));
+    wait_until(&mut h, "the duplicate note", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("already kept")));
     assert_eq!(kept_files(data.path()).len(), 1, "an exact duplicate is not kept twice");
     h.key_press(Key::Escape);
     h.run_steps(2);
     draw_line(&mut h, 0.3);
     press_with(&mut h, CTRL, Key::K);
-    wait(&mut h, "the second drawing", 30, |_| kept_files(data.path()).len() == 2);
+    wait_until(&mut h, "the second drawing", 30, |_| kept_files(data.path()).len() == 2);
 
     open_training(&mut h);
     click_in_view(&mut h, "Review kept handwriting…");
-    wait(&mut h, "the kept drawings", 30, |a| a.training().kept_view.classes().iter().map(|c| c.samples.len()).sum::<usize>() == 2);
+    wait_until(&mut h, "the kept drawings", 30, |a| a.training().kept_view.classes().iter().map(|c| c.samples.len()).sum::<usize>() == 2);
     assert!(shown(&h, "Kept handwriting"));
     assert_eq!(h.query_all_by_label("Delete").count(), 2, "one Delete per drawing");
     h.query_all_by_label("Delete").next().unwrap().click();
-    wait(&mut h, "the deletion", 30, |a| !a.training().kept_view.is_busy() && kept_files(data.path()).len() == 1);
+    wait_until(&mut h, "the deletion", 30, |a| !a.training().kept_view.is_busy() && kept_files(data.path()).len() == 1);
     assert_eq!(h.query_all_by_label("Delete").count(), 1);
     h.get_by_label("Relabel").click();
     h.run_steps(2);
@@ -203,7 +187,7 @@ fn training_ux_kept_handwriting_is_kept_once_reviewed_deleted_and_relabelled() {
     h.get_by_role_and_label(egui::accesskit::Role::TextInput, "New label").type_text("い");
     h.step();
     h.get_by_label("Move").click();
-    wait(&mut h, "the move", 30, |a| !a.training().kept_view.is_busy() && a.training().kept_view.classes().first().is_some_and(|c| c.ch == 'い'));
+    wait_until(&mut h, "the move", 30, |a| !a.training().kept_view.is_busy() && a.training().kept_view.classes().first().is_some_and(|c| c.ch == 'い'));
     let files = kept_files(data.path());
     assert_eq!(files.len(), 1);
     assert!(files[0].parent().is_some_and(|d| d.ends_with("3044")), "{files:?}");
@@ -239,16 +223,16 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     let he: &[[f32; 2]] = &[[0.15, 0.6], [0.27, 0.47], [0.4, 0.36], [0.6, 0.52], [0.85, 0.7]];
     let mut noted = false;
     for text in ["いち", "アイ"] {
-        writing::text_area(&h).focus();
+        support::text_area(&h).focus();
         h.step();
         h.key_press_modifiers(CTRL, Key::A);
         h.step();
-        writing::text_area(&h).type_text(text);
+        support::text_area(&h).type_text(text);
         h.step();
         h.key_press(Key::Escape);
         h.run_steps(2);
-        writing::drag(&mut h, he);
-        wait(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
+        support::drag(&mut h, he);
+        wait_until(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
         let sum: f32 = h.state().candidates().iter().map(|p| p.prob).sum();
         assert!(sum <= 1.0 + 1e-4, "shown percentages add up to at most 100%: {sum}");
         if shown(&h, "network's own") {
@@ -282,7 +266,7 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     assert!(title.top() >= menu_bottom - 0.5, "the Help window stays below the menu bar: {title:?}");
     h.key_press(Key::F1);
     h.run_steps(3);
-    writing::menu_item(&mut h, "Help", "About fude");
+    support::menu_item(&mut h, "Help", "About fude");
     let about = h.get_by_label("About fude").rect();
     assert!(about.top() >= menu_bottom - 0.5, "About below the menu bar: {about:?}");
     h.key_press(Key::Escape);
@@ -291,9 +275,9 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     // A picture of two kana says so.
     let pic = data.path().join("two.png");
     two_kana_picture(&pic);
-    h.input_mut().dropped_files.push(std::sync::Arc::new(writing::Dropped(pic)));
+    h.input_mut().dropped_files.push(std::sync::Arc::new(support::Dropped(pic)));
     h.step();
-    wait(&mut h, "the picture's candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
+    wait_until(&mut h, "the picture's candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
     assert!(shown(&h, "more than one character"), "the two-character note");
     h.key_press(Key::Escape);
     h.run_steps(2);
@@ -301,11 +285,11 @@ fn training_ux_numbers_notes_windows_and_pictures() {
     // The evaluation: below the menu bar, the confusions by script group and the most frequent ones.
     open_training(&mut h);
     for row in &mut h.state_mut().training_mut().form.sources {
-        row.enabled = row.name == "fonts";
+        row.enabled = row.kind == fude::data::SourceKind::Fonts;
     }
     h.step();
     click_in_view(&mut h, "Evaluate");
-    wait(&mut h, "the evaluation", 180, |a| !a.training().evaluation.is_busy() && a.training().evaluation.result().is_some());
+    wait_until(&mut h, "the evaluation", 180, |a| !a.training().evaluation.is_busy() && a.training().evaluation.result().is_some());
     assert!(shown(&h, "Most frequent confusions"), "the top-confusions table");
     let title = h.get_by_label("Evaluation").rect();
     assert!(title.top() >= menu_bottom - 0.5, "the Evaluation window is below the menu bar: {title:?}");
@@ -317,7 +301,7 @@ fn training_ux_no_tooltip_shows_through_help() {
     let _one = serial();
     let data = tempfile::tempdir().unwrap();
     let mut h = app(data.path());
-    writing::menu_item(&mut h, "View", "Generator panel");
+    support::menu_item(&mut h, "View", "Generator panel");
     h.key_press(Key::Escape);
     h.run_steps(3);
     // The picker is on the panel's Kana tab.

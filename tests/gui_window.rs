@@ -1,12 +1,12 @@
 //! The app's windows and edges, driven as a person would: Esc with a menu, the path field or Help
 //! open; the smallest window at 1x and 2x; a drawing outside the box; the typed-path field.
 
-mod writing;
+mod support;
 
 use egui::Key;
 use egui_kittest::kittest::{NodeT, Queryable};
 use fude::app::MIN_WINDOW;
-use writing::*;
+use support::*;
 
 #[test]
 fn esc_closes_the_menu_the_path_field_and_help_before_it_clears() {
@@ -94,8 +94,8 @@ fn a_drawing_outside_the_box_is_said_to_be_empty() {
     field.type_text(&file.display().to_string());
     h.step();
     h.get_by_label("Go").click();
-    wait_until(&mut h, "the drawing", |a| a.stroke_count() == 1);
-    wait_until(&mut h, "the reading", |a| a.is_up_to_date());
+    wait_until(&mut h, "the drawing", 30, |a| a.stroke_count() == 1);
+    wait_until(&mut h, "the reading", 30, |a| a.is_up_to_date());
     assert!(h.state().is_blank());
     assert!(h.state().candidates().is_empty(), "no candidates for nothing");
     assert!(h.query_by_label_contains("empty or outside the box").is_some());
@@ -111,7 +111,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     let sketch = dir.path().join("sketch");
     h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path").type_text(&sketch.display().to_string());
     press(&mut h, Key::Enter);
-    wait_until(&mut h, "the export", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")));
+    wait_until(&mut h, "the export", 30, |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")));
     assert!(dir.path().join("sketch.png").is_file(), "a name without extension gets .png");
 
     // Again: the field remembers the path, and asks before replacing the file.
@@ -122,7 +122,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("exists. Replace it?").is_some());
     h.get_by_label("Replace").click();
-    wait_until(&mut h, "the second export", |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")) && !a.path_prompt_open());
+    wait_until(&mut h, "the second export", 30, |a| a.notice().is_some_and(|(m, _)| m.starts_with("Saved")) && !a.path_prompt_open());
 
     // A save that fails brings the field back with the path and the reason.
     menu_item(&mut h, "File", "Export PNG…");
@@ -134,7 +134,7 @@ fn the_path_field_remembers_adds_the_extension_asks_and_keeps_failures() {
     h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path").type_text(&bad.display().to_string());
     h.step();
     h.get_by_label("Go").click();
-    wait_until(&mut h, "the failure", |a| a.notice().is_some_and(|(m, e)| e && m.starts_with("Could not")));
+    wait_until(&mut h, "the failure", 30, |a| a.notice().is_some_and(|(m, e)| e && m.starts_with("Could not")));
     assert!(h.state().path_prompt_open(), "the field is back");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path");
     assert_eq!(field.accesskit_node().value().as_deref(), Some(bad.to_str().unwrap()));

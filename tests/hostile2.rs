@@ -2,19 +2,14 @@
 //! reproducer files are copied from `../shared/hostile/` into `tests/fixtures/hostile/`, so these
 //! run without `../shared`. Each test names its item of the issue.
 
+mod support;
+
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fude"))
-}
-
-fn fude(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run fude")
-}
+use support::{bin, example, fude, root};
 
 /// Runs fude, failing the test (and killing it) when it has not ended after `secs`: a read that
 /// blocks on a FIFO shows as this failure rather than as a hung test.
@@ -38,16 +33,8 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn hostile(name: &str) -> PathBuf {
     root().join("tests/fixtures/hostile").join(name)
-}
-
-fn example(name: &str) -> String {
-    root().join("assets/examples").join(name).to_string_lossy().to_string()
 }
 
 fn s(p: &Path) -> String {

@@ -524,7 +524,7 @@ impl super::FudeApp {
             self.training.open = true;
             let form = &mut self.training.form;
             for row in &mut form.sources {
-                row.enabled = row.name == "fonts";
+                row.enabled = row.kind == crate::data::SourceKind::Fonts;
             }
             form.quick();
             form.cfg.epochs = 1;

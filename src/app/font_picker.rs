@@ -133,7 +133,7 @@ mod tests {
             picker.excluded.insert(n.to_string());
         }
         picker.add(PathBuf::from("/fonts/mine.otf"), 90);
-        let mut row = SourceRow { name: "fonts", enabled: true, weight: 2.0, arg: picker.arg() };
+        let mut row = SourceRow { kind: spec::SourceKind::Fonts, enabled: true, weight: 2.0, arg: picker.arg() };
         assert_eq!(row.spec_text(), format!("fonts={}+/fonts/mine.otf@2", names[0]));
         let parsed = spec::parse(&[row.spec_text()]).unwrap();
         assert_eq!(parsed[0].kind, spec::SourceKind::ChosenFonts(picker.picks()));

@@ -58,11 +58,13 @@ pub struct K49Download {
     /// The file being fetched, bytes so far and the total when known.
     file: Option<(String, u64, Option<u64>)>,
     outcome: Option<DownloadOutcome>,
+    /// Where the download goes ([`download_dir`] unless the app keeps its data elsewhere).
+    pub dir: PathBuf,
 }
 
 impl Default for K49Download {
     fn default() -> Self {
-        K49Download { verify: true, worker: None, file: None, outcome: None }
+        Self::into_dir(None)
     }
 }
 
@@ -74,6 +76,11 @@ impl Drop for K49Download {
 }
 
 impl K49Download {
+    /// A download into `dir` (`None`: [`download_dir`]).
+    pub fn into_dir(dir: Option<PathBuf>) -> Self {
+        K49Download { verify: true, worker: None, file: None, outcome: None, dir: dir.unwrap_or_else(download_dir) }
+    }
+
     /// Whether a download is going.
     pub fn is_busy(&self) -> bool {
         self.worker.is_some()
@@ -94,12 +101,12 @@ impl K49Download {
         self.outcome.as_ref()
     }
 
-    /// Starts downloading from [`download_base`] into [`download_dir`] on a worker thread.
+    /// Starts downloading from [`download_base`] into [`K49Download::dir`] on a worker thread.
     pub fn start(&mut self, ctx: &egui::Context) {
         if self.worker.is_some() {
             return;
         }
-        let (dir, base, verify) = (download_dir(), download_base(), self.verify);
+        let (dir, base, verify) = (self.dir.clone(), download_base(), self.verify);
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, rx) = channel();
         let (stop, wake) = (Arc::clone(&cancel), ctx.clone());
@@ -193,7 +200,7 @@ pub fn k49_download_ui(ui: &mut egui::Ui, state: &mut K49Download, row: &mut Sou
         return;
     }
     ui.horizontal_wrapped(|ui| {
-        let dir = download_dir();
+        let dir = state.dir.clone();
         let button = ui.button("Download…").on_hover_text(format!(
             "Download Kuzushiji-49 (about 77 MB) from {} into {}; sizes and md5 sums are checked",
             download_base(),

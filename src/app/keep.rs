@@ -5,7 +5,6 @@
 use super::files::FileAction;
 use super::training_panel::TrainingAction;
 use super::FudeApp;
-use crate::data::mine;
 
 impl FudeApp {
     /// The label "Keep for training" would use: the typed character, else the top candidate.
@@ -31,7 +30,7 @@ impl FudeApp {
             self.say("Type the character this drawing shows, then keep it", true);
             return;
         };
-        self.files.keep_drawing(mine::handwriting_dir(), ch, self.canvas.to_drawing());
+        self.files.keep_drawing(self.training.handwriting_dir(), ch, self.canvas.to_drawing());
         // Ready for the next one; the history records the clear as one step (Ctrl+Z brings the
         // drawing back).
         self.canvas.clear();

@@ -95,6 +95,10 @@ pub struct AppOptions {
     pub bench_ui: bool,
     /// A generator checkpoint to use instead of the bundled one.
     pub generator: Option<PathBuf>,
+    /// The folder the app keeps its data in (kept handwriting, training runs, Kuzushiji-49);
+    /// `None`: `$FUDE_DATA_DIR` when set, else the platform's data folder
+    /// ([`crate::data::mine::data_dir`]).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// A message on the status line.
@@ -209,7 +213,7 @@ impl FudeApp {
             bench: options.bench_ui.then(UiBench::new),
             stroke_end: None,
             shown_stroke_end: None,
-            training: training_panel::TrainingPanel::default(),
+            training: training_panel::TrainingPanel::in_data_dir(options.data_dir.clone()),
             generator: generator_panel::GeneratorPanel::new(
                 generator,
                 {

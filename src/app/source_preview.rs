@@ -6,7 +6,7 @@
 
 use super::training_panel::SourceRow;
 use crate::data::classes::{self, NUM_CLASSES};
-use crate::data::spec::{self, OpenOptions};
+use crate::data::spec::{self, DataSpec, OpenOptions};
 use crate::data::Split;
 use crate::ink::preprocess::INPUT_SIDE;
 use crate::ink::ModelInput;
@@ -42,6 +42,11 @@ impl PreviewData {
     pub fn build(spec_text: &str, samples: usize) -> crate::Result<Self> {
         let specs = spec::parse(&[spec_text.to_string()])?;
         let spec = specs.first().ok_or_else(|| crate::Error::Invalid("no data spec".into()))?;
+        Self::from_spec(spec, samples)
+    }
+
+    /// `samples` training samples of the source `spec` and its class counts.
+    pub fn from_spec(spec: &DataSpec, samples: usize) -> crate::Result<Self> {
         let src = spec.open(Split::Train, OpenOptions { verify_md5: false, ..OpenOptions::default() })?;
         let mut rng = ChaCha8Rng::seed_from_u64(0x5EED);
         let samples = (0..samples).map(|_| src.sample(&mut rng)).map(|s| (s.input, s.label)).collect();
@@ -90,8 +95,8 @@ enum State {
 }
 
 struct Preview {
-    /// The spec (without weight) the preview shows.
-    spec: String,
+    /// The row (weight 1, ticked) the preview shows.
+    row: SourceRow,
     state: State,
 }
 
@@ -123,35 +128,39 @@ impl SourcePreviews {
         }
     }
 
-    fn launch(ctx: &egui::Context, spec: String) -> Preview {
+    fn launch(ctx: &egui::Context, row: SourceRow) -> Preview {
+        let spec = match row.spec() {
+            Ok(s) => s,
+            Err(e) => return Preview { row, state: State::Failed(e.to_string()) },
+        };
         let (tx, rx) = channel();
-        let (text, wake) = (spec.clone(), ctx.clone());
+        let wake = ctx.clone();
         let spawned = std::thread::Builder::new().name("fude-source-preview".into()).spawn(move || {
-            let _ = tx.send(PreviewData::build(&text, PREVIEW_SAMPLES).map_err(|e| e.to_string()));
+            let _ = tx.send(PreviewData::from_spec(&spec, PREVIEW_SAMPLES).map_err(|e| e.to_string()));
             wake.request_repaint();
         });
         let state = match spawned {
             Ok(_) => State::Loading(rx),
             Err(e) => State::Failed(format!("cannot start the preview thread: {e}")),
         };
-        Preview { spec, state }
+        Preview { row, state }
     }
 }
 
-/// The row's spec without its weight: what the preview depends on.
-fn preview_spec(row: &SourceRow) -> String {
-    SourceRow { weight: 1.0, ..row.clone() }.spec_text()
+/// The row as its preview depends on it: its source and argument, not its weight or tick.
+fn preview_row(row: &SourceRow) -> SourceRow {
+    SourceRow { weight: 1.0, enabled: true, ..row.clone() }
 }
 
 /// The "Preview" toggle, for the row's line.
 pub fn preview_toggle_ui(ui: &mut egui::Ui, previews: &mut SourcePreviews, row: &SourceRow) {
-    let mut open = previews.is_open(row.name);
+    let mut open = previews.is_open(row.name());
     if ui.toggle_value(&mut open, "Preview").on_hover_text("Training samples and class counts of this source").changed() {
         if open {
-            let p = SourcePreviews::launch(ui.ctx(), preview_spec(row));
-            previews.open.insert(row.name, p);
+            let p = SourcePreviews::launch(ui.ctx(), preview_row(row));
+            previews.open.insert(row.name(), p);
         } else {
-            previews.open.remove(row.name);
+            previews.open.remove(row.name());
         }
     }
 }
@@ -159,10 +168,10 @@ pub fn preview_toggle_ui(ui: &mut egui::Ui, previews: &mut SourcePreviews, row: 
 /// The row's preview below its line, while open: a spinner, the reason it failed, or the
 /// sample grid and the class-count chart. Re-opens the source when the row's spec changes.
 pub fn source_preview_ui(ui: &mut egui::Ui, previews: &mut SourcePreviews, row: &SourceRow) {
-    let Some(preview) = previews.open.get_mut(row.name) else { return };
-    let spec = preview_spec(row);
-    if preview.spec != spec {
-        *preview = SourcePreviews::launch(ui.ctx(), spec);
+    let Some(preview) = previews.open.get_mut(row.name()) else { return };
+    let key = preview_row(row);
+    if preview.row != key {
+        *preview = SourcePreviews::launch(ui.ctx(), key);
     }
     if let State::Loading(rx) = &preview.state {
         match rx.try_recv() {
@@ -172,7 +181,7 @@ pub fn source_preview_ui(ui: &mut egui::Ui, previews: &mut SourcePreviews, row: 
             Err(std::sync::mpsc::TryRecvError::Disconnected) => preview.state = State::Failed("the preview stopped".into()),
         }
     }
-    ui.indent(("preview", row.name), |ui| match &mut preview.state {
+    ui.indent(("preview", row.name()), |ui| match &mut preview.state {
         State::Loading(_) => {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -183,11 +192,11 @@ pub fn source_preview_ui(ui: &mut egui::Ui, previews: &mut SourcePreviews, row: 
             ui.colored_label(ui.visuals().error_fg_color, format!("Preview failed: {e}"));
         }
         State::Ready(data, texture) => {
-            let tex = texture.get_or_insert_with(|| ui.ctx().load_texture(format!("preview-{}", row.name), data.grid_image(), egui::TextureOptions::NEAREST));
+            let tex = texture.get_or_insert_with(|| ui.ctx().load_texture(format!("preview-{}", row.name()), data.grid_image(), egui::TextureOptions::NEAREST));
             ui.label(format!("{} training samples of {}", data.samples.len(), data.name));
             let size = tex.size_vec2() * 1.5;
             ui.add(egui::Image::new((tex.id(), size)).max_width(ui.available_width()));
-            class_chart_ui(ui, data, row.name);
+            class_chart_ui(ui, data, row.name());
         }
     });
 }

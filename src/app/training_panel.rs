@@ -11,10 +11,10 @@ use super::source_preview::{preview_toggle_ui, source_preview_ui, SourcePreviews
 use super::kept_view::{kept_window_ui, KeptView};
 use super::training_views::{curves_ui, progress_ui, RunView};
 use crate::data::mine;
-use crate::data::spec::{self, DataSpec, OpenOptions};
+use crate::data::spec::{DataSpec, OpenOptions, SourceKind};
 use crate::models::{select_device, DeviceChoice};
 use crate::training::events::{RunPhase, RunProgress};
-use crate::training::session::{list_runs, new_run_folder, RunSummary};
+use crate::training::runs::{list_runs, new_run_folder, RunSummary};
 use crate::training::{Init, ModelKind, RunControl, RunPlan, TrainConfig, TrainEvent};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
@@ -29,54 +29,97 @@ const PROGRESS_REDRAW: Duration = Duration::from_millis(250);
 /// A data source row in the panel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRow {
-    /// The spec name: `fonts`, `drawings`, `pens`, `scans`, `k49`, `npz` or `mine`.
-    pub name: &'static str,
+    /// The source (its argument, if it takes one, is [`SourceRow::arg`]).
+    pub kind: SourceKind,
     /// Whether it is used.
     pub enabled: bool,
     /// Its weight in the mixture.
     pub weight: f64,
-    /// Its argument (a folder, or the npz's three paths), if it takes one.
+    /// Its argument (a folder, the npz's three paths, or chosen fonts), if it takes one.
     pub arg: String,
 }
 
 impl SourceRow {
+    /// The row's source name (`fonts`, `k49`, ...), which keys its preview.
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
     fn title(&self) -> &'static str {
-        match self.name {
-            "fonts" => "Generated kana",
-            "drawings" => "Synthetic drawings",
-            "pens" => "Pen-like drawings",
-            "scans" => "Thin-pen scans",
-            "k49" => "Kuzushiji-49 folder",
-            "npz" => "npz: images, labels, class map",
-            _ => "My handwriting",
+        match self.kind {
+            SourceKind::Fonts | SourceKind::ChosenFonts(_) => "Generated kana",
+            SourceKind::Drawings => "Synthetic drawings",
+            SourceKind::Pens => "Pen-like drawings",
+            SourceKind::Scans { .. } => "Thin-pen scans",
+            SourceKind::K49(_) => "Kuzushiji-49 folder",
+            SourceKind::Npz { .. } => "npz: images, labels, class map",
+            SourceKind::Mine(_) => "My handwriting",
         }
     }
 
     /// What the source is, for the row's hover text.
     fn explanation(&self) -> &'static str {
-        match self.name {
-            "fonts" => "Kana rendered from fonts with random size, shift, rotation, blur and noise",
-            "drawings" => "Font glyphs traced to strokes and redrawn with a round pen",
-            "pens" => "The drawings with real writers' habits: loose joins, overshoots, uneven and thin pens, dots, specks, JPEG",
-            "scans" => "Thin-pen writing in scanned form cells, read as pictures (cropped to the character)",
-            "k49" => "Kuzushiji-49: 270,912 classical hiragana images (Download fetches them)",
-            "npz" => "Any uint8 images + labels npz pair with a class-map CSV",
-            _ => "The characters you kept with Keep for training",
+        match self.kind {
+            SourceKind::Fonts | SourceKind::ChosenFonts(_) => "Kana rendered from fonts with random size, shift, rotation, blur and noise",
+            SourceKind::Drawings => "Font glyphs traced to strokes and redrawn with a round pen",
+            SourceKind::Pens => "The drawings with real writers' habits: loose joins, overshoots, uneven and thin pens, dots, specks, JPEG",
+            SourceKind::Scans { .. } => "Thin-pen writing in scanned form cells, read as pictures (cropped to the character)",
+            SourceKind::K49(_) => "Kuzushiji-49: 270,912 classical hiragana images (Download fetches them)",
+            SourceKind::Npz { .. } => "Any uint8 images + labels npz pair with a class-map CSV",
+            SourceKind::Mine(_) => "The characters you kept with Keep for training",
         }
     }
 
     fn takes_arg(&self) -> bool {
-        matches!(self.name, "k49" | "npz")
+        matches!(self.kind, SourceKind::K49(_) | SourceKind::Npz { .. })
     }
 
-    /// The `--data` spec text of the row (generated kana carries its chosen fonts, if any).
+    /// The row's data spec: its source with its argument and weight (the reason when the
+    /// argument does not fit the source).
+    pub fn spec(&self) -> crate::Result<DataSpec> {
+        Ok(DataSpec { kind: self.kind.with_argument(&self.arg)?, weight: self.weight })
+    }
+
+    /// The `--data` text of the row's spec (as typed, when its argument does not fit).
     pub fn spec_text(&self) -> String {
-        let chosen_fonts = self.name == "fonts" && !self.arg.trim().is_empty();
-        let body = if self.takes_arg() || chosen_fonts { format!("{}={}", self.name, self.arg.trim()) } else { self.name.to_string() };
-        if (self.weight - 1.0).abs() > 1e-9 {
-            format!("{body}@{}", self.weight)
-        } else {
-            body
+        self.spec().map(|s| s.to_string()).unwrap_or_else(|_| format!("{}={}", self.name(), self.arg.trim()))
+    }
+}
+
+/// Why the panel could not do what was asked: shown in the error colour.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PanelError {
+    /// The form's data sources cannot be used.
+    #[error("Data: {0}")]
+    Data(String),
+    /// No run folder could be made.
+    #[error("{0}")]
+    RunFolder(String),
+    /// A past run cannot be resumed.
+    #[error("Cannot resume: {0}")]
+    Resume(String),
+    /// The training thread did not start.
+    #[error("Cannot start the training thread: {0}")]
+    Thread(String),
+    /// The run failed.
+    #[error("Training failed: {0}")]
+    Run(String),
+}
+
+/// The line under the panel's controls: how the last run ended, or why an action failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PanelMessage {
+    /// A plain note (a run finished or was stopped).
+    Note(String),
+    /// Something went wrong.
+    Error(PanelError),
+}
+
+impl std::fmt::Display for PanelMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PanelMessage::Note(text) => f.write_str(text),
+            PanelMessage::Error(e) => write!(f, "{e}"),
         }
     }
 }
@@ -105,12 +148,20 @@ pub struct TrainingForm {
 
 impl Default for TrainingForm {
     fn default() -> Self {
-        let row = |name, enabled| SourceRow { name, enabled, weight: 1.0, arg: String::new() };
+        let row = |kind, enabled| SourceRow { kind, enabled, weight: 1.0, arg: String::new() };
         let mut form = TrainingForm {
             model: ModelKind::Recognizer,
             // "Teach it my handwriting" means the model in use, trained further.
             start: StartFrom::Current,
-            sources: vec![row("fonts", true), row("drawings", true), row("pens", false), row("scans", false), row("k49", false), row("npz", false), row("mine", false)],
+            sources: vec![
+                row(SourceKind::Fonts, true),
+                row(SourceKind::Drawings, true),
+                row(SourceKind::Pens, false),
+                row(SourceKind::Scans { as_box: false }, false),
+                row(SourceKind::K49(PathBuf::new()), false),
+                row(SourceKind::Npz { images: PathBuf::new(), labels: PathBuf::new(), classmap: PathBuf::new() }, false),
+                row(SourceKind::Mine(None), false),
+            ],
             cfg: TrainConfig::default(),
         };
         form.quick();
@@ -142,13 +193,16 @@ impl TrainingForm {
     }
 
     fn generator_defaults() -> TrainConfig {
-        crate::training::generator::GeneratorTrainConfig::default().base
+        crate::training::generator::GeneratorConfig::schedule()
     }
 
-    /// The data specs of the enabled rows (errors name the bad spec).
+    /// The data specs of the enabled rows (errors name the bad spec); none enabled is refused.
     pub fn specs(&self) -> crate::Result<Vec<DataSpec>> {
-        let texts: Vec<String> = self.sources.iter().filter(|r| r.enabled).map(SourceRow::spec_text).collect();
-        spec::parse(&texts)
+        let specs = self.sources.iter().filter(|r| r.enabled).map(SourceRow::spec).collect::<crate::Result<Vec<_>>>()?;
+        if specs.is_empty() {
+            return Err(crate::Error::Invalid("no data given: e.g. --data fonts,drawings".into()));
+        }
+        Ok(specs)
     }
 }
 
@@ -186,7 +240,9 @@ pub struct TrainingPanel {
     runs: Vec<RunSummary>,
     kept: Vec<(char, usize)>,
     refreshed: Option<Instant>,
-    message: Option<String>,
+    message: Option<PanelMessage>,
+    /// The message as shown.
+    message_text: Option<String>,
     threads: usize,
     /// What the current (or last) run trains.
     run_model: ModelKind,
@@ -206,10 +262,20 @@ pub struct TrainingPanel {
     pub fonts: FontPicker,
     /// The open source previews.
     pub previews: SourcePreviews,
+    /// The app's data folder when it is not the default one.
+    data_dir: Option<PathBuf>,
 }
 
 impl Default for TrainingPanel {
     fn default() -> Self {
+        Self::in_data_dir(None)
+    }
+}
+
+impl TrainingPanel {
+    /// A closed panel keeping runs, kept handwriting and downloads in `data_dir` (`None`: the
+    /// app's default data folder, [`mine::data_dir`]).
+    pub fn in_data_dir(data_dir: Option<PathBuf>) -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         TrainingPanel {
             open: false,
@@ -221,6 +287,7 @@ impl Default for TrainingPanel {
             kept: Vec::new(),
             refreshed: None,
             message: None,
+            message_text: None,
             // Every core, at a lower priority than the UI thread (see `lower_thread_priority`):
             // the window stays responsive, and an idle window leaves training the whole machine.
             threads: cores.max(1),
@@ -229,11 +296,33 @@ impl Default for TrainingPanel {
             kept_view: KeptView::default(),
             fold_settings: false,
             evaluation: EvaluationView::default(),
-            k49_download: K49Download::default(),
+            k49_download: K49Download::into_dir(data_dir.as_ref().map(|d| d.join("k49"))),
             samples: Default::default(),
             fonts: FontPicker::default(),
             previews: SourcePreviews::default(),
+            data_dir,
         }
+    }
+
+    /// Where kept handwriting lives.
+    pub fn handwriting_dir(&self) -> PathBuf {
+        self.data_dir.as_deref().map_or_else(mine::handwriting_dir, mine::handwriting_in)
+    }
+
+    /// Where training runs live.
+    pub fn runs_dir(&self) -> PathBuf {
+        self.data_dir.as_deref().map_or_else(mine::runs_dir, mine::runs_in)
+    }
+
+    /// The form's data specs, "my handwriting" read from this panel's folder.
+    fn specs(&self) -> crate::Result<Vec<DataSpec>> {
+        let mut specs = self.form.specs()?;
+        for s in &mut specs {
+            if s.kind == SourceKind::Mine(None) && self.data_dir.is_some() {
+                s.kind = SourceKind::Mine(Some(self.handwriting_dir()));
+            }
+        }
+        Ok(specs)
     }
 }
 
@@ -279,15 +368,29 @@ impl TrainingPanel {
         self.run_dir.as_deref()
     }
 
-    /// The last message (errors included).
+    /// The last message (errors included), as shown.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.message_text.as_deref()
+    }
+
+    /// The last message, typed.
+    pub fn panel_message(&self) -> Option<&PanelMessage> {
+        self.message.as_ref()
+    }
+
+    fn say(&mut self, message: Option<PanelMessage>) {
+        self.message_text = message.as_ref().map(ToString::to_string);
+        self.message = message;
+    }
+
+    fn fail(&mut self, error: PanelError) {
+        self.say(Some(PanelMessage::Error(error)));
     }
 
     /// Re-reads the past runs and the kept handwriting counts.
     pub fn refresh(&mut self) {
-        self.runs = list_runs(&mine::runs_dir());
-        self.kept = mine::counts(&mine::handwriting_dir());
+        self.runs = list_runs(&self.runs_dir());
+        self.kept = mine::counts(&self.handwriting_dir());
         self.refreshed = Some(Instant::now());
     }
 
@@ -295,15 +398,15 @@ impl TrainingPanel {
     /// kept drawings themselves (after a drawing was kept).
     pub fn refresh_all(&mut self, ctx: &egui::Context) {
         self.refresh();
-        self.kept_view.reload(ctx, mine::handwriting_dir());
+        self.kept_view.reload(ctx, self.handwriting_dir());
     }
 
     /// Starts a run with the form's settings, from `current` ("bundled" or a checkpoint path)
     /// when continuing the current model.
     pub fn start(&mut self, ctx: &egui::Context, current: Option<&str>) {
-        let specs = match self.form.specs() {
+        let specs = match self.specs() {
             Ok(s) => s,
-            Err(e) => return self.message = Some(format!("Data: {e}")),
+            Err(e) => return self.fail(PanelError::Data(e.to_string())),
         };
         let init = match (self.form.start, current) {
             (StartFrom::Scratch, _) => Init::Scratch,
@@ -312,9 +415,9 @@ impl TrainingPanel {
             (StartFrom::Current, Some("bundled") | None) => Init::FineTune(None),
             (StartFrom::Current, Some(path)) => Init::FineTune(Some(PathBuf::from(path))),
         };
-        let dir = match new_run_folder(&mine::runs_dir()) {
+        let dir = match new_run_folder(&self.runs_dir()) {
             Ok(d) => d,
-            Err(e) => return self.message = Some(e.to_string()),
+            Err(e) => return self.fail(PanelError::RunFolder(e.to_string())),
         };
         let continues = matches!(init, Init::FineTune(_));
         let mut plan = RunPlan::in_folder(specs, self.form.cfg.clone(), init, &dir);
@@ -331,7 +434,7 @@ impl TrainingPanel {
                 self.launch(ctx, plan, dir.to_path_buf());
                 self.run_continues = false;
             }
-            Err(e) => self.message = Some(format!("Cannot resume: {e}")),
+            Err(e) => self.fail(PanelError::Resume(e.to_string())),
         }
     }
 
@@ -372,9 +475,9 @@ impl TrainingPanel {
                 self.run_model = model;
                 self.progress = RunProgress::default();
                 self.run_dir = Some(dir);
-                self.message = None;
+                self.say(None);
             }
-            Err(e) => self.message = Some(format!("Cannot start the training thread: {e}")),
+            Err(e) => self.fail(PanelError::Thread(e.to_string())),
         }
     }
 
@@ -404,11 +507,12 @@ impl TrainingPanel {
             }
         }
         if over {
-            self.message = match self.progress.phase {
-                RunPhase::Finished => Some("Training finished.".into()),
-                RunPhase::Cancelled => Some("Training stopped; the last checkpoint is kept.".into()),
-                _ => self.progress.error.as_ref().map(|e| format!("Training failed: {e}")),
+            let message = match self.progress.phase {
+                RunPhase::Finished => Some(PanelMessage::Note("Training finished.".into())),
+                RunPhase::Cancelled => Some(PanelMessage::Note("Training stopped; the last checkpoint is kept.".into())),
+                _ => self.progress.error.clone().map(|e| PanelMessage::Error(PanelError::Run(e))),
             };
+            self.say(message);
             self.job = None;
             self.refresh();
         }
@@ -422,10 +526,10 @@ impl TrainingPanel {
     /// Evaluates the current recognizer (`current`: "bundled" or a path), and `other` beside
     /// it, on the held-out data of the enabled sources, off the UI thread.
     pub fn evaluate(&mut self, ctx: &egui::Context, current: Option<&str>, other: Option<PathBuf>) {
-        let specs = match self.form.specs() {
+        let specs = match self.specs() {
             Ok(s) if !s.is_empty() => s,
-            Ok(_) => return self.message = Some("Data: choose a source to evaluate on".into()),
-            Err(e) => return self.message = Some(format!("Data: {e}")),
+            Ok(_) => return self.fail(PanelError::Data("choose a source to evaluate on".into())),
+            Err(e) => return self.fail(PanelError::Data(e.to_string())),
         };
         let path = current.filter(|c| *c != "bundled").map(PathBuf::from);
         let itself = match (&path, &other) {
@@ -483,12 +587,12 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
         controls_ui(ui, panel, current);
         let view = RunView { continuing: panel.run_continues, paused: panel.is_paused(), running: panel.is_running() };
         progress_ui(ui, &panel.progress, panel.run_model, view);
-        if let Some(m) = &panel.message {
-            let failed = panel.progress.phase == RunPhase::Failed || m.starts_with("Data") || m.starts_with("Cannot");
+        if let (Some(m), Some(text)) = (&panel.message, &panel.message_text) {
+            let failed = panel.progress.phase == RunPhase::Failed || matches!(m, PanelMessage::Error(_));
             if failed {
-                ui.colored_label(ui.visuals().error_fg_color, m);
+                ui.colored_label(ui.visuals().error_fg_color, text);
             } else {
-                ui.label(m);
+                ui.label(text);
             }
         }
         let generator = panel.run_model == ModelKind::Generator;
@@ -527,7 +631,8 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option
         runs_ui(ui, panel, current).or(action)
     });
     evaluation_window_ui(ui.ctx(), &mut panel.evaluation);
-    kept_window_ui(ui.ctx(), &mut panel.kept_view, &mine::handwriting_dir());
+    let hand = panel.handwriting_dir();
+    kept_window_ui(ui.ctx(), &mut panel.kept_view, &hand);
     if panel.kept_view.take_changed() {
         panel.refresh();
     }
@@ -587,19 +692,19 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
             let (title, explanation) = (row.title(), row.explanation());
             ui.checkbox(&mut row.enabled, title).on_hover_text(explanation);
             ui.add(egui::DragValue::new(&mut row.weight).range(0.05..=100.0).speed(0.05).max_decimals(2));
-            if row.name == "mine" {
+            if matches!(row.kind, SourceKind::Mine(_)) {
                 ui.weak(format!("{kept} kept"));
             }
             preview_toggle_ui(ui, &mut panel.previews, row);
         });
-        if row.name == "fonts" {
+        if matches!(row.kind, SourceKind::Fonts | SourceKind::ChosenFonts(_)) {
             font_picker_ui(ui, &mut panel.fonts, row);
         }
-        if row.name == "k49" {
+        if matches!(row.kind, SourceKind::K49(_)) {
             k49_download_ui(ui, &mut panel.k49_download, row);
         }
         if row.takes_arg() && row.enabled {
-            let hint = if row.name == "k49" { "folder with the k49 files" } else { "images.npz,labels.npz,classmap.csv" };
+            let hint = if matches!(row.kind, SourceKind::K49(_)) { "folder with the k49 files" } else { "images.npz,labels.npz,classmap.csv" };
             ui.add(egui::TextEdit::singleline(&mut row.arg).hint_text(hint).desired_width(f32::INFINITY));
         }
         source_preview_ui(ui, &mut panel.previews, row);
@@ -659,7 +764,7 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
     let mut compare = None;
     egui::CollapsingHeader::new(format!("Past runs ({})", panel.runs.len())).default_open(true).show(ui, |ui| {
         if panel.runs.is_empty() {
-            ui.weak(format!("None yet in {}", mine::runs_dir().display()));
+            ui.weak(format!("None yet in {}", panel.runs_dir().display()));
         }
         for run in &panel.runs {
             let name = run.dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -700,7 +805,8 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
         let line: Vec<String> = panel.kept.iter().map(|(c, n)| format!("{c} {n}")).collect();
         ui.label(line.join("  "));
         if ui.button("Review kept handwriting…").on_hover_text("See every kept drawing; delete or relabel them").clicked() {
-            panel.kept_view.show(ui.ctx(), mine::handwriting_dir());
+            let hand = panel.handwriting_dir();
+            panel.kept_view.show(ui.ctx(), hand);
         }
     });
     if let Some(dir) = resume {
@@ -726,14 +832,14 @@ mod tests {
         let specs = f.specs().unwrap();
         assert_eq!(specs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts", "drawings"]);
         f.sources[0].weight = 2.0;
-        let k49 = f.sources.iter().position(|r| r.name == "k49").unwrap();
+        let k49 = f.sources.iter().position(|r| matches!(r.kind, SourceKind::K49(_))).unwrap();
         f.sources[k49].enabled = true;
         f.sources[k49].arg = "/data/k49".into();
         assert_eq!(f.specs().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts@2", "drawings", "k49=/data/k49"]);
         f.sources[k49].arg.clear();
         assert!(f.specs().is_err(), "k49 without a folder is refused");
         f.sources[k49].enabled = false;
-        for row in f.sources.iter_mut().filter(|r| r.name == "pens" || r.name == "scans") {
+        for row in f.sources.iter_mut().filter(|r| matches!(r.kind, SourceKind::Pens | SourceKind::Scans { .. })) {
             (row.enabled, row.weight) = (true, 0.5);
         }
         assert_eq!(f.specs().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>(), ["fonts@2", "drawings", "pens@0.5", "scans@0.5"]);
@@ -743,6 +849,6 @@ mod tests {
         assert_eq!((f.cfg.lr, f.cfg.batch), (1e-3, 64), "the generator's defaults");
         assert!(f.cfg.epoch_size < 25_600, "a smaller Quick preset");
         f.full();
-        assert_eq!(f.cfg, crate::training::generator::GeneratorTrainConfig::default().base);
+        assert_eq!(f.cfg, crate::training::generator::GeneratorConfig::schedule());
     }
 }

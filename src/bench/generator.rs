@@ -5,7 +5,7 @@ use super::{compare_training, time_steps};
 use crate::error::Result;
 use crate::models::generator::{Generator, GeneratorArchitecture, GeneratorCheckpoint};
 use crate::models::kernels::adamw::FastAdamW;
-use crate::training::generator_eval::decode_times;
+use crate::training::generator::quality::decode_times;
 use candle_core::{Device, Tensor};
 use candle_nn::{Optimizer, ParamsAdamW};
 

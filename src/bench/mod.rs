@@ -9,7 +9,7 @@ use crate::data::{DrawingSource, FontSource, Source, Split};
 use crate::error::{Error, Result};
 use crate::ink::Drawing;
 use crate::models::{Architecture, Checkpoint, CpuRecognizer, Recognizer};
-use crate::training::trainer::smoothed_cross_entropy;
+use crate::training::recognizer::smoothed_cross_entropy;
 use candle_core::{Device, Tensor};
 use crate::models::kernels::adamw::FastAdamW;
 use candle_nn::{Optimizer, ParamsAdamW};

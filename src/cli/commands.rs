@@ -1,7 +1,8 @@
 //! The implementation of each command.
 
 use super::{Command, DataArgs, ModelKind};
-use crate::training::generator::GeneratorTrainConfig;
+use crate::training::generator::GeneratorConfig;
+use crate::training::recognizer::RecognizerConfig;
 use crate::data::classes;
 use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
@@ -25,7 +26,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
-                ModelKind::Generator => (crate::training::ModelKind::Generator, GeneratorTrainConfig::default().base),
+                ModelKind::Generator => (crate::training::ModelKind::Generator, GeneratorConfig::schedule()),
             };
             let cfg = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), ..d };
             let init = match (resume, from) {
@@ -34,16 +35,16 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
                 (None, Some(p)) => Init::FineTune(Some(p)),
                 (None, None) => Init::Scratch,
             };
-            let d = crate::training::VaeSettings::default();
-            let vae = crate::training::VaeSettings {
+            let d = GeneratorConfig::default();
+            let generator = GeneratorConfig {
                 style_group: style_group.unwrap_or(d.style_group).clamp(1, 16),
                 read_weight: read_weight.unwrap_or(d.read_weight),
                 ..d
             };
-            if !(0.0..=1e4).contains(&vae.read_weight) {
-                anyhow::bail!("--read-weight must be between 0 and 10000, not {}", vae.read_weight);
+            if !(0.0..=1e4).contains(&generator.read_weight) {
+                anyhow::bail!("--read-weight must be between 0 and 10000, not {}", generator.read_weight);
             }
-            train_cmd(&data, &out, model, cfg, vae, &device, init).map(|_| ExitCode::SUCCESS)
+            train_cmd(&data, &out, model, cfg, generator, &device, init).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, as_pictures, script, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -106,7 +107,7 @@ pub(super) fn command_line() -> String {
 
 /// `fude train`, either model: the shared training engine ([`RunPlan`]) with the progress bar
 /// as its event consumer.
-fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, vae: crate::training::VaeSettings, device: &str, init: Init) -> Result<()> {
+fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, generator: GeneratorConfig, device: &str, init: Init) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     // Before any data opens or an epoch runs: the folder the checkpoints go to must be there.
     crate::models::checkpoint_io::check_out_dir(out)?;
@@ -114,7 +115,8 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     println!("device: {}", dev.description);
     let plan = RunPlan {
         model,
-        vae,
+        recognizer: RecognizerConfig::default(),
+        generator,
         data: specs,
         open: open_options(data),
         cfg,

@@ -8,7 +8,7 @@ use crate::ink::preprocess::boxed_input;
 use crate::models::generator::Prior;
 use crate::models::{Checkpoint, CpuRecognizer};
 use crate::training::generator::{evaluate_generator, GENERATOR_EVAL_AUGMENT};
-use crate::training::generator_eval::{decode_times, diversity, recognizability, sample_inputs, style_sheet_recognizability, Recognizability};
+use crate::training::generator::quality::{decode_times, diversity, recognizability, sample_inputs, style_sheet_recognizability, Recognizability};
 use anyhow::Result;
 use serde::Serialize;
 use std::path::PathBuf;

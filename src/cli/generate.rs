@@ -258,7 +258,7 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>) -> Resu
     use crate::training::generator::{evaluate_generator, latent_stats};
     let g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
     let specs = spec::parse(&[data.to_string()])?;
-    let sets = crate::training::generator_run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
+    let sets = crate::training::generator::run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
     // Too little held-out data would replace the fitted prior by a worse one (with none, by
     // N(0, I)): refused, and the model file stays as it is.
     let mut per_class = vec![0usize; classes::NUM_CLASSES];
@@ -287,7 +287,7 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>) -> Resu
             Some(b) => {
                 let target: f64 = b.parse().with_context(|| format!("--sharpness blur={b}: not a number"))?;
                 let logits = crate::training::generator::sample_logits(&g.model, &sidecar.latent, 2, 0x5A4B)?;
-                crate::training::generator_eval::fit_sharpness(&logits, target)
+                crate::training::generator::quality::fit_sharpness(&logits, target)
             }
             None => s.parse().with_context(|| format!("--sharpness {s}: a number or blur=B"))?,
         };

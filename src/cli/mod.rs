@@ -292,6 +292,8 @@ pub fn main() -> std::process::ExitCode {
             model: cli.model,
             bench_ui: cli.bench_ui,
             generator: cli.generator,
+            // The real app reads `$FUDE_DATA_DIR` (or the platform's folder) itself.
+            data_dir: None,
         })
         .map(|()| std::process::ExitCode::SUCCESS),
     };

@@ -28,12 +28,22 @@ pub fn data_dir() -> PathBuf {
 
 /// Where kept handwriting lives by default.
 pub fn handwriting_dir() -> PathBuf {
-    data_dir().join("handwriting")
+    handwriting_in(&data_dir())
 }
 
-/// Where training runs live.
+/// Where training runs live by default.
 pub fn runs_dir() -> PathBuf {
-    data_dir().join("runs")
+    runs_in(&data_dir())
+}
+
+/// Where kept handwriting lives in the data folder `data`.
+pub fn handwriting_in(data: &Path) -> PathBuf {
+    data.join("handwriting")
+}
+
+/// Where training runs live in the data folder `data`.
+pub fn runs_in(data: &Path) -> PathBuf {
+    data.join("runs")
 }
 
 /// Saves `drawing` as an example of `ch` under `dir` (atomically); returns the file written.

@@ -90,6 +90,40 @@ impl std::fmt::Display for DataSpec {
     }
 }
 
+impl SourceKind {
+    /// The source's name in `--data` specs (`fonts` for chosen fonts too).
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceKind::K49(_) => "k49",
+            SourceKind::Npz { .. } => "npz",
+            SourceKind::Fonts | SourceKind::ChosenFonts(_) => "fonts",
+            SourceKind::Drawings => "drawings",
+            SourceKind::Pens => "pens",
+            SourceKind::Mine(_) => "mine",
+            SourceKind::Scans { .. } => "scans",
+        }
+    }
+
+    /// This kind of source with `arg` as its argument, as a form takes it: a folder for
+    /// Kuzushiji-49, `IMAGES,LABELS,CLASSMAP` for npz, a `+`-separated list of fonts for
+    /// generated kana (empty: the bundled fonts). Other kinds take none and stay as they are.
+    pub fn with_argument(&self, arg: &str) -> Result<SourceKind> {
+        let arg = arg.trim();
+        let text = format!("{}={arg}", self.name());
+        Ok(match self {
+            SourceKind::Fonts | SourceKind::ChosenFonts(_) if arg.is_empty() => SourceKind::Fonts,
+            SourceKind::Fonts | SourceKind::ChosenFonts(_) => SourceKind::ChosenFonts(parse_fonts(&text, arg)?),
+            SourceKind::K49(_) if arg.is_empty() => return Err(Error::Invalid(format!("data spec {text:?}: use k49=DIR"))),
+            SourceKind::K49(_) => SourceKind::K49(PathBuf::from(arg)),
+            SourceKind::Npz { .. } => match arg.split(',').map(str::trim).collect::<Vec<_>>().as_slice() {
+                [i, l, c] if [i, l, c].iter().all(|p| !p.is_empty()) => SourceKind::Npz { images: i.into(), labels: l.into(), classmap: c.into() },
+                _ => return Err(Error::Invalid(format!("data spec {text:?}: use npz=IMAGES.npz,LABELS.npz,CLASSMAP.csv"))),
+            },
+            other => other.clone(),
+        })
+    }
+}
+
 /// Settings for opening sources.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OpenOptions {

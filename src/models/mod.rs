@@ -1,6 +1,7 @@
 //! Models: the recognizer and the generator, each with its network, checkpoint kind and config;
 //! the fast CPU kernels both use ([`kernels`]); the compute device.
 
+pub mod checkpoint;
 pub mod checkpoint_io;
 pub mod device;
 pub mod generator;
@@ -8,5 +9,7 @@ pub mod kernels;
 pub mod parameters;
 pub mod recognizer;
 
+pub use checkpoint::{CheckpointKind, ModelCheckpoint};
 pub use device::{select_device, DeviceChoice};
+pub use parameters::{Layout, Network};
 pub use recognizer::{Architecture, Checkpoint, CpuRecognizer, Prediction, Recognizer, Sidecar};

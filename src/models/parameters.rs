@@ -1,5 +1,6 @@
 //! A network's named parameters: a candle `VarMap` on a device, made from a list of shapes and
-//! initialised deterministically from a seed (Kaiming-normal, scaled per tensor).
+//! initialised deterministically from a seed (Kaiming-normal, scaled per tensor); and
+//! [`Network`], an architecture with its parameters, whose accessors both models share.
 
 use crate::error::{Error, Result};
 use candle_core::{DType, Device, Tensor};
@@ -56,6 +57,55 @@ impl Parameters {
         let data = self.varmap.data().lock().map_err(|_| Error::Invalid("parameter lock poisoned".into()))?;
         let var = data.get(name).ok_or_else(|| Error::ModelMismatch(format!("missing parameter {name}")))?;
         Ok(var.set(values)?)
+    }
+}
+
+/// What an architecture says about its parameters: their names and shapes, in order.
+pub trait Layout {
+    /// Every parameter's name and shape.
+    fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)>;
+}
+
+/// A network: its architecture and its parameters. The recognizer and the generator are both
+/// one ([`crate::models::Recognizer`], [`crate::models::generator::Generator`]), with the
+/// accessors below in common and their own layers on top.
+pub struct Network<A> {
+    /// Shape of the network.
+    pub arch: A,
+    /// Its parameters.
+    pub(crate) params: Parameters,
+}
+
+impl<A: Layout> Network<A> {
+    /// The device the parameters live on.
+    pub fn device(&self) -> &Device {
+        self.params.device()
+    }
+
+    /// The trainable parameters.
+    pub fn varmap(&self) -> &VarMap {
+        self.params.varmap()
+    }
+
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.arch.parameter_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
+    }
+
+    /// The parameter tensor called `name` (e.g. `conv1.weight`).
+    pub fn parameter(&self, name: &str) -> Result<Tensor> {
+        self.params.get(name)
+    }
+
+    /// Whether every weight is finite (a diverged run's are not).
+    pub fn weights_finite(&self) -> Result<bool> {
+        for v in self.varmap().all_vars() {
+            let s = v.as_tensor().abs()?.sum_all()?.to_dtype(DType::F32)?.to_scalar::<f32>()?;
+            if !s.is_finite() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 

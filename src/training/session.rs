@@ -3,21 +3,23 @@
 //! last checkpoint and, when the held-out score improved (recognizer: mean top-1; generator:
 //! lowest mean −ELBO), the best one (atomically). Everything is reported as [`TrainEvent`]s,
 //! ending in `Finished`, `Failed` or `Cancelled`. A run in a folder (`last.*`, `best.*`) can be
-//! resumed from that folder. The generator's side is in `generator_run.rs`.
+//! resumed from that folder. Each model plugs in as a [`Trainee`]; the past runs in a folder
+//! are listed by [`super::runs`].
 
-use super::events::{mean_metric, HeldOut, RunControl, TrainEvent};
+use super::config::TrainConfig;
+use super::events::{RunControl, TrainEvent};
+use super::generator::{GeneratorConfig, GeneratorStep};
+use super::learner::{fit, score, ModelKind};
 use super::metrics::EvalReport;
-use super::trainer::{train, TrainConfig};
-use crate::data::spec::{self, open_mixture, DataSpec, OpenOptions};
-use crate::data::Split;
+use super::recognizer::{RecognizerConfig, RecognizerStep};
+use super::runs::{read_sidecar, RunRecord};
+use super::trainee::{CheckpointWriter, Trainee};
+use crate::data::spec::{self, DataSpec, OpenOptions};
 use crate::error::{Error, Result};
+use crate::models::checkpoint_io::{append_to_name, check_out_files, checkpoint_base, sidecar_path, OutLock};
 use crate::models::recognizer::TrainingRecord;
-use crate::models::checkpoint_io::{append_to_name, check_out_files, checkpoint_base, sidecar_path, OutLock, MAX_SIDECAR_BYTES};
-use crate::models::{Architecture, Checkpoint, Recognizer, Sidecar};
+use crate::models::{CheckpointKind, ModelCheckpoint};
 use candle_core::Device;
-use candle_nn::VarMap;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The checkpoint names inside a run folder.
@@ -38,60 +40,20 @@ pub enum Init {
     Resume(PathBuf),
 }
 
-/// What a run trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ModelKind {
-    /// The kana recognizer (a classifier).
-    #[default]
-    Recognizer,
-    /// The kana generator (a conditional VAE).
-    Generator,
-}
-
-impl ModelKind {
-    /// The kind named in checkpoint sidecars and events: `recognizer` or `generator`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Recognizer => "recognizer",
-            ModelKind::Generator => "generator",
-        }
-    }
-}
-
-/// The generator's own settings (the VAE objective); unused for the recognizer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct VaeSettings {
-    /// Fraction of all steps over which β rises from 0 to its value.
-    pub kl_warmup_fraction: f64,
-    /// Nats per latent dimension below which the KL is not penalised.
-    pub free_bits: f32,
-    /// The KL weight β.
-    pub beta: f64,
-    /// Images per style group (1: single images, the first generator's objective).
-    pub style_group: usize,
-    /// Weight of the frozen recognizer's cross-entropy on what the generator writes.
-    pub read_weight: f64,
-}
-
-impl Default for VaeSettings {
-    fn default() -> Self {
-        let d = super::generator::GeneratorTrainConfig::default();
-        VaeSettings { kl_warmup_fraction: d.kl_warmup_fraction, free_bits: d.free_bits, beta: d.beta, style_group: d.style_group, read_weight: d.read_weight }
-    }
-}
-
 /// Everything a training run needs.
 #[derive(Debug, Clone)]
 pub struct RunPlan {
     /// What is trained.
     pub model: ModelKind,
-    /// The generator's objective settings (ignored for the recognizer).
-    pub vae: VaeSettings,
+    /// The recognizer's own settings (ignored for the generator).
+    pub recognizer: RecognizerConfig,
+    /// The generator's own settings, its objective (ignored for the recognizer).
+    pub generator: GeneratorConfig,
     /// Data sources with weights.
     pub data: Vec<DataSpec>,
     /// How to open them.
     pub open: OpenOptions,
-    /// Hyper-parameters.
+    /// Hyper-parameters every model shares.
     pub cfg: TrainConfig,
     /// Where the model starts.
     pub init: Init,
@@ -159,7 +121,8 @@ impl RunPlan {
         let (last, best) = folder_checkpoints(dir);
         RunPlan {
             model: ModelKind::Recognizer,
-            vae: VaeSettings::default(),
+            recognizer: RecognizerConfig::default(),
+            generator: GeneratorConfig::default(),
             data,
             open: OpenOptions::default(),
             cfg,
@@ -201,7 +164,6 @@ impl RunPlan {
             batch: num("batch")? as usize,
             lr: num("lr")?,
             weight_decay: num("weight_decay")?,
-            label_smoothing: num("label_smoothing").map(|v| v as f32).unwrap_or(0.0),
             warmup_fraction: num("warmup_fraction")?,
             epoch_size: num("epoch_size")? as usize,
             seed: rec.seed,
@@ -209,9 +171,10 @@ impl RunPlan {
         };
         let mut plan = RunPlan::in_folder(data, cfg, Init::Resume(dir.to_path_buf()), dir);
         plan.model = model;
+        plan.recognizer.label_smoothing = num("label_smoothing").map(|v| v as f32).unwrap_or(0.0);
         if model == ModelKind::Generator {
-            let d = VaeSettings::default();
-            plan.vae = VaeSettings {
+            let d = GeneratorConfig::default();
+            plan.generator = GeneratorConfig {
                 kl_warmup_fraction: num("kl_warmup_fraction").unwrap_or(d.kl_warmup_fraction),
                 free_bits: num("free_bits").map(|v| v as f32).unwrap_or(d.free_bits),
                 beta: num("beta").unwrap_or(d.beta),
@@ -271,13 +234,13 @@ impl RunPlan {
 
     fn run_kind(&self, control: &RunControl, on_event: &mut (dyn FnMut(&TrainEvent) + Send)) -> Result<RunOutcome> {
         match self.model {
-            ModelKind::Recognizer => self.run_recognizer(control, on_event),
-            ModelKind::Generator => self.run_generator(control, on_event),
+            ModelKind::Recognizer => self.run_model::<RecognizerStep>(control, on_event),
+            ModelKind::Generator => self.run_model::<GeneratorStep>(control, on_event),
         }
     }
 
     /// A fresh training record of this plan (command, data, seed).
-    pub(super) fn new_record(&self) -> TrainingRecord {
+    fn new_record(&self) -> TrainingRecord {
         TrainingRecord {
             command: self.command.clone(),
             data: self.data.iter().map(ToString::to_string).collect(),
@@ -288,7 +251,7 @@ impl RunPlan {
 
     /// The checkpoint an `Init::Resume` points at (a run folder's `last`, or the path itself),
     /// refused when neither exists.
-    pub(super) fn resume_path(from: &Path) -> Result<PathBuf> {
+    fn resume_path(from: &Path) -> Result<PathBuf> {
         let path = if from.is_dir() { folder_checkpoints(from).0 } else { from.to_path_buf() };
         if !sidecar_path(&path).exists() && !from.exists() {
             return Err(Error::file(from, "no such run folder or checkpoint"));
@@ -296,17 +259,16 @@ impl RunPlan {
         Ok(path)
     }
 
-    /// The best score recorded so far beside a resumed run (−∞ when none).
     /// Notes in `record` that the run starts from the checkpoint `from` (`None`: the bundled
     /// model, called `bundled`).
-    pub(super) fn note_fine_tune(record: &mut TrainingRecord, from: Option<&Path>, bundled: &str) {
+    fn note_fine_tune(record: &mut TrainingRecord, from: Option<&Path>, bundled: &str) {
         let name = from.map(|p| p.display().to_string()).unwrap_or_else(|| bundled.into());
         record.command = format!("{} ; starting from {name}", record.command);
     }
 
     /// Carries a resumed checkpoint's record (`previous`) into `record`: its samples and the
     /// command that started it. Returns the epoch to start from.
-    pub(super) fn note_resume(record: &mut TrainingRecord, previous: &TrainingRecord) -> usize {
+    fn note_resume(record: &mut TrainingRecord, previous: &TrainingRecord) -> usize {
         record.samples_seen = previous.samples_seen;
         if previous.command != record.command {
             record.command = format!("{} ; resumed: {}", previous.command, record.command);
@@ -326,12 +288,12 @@ impl RunPlan {
 
     /// The best score recorded so far by a run resumed from a checkpoint trained as `resumed`
     /// (−∞ when none: an unrelated best checkpoint at the same path does not count).
-    pub(super) fn recorded_best(&self, resumed: &TrainingRecord) -> f64 {
+    fn recorded_best(&self, resumed: &TrainingRecord) -> f64 {
         self.own_best(resumed).map(|b| score(self.model, &b.held_out())).unwrap_or(f64::NEG_INFINITY)
     }
 
     /// Creates the folders of the last and best checkpoints.
-    pub(super) fn create_folders(&self) -> Result<()> {
+    fn create_folders(&self) -> Result<()> {
         for p in [&self.last, &self.best] {
             if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, format!("cannot create the checkpoint folder: {e}")))?;
@@ -343,7 +305,7 @@ impl RunPlan {
     /// The outcome once training returned.
     /// Checkpoints this run did not write this time are reported only when a resumed run's own
     /// (`resumed`: the record it was resumed from), never a file of another run at the same path.
-    pub(super) fn outcome(&self, control: &RunControl, last: Option<PathBuf>, best: Option<PathBuf>, evals: Vec<EvalReport>, resumed: Option<&TrainingRecord>) -> RunOutcome {
+    fn outcome(&self, control: &RunControl, last: Option<PathBuf>, best: Option<PathBuf>, evals: Vec<EvalReport>, resumed: Option<&TrainingRecord>) -> RunOutcome {
         let resumed_last = resumed.filter(|_| matches!(&self.init, Init::Resume(from) if Self::resume_path(from).is_ok_and(|p| checkpoint_base(&p) == checkpoint_base(&self.last))));
         RunOutcome {
             finished: !control.is_stopped(),
@@ -353,266 +315,78 @@ impl RunPlan {
         }
     }
 
-    fn run_recognizer(&self, control: &RunControl, on_event: &mut (dyn FnMut(&TrainEvent) + Send)) -> Result<RunOutcome> {
+    /// Runs the plan for the model `S` trains: its network (fresh, fine-tuned or resumed), its
+    /// data, the baseline of a continued model, the loop, and the checkpoints of every epoch.
+    fn run_model<S: Trainee>(&self, control: &RunControl, on_event: &mut (dyn FnMut(&TrainEvent) + Send)) -> Result<RunOutcome> {
         let mut cfg = self.cfg.clone();
         let mut record = self.new_record();
         let mut best_score = f64::NEG_INFINITY;
         let mut resumed = None;
         let model = match &self.init {
-            Init::Scratch => Recognizer::new_seeded(Architecture::default(), &self.device, cfg.seed)?,
+            Init::Scratch => S::scratch(self)?,
             Init::FineTune(from) => {
                 let ck = match from {
-                    Some(p) => Checkpoint::load(p, &self.device)?,
-                    None => Checkpoint::bundled(&self.device)?,
+                    Some(p) => ModelCheckpoint::<S::Arch>::load(p, &self.device)?,
+                    None => ModelCheckpoint::<S::Arch>::bundled(&self.device)?,
                 };
-                Self::note_fine_tune(&mut record, from.as_deref(), "the bundled model");
+                Self::note_fine_tune(&mut record, from.as_deref(), S::BUNDLED);
                 ck.model
             }
             Init::Resume(from) => {
                 let path = Self::resume_path(from)?;
-                let ck = Checkpoint::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
-                cfg.start_epoch = Self::note_resume(&mut record, &ck.sidecar.training);
-                best_score = self.recorded_best(&ck.sidecar.training);
-                resumed = Some(ck.sidecar.training.clone());
+                let ck = ModelCheckpoint::<S::Arch>::load(&path, &self.device).map_err(|e| Error::Invalid(format!("cannot resume: {e}")))?;
+                let training = S::Arch::training(&ck.sidecar);
+                cfg.start_epoch = Self::note_resume(&mut record, training);
+                best_score = self.recorded_best(training);
+                resumed = Some(training.clone());
                 ck.model
             }
         };
         if cfg.start_epoch >= cfg.epochs {
-            return Err(Error::Invalid(format!(
-                "the checkpoint already has {} epochs; ask for more epochs",
-                cfg.start_epoch
-            )));
+            return Err(Error::Invalid(format!("the checkpoint already has {} epochs; ask for more epochs", cfg.start_epoch)));
         }
         self.create_folders()?;
-        let mixture = open_mixture(&self.data, Split::Train, self.open)?;
-        let mut eval_sets = Vec::new();
-        for s in &self.data {
-            let src = s.open(Split::Test, self.open)?;
-            let set = src.eval_samples();
-            // A small handwriting set may hold nothing out yet.
-            if !set.is_empty() {
-                eval_sets.push((src.name(), set));
-            }
+        let (mut step, feed) = S::prepare(self, model)?;
+        if matches!(self.init, Init::FineTune(_)) && !step.held_out_sizes().is_empty() {
+            // The starting model's figures: what the new one is judged against.
+            on_event(&TrainEvent::Baseline { held_out: step.measure()? });
         }
-        if matches!(self.init, Init::FineTune(_)) && !eval_sets.is_empty() {
-            // The starting model's figures: what the new model is judged against.
-            let evals = eval_sets.iter().map(|(name, set)| super::evaluate(&model, name, set, None, |_| {})).collect::<Result<Vec<_>>>()?;
-            on_event(&TrainEvent::Baseline { held_out: evals.iter().map(super::trainer::held_out_metrics).collect() });
-        }
-        self.fill_settings(&mut record, &cfg);
+        self.fill_settings(&mut record, &cfg, S::settings(self));
         let per_epoch = cfg.steps_per_epoch() as u64 * cfg.batch as u64;
-        let (mut wrote_last, mut wrote_best) = (None, None);
-        let evals = train(&model, &mixture, &eval_sets, &cfg, control, |ev, m| {
+        let mut writer = CheckpointWriter::new(self.last.clone(), self.best.clone(), record, best_score, per_epoch);
+        fit(&mut step, &feed, &cfg, control, |ev, s| {
             on_event(ev);
-            let TrainEvent::EpochEnd { epoch, held_out, .. } = ev else { return Ok(()) };
-            if !weights_finite(m.varmap())? {
-                return Err(Error::Invalid(format!(
-                    "training diverged in epoch {} (the weights are no longer finite); lower the learning rate",
-                    epoch + 1
-                )));
-            }
-            record.epochs = epoch + 1;
-            record.samples_seen += per_epoch;
-            let mut sidecar = Sidecar::new(m.arch.clone(), record.clone());
-            for (name, metrics) in held_out {
-                sidecar.metrics.insert(name.clone(), metrics.clone());
-            }
-            Checkpoint::save(m, &sidecar, &self.last)?;
-            on_event(&TrainEvent::CheckpointWritten { path: self.last.clone(), epoch: *epoch, best: false });
-            wrote_last = Some(self.last.clone());
-            let s = score(ModelKind::Recognizer, held_out);
-            if s >= best_score {
-                best_score = s;
-                Checkpoint::save(m, &sidecar, &self.best)?;
-                on_event(&TrainEvent::CheckpointWritten { path: self.best.clone(), epoch: *epoch, best: true });
-                wrote_best = Some(self.best.clone());
-            }
-            Ok(())
+            writer.on_event(ev, s, &mut *on_event)
         })?;
-        Ok(self.outcome(control, wrote_last, wrote_best, evals, resumed.as_ref()))
+        Ok(self.outcome(control, writer.wrote_last, writer.wrote_best, step.into_reports(), resumed.as_ref()))
     }
 
-    fn fill_settings(&self, record: &mut TrainingRecord, cfg: &TrainConfig) {
-        for (k, v) in [
+    /// Records the settings of the run (those every model shares, then the model's `own`).
+    fn fill_settings(&self, record: &mut TrainingRecord, cfg: &TrainConfig, own: Vec<(&'static str, String)>) {
+        let shared = [
             ("epochs", cfg.epochs.to_string()),
             ("batch", cfg.batch.to_string()),
             ("lr", cfg.lr.to_string()),
             ("weight_decay", cfg.weight_decay.to_string()),
-            ("label_smoothing", cfg.label_smoothing.to_string()),
             ("warmup_fraction", cfg.warmup_fraction.to_string()),
             ("epoch_size", cfg.epoch_size.to_string()),
             ("holdout_per_class", self.open.holdout_per_class.to_string()),
             ("optimizer", "AdamW, warm-up + cosine schedule".to_string()),
             ("device", self.device_name.clone()),
-        ] {
+        ];
+        for (k, v) in shared.into_iter().chain(own) {
             record.settings.insert(k.to_string(), v);
         }
     }
-}
-
-/// The score that picks the best epoch, higher is better: the recognizer's mean held-out top-1
-/// accuracy, or minus the generator's mean held-out −ELBO (−∞ when there is none).
-pub fn score(model: ModelKind, held_out: &[HeldOut]) -> f64 {
-    let s = match model {
-        ModelKind::Recognizer => mean_metric(held_out, "top1"),
-        ModelKind::Generator => -mean_metric(held_out, "neg_elbo"),
-    };
-    if s.is_finite() {
-        s
-    } else {
-        f64::NEG_INFINITY
-    }
-}
-
-/// Whether every weight of a model is finite.
-pub(super) fn weights_finite(vars: &VarMap) -> Result<bool> {
-    for v in vars.all_vars() {
-        let s = v.as_tensor().abs()?.sum_all()?.to_dtype(candle_core::DType::F32)?.to_scalar::<f32>()?;
-        if !s.is_finite() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// What a run needs of any checkpoint sidecar (recognizer or generator).
-#[derive(Debug, Clone, Deserialize)]
-pub struct RunRecord {
-    /// The checkpoint kind (`recognizer` or `generator`; older recognizers have none).
-    #[serde(default)]
-    pub kind: String,
-    /// How it was trained.
-    pub training: TrainingRecord,
-    /// Held-out metrics by set.
-    #[serde(default)]
-    pub metrics: BTreeMap<String, BTreeMap<String, f64>>,
-}
-
-impl RunRecord {
-    /// The model kind, if this build trains it.
-    pub fn model_kind(&self) -> Option<ModelKind> {
-        match self.kind.as_str() {
-            "" | "recognizer" => Some(ModelKind::Recognizer),
-            "generator" => Some(ModelKind::Generator),
-            _ => None,
-        }
-    }
-
-    /// The metrics as held-out sets.
-    pub fn held_out(&self) -> Vec<HeldOut> {
-        self.metrics.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-    }
-}
-
-/// Reads a checkpoint sidecar of either kind (JSON only, no weights), with the path in any error.
-pub fn read_sidecar(json: &Path) -> Result<RunRecord> {
-    let bytes = crate::error::read_limited(json, MAX_SIDECAR_BYTES, "sidecar")?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::file(json, "sidecar is not UTF-8 text"))?;
-    let mut r: RunRecord = serde_json::from_str(&text).map_err(|e| Error::file(json, format!("not a checkpoint sidecar: {e}")))?;
-    if r.kind.is_empty() {
-        r.kind = crate::models::checkpoint_io::declared_kind(&text).unwrap_or_default();
-    }
-    Ok(r)
-}
-
-/// A past run, as listed by [`list_runs`].
-#[derive(Debug, Clone)]
-pub struct RunSummary {
-    /// The run folder.
-    pub dir: PathBuf,
-    /// What the run trains.
-    pub model: ModelKind,
-    /// Epochs completed.
-    pub epochs: usize,
-    /// Epochs asked for (0 if unknown).
-    pub total_epochs: usize,
-    /// Data specs.
-    pub data: Vec<String>,
-    /// The best epoch's held-out metrics.
-    pub best: BTreeMap<String, BTreeMap<String, f64>>,
-    /// Why the run cannot be read, if it cannot.
-    pub problem: Option<String>,
-}
-
-impl RunSummary {
-    /// Mean held-out top-1 of the best epoch (NaN if unknown or a generator).
-    pub fn best_accuracy(&self) -> f64 {
-        self.best_metric("top1")
-    }
-
-    /// Mean of a held-out metric of the best epoch (NaN if unknown).
-    pub fn best_metric(&self, metric: &str) -> f64 {
-        let v: Vec<HeldOut> = self.best.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        mean_metric(&v, metric)
-    }
-
-    /// Whether the run stopped before all its epochs (and so can be resumed).
-    pub fn resumable(&self) -> bool {
-        self.problem.is_none() && self.epochs < self.total_epochs
-    }
-}
-
-/// The run folders under `root`, newest (by name) first, each with its figures.
-pub fn list_runs(root: &Path) -> Vec<RunSummary> {
-    let Ok(entries) = std::fs::read_dir(root) else { return Vec::new() };
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    dirs.sort();
-    dirs.reverse();
-    dirs.into_iter()
-        .map(|dir| {
-            let (last, best) = folder_checkpoints(&dir);
-            let mut summary = RunSummary { dir, model: ModelKind::Recognizer, epochs: 0, total_epochs: 0, data: Vec::new(), best: BTreeMap::new(), problem: None };
-            match read_sidecar(&sidecar_path(&last)) {
-                Ok(s) => {
-                    summary.model = s.model_kind().unwrap_or_default();
-                    summary.epochs = s.training.epochs;
-                    summary.total_epochs = s.training.settings.get("epochs").and_then(|v| v.parse().ok()).unwrap_or(0);
-                    // Shown in the app: control characters a sidecar may hold are escaped.
-                    summary.data = s.training.data.iter().map(|d| crate::text::escape_controls(d)).collect();
-                    summary.best = read_sidecar(&sidecar_path(&best)).map(|b| b.metrics).unwrap_or(s.metrics);
-                }
-                Err(e) => summary.problem = Some(crate::text::escape_controls(&e.to_string())),
-            }
-            summary
-        })
-        .collect()
-}
-
-/// A new, empty run folder under `root`, named by the time (e.g. `run-20261122-153045`).
-pub fn new_run_folder(root: &Path) -> Result<PathBuf> {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let base = format!("run-{}", timestamp(secs));
-    for n in 0..1000 {
-        let dir = root.join(if n == 0 { base.clone() } else { format!("{base}-{n}") });
-        if !dir.exists() {
-            std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, format!("cannot create the run folder: {e}")))?;
-            return Ok(dir);
-        }
-    }
-    Err(Error::file(root, "cannot find a free run folder name"))
-}
-
-/// `YYYYMMDD-HHMMSS` (UTC) for seconds since the Unix epoch.
-pub fn timestamp(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}-{:02}{:02}{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::spec::SourceKind;
+    use crate::models::Checkpoint;
+    use crate::training::events::mean_metric;
+    use crate::training::runs::list_runs;
 
     fn fonts() -> Vec<DataSpec> {
         vec![DataSpec { kind: SourceKind::Fonts, weight: 1.0 }]
@@ -645,13 +419,6 @@ mod tests {
         let plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
         let (_, events) = run(&plan, &RunControl::default());
         assert!(!events.iter().any(|e| matches!(e, TrainEvent::Baseline { .. })));
-    }
-
-    #[test]
-    fn timestamps_are_civil_dates() {
-        assert_eq!(timestamp(0), "19700101-000000");
-        assert_eq!(timestamp(1_795_000_000), "20261118-110640");
-        assert_eq!(timestamp(951_782_400), "20000229-000000");
     }
 
     #[test]

@@ -9,12 +9,11 @@ use crate::data::classes;
 use crate::error::{Error, Result};
 use crate::ink::preprocess::boxed_input;
 use crate::ink::InkImage;
-use crate::models::checkpoint_io::{check_weights_header, load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
+use crate::models::checkpoint::{CheckpointKind, ModelCheckpoint};
 use crate::models::recognizer::TrainingRecord;
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Format tag in every generator sidecar.
 pub const FORMAT: &str = "fude-generator";
@@ -105,53 +104,36 @@ impl GeneratorSidecar {
 }
 
 /// A loaded generator: the network and its sidecar.
-pub struct GeneratorCheckpoint {
-    /// The network with its weights.
-    pub model: Generator,
-    /// What the sidecar says.
-    pub sidecar: GeneratorSidecar,
+pub type GeneratorCheckpoint = ModelCheckpoint<GeneratorArchitecture>;
+
+impl CheckpointKind for GeneratorArchitecture {
+    type Sidecar = GeneratorSidecar;
+    const KIND: &'static str = KIND;
+    const BUNDLED: &'static str = "bundled generator";
+    const NOT_BUNDLED: &'static str = "this build has no bundled generator (models/generator.safetensors was missing at build time): pass --model";
+
+    fn check(sidecar: &GeneratorSidecar) -> Result<()> {
+        sidecar.check()
+    }
+
+    fn architecture(sidecar: &GeneratorSidecar) -> &Self {
+        &sidecar.architecture
+    }
+
+    fn training(sidecar: &GeneratorSidecar) -> &TrainingRecord {
+        &sidecar.training
+    }
+
+    fn empty(arch: Self, device: &Device) -> Result<Generator> {
+        Generator::for_loading(arch, device)
+    }
+
+    fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
+        bundled_bytes()
+    }
 }
 
 impl GeneratorCheckpoint {
-    /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
-    pub fn save(model: &Generator, sidecar: &GeneratorSidecar, path: &Path) -> Result<()> {
-        save_checkpoint(model.varmap(), sidecar, path)
-    }
-
-    /// Loads a checkpoint from disk onto `device`; a file that does not fit is refused with its
-    /// path and the reason.
-    pub fn load(path: &Path, device: &Device) -> Result<Self> {
-        load_checkpoint(path, Self::parse_sidecar, |bytes, sidecar| Self::from_parts(bytes, sidecar, device))
-    }
-
-    /// Loads a generator from memory (the bundled one).
-    pub fn from_bytes(weights: &[u8], sidecar_json: &str, device: &Device) -> Result<Self> {
-        Self::from_parts(weights, Self::parse_sidecar(sidecar_json)?, device)
-    }
-
-    fn parse_sidecar(text: &str) -> Result<GeneratorSidecar> {
-        parse_sidecar(text, KIND, GeneratorSidecar::check)
-    }
-
-    fn from_parts(weights: &[u8], sidecar: GeneratorSidecar, device: &Device) -> Result<Self> {
-        // Every shape the sidecar implies is checked against the weights before any is allocated.
-        let shapes = sidecar.architecture.parameter_shapes();
-        check_weights_header(weights, &shapes)?;
-        let model = Generator::for_loading(sidecar.architecture.clone(), device)?;
-        load_weights(weights, &shapes, model.varmap(), device)?;
-        Ok(GeneratorCheckpoint { model, sidecar })
-    }
-
-    /// The generator embedded in the binary at build time, if any.
-    pub fn bundled(device: &Device) -> Result<Self> {
-        match bundled_bytes() {
-            Some((w, j)) => Self::from_bytes(w, j, device).map_err(|e| Error::Invalid(format!("bundled generator: {e}"))),
-            None => Err(Error::Invalid(
-                "this build has no bundled generator (models/generator.safetensors was missing at build time): pass --model".into(),
-            )),
-        }
-    }
-
     /// Whether it was trained on style groups, so its latent holds the style alone and one
     /// centre serves every class.
     pub fn style_only(&self) -> bool {
@@ -241,6 +223,7 @@ pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
     use crate::models::recognizer::{Architecture, Checkpoint, Recognizer, Sidecar};
 
     fn tiny() -> GeneratorArchitecture {

@@ -20,8 +20,7 @@ use crate::error::{Error, Result};
 use crate::models::kernels::conv_op::conv_bias_relu;
 use crate::models::kernels::linear_op::linear_bias_relu;
 use candle_core::{Device, Tensor, D};
-use crate::models::parameters::Parameters;
-use candle_nn::VarMap;
+use crate::models::parameters::{Layout, Network, Parameters};
 use serde::{Deserialize, Serialize};
 
 /// Architecture family name written in checkpoints.
@@ -156,10 +155,12 @@ pub struct VaeLoss {
 }
 
 /// The class-conditional VAE and its parameters.
-pub struct Generator {
-    /// Shape of the network.
-    pub arch: GeneratorArchitecture,
-    params: Parameters,
+pub type Generator = Network<GeneratorArchitecture>;
+
+impl Layout for GeneratorArchitecture {
+    fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        GeneratorArchitecture::parameter_shapes(self)
+    }
 }
 
 impl Generator {
@@ -191,26 +192,6 @@ impl Generator {
         };
         let params = Parameters::seeded(&arch.parameter_shapes(), device, seed, gain)?;
         Ok(Generator { arch, params })
-    }
-
-    /// The device the parameters live on.
-    pub fn device(&self) -> &Device {
-        self.params.device()
-    }
-
-    /// The trainable parameters.
-    pub fn varmap(&self) -> &VarMap {
-        self.params.varmap()
-    }
-
-    /// Number of scalar parameters.
-    pub fn parameter_count(&self) -> usize {
-        self.arch.parameter_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
-    }
-
-    /// The parameter tensor called `name`.
-    pub fn parameter(&self, name: &str) -> Result<Tensor> {
-        self.params.get(name)
     }
 
     fn pair(&self, prefix: &str) -> Result<(Tensor, Tensor)> {

@@ -7,12 +7,11 @@ use super::network::{Architecture, Recognizer};
 use crate::data::classes;
 use crate::error::{Error, Result};
 use crate::ink::INPUT_FORMAT;
-use crate::models::checkpoint_io::{check_weights_header, load_checkpoint, load_weights, parse_sidecar, save_checkpoint};
+use crate::models::checkpoint::{CheckpointKind, ModelCheckpoint};
 pub use crate::models::checkpoint_io::paths;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Format tag in every sidecar.
 pub const FORMAT: &str = "fude-recognizer";
@@ -108,54 +107,33 @@ impl Sidecar {
     }
 }
 
-/// A loaded checkpoint: the model and its sidecar.
-pub struct Checkpoint {
-    /// The network with its weights.
-    pub model: Recognizer,
-    /// What the sidecar says.
-    pub sidecar: Sidecar,
-}
+/// A loaded recognizer checkpoint: the model and its sidecar.
+pub type Checkpoint = ModelCheckpoint<Architecture>;
 
-impl Checkpoint {
-    /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
-    pub fn save(model: &Recognizer, sidecar: &Sidecar, path: &Path) -> Result<()> {
-        save_checkpoint(model.varmap(), sidecar, path)
+impl CheckpointKind for Architecture {
+    type Sidecar = Sidecar;
+    const KIND: &'static str = KIND;
+    const BUNDLED: &'static str = "bundled model";
+    const NOT_BUNDLED: &'static str = "this build has no bundled model (models/recognizer.safetensors was missing at build time): pass --model";
+
+    fn check(sidecar: &Sidecar) -> Result<()> {
+        sidecar.check()
     }
 
-    /// Loads a checkpoint from disk onto `device`; a file that does not fit is refused with its
-    /// path and the reason.
-    pub fn load(path: &Path, device: &Device) -> Result<Self> {
-        load_checkpoint(path, Self::parse_sidecar, |bytes, sidecar| Self::from_parts(bytes, sidecar, device))
+    fn architecture(sidecar: &Sidecar) -> &Self {
+        &sidecar.architecture
     }
 
-    /// Loads a checkpoint from memory (the bundled model).
-    pub fn from_bytes(weights: &[u8], sidecar_json: &str, device: &Device) -> Result<Self> {
-        Self::from_parts(weights, Self::parse_sidecar(sidecar_json)?, device)
+    fn training(sidecar: &Sidecar) -> &TrainingRecord {
+        &sidecar.training
     }
 
-    /// Parses and checks a sidecar.
-    fn parse_sidecar(text: &str) -> Result<Sidecar> {
-        parse_sidecar(text, KIND, Sidecar::check)
+    fn empty(arch: Self, device: &Device) -> Result<Recognizer> {
+        Recognizer::new(arch, device)
     }
 
-    /// Builds the model from safetensors bytes, checking every tensor against the sidecar.
-    fn from_parts(weights: &[u8], sidecar: Sidecar, device: &Device) -> Result<Self> {
-        // Every shape the sidecar implies is checked against the weights before any is allocated.
-        let shapes = sidecar.architecture.parameter_shapes();
-        check_weights_header(weights, &shapes)?;
-        let model = Recognizer::new(sidecar.architecture.clone(), device)?;
-        load_weights(weights, &shapes, model.varmap(), device)?;
-        Ok(Checkpoint { model, sidecar })
-    }
-
-    /// The model embedded in the binary at build time, if any.
-    pub fn bundled(device: &Device) -> Result<Self> {
-        match bundled_bytes() {
-            Some((w, j)) => Self::from_bytes(w, j, device).map_err(|e| Error::Invalid(format!("bundled model: {e}"))),
-            None => Err(Error::Invalid(
-                "this build has no bundled model (models/recognizer.safetensors was missing at build time): pass --model".into(),
-            )),
-        }
+    fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
+        bundled_bytes()
     }
 }
 
@@ -177,7 +155,7 @@ pub fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     fn saved(dir: &Path) -> (PathBuf, Recognizer) {
         let m = Recognizer::new(Architecture::default(), &Device::Cpu).unwrap();

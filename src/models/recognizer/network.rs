@@ -11,8 +11,7 @@ use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
 use candle_core::{Device, Tensor, D};
-use crate::models::parameters::Parameters;
-use candle_nn::VarMap;
+use crate::models::parameters::{Layout, Network, Parameters};
 use serde::{Deserialize, Serialize};
 
 /// The network's shape; stored in checkpoints.
@@ -81,10 +80,12 @@ pub struct Prediction {
 }
 
 /// The recognizer network and its parameters.
-pub struct Recognizer {
-    /// Shape of the network.
-    pub arch: Architecture,
-    params: Parameters,
+pub type Recognizer = Network<Architecture>;
+
+impl Layout for Architecture {
+    fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        Architecture::parameter_shapes(self)
+    }
 }
 
 struct Params {
@@ -106,26 +107,6 @@ impl Recognizer {
         let gain = |name: &str| Some(if name.ends_with("bias") { 0.0 } else { 1.0 });
         let params = Parameters::seeded(&arch.parameter_shapes(), device, seed, gain)?;
         Ok(Recognizer { arch, params })
-    }
-
-    /// The device the parameters live on.
-    pub fn device(&self) -> &Device {
-        self.params.device()
-    }
-
-    /// The trainable parameters.
-    pub fn varmap(&self) -> &VarMap {
-        self.params.varmap()
-    }
-
-    /// Number of scalar parameters.
-    pub fn parameter_count(&self) -> usize {
-        self.arch.parameter_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
-    }
-
-    /// The parameter tensor called `name` (e.g. `conv1.weight`).
-    pub fn parameter(&self, name: &str) -> Result<Tensor> {
-        self.params.get(name)
     }
 
     fn params(&self) -> Result<Params> {

@@ -1,6 +1,6 @@
 //! Evaluation of a recognizer on a fixed set of samples.
 
-use super::metrics::{Confusion, EvalReport, PartAccuracy};
+use crate::training::metrics::{Confusion, EvalReport, PartAccuracy};
 use crate::data::Sample;
 use crate::ink::ModelInput;
 use crate::error::Result;

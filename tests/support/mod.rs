@@ -1,14 +1,134 @@
-//! What the writing GUI tests share: the app at a given window size with its data in a folder of
-//! the test's own, pointer drags on the canvas, waits for the candidates.
+//! What the test binaries share (each includes it with `mod support;`): the app under test
+//! ([`TestApp`], with its data in a folder of the test's own, passed through the app's options),
+//! one wait for work on other threads ([`wait_until`]), the command-line binary ([`fude`]) and
+//! the example drawings ([`example`]); for the GUI tests, pointer drags on the canvas, keys,
+//! typed paths, menus and dropped files.
 
-#![allow(dead_code)] // each test file uses its own part
+#![allow(dead_code)] // each test binary uses its own part
 
 use egui::{Key, Modifiers, Pos2, Rect, Vec2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use fude::app::{AppOptions, FudeApp};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `fude` binary, ready for arguments.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fude"))
+}
+
+/// Runs `fude` with `args` to its end.
+pub fn fude(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run fude")
+}
+
+/// The example drawing `name` (in `assets/examples`).
+pub fn example_path(name: &str) -> PathBuf {
+    root().join("assets/examples").join(name)
+}
+
+/// The example drawing `name`, as a command-line argument.
+pub fn example(name: &str) -> String {
+    example_path(name).to_string_lossy().to_string()
+}
+
+/// The app under test, built from its window and options.
+pub struct TestApp {
+    size: Vec2,
+    scale: f32,
+    options: AppOptions,
+}
+
+impl Default for TestApp {
+    fn default() -> Self {
+        TestApp { size: egui::vec2(1040.0, 720.0), scale: 1.0, options: AppOptions::default() }
+    }
+}
+
+impl TestApp {
+    /// The app in a 1040x720 window at 1 pixel per point, with its default data folder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A window of `size` points.
+    pub fn size(mut self, size: Vec2) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// A window `height` points tall and 1400 wide (the training panel and its plots fit).
+    pub fn tall(self, height: f32) -> Self {
+        self.size(egui::vec2(1400.0, height))
+    }
+
+    /// `scale` pixels per point.
+    pub fn scale(mut self, scale: f32) -> Self {
+        self.scale = scale;
+        self
+    }
+
+    /// Its data (kept handwriting, runs, downloads) in `dir`, through the app's options: each
+    /// test has a folder of its own, whatever runs beside it.
+    pub fn data_dir(mut self, dir: &Path) -> Self {
+        self.options.data_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// The generator checkpoint at `path` instead of the bundled one.
+    pub fn generator(mut self, path: PathBuf) -> Self {
+        self.options.generator = Some(path);
+        self
+    }
+
+    /// The app, two frames in, asking for typed paths instead of native dialogs.
+    pub fn build(self) -> Harness<'static, FudeApp> {
+        // SAFETY (edition 2021: safe fn): every test sets the same value, before the app starts.
+        std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
+        let TestApp { size, scale, options } = self;
+        let mut h = Harness::builder()
+            .with_size(size)
+            .with_pixels_per_point(scale)
+            .with_max_steps(1_000_000)
+            .build_eframe(move |cc| FudeApp::new(cc, options));
+        h.step();
+        h.step();
+        h
+    }
+}
+
+/// The app in a `size` window at `scale` pixels per point, keeping its data in `data_dir`.
+pub fn app(data_dir: &Path, size: Vec2, scale: f32) -> Harness<'static, FudeApp> {
+    TestApp::new().size(size).scale(scale).data_dir(data_dir).build()
+}
+
+/// Steps frames until `cond` holds (and two more), failing after `secs` with `what` and what
+/// the app says about the work it waits for.
+pub fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, secs: u64, cond: impl Fn(&FudeApp) -> bool) {
+    let t = Instant::now();
+    while !cond(h.state()) {
+        h.step();
+        if t.elapsed() >= Duration::from_secs(secs) {
+            let a = h.state();
+            panic!(
+                "timed out waiting for {what} (notice {:?}; training: {:?}; download: {:?})",
+                a.notice(),
+                a.training().message(),
+                a.training().k49_download.outcome()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.step();
+    h.step();
+}
 
 /// Ctrl (Command on macOS).
 pub const CTRL: Modifiers = Modifiers {
@@ -18,22 +138,6 @@ pub const CTRL: Modifiers = Modifiers {
     mac_cmd: false,
     command: true,
 };
-
-/// The app in a `size` window at `scale` pixels per point, keeping its data in `data_dir`, with
-/// typed paths instead of native dialogs.
-pub fn app(data_dir: &Path, size: Vec2, scale: f32) -> Harness<'static, FudeApp> {
-    // SAFETY (edition 2021: safe fn): every test sets the same values before the app starts.
-    std::env::set_var("FUDE_NO_FILE_DIALOG", "1");
-    std::env::set_var("FUDE_DATA_DIR", data_dir);
-    let mut h = Harness::builder()
-        .with_size(size)
-        .with_pixels_per_point(scale)
-        .with_max_steps(1_000_000)
-        .build_eframe(|cc| FudeApp::new(cc, AppOptions::default()));
-    h.step();
-    h.step();
-    h
-}
 
 /// The writing box on screen.
 pub fn canvas(h: &Harness<'_, FudeApp>) -> Rect {
@@ -63,20 +167,9 @@ pub fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
     }
 }
 
-/// Steps frames until `cond` holds, failing after 30 s with `what`.
-pub fn wait_until(h: &mut Harness<'_, FudeApp>, what: &str, cond: impl Fn(&FudeApp) -> bool) {
-    let t = Instant::now();
-    while !cond(h.state()) {
-        h.step();
-        assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what} (notice {:?})", h.state().notice());
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.step();
-}
-
 /// Steps frames until the candidates answer the canvas as it is.
 pub fn wait_for_candidates(h: &mut Harness<'_, FudeApp>) {
-    wait_until(h, "candidates", |a| a.is_up_to_date() && !a.candidates().is_empty());
+    wait_until(h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
 }
 
 /// Presses a key and runs a frame.
