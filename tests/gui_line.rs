@@ -98,7 +98,7 @@ fn arigatou_and_kamera_go_in_with_one_enter_each() {
         // Pressed at once: taken when the reading answers the finished line.
         press(&mut h, Key::Enter);
         want.push_str(word);
-        wait_until(&mut h, word, |a| a.text().chars().count() >= want.chars().count());
+        wait_until(&mut h, word, 30, |a| a.text().chars().count() >= want.chars().count());
         assert_eq!(h.state().text(), want, "{word} with one Enter");
         assert_eq!(h.state().stroke_count(), 0);
     }

@@ -155,6 +155,10 @@ fn training_ux_kept_handwriting_is_kept_once_reviewed_deleted_and_relabelled() {
     let data = tempfile::tempdir().unwrap();
     let mut h = app(data.path());
     draw_line(&mut h, 0.5);
+    // The label is the top candidate: keep once it reads the whole drawing, as the second keep
+    // below does (under load, candidates of the half-drawn stroke labelled the first keep
+    // differently, and the duplicate was not one).
+    wait_until(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
     press_with(&mut h, CTRL, Key::K);
     wait_until(&mut h, "the kept drawing", 30, |_| kept_files(data.path()).len() == 1);
     assert_eq!(h.state().stroke_count(), 0, "the canvas is cleared after keeping");

@@ -15,6 +15,7 @@ use fude::data::classes;
 use fude::data::{spec, DrawingSource, OpenOptions, Source, Split};
 use fude::ink::picture::picture_input;
 use fude::ink::{model_input, ModelInput};
+use fude::models::recognizer::reading::Reading;
 use fude::models::{Checkpoint, CpuRecognizer};
 
 fn recognizer() -> CpuRecognizer {
@@ -25,11 +26,13 @@ fn is_small(class: usize) -> bool {
     classes::get(class).unwrap().is_small()
 }
 
-/// Of `set`, the share read exactly and the share read as some full-size kana.
+/// Of `set`, read as the app and `fude predict` read a drawing (script Auto, no text), the share
+/// read exactly and the share read as some full-size kana.
 fn read_shares(rec: &CpuRecognizer, set: &[(ModelInput, usize)]) -> (f64, f64) {
     let (mut exact, mut full) = (0usize, 0usize);
     for (input, class) in set {
-        let top = rec.top_k(input, 1).unwrap()[0].class;
+        let probs = rec.probabilities(input).unwrap();
+        let top = Reading::default().for_input(input).candidates(&probs, 1).top[0].class;
         exact += usize::from(top == *class);
         full += usize::from(!is_small(top));
     }

@@ -80,7 +80,7 @@ impl FudeApp {
 
     /// The line as it would be read now: its canvas content and the reading (script, text so far).
     fn line_key(&self) -> (u64, Reading) {
-        let reading = Reading { script: self.settings.script, context: self.settings.text.text().to_string(), picture: false };
+        let reading = Reading { script: self.settings.script, context: self.settings.text.text().to_string(), ..Reading::default() };
         (self.canvas.content_revision(), reading)
     }
 

@@ -56,7 +56,7 @@ impl FudeApp {
             return;
         }
         if reading_changed {
-            let reading = Reading { script, context: text.to_string(), picture: false };
+            let reading = Reading { script, context: text.to_string(), ..Reading::default() };
             self.recognition.set_reading(reading.clone());
             self.posted_reading = Some(reading);
         }

@@ -160,7 +160,7 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
     let (input, result) = match job_input(&req.job) {
         Ok((input, cropped, several)) => {
             blank = is_blank(&input);
-            let read = Reading { picture: cropped, ..reading.clone() };
+            let read = Reading { picture: cropped, ..reading.clone() }.for_input(&input);
             let mut result = match model {
                 _ if blank => Ok(crate::models::recognizer::Candidates { top: Vec::new(), notes: Vec::new() }),
                 Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),

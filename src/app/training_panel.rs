@@ -49,6 +49,7 @@ impl SourceRow {
         match self.kind {
             SourceKind::Fonts | SourceKind::ChosenFonts(_) => "Generated kana",
             SourceKind::Drawings => "Synthetic drawings",
+            SourceKind::ShrunkDrawings { .. } => "Synthetic drawings, shrunk",
             SourceKind::Pens => "Pen-like drawings",
             SourceKind::Scans { .. } => "Thin-pen scans",
             SourceKind::K49(_) => "Kuzushiji-49 folder",
@@ -62,6 +63,7 @@ impl SourceRow {
         match self.kind {
             SourceKind::Fonts | SourceKind::ChosenFonts(_) => "Kana rendered from fonts with random size, shift, rotation, blur and noise",
             SourceKind::Drawings => "Font glyphs traced to strokes and redrawn with a round pen",
+            SourceKind::ShrunkDrawings { .. } => "The drawings of the full-size kana, each shrunk about its centre",
             SourceKind::Pens => "The drawings with real writers' habits: loose joins, overshoots, uneven and thin pens, dots, specks, JPEG",
             SourceKind::Scans { .. } => "Thin-pen writing in scanned form cells, read as pictures (cropped to the character)",
             SourceKind::K49(_) => "Kuzushiji-49: 270,912 classical hiragana images (Download fetches them)",

@@ -53,7 +53,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         }
         Command::Predict { model, top, json, device, script, context, as_box, line, files } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
-            let reading = Reading { script, context, picture: false };
+            let reading = Reading { script, context, ..Reading::default() };
             if line {
                 return super::line::predict_line_cmd(model.as_deref(), json, &device, &reading, &files);
             }
@@ -291,7 +291,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         }
         let bar = ProgressBar::new(total as u64);
         // Pictures are ranked as `predict` ranks them: small and full-size kana alike.
-        let reading = Reading { script, context: String::new(), picture: pictures || src.reads_pictures() };
+        let reading = Reading { script, picture: pictures || src.reads_pictures(), ..Reading::default() };
         let reading = (limits || reading.picture).then_some(&reading);
         let report = if parts.is_empty() {
             evaluate(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
@@ -359,9 +359,9 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
     for (file, input) in files.iter().zip(&inputs) {
         let shown = escape_controls(&file.to_string_lossy());
         match input {
-            Ok((_, cropped)) => {
+            Ok((model_input, cropped)) => {
                 let p = probs.next().unwrap_or_default();
-                let read = Reading { picture: *cropped, ..reading.clone() };
+                let read = Reading { picture: *cropped, ..reading.clone() }.for_input(model_input);
                 let cands = read.candidates(&p, top);
                 if json {
                     let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();

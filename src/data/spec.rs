@@ -97,7 +97,7 @@ impl SourceKind {
             SourceKind::K49(_) => "k49",
             SourceKind::Npz { .. } => "npz",
             SourceKind::Fonts | SourceKind::ChosenFonts(_) => "fonts",
-            SourceKind::Drawings => "drawings",
+            SourceKind::Drawings | SourceKind::ShrunkDrawings { .. } => "drawings",
             SourceKind::Pens => "pens",
             SourceKind::Mine(_) => "mine",
             SourceKind::Scans { .. } => "scans",

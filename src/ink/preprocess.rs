@@ -41,6 +41,14 @@ pub fn is_blank(input: &[f32]) -> bool {
     input.iter().all(|&v| v < 0.1)
 }
 
+/// Where the ink of a model input sits: the vertical centre of its bounding box (pixels above
+/// 0.3), as a fraction of the box from the top; `None` for a blank input.
+pub fn ink_centre_y(input: &[f32]) -> Option<f32> {
+    let rows = input.chunks(INPUT_SIDE).enumerate().filter(|(_, row)| row.iter().any(|&v| v > 0.3)).map(|(y, _)| y);
+    let (first, last) = rows.fold(None, |b: Option<(usize, usize)>, y| Some(b.map_or((y, y), |(a, _)| (a, y))))?;
+    Some((first + last) as f32 / 2.0 / (INPUT_SIDE - 1) as f32)
+}
+
 /// Preprocesses any ink image into the model input (see the module docs for the steps).
 pub fn model_input(img: &InkImage) -> ModelInput {
     let mut out = [0.0f32; INPUT_SIDE * INPUT_SIDE];

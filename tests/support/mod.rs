@@ -280,5 +280,5 @@ pub fn write_line(h: &mut Harness<'_, FudeApp>, split: fude::data::Split, word: 
 
 /// Steps frames until the line's readings answer the canvas as it is.
 pub fn wait_for_readings(h: &mut Harness<'_, FudeApp>) {
-    wait_until(h, "the line's readings", |a| a.is_up_to_date() && !a.line_readings().is_empty());
+    wait_until(h, "the line's readings", 30, |a| a.is_up_to_date() && !a.line_readings().is_empty());
 }

@@ -94,7 +94,7 @@ fn classify(
         let probs = model.probabilities(&inputs)?;
         for (s, p) in chunk.iter().zip(&probs) {
             let ranked: Vec<usize> = match reading {
-                Some(r) => r.candidates(p, 5).top.into_iter().map(|c| c.class).collect(),
+                Some(r) => r.for_input(&s.input).candidates(p, 5).top.into_iter().map(|c| c.class).collect(),
                 None => rank(p, 5).into_iter().map(|r| r.class).collect(),
             };
             confusion.add(s.label, &ranked);
