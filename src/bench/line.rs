@@ -30,9 +30,12 @@ pub struct LineScores {
 /// How a word drawing is read: the readings, best first.
 pub type ReadFn<'a> = dyn Fn(&WordDrawing) -> Result<Vec<String>> + Sync + 'a;
 
+/// One word's result: touching, exactly right, characters right, the word among the readings.
+type Row = (bool, bool, f64, bool);
+
 /// Scores a reader on word drawings.
 pub fn score(words: &[WordDrawing], read: &ReadFn<'_>) -> Result<LineScores> {
-    let rows: Vec<(bool, bool, f64, bool)> = words
+    let rows: Vec<Row> = words
         .par_iter()
         .map(|w| {
             let readings = read(w)?;
@@ -42,7 +45,7 @@ pub fn score(words: &[WordDrawing], read: &ReadFn<'_>) -> Result<LineScores> {
             Ok((w.touching, best == w.word, chars.max(0.0), readings.iter().any(|r| r == &w.word)))
         })
         .collect::<Result<_>>()?;
-    let rate = |f: &dyn Fn(&(bool, bool, f64, bool)) -> Option<f64>| {
+    let rate = |f: &dyn Fn(&Row) -> Option<f64>| {
         let v: Vec<f64> = rows.iter().filter_map(f).collect();
         if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
     };

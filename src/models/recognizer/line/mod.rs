@@ -1,7 +1,8 @@
 //! Reading a line of kana written left to right: the strokes are put in reading order and
 //! measured ([`layout`]), every group of up to [`LineOptions::max_group`] consecutive strokes no
 //! wider than [`MAX_GROUP_WIDTH`] boxes is read by the recognizer in a square of the line's
-//! height, and a beam search ([`search`]) finds the best readings, ranked with the word list.
+//! height (a [`LineReader`] remembers the groups it read, see [`KEEP_SCALE`]), and a beam
+//! search ([`search`]) finds the best readings, ranked with the word list.
 
 pub mod layout;
 pub mod search;
@@ -76,10 +77,11 @@ impl Default for LineOptions {
 }
 
 impl LineOptions {
-    /// The baseline: groups of consecutive strokes read alone, log top-1 probability
-    /// minus 1 per character, one script per word, no word list, strokes as written.
+    /// The baseline: groups of consecutive strokes (up to [`WIDEST_GROUP`] boxes wide)
+    /// read alone, log top-1 probability minus 1 per character, one script per word, no word
+    /// list, strokes as written.
     pub fn plain() -> Self {
-        LineOptions { weights: Weights::PLAIN, words: false, ..Self::default() }
+        LineOptions { weights: Weights::PLAIN, words: false, max_width: WIDEST_GROUP, ..Self::default() }
     }
 }
 
