@@ -30,9 +30,12 @@ pub struct LineScores {
 /// How a word drawing is read: the readings, best first.
 pub type ReadFn<'a> = dyn Fn(&WordDrawing) -> Result<Vec<String>> + Sync + 'a;
 
+/// One word's result: touching, exactly right, characters right, the word among the readings.
+type Row = (bool, bool, f64, bool);
+
 /// Scores a reader on word drawings.
 pub fn score(words: &[WordDrawing], read: &ReadFn<'_>) -> Result<LineScores> {
-    let rows: Vec<(bool, bool, f64, bool)> = words
+    let rows: Vec<Row> = words
         .par_iter()
         .map(|w| {
             let readings = read(w)?;
@@ -42,7 +45,7 @@ pub fn score(words: &[WordDrawing], read: &ReadFn<'_>) -> Result<LineScores> {
             Ok((w.touching, best == w.word, chars.max(0.0), readings.iter().any(|r| r == &w.word)))
         })
         .collect::<Result<_>>()?;
-    let rate = |f: &dyn Fn(&(bool, bool, f64, bool)) -> Option<f64>| {
+    let rate = |f: &dyn Fn(&Row) -> Option<f64>| {
         let v: Vec<f64> = rows.iter().filter_map(f).collect();
         if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
     };
@@ -105,29 +108,54 @@ pub fn run() -> Result<()> {
     timing(&net, &words, &full)
 }
 
-/// Time to read a 6-kana line on this thread: from scratch, and after one more stroke (the
-/// groups of the line before it remembered, as the app reads).
+/// Time to read a 6-kana line on this thread: from scratch, after each of its strokes with one
+/// reader (as the app reads), and how many of those readings after the last stroke differ from
+/// reading the whole line from scratch.
 fn timing(net: &CpuRecognizer, words: &[WordDrawing], opts: &LineOptions) -> Result<()> {
     let six: Vec<&WordDrawing> = words.iter().filter(|w| w.word.chars().count() == 6).collect();
-    let (mut cold, mut after) = (Vec::new(), Vec::new());
-    for w in &six {
+    let (cold, each, differ) = stroke_timing(&six, &|| LineReader::new(), net, opts)?;
+    let strokes: f64 = six.iter().map(|w| w.drawing.strokes.len() as f64).sum::<f64>() / six.len().max(1) as f64;
+    println!("reading a 6-kana line ({} lines, {strokes:.1} strokes on average), one thread:", six.len());
+    println!("  after each stroke (one reader, as the app reads): {}", quantiles(each));
+    println!("  from scratch: {}", quantiles(cold));
+    println!("  best reading after the last stroke differs from reading from scratch: {differ} of {}", six.len());
+    Ok(())
+}
+
+/// Times of reading each line from scratch and after each of its strokes (with one reader
+/// from `make`), and the lines whose best reading after the last stroke differs from scratch.
+pub fn stroke_timing(
+    lines: &[&WordDrawing],
+    make: &dyn Fn() -> LineReader,
+    net: &CpuRecognizer,
+    opts: &LineOptions,
+) -> Result<(Vec<Duration>, Vec<Duration>, usize)> {
+    let (mut cold, mut each, mut differ) = (Vec::new(), Vec::new(), 0);
+    for w in lines {
         let strokes = &w.drawing.strokes;
         let t = Instant::now();
-        LineReader::new().read(net, strokes, opts)?;
+        let fresh = make().read(net, strokes, opts)?;
         cold.push(t.elapsed());
-        let mut r = LineReader::new();
-        r.read(net, strokes.get(..strokes.len().saturating_sub(1)).unwrap_or(&[]), opts)?;
-        let t = Instant::now();
-        r.read(net, strokes, opts)?;
-        after.push(t.elapsed());
+        let mut r = make();
+        let mut last = Vec::new();
+        for n in 1..=strokes.len() {
+            let t = Instant::now();
+            last = r.read(net, strokes.get(..n).unwrap_or(&[]), opts)?;
+            each.push(t.elapsed());
+        }
+        differ += usize::from(last.first().map(|r| &r.text) != fresh.first().map(|r| &r.text));
     }
-    let strokes: f64 = six.iter().map(|w| w.drawing.strokes.len() as f64).sum::<f64>() / six.len().max(1) as f64;
-    let p = |d: Vec<Duration>| super::percentiles_ms(d);
-    let ((c50, c99), (a50, a99)) = (p(cold), p(after));
-    println!("reading a 6-kana line ({} lines, {strokes:.1} strokes on average), one thread:", six.len());
-    println!("  after its last stroke (earlier groups remembered): median {a50:.2} ms, p99 {a99:.2} ms");
-    println!("  from scratch: median {c50:.2} ms, p99 {c99:.2} ms");
-    Ok(())
+    Ok((cold, each, differ))
+}
+
+/// "p50 …, p90 …, p99 …, max … ms (n)".
+fn quantiles(mut v: Vec<Duration>) -> String {
+    v.sort();
+    let q = |p: f64| {
+        let i = ((v.len().saturating_sub(1)) as f64 * p).round() as usize;
+        v.get(i).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+    };
+    format!("p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} reads)", q(0.5), q(0.9), q(0.99), q(1.0), v.len())
 }
 
 #[cfg(test)]
@@ -140,6 +168,37 @@ mod tests {
         assert_eq!(edit_distance("", "あい"), 2);
         assert_eq!(edit_distance("かめら", "かめら"), 0);
         assert_eq!(edit_distance("まっすぐ", "たすぐ"), 2);
+    }
+
+    /// Reading after each stroke with the reader's box tolerances from `FUDE_KEEP="scale shift"`:
+    /// `FUDE_KEEP="0.08 0.04" cargo test --release --lib keep_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a printed measurement for tuning, not a check"]
+    fn keep_timing() {
+        let ck = Checkpoint::bundled(&candle_core::Device::Cpu).unwrap();
+        let net = CpuRecognizer::new(&ck.model).unwrap();
+        let keep: Vec<f32> = std::env::var("FUDE_KEEP").unwrap_or_default().split_whitespace().map(|v| v.parse().unwrap()).collect();
+        let make = || match keep.as_slice() {
+            [a, b] => LineReader::with_keep(*a, *b),
+            _ => LineReader::new(),
+        };
+        let words = word_drawings(Split::Test, WORDS, 6, 0);
+        let six: Vec<&WordDrawing> = words.iter().filter(|w| w.word.chars().count() == 6).collect();
+        let (cold, each, differ) = stroke_timing(&six, &make, &net, &LineOptions::default()).unwrap();
+        println!("keep {keep:?}: after each stroke {}; from scratch {}; differ {differ}/{}", quantiles(each), quantiles(cold), six.len());
+        // Words right read from scratch and after writing them stroke by stroke.
+        let split = if std::env::var("FUDE_TUNE_SPLIT").is_ok_and(|v| v == "test") { Split::Test } else { Split::Train };
+        let all = if split == Split::Test { words } else { word_drawings(split, 600, 6, 7) };
+        let opts = LineOptions::default();
+        let fresh = score(&all, &reader(&net, &opts)).unwrap();
+        let stroke_by_stroke = |w: &WordDrawing| {
+            let mut r = make();
+            let n = w.drawing.strokes.len();
+            (1..n).for_each(|k| drop(r.read(&net, &w.drawing.strokes[..k], &opts)));
+            Ok(r.read(&net, &w.drawing.strokes, &opts)?.into_iter().map(|r| r.text).collect())
+        };
+        line("from scratch", &fresh);
+        line("stroke by stroke", &score(&all, &stroke_by_stroke).unwrap());
     }
 
     /// Weights against word drawings of the training fonts (the held-out fonts stay unseen):
@@ -158,6 +217,7 @@ mod tests {
         let mut words_on = true;
         let mut max_group = LineOptions::default().max_group;
         let mut fill = crate::models::recognizer::line::layout::BAND_FILL;
+        let mut max_width = LineOptions::default().max_width;
         for kv in std::env::var("FUDE_TUNE").unwrap_or_default().split_whitespace() {
             let (k, v) = kv.split_once('=').unwrap();
             let v: f32 = v.parse().unwrap();
@@ -175,10 +235,11 @@ mod tests {
                 "max_group" => max_group = v as usize,
                 "fill" => fill = v,
                 "backwards" => w.backwards = v != 0.0,
+                "max_width" => max_width = v,
                 _ => panic!("{k}"),
             }
         }
-        let opts = LineOptions { weights: w, words: words_on, max_group, fill, ..LineOptions::default() };
+        let opts = LineOptions { weights: w, words: words_on, max_group, fill, max_width, ..LineOptions::default() };
         let counts: Vec<usize> = words.iter().flat_map(|w| (0..w.word.chars().count()).map(|c| w.owners.iter().filter(|&&o| o == c).count())).collect();
         let over = |k: usize| counts.iter().filter(|&&n| n > k).count() as f64 / counts.len().max(1) as f64;
         println!("strokes per character: mean {:.1}, over 6: {:.1}%, over 8: {:.1}%, over 10: {:.1}%", counts.iter().sum::<usize>() as f64 / counts.len().max(1) as f64, 100.0 * over(6), 100.0 * over(8), 100.0 * over(10));

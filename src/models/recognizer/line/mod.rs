@@ -1,7 +1,8 @@
 //! Reading a line of kana written left to right: the strokes are put in reading order and
 //! measured ([`layout`]), every group of up to [`LineOptions::max_group`] consecutive strokes no
 //! wider than [`MAX_GROUP_WIDTH`] boxes is read by the recognizer in a square of the line's
-//! height, and a beam search ([`search`]) finds the best readings, ranked with the word list.
+//! height (a [`LineReader`] remembers the groups it read, see [`KEEP_SCALE`]), and a beam
+//! search ([`search`]) finds the best readings, ranked with the word list.
 
 pub mod layout;
 pub mod search;
@@ -18,8 +19,12 @@ use std::collections::HashMap;
 /// Most strokes in one line (about thirty kana).
 pub const MAX_LINE_STROKES: usize = 200;
 
-/// Groups wider than this many boxes are not read (no kana is).
-pub const MAX_GROUP_WIDTH: f32 = 1.6;
+/// Groups wider than this many boxes are not read (a kana seldom is; see [`WIDEST_GROUP`]),
+/// unless [`LineOptions::max_width`] says otherwise.
+pub const MAX_GROUP_WIDTH: f32 = 1.3;
+
+/// Widest group read when no reading covers the line with narrower ones, in boxes.
+pub const WIDEST_GROUP: f32 = 1.6;
 
 /// Most strokes in one character (groups this large are tried only when no reading covers the
 /// strokes with [`LineOptions::max_group`]).
@@ -27,6 +32,21 @@ pub const MAX_GROUP: usize = 12;
 
 /// Most group readings a [`LineReader`] remembers.
 const CACHE_LIMIT: usize = 4096;
+
+/// A [`LineReader`] reuses a group's reading made in an earlier line's box while this line's
+/// box differs from that one by at most this much in size (as |ln(side ratio)|)…
+pub const KEEP_SCALE: f32 = 0.12;
+
+/// …and its centre by at most this fraction of the box side, so a stroke that changes the
+/// line's height a little leaves the groups already read remembered.
+pub const KEEP_SHIFT: f32 = 0.05;
+
+/// A group's remembered reading and the box it was read in.
+struct Remembered {
+    side: f32,
+    top: f32,
+    probs: Vec<f32>,
+}
 
 /// How to read a line.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,19 +65,23 @@ pub struct LineOptions {
     pub words: bool,
     /// How much of the writing box the line's ink fills, top to bottom.
     pub fill: f32,
+    /// Groups wider than this many boxes are not read (unless no reading covers the line
+    /// otherwise, see [`WIDEST_GROUP`]).
+    pub max_width: f32,
 }
 
 impl Default for LineOptions {
     fn default() -> Self {
-        LineOptions { reading: Reading::default(), max_group: 8, readings: 6, per_char: 5, weights: Weights::FULL, words: true, fill: layout::BAND_FILL }
+        LineOptions { reading: Reading::default(), max_group: 8, readings: 6, per_char: 5, weights: Weights::FULL, words: true, fill: layout::BAND_FILL, max_width: MAX_GROUP_WIDTH }
     }
 }
 
 impl LineOptions {
-    /// The baseline: groups of consecutive strokes read alone, log top-1 probability
-    /// minus 1 per character, one script per word, no word list, strokes as written.
+    /// The baseline: groups of consecutive strokes (up to [`WIDEST_GROUP`] boxes wide)
+    /// read alone, log top-1 probability minus 1 per character, one script per word, no word
+    /// list, strokes as written.
     pub fn plain() -> Self {
-        LineOptions { weights: Weights::PLAIN, words: false, ..Self::default() }
+        LineOptions { weights: Weights::PLAIN, words: false, max_width: WIDEST_GROUP, ..Self::default() }
     }
 }
 
@@ -84,16 +108,29 @@ pub struct LineReading {
 }
 
 /// Reads lines, remembering the group readings of the last lines, so reading a line again after
-/// one more stroke only reads the groups that changed.
+/// one more stroke only reads the groups that changed. A group read before is not read again
+/// while the line's box (see [`layout::Layout`]) stays within [`KEEP_SCALE`] and [`KEEP_SHIFT`]
+/// of the box it was read in, so a stroke that changes the line's height a little does not make
+/// every group be read again (new groups are read in the line's own box).
 #[derive(Default)]
 pub struct LineReader {
-    cache: HashMap<u64, Vec<f32>>,
+    cache: HashMap<u64, Remembered>,
+    /// `(scale, shift)` tolerances, `None` for [`KEEP_SCALE`] and [`KEEP_SHIFT`].
+    keep: Option<(f32, f32)>,
+    /// Groups read by the network so far.
+    reads: usize,
 }
 
 impl LineReader {
     /// A reader with nothing remembered.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A reader that keeps its box within `scale` and `shift` (see [`KEEP_SCALE`]; zeros: it
+    /// always reads in the line's own box).
+    pub fn with_keep(scale: f32, shift: f32) -> Self {
+        LineReader { keep: Some((scale, shift)), ..Self::default() }
     }
 
     /// The best readings of a line (best first; empty without ink).
@@ -107,10 +144,11 @@ impl LineReader {
         }
         let lexicon = opts.words.then(Lexicon::bundled);
         let mut paths = Vec::new();
-        // Should no reading cover every stroke (a character of more strokes than `max_group`),
-        // larger groups are tried.
-        for max_group in [opts.max_group.clamp(1, MAX_GROUP), MAX_GROUP] {
-            let groups = self.groups(net, strokes, &layout, opts, max_group)?;
+        // Should no reading cover every stroke (a character of more strokes than `max_group`, or
+        // wider than `max_width`), larger groups are tried.
+        let widest = opts.max_width.max(WIDEST_GROUP);
+        for (max_group, max_width) in [(opts.max_group.clamp(1, MAX_GROUP), opts.max_width), (MAX_GROUP, widest)] {
+            let groups = self.groups(net, strokes, &layout, opts, max_group, max_width)?;
             paths = search::search(&groups, layout.order.len(), layout.side, &opts.weights, lexicon, opts.readings.max(1));
             if !paths.is_empty() {
                 return Ok(paths.iter().map(|p| reading(p, &groups, &layout)).collect());
@@ -119,8 +157,27 @@ impl LineReader {
         Ok(paths.iter().map(|p| reading(p, &[], &layout)).collect())
     }
 
+    /// Whether a reading made in the box `(side, top)` may stand for one in `layout`'s box.
+    fn close(&self, side: f32, top: f32, layout: &Layout) -> bool {
+        let (keep_scale, keep_shift) = self.keep.unwrap_or((KEEP_SCALE, KEEP_SHIFT));
+        if side == layout.side && top == layout.top {
+            return true;
+        }
+        let scale = (layout.side / side).ln().abs();
+        let shift = ((layout.top + 0.5 * layout.side) - (top + 0.5 * side)).abs() / side;
+        scale <= keep_scale && shift <= keep_shift
+    }
+
     /// Every group the search may use, read.
-    fn groups(&mut self, net: &CpuRecognizer, strokes: &[Stroke], layout: &Layout, opts: &LineOptions, max_group: usize) -> Result<Vec<Group>> {
+    fn groups(
+        &mut self,
+        net: &CpuRecognizer,
+        strokes: &[Stroke],
+        layout: &Layout,
+        opts: &LineOptions,
+        max_group: usize,
+        max_width: f32,
+    ) -> Result<Vec<Group>> {
         if self.cache.len() > CACHE_LIMIT {
             self.cache.clear();
         }
@@ -130,17 +187,18 @@ impl LineReader {
             for end in start + 1..=(start + max_group).min(n) {
                 let ids = layout.order.get(start..end).unwrap_or(&[]);
                 let Some(extent) = layout.extent(ids) else { continue };
-                if extent.width() > MAX_GROUP_WIDTH * layout.side {
+                if extent.width() > max_width * layout.side {
                     break;
                 }
-                let key = group_key(strokes, ids, layout);
-                let probs = match self.cache.get(&key) {
-                    Some(p) => p.clone(),
+                let key = group_key(strokes, ids);
+                let probs = match self.cache.get(&key).filter(|r| self.close(r.side, r.top, layout)) {
+                    Some(r) => r.probs.clone(),
                     None => {
                         let Some(input) = layout.input(strokes, ids) else { continue };
-                        let p = net.probabilities(&input)?;
-                        self.cache.insert(key, p.clone());
-                        p
+                        let probs = net.probabilities(&input)?;
+                        self.reads += 1;
+                        self.cache.insert(key, Remembered { side: layout.side, top: layout.top, probs: probs.clone() });
+                        probs
                     }
                 };
                 let top: Vec<Prediction> =
@@ -152,12 +210,10 @@ impl LineReader {
     }
 }
 
-/// A hash of a group's strokes and the box they are read in.
-fn group_key(strokes: &[Stroke], ids: &[usize], layout: &Layout) -> u64 {
+/// A hash of a group's strokes.
+fn group_key(strokes: &[Stroke], ids: &[usize]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    layout.side.to_bits().hash(&mut h);
-    layout.top.to_bits().hash(&mut h);
     for &i in ids {
         i.hash(&mut h);
         for p in strokes.get(i).map_or(&[][..], |s| s) {
@@ -273,6 +329,31 @@ mod tests {
             }
             assert!(right >= 3, "{word}: {right} of 4");
         }
+    }
+
+    #[test]
+    fn a_small_change_of_the_line_height_keeps_the_groups_read() {
+        let net = net();
+        let w = word_drawing(Split::Train, "ひとり", 0, false, 5).unwrap();
+        let mut strokes = w.drawing.strokes.clone();
+        let opts = LineOptions::default();
+        let mut reader = LineReader::new();
+        reader.read(&net, &strokes, &opts).unwrap();
+        // A short stroke below the line's ink, at its right end: the line 5% taller.
+        let layout = Layout::new(&strokes).unwrap();
+        let (bottom, right) = layout.extents.iter().fold((f32::MIN, f32::MIN), |(b, r), e| (b.max(e.y1), r.max(e.x1)));
+        strokes.push(vec![[right + 10.0, bottom - 10.0], [right + 14.0, bottom + 0.05 * 0.85 * layout.side]]);
+        let before = reader.reads;
+        reader.read(&net, &strokes, &opts).unwrap();
+        // Only the groups with the new stroke were read.
+        assert!(reader.reads - before <= opts.max_group, "{} groups read", reader.reads - before);
+        // Without the tolerance every group is read again, as from scratch.
+        let mut exact = LineReader::with_keep(0.0, 0.0);
+        exact.read(&net, &strokes[..strokes.len() - 1], &opts).unwrap();
+        let before = exact.reads;
+        let read = exact.read(&net, &strokes, &opts).unwrap();
+        assert!(exact.reads - before > before, "{before} then {}", exact.reads);
+        assert_eq!(read, LineReader::new().read(&net, &strokes, &opts).unwrap());
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl Weights {
         script_switch: 2.5,
         rare: 2.0,
         small_first: 3.0,
-        word: 3.0,
+        word: 4.0,
         backwards: false,
     };
 
