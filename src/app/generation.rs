@@ -1,10 +1,11 @@
-//! Generation off the UI thread, in the same pattern as [`super::recognition`]: the UI posts
-//! requests into a mailbox with one slot per kind of work (the live preview, an interpolation, a
+//! Generation off the UI thread, on the app's one [`Worker`] type, as [`super::recognition`]: the
+//! UI posts requests into a mailbox with one slot per kind of work (the live preview, an interpolation, a
 //! style sheet, the latent map, a line of text, the sliders' names); a newer request replaces one
 //! of its kind that has not started, so dragging a slider never builds a queue. A worker thread decodes (and reads the preview back with the
 //! recognizer) and sends each outcome through a channel, waking the UI with `request_repaint`.
 
 use super::latent_map::MapKey;
+use super::worker::{Posted, Worker};
 use crate::models::generator::lettering::write_line;
 use super::style_names::{name_directions, Direction};
 use crate::data::classes::NUM_CLASSES;
@@ -14,8 +15,7 @@ use crate::models::generator::GeneratorCheckpoint;
 use crate::models::{CpuRecognizer, Prediction};
 use candle_core::{Device, Tensor};
 use std::path::Path;
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A loaded generator with a name to show.
@@ -125,7 +125,10 @@ pub enum TextStyle {
 }
 
 impl GenJob {
-    /// The mailbox slot of this kind of job (also the order the worker serves them in).
+    /// How many kinds of job there are.
+    const KINDS: usize = 6;
+
+    /// The worker slot of this kind of job (also the order the worker serves them in).
     fn slot(&self) -> usize {
         match self {
             GenJob::Preview { .. } => 0,
@@ -191,131 +194,48 @@ pub struct GenOutcome {
     pub compute: Duration,
 }
 
-const SLOTS: usize = 6;
-
-struct Request {
-    id: u64,
-    job: GenJob,
-}
-
-#[derive(Default)]
-struct Mailbox {
-    slots: [Option<Request>; SLOTS],
-    model: Option<LoadedGenerator>,
-    busy: bool,
-    quit: bool,
-}
-
-struct Shared {
-    mailbox: Mutex<Mailbox>,
-    wake: Condvar,
-}
-
-/// The UI's handle on the generation worker.
+/// The UI's handle on the generation worker: one [`Worker`] slot per kind of job, so a new
+/// preview replaces a waiting preview but not a waiting sheet.
 pub struct Generation {
-    shared: Arc<Shared>,
-    results: Receiver<GenOutcome>,
-    next_id: u64,
-    /// Per slot, the newest request whose result the UI still wants.
-    wanted: [u64; SLOTS],
+    worker: Worker<GenJob, Option<LoadedGenerator>, GenOutcome>,
 }
 
 impl Generation {
     /// Starts the worker thread; `wake` is called after each outcome.
     pub fn start(model: Option<LoadedGenerator>, wake: impl Fn() + Send + 'static) -> Self {
-        let shared = Arc::new(Shared { mailbox: Mutex::new(Mailbox { model, ..Default::default() }), wake: Condvar::new() });
-        let (tx, results) = channel();
-        let worker = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new().name("fude-generation".into()).spawn(move || worker_loop(&worker, &tx, &wake));
-        if let Err(e) = spawned {
-            eprintln!("fude: cannot start the generation thread: {e}");
-        }
-        Generation { shared, results, next_id: 0, wanted: [0; SLOTS] }
+        let worker = Worker::with_kinds("fude-generation", GenJob::KINDS, GenJob::slot, model, answer, wake);
+        Generation { worker }
     }
 
     /// Posts a job, replacing one of its kind that has not started. Returns its id.
     pub fn post(&mut self, job: GenJob) -> u64 {
-        self.next_id += 1;
-        let slot = job.slot();
-        if let Some(w) = self.wanted.get_mut(slot) {
-            *w = self.next_id;
-        }
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            if let Some(s) = mb.slots.get_mut(slot) {
-                *s = Some(Request { id: self.next_id, job });
-            }
-        }
-        self.shared.wake.notify_one();
-        self.next_id
+        self.worker.post(job)
     }
 
     /// Whether a request is waiting or running.
     pub fn is_busy(&self) -> bool {
-        self.shared.mailbox.lock().map(|mb| mb.busy || mb.slots.iter().any(Option::is_some)).unwrap_or(false)
+        self.worker.is_busy()
     }
 
     /// Replaces the generator (used from the next request on).
     pub fn set_model(&mut self, model: LoadedGenerator) {
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.model = Some(model);
-        }
+        self.worker.update_config(|m| *m = Some(model));
     }
 
     /// The outcomes the UI still wants that arrived since the last call (at most one per kind).
     pub fn poll(&mut self) -> Vec<GenOutcome> {
-        let mut latest: [Option<GenOutcome>; SLOTS] = Default::default();
-        while let Ok(outcome) = self.results.try_recv() {
-            if let Some(slot) = self.wanted.iter().position(|&w| w == outcome.id) {
-                if let Some(l) = latest.get_mut(slot) {
-                    *l = Some(outcome);
-                }
-            }
-        }
-        latest.into_iter().flatten().collect()
+        self.worker.poll_each()
     }
 }
 
-impl Drop for Generation {
-    fn drop(&mut self) {
-        if let Ok(mut mb) = self.shared.mailbox.lock() {
-            mb.quit = true;
-        }
-        self.shared.wake.notify_all();
-    }
-}
-
-fn worker_loop(shared: &Shared, tx: &Sender<GenOutcome>, wake: &dyn Fn()) {
-    loop {
-        let (req, model) = {
-            let Ok(mut mb) = shared.mailbox.lock() else { return };
-            loop {
-                if mb.quit {
-                    return;
-                }
-                if let Some(req) = mb.slots.iter_mut().find_map(Option::take) {
-                    mb.busy = true;
-                    break (req, mb.model.clone());
-                }
-                mb = match shared.wake.wait(mb) {
-                    Ok(g) => g,
-                    Err(_) => return,
-                };
-            }
-        };
-        let t0 = Instant::now();
-        let result = match &model {
-            Some(m) => run(&m.model, req.job).map_err(|e| e.to_string()),
-            None => Err("no generator loaded: open one with File → Open generator…".to_string()),
-        };
-        let outcome = GenOutcome { id: req.id, result, compute: t0.elapsed() };
-        if let Ok(mut mb) = shared.mailbox.lock() {
-            mb.busy = false;
-        }
-        if tx.send(outcome).is_err() {
-            return;
-        }
-        wake();
-    }
+/// Does one job on the worker thread with the generator of its time.
+fn answer(req: Posted<GenJob>, model: Option<LoadedGenerator>) -> GenOutcome {
+    let t0 = Instant::now();
+    let result = match &model {
+        Some(m) => run(&m.model, req.job).map_err(|e| e.to_string()),
+        None => Err("no generator loaded: open one with File → Open generator…".to_string()),
+    };
+    GenOutcome { id: req.id, result, compute: t0.elapsed() }
 }
 
 /// Runs one job on the calling thread.
