@@ -427,6 +427,61 @@ impl UiBench {
     }
 }
 
+impl super::FudeApp {
+    /// The bench's line: switches to line mode before it and back after it.
+    pub(super) fn bench_line_ui(&mut self) {
+        let Some(bench) = &mut self.bench else { return };
+        let before = self.settings.line_mode;
+        if bench.take_line_start() {
+            bench.mode_before = Some(before);
+            self.set_line_mode(true);
+            eprintln!("bench-ui: writing a line in line mode");
+        } else if bench.take_line_end() {
+            let back = bench.mode_before.take().unwrap_or(before);
+            self.set_line_mode(back);
+        }
+    }
+
+    /// The bench's slider phase: shows the generator panel and drags its first slider one step a
+    /// frame (the preview is re-decoded on the worker as it would be for a person's drag).
+    pub(super) fn bench_slider_ui(&mut self) {
+        let Some(bench) = &mut self.bench else { return };
+        let Some(t) = bench.slider_position() else { return };
+        self.settings.show_generator = true;
+        if !self.generator.drag_slider(0, t) {
+            eprintln!("bench-ui: no generator loaded, slider phase skipped");
+            bench.skip_slider();
+        }
+    }
+
+    /// The bench's training phase: starts a small run in the training panel (generated kana,
+    /// Quick settings cut to a short epoch), reports whether it steps, and stops it at the end.
+    pub(super) fn bench_training_ui(&mut self, ctx: &egui::Context) {
+        let Some(bench) = &mut self.bench else { return };
+        if bench.take_training_start() {
+            self.training.open = true;
+            let form = &mut self.training.form;
+            for row in &mut form.sources {
+                row.enabled = row.kind == crate::data::SourceKind::Fonts;
+            }
+            form.quick();
+            form.cfg.epochs = 1;
+            let current = self.recognition.model().map(|m| m.name);
+            self.training.start(ctx, current.as_deref());
+            eprintln!("bench-ui: training in the app");
+        }
+        let p = self.training.progress();
+        let stepping = self.training.is_running() && !p.train_loss.is_empty();
+        if let Some(bench) = &mut self.bench {
+            bench.set_training(stepping, p.images_per_sec);
+            if bench.training_done() && bench.phase == Phase::Training {
+                self.training.stop();
+                bench.phase = Phase::Done;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,60 +541,5 @@ mod tests {
         let strokes: usize = b.chars.iter().map(Vec::len).sum();
         assert_eq!(released, strokes);
         assert!(densify(&vec![[0.0, 0.0], [0.1, 0.0]], STEP).len() >= 9);
-    }
-}
-
-impl super::FudeApp {
-    /// The bench's line: switches to line mode before it and back after it.
-    pub(super) fn bench_line_ui(&mut self) {
-        let Some(bench) = &mut self.bench else { return };
-        let before = self.settings.line_mode;
-        if bench.take_line_start() {
-            bench.mode_before = Some(before);
-            self.set_line_mode(true);
-            eprintln!("bench-ui: writing a line in line mode");
-        } else if bench.take_line_end() {
-            let back = bench.mode_before.take().unwrap_or(before);
-            self.set_line_mode(back);
-        }
-    }
-
-    /// The bench's slider phase: shows the generator panel and drags its first slider one step a
-    /// frame (the preview is re-decoded on the worker as it would be for a person's drag).
-    pub(super) fn bench_slider_ui(&mut self) {
-        let Some(bench) = &mut self.bench else { return };
-        let Some(t) = bench.slider_position() else { return };
-        self.settings.show_generator = true;
-        if !self.generator.drag_slider(0, t) {
-            eprintln!("bench-ui: no generator loaded, slider phase skipped");
-            bench.skip_slider();
-        }
-    }
-
-    /// The bench's training phase: starts a small run in the training panel (generated kana,
-    /// Quick settings cut to a short epoch), reports whether it steps, and stops it at the end.
-    pub(super) fn bench_training_ui(&mut self, ctx: &egui::Context) {
-        let Some(bench) = &mut self.bench else { return };
-        if bench.take_training_start() {
-            self.training.open = true;
-            let form = &mut self.training.form;
-            for row in &mut form.sources {
-                row.enabled = row.kind == crate::data::SourceKind::Fonts;
-            }
-            form.quick();
-            form.cfg.epochs = 1;
-            let current = self.recognition.model().map(|m| m.name);
-            self.training.start(ctx, current.as_deref());
-            eprintln!("bench-ui: training in the app");
-        }
-        let p = self.training.progress();
-        let stepping = self.training.is_running() && !p.train_loss.is_empty();
-        if let Some(bench) = &mut self.bench {
-            bench.set_training(stepping, p.images_per_sec);
-            if bench.training_done() && bench.phase == Phase::Training {
-                self.training.stop();
-                bench.phase = Phase::Done;
-            }
-        }
     }
 }

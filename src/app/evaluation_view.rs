@@ -351,7 +351,7 @@ fn heatmap_ui(ui: &mut egui::Ui, c: &Confusion) {
     let n = cls.len().max(1);
     // Room for the script-group labels on the top and the left.
     let label_room = 16.0;
-    let side = (ui.available_width() - label_room).min(360.0).max(40.0);
+    let side = (ui.available_width() - label_room).clamp(40.0, 360.0);
     let cell = (side / n as f32).max(1.0);
     let (outer, response) = ui.allocate_exact_size(egui::vec2(cell * n as f32 + label_room, cell * n as f32 + label_room), egui::Sense::hover());
     let rect = egui::Rect::from_min_size(outer.min + egui::vec2(label_room, label_room), egui::vec2(cell * n as f32, cell * n as f32));

@@ -792,7 +792,7 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
                         if run.model == ModelKind::Recognizer && ui.small_button("Compare").on_hover_text("Evaluate beside the current model").clicked() {
                             compare = Some(best);
                         }
-                        if run.resumable() && ui.add_enabled(!panel.job.is_some(), egui::Button::new("Resume run").small()).clicked() {
+                        if run.resumable() && ui.add_enabled(panel.job.is_none(), egui::Button::new("Resume run").small()).clicked() {
                             resume = Some(run.dir.clone());
                         }
                     }

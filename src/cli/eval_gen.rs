@@ -63,7 +63,7 @@ struct GenReport {
 /// `fude eval-gen`.
 pub fn eval_gen_cmd(a: &EvalGenArgs) -> Result<()> {
     super::generate::check_temperature(a.temperature)?;
-    let specs = spec::parse(&[a.data.clone()])?;
+    let specs = spec::parse(std::slice::from_ref(&a.data))?;
     let g = load_generator(a.model.as_deref())?;
     let rec_ck = match &a.recognizer {
         Some(p) => Checkpoint::load(p, &candle_core::Device::Cpu)?,

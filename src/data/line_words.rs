@@ -123,17 +123,14 @@ pub fn pen_strokes(pieces: &[Stroke]) -> Vec<Stroke> {
 
 /// Appends to `cur` pieces of `left` that continue from its end, while there are any.
 fn extend_chain(cur: &mut Stroke, left: &mut Vec<Stroke>, near: impl Fn([f32; 2], [f32; 2]) -> bool) {
-    {
-        loop {
-            let Some(end) = cur.last().copied() else { break };
-            let next = left.iter().position(|p| p.first().is_some_and(|&a| near(a, end)) || p.last().is_some_and(|&b| near(b, end)));
-            let Some(k) = next else { break };
-            let mut piece = left.remove(k);
-            if !piece.first().is_some_and(|&a| near(a, end)) {
-                piece.reverse();
-            }
-            cur.extend(piece.into_iter().skip(1));
+    while let Some(end) = cur.last().copied() {
+        let next = left.iter().position(|p| p.first().is_some_and(|&a| near(a, end)) || p.last().is_some_and(|&b| near(b, end)));
+        let Some(k) = next else { break };
+        let mut piece = left.remove(k);
+        if !piece.first().is_some_and(|&a| near(a, end)) {
+            piece.reverse();
         }
+        cur.extend(piece.into_iter().skip(1));
     }
 }
 

@@ -45,7 +45,8 @@ pub fn thin(on: &mut [bool], w: usize, h: usize) {
                     let b = p.iter().filter(|&&v| v).count();
                     let a = p.iter().zip(p.iter().cycle().skip(1)).filter(|(u, v)| !**u && **v).count();
                     let (p2, p4, p6, p8) = (p[0], p[2], p[4], p[6]);
-                    let cond = if pass == 0 { !(p2 && p4 && p6) && !(p4 && p6 && p8) } else { !(p2 && p4 && p8) && !(p2 && p6 && p8) };
+                    // Zhang–Suen: not all of p2 p4 p6 and not all of p4 p6 p8 (first pass), and the mirror.
+                    let cond = if pass == 0 { !p4 || !p6 || (!p2 && !p8) } else { !p2 || !p8 || (!p4 && !p6) };
                     if (2..=6).contains(&b) && a == 1 && cond {
                         remove.push(y as usize * w + x as usize);
                     }

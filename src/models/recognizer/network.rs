@@ -280,8 +280,7 @@ mod tests {
 
     #[test]
     fn unknown_architectures_are_refused() {
-        let mut a = Architecture::default();
-        a.name = "resnet".into();
+        let a = Architecture { name: "resnet".into(), ..Default::default() };
         assert!(Recognizer::new(a, &Device::Cpu).is_err());
     }
 }
