@@ -170,7 +170,7 @@ impl Reading {
         let top: Vec<Prediction> = rank(&p, k).into_iter().filter(|c| c.prob > 0.0).map(|c| Prediction { prob: own(c.class), ..c }).collect();
         if merged && self.picture && top.iter().any(|c| has_small_form(c.ch)) {
             notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
-        } else if merged && order(&top) != scripted {
+        } else if merged && order(&top).first() != scripted.first() {
             notes.push("written high in the box, so read as a full-size kana (a small kana sits low)".into());
         }
         // With no text the hiragana preference reorders most rankings a little: it is worth a
@@ -373,6 +373,11 @@ mod tests {
         let c = centred.candidates(&p, 3);
         assert_eq!(chars(&c), "つっう");
         assert!(c.notes[0].contains("written high"), "{:?}", c.notes);
+        // A full-size first candidate stays first without a note, whatever moves below it.
+        let ku = probs(&[('く', 0.9), ('ぁ', 0.05), ('あ', 0.01)]);
+        let c = centred.candidates(&ku, 3);
+        assert_eq!(chars(&c), "くあぁ");
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
         // Written low, a small kana stays small; a blank input is not high.
         let low = Reading::default().for_input(&blob(14));
         assert!(!low.high);
