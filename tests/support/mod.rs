@@ -147,7 +147,11 @@ pub fn canvas(h: &Harness<'_, FudeApp>) -> Rect {
 /// Drags the pointer through `points` (0..1 in the writing box; outside it too), one event per frame.
 pub fn drag(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]]) {
     let r = canvas(h);
-    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.width(), r.top() + p[1] * r.height());
+    drag_through(h, points, |p| Pos2::new(r.left() + p[0] * r.width(), r.top() + p[1] * r.height()));
+}
+
+/// Drags the pointer through `points`, placed on screen by `at`, one event per frame.
+fn drag_through(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]], at: impl Fn(&[f32; 2]) -> Pos2) {
     let Some(first) = points.first() else { return };
     h.hover_at(at(first));
     h.drag_at(at(first));
@@ -257,16 +261,7 @@ impl egui::DroppedFile for Dropped {
 /// cells, y over 0..1), one event per frame.
 pub fn drag_line(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]]) {
     let r = canvas(h);
-    let at = |p: &[f32; 2]| Pos2::new(r.left() + p[0] * r.height(), r.top() + p[1] * r.height());
-    let Some(first) = points.first() else { return };
-    h.hover_at(at(first));
-    h.drag_at(at(first));
-    for p in points.iter().skip(1) {
-        h.hover_at(at(p));
-    }
-    h.drop_at(at(points.last().unwrap_or(first)));
-    h.step();
-    h.step();
+    drag_through(h, points, |p| Pos2::new(r.left() + p[0] * r.height(), r.top() + p[1] * r.height()));
 }
 
 /// Writes `word` on the line canvas as pointer drags: strokes traced from font `font` of
