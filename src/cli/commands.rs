@@ -22,7 +22,7 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, style_group, read_weight } => {
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, style_group, read_weight, read_sharpness } => {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
@@ -39,10 +39,14 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let generator = GeneratorConfig {
                 style_group: style_group.unwrap_or(d.style_group).clamp(1, 16),
                 read_weight: read_weight.unwrap_or(d.read_weight),
+                read_sharpness: read_sharpness.unwrap_or(d.read_sharpness),
                 ..d
             };
             if !(0.0..=1e4).contains(&generator.read_weight) {
                 anyhow::bail!("--read-weight must be between 0 and 10000, not {}", generator.read_weight);
+            }
+            if !(0.5..=8.0).contains(&generator.read_sharpness) {
+                anyhow::bail!("--read-sharpness must be between 0.5 and 8, not {}", generator.read_sharpness);
             }
             train_cmd(&data, &out, model, cfg, generator, &device, init).map(|_| ExitCode::SUCCESS)
         }

@@ -97,6 +97,9 @@ pub enum Command {
         /// Generator: weight of the frozen recognizer's cross-entropy on what it writes (0: off).
         #[arg(long)]
         read_weight: Option<f64>,
+        /// Generator: the sharpness (k in sigmoid(k · logit)) at which that recognizer reads it.
+        #[arg(long)]
+        read_sharpness: Option<f32>,
     },
     /// Evaluate a recognizer on held-out data.
     Eval {

@@ -81,6 +81,12 @@ impl KanaClass {
         }
     }
 
+    /// Whether the kana carries a dakuten or handakuten (が, ぱ, ヴ, ゞ ...).
+    pub fn has_voicing_mark(&self) -> bool {
+        let r = self.romaji().to_lowercase();
+        r.starts_with(['g', 'z', 'j', 'd', 'b', 'p', 'v']) || r.contains("voiced")
+    }
+
     /// Whether this is a small kana (ぁ ゃ っ ァ ッ ヵ ...), which must be written small.
     pub fn is_small(&self) -> bool {
         matches!(
@@ -263,6 +269,9 @@ mod tests {
         assert_eq!(all().iter().filter(|c| c.is_small()).count(), 24);
         assert!(get(index_of('ゃ').unwrap()).unwrap().is_small());
         assert!(!get(index_of('や').unwrap()).unwrap().is_small());
+        let marked: String = all().iter().filter(|c| c.has_voicing_mark()).map(|c| c.ch).collect();
+        assert_eq!(marked.chars().count(), 58, "{marked}");
+        assert!(marked.contains('ぱ') && marked.contains('ゞ') && marked.contains('ヺ') && !marked.contains('は'));
     }
 
     #[test]

@@ -181,6 +181,7 @@ impl RunPlan {
                 // A run recorded before style groups trained on single images without a reader.
                 style_group: num("style_group").map(|v| v as usize).unwrap_or(1),
                 read_weight: num("read_weight").unwrap_or(0.0),
+                read_sharpness: num("read_sharpness").map(|v| v as f32).unwrap_or(1.0),
             };
         }
         plan.open.holdout_per_class = num("holdout_per_class").map(|v| v as usize).unwrap_or(plan.open.holdout_per_class);

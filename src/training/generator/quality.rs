@@ -33,9 +33,9 @@ pub struct Recognizability {
     pub voiced_worst: Option<(String, f64)>,
 }
 
-/// Whether a kana carries a dakuten or handakuten (が, ぱ, ヴ ...), by its romaji.
+/// Whether a kana carries a dakuten or handakuten (が, ぱ, ヴ, ゞ ...).
 fn is_voiced(class: usize) -> bool {
-    classes::get(class).is_some_and(|k| k.romaji().to_lowercase().starts_with(['g', 'z', 'j', 'd', 'b', 'p', 'v']))
+    classes::get(class).is_some_and(|k| k.has_voicing_mark())
 }
 
 /// The generated image as the recognizer sees it.

@@ -23,10 +23,12 @@ impl Reader {
     }
 
     /// Mean cross-entropy of the recognizer on images given as pixel logits `(M, side²)`, for
-    /// the asked `classes`.
-    pub fn cross_entropy(&self, logits: &Tensor, classes: &[usize]) -> Result<Tensor> {
+    /// the asked `classes`, the pictures decoded at `sharpness` (`sigmoid(k · logit)`, as a
+    /// sidecar's sharpness decodes them).
+    pub fn cross_entropy(&self, logits: &Tensor, classes: &[usize], sharpness: f32) -> Result<Tensor> {
         let m = logits.dim(0)?;
-        let out = self.model.forward(&self.input(logits)?, false)?;
+        let sharp = if sharpness == 1.0 { logits.clone() } else { logits.affine(f64::from(sharpness), 0.0)? };
+        let out = self.model.forward(&self.input(&sharp)?, false)?;
         let labels: Vec<u32> = classes.iter().map(|&c| c as u32).collect();
         let labels = Tensor::from_vec(labels, m, self.model.device())?;
         Ok(candle_nn::loss::cross_entropy(&out, &labels)?)
@@ -87,8 +89,8 @@ mod tests {
         let want = crate::ink::model_input(&InkImage { width: 64, height: 64, data: boxed });
         let worst = got.iter().zip(want.iter()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
         assert!(worst < 0.15, "largest pixel difference {worst}");
-        let right = reader.cross_entropy(&t, &[class]).unwrap().to_scalar::<f32>().unwrap();
-        let wrong = reader.cross_entropy(&t, &[(class + 1) % NUM_CLASSES]).unwrap().to_scalar::<f32>().unwrap();
+        let right = reader.cross_entropy(&t, &[class], 1.0).unwrap().to_scalar::<f32>().unwrap();
+        let wrong = reader.cross_entropy(&t, &[(class + 1) % NUM_CLASSES], 1.0).unwrap().to_scalar::<f32>().unwrap();
         assert!(right < 0.5 && wrong > 3.0, "{right} {wrong}");
         let m = area_matrix(64, 28);
         for row in m.chunks(64) {
