@@ -4,7 +4,8 @@
 For each of the 180 kana: `fude generate --char X --count 5 --seed 1 --out DIR/`, then every PNG
 is read back with `fude predict --json` (a picture: small and full-size kana alike, so the check is
 size-blind). Prints the share read as asked, overall and for the kana with a (han)dakuten, and the
-worst kana.
+worst kana; then the same with the script known, as the app knows it once some text is written
+(`--context` of one kana of the asked kana's script), which settles へ/ヘ, べ/ベ, ぺ/ペ.
 
     python3 tools/generator/readback.py target/release/fude [--model G] [--count 5]
 """
@@ -25,6 +26,7 @@ def main():
     def base(ch):
         return small.get(ch, ch)
     ok, n, by = 0, 0, {}
+    ok_ctx = 0
     with tempfile.TemporaryDirectory() as d:
         for k in kana:
             out = os.path.join(d, f"{ord(k):04x}") + "/"
@@ -37,12 +39,17 @@ def main():
                 ok += right
                 n += 1
                 by.setdefault(k, []).append(right)
+            context = "ア" if ord(k) >= 0x30A0 else "あ"
+            res = subprocess.run([fude, "predict", "--json", "--top", "1", "--context", context, *files], check=True, capture_output=True, text=True)
+            for line in res.stdout.splitlines():
+                ok_ctx += base(json.loads(line)["top"][0]["char"]) == base(k)
     voiced = [k for k in kana if any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", k))]
     vs = [sum(by[k]) / len(by[k]) for k in voiced]
     worst = sorted(kana, key=lambda k: sum(by[k]) / len(by[k]))[:10]
     print(f"read back as asked (size-blind): {ok}/{n} = {100 * ok / n:.2f}%")
     print(f"kana with a (han)dakuten: {100 * sum(sum(by[k]) for k in voiced) / sum(len(by[k]) for k in voiced):.2f}%, worst class {min(vs) * 100:.0f}%")
     print("worst:", ", ".join(f"{k} {100 * sum(by[k]) / len(by[k]):.0f}%" for k in worst))
+    print(f"with the script known from context: {ok_ctx}/{n} = {100 * ok_ctx / n:.2f}%")
 
 if __name__ == "__main__":
     main()
