@@ -347,6 +347,9 @@ pub struct GroupLoss {
     pub vae: VaeLoss,
     /// The reconstructions' pixel logits `(N, side²)`, for terms that judge them.
     pub logits: Tensor,
+    /// The style latent drawn for each group `(G, latent)`, for terms that decode other letters
+    /// in the group's style.
+    pub styles: Tensor,
 }
 
 impl Generator {
@@ -372,7 +375,7 @@ impl Generator {
         let z_group = (&mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?;
         let z = members.t()?.matmul(&z_group)?;
         let logits = self.decode_logits(&z, one_hot)?;
-        Ok(GroupLoss { vae: vae_loss(&logits, x, &mu, &logvar, beta, free_bits)?, logits })
+        Ok(GroupLoss { vae: vae_loss(&logits, x, &mu, &logvar, beta, free_bits)?, logits, styles: z_group })
     }
 }
 

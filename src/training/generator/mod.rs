@@ -51,9 +51,10 @@ pub struct GeneratorConfig {
     /// ([`Generator::group_loss`]), so the latent cannot hold the letter, only how it is written.
     /// 1 trains on single images (the first generator's objective).
     pub style_group: usize,
-    /// Weight of the frozen recognizer's cross-entropy on the reconstructions and on samples
-    /// decoded from N(0, I) (nats per image): the decoder is told when what it writes reads as
-    /// another letter. 0 turns it off.
+    /// Weight of the frozen recognizer's cross-entropy on what the generator writes (nats per
+    /// image, half of it on each of: the reconstructions, samples decoded from N(0, I), and other
+    /// letters decoded in the styles of the batch's groups): the decoder is told when what it
+    /// writes reads as another letter. 0 turns it off.
     pub read_weight: f64,
     /// The sharpness at which the reader reads what the generator writes (pixels decoded as
     /// `sigmoid(k · logit)`, as the sidecar's sharpness decodes them): above 1 the decoder learns
@@ -68,9 +69,11 @@ impl Default for GeneratorConfig {
     }
 }
 
-/// `n` classes for samples decoded from the prior: kana with a dakuten or handakuten (58 of
-/// the 180, whose small marks are the hardest part to write) drawn twice as often as the others.
-fn prior_classes(rng: &mut impl Rng, n: usize) -> Vec<usize> {
+/// `n` letters to decode for the reader (from the prior or in a group's style). Kana with a
+/// dakuten or handakuten (58 of the 180) have the hardest part to write, their small mark: with
+/// probability 116/238 (0.49) the letter is one of them, otherwise any kana, so about two letters
+/// in three carry a mark and each marked kana is drawn about four times as often as another.
+fn draw_letters(rng: &mut impl Rng, n: usize) -> Vec<usize> {
     let marked: Vec<usize> = crate::data::classes::all().iter().filter(|k| k.has_voicing_mark()).map(|k| k.index).collect();
     let share = 2.0 * marked.len() as f64 / (NUM_CLASSES + marked.len()) as f64;
     (0..n)
@@ -181,11 +184,19 @@ impl TrainStep for GeneratorStep {
                 // A quarter as many samples from N(0, I) as images: enough to keep every
                 // latent writing the asked letter, at a quarter of the decoder's cost.
                 let prior_n = (batch.len() / 4).max(1);
-                let prior_classes = prior_classes(&mut self.noise, prior_n);
+                let prior_classes = draw_letters(&mut self.noise, prior_n);
                 let z = gauss_tensor(&mut self.noise, prior_n, latent, model)?;
                 let prior_logits = model.decode_logits(&z, &model.one_hot(&prior_classes)?)?;
+                // As many other letters written in the styles of the batch's groups: a style
+                // must write every letter, not only those it was seen with (style sheets).
+                let rows: Vec<u32> = (0..prior_n).map(|_| self.noise.random_range(0..groups.len().max(1)) as u32).collect();
+                let z_other = l.styles.index_select(&candle_core::Tensor::from_vec(rows, prior_n, model.device())?, 0)?;
+                let other_classes = draw_letters(&mut self.noise, prior_n);
+                let other_logits = model.decode_logits(&z_other, &model.one_hot(&other_classes)?)?;
                 let k = self.config.read_sharpness;
-                let read = (r.cross_entropy(&l.logits, &classes, k)? + r.cross_entropy(&prior_logits, &prior_classes, k)?)?;
+                let read = (r.cross_entropy(&l.logits, &classes, k)?
+                    + r.cross_entropy(&prior_logits, &prior_classes, k)?
+                    + r.cross_entropy(&other_logits, &other_classes, k)?)?;
                 (&l.vae.objective + read.affine(self.config.read_weight / 2.0, 0.0)?)?
             }
             _ => l.vae.objective.clone(),
@@ -246,6 +257,7 @@ impl Trainee for GeneratorStep {
             ("style_group", g.style_group.to_string()),
             ("read_weight", g.read_weight.to_string()),
             ("read_sharpness", g.read_sharpness.to_string()),
+            ("read_terms", "reconstructions, N(0, I) samples, other letters in each group's style".to_string()),
             ("likelihood", "Bernoulli on ink intensity".to_string()),
             ("augmentation", "shape only (geometry, elastic, pen width, jitter); no raster noise".to_string()),
         ]
@@ -275,14 +287,15 @@ mod tests {
     use candle_core::Device;
 
     #[test]
-    fn prior_samples_favour_kana_with_marks_twice() {
+    fn letters_for_the_reader_favour_kana_with_marks() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let drawn = prior_classes(&mut rng, 20_000);
+        let drawn = draw_letters(&mut rng, 20_000);
         assert!(drawn.iter().all(|&c| c < NUM_CLASSES));
         let marked = |c: usize| crate::data::classes::get(c).is_some_and(|k| k.has_voicing_mark());
         let share = drawn.iter().filter(|&&c| marked(c)).count() as f64 / drawn.len() as f64;
-        // 58 marked of 180, at twice the weight: 116 / 238 = 0.487.
-        assert!((share - 116.0 / 238.0).abs() < 0.02, "{share}");
+        // 116 / 238 a marked kana, else any of the 180 (58 marked): 0.487 + 0.513 · 58 / 180.
+        let want = 116.0 / 238.0 + (1.0 - 116.0 / 238.0) * 58.0 / 180.0;
+        assert!((share - want).abs() < 0.02, "{share} vs {want}");
         let mut seen = [false; NUM_CLASSES];
         drawn.iter().for_each(|&c| seen[c] = true);
         assert!(seen.iter().all(|&s| s), "every class is still drawn");
@@ -350,6 +363,26 @@ mod tests {
         let err_mean: f32 = set.iter().map(|(x, _)| sq(x, &mean)).sum();
         println!("squared error: reconstruction {err_rec:.0}, mean image {err_mean:.0}");
         assert!(err_rec < 0.98 * err_mean, "{err_rec} vs {err_mean}");
+    }
+
+    /// One step with the reader: every read term (reconstructions, prior samples, other letters
+    /// in the groups' styles) runs, and the loss is finite and above the VAE's own.
+    #[test]
+    fn a_step_with_the_reader_reads_every_term() {
+        let arch = GeneratorArchitecture { side: 32, latent: 4, encoder_channels: vec![4, 8], decoder_channels: vec![8, 4], hidden: 16, ..GeneratorArchitecture::default() };
+        let model = Generator::new_seeded(arch.clone(), &Device::Cpu, 2).unwrap();
+        let twin = Generator::new_seeded(arch, &Device::Cpu, 2).unwrap();
+        let reader = Reader::new(crate::models::Checkpoint::bundled(&Device::Cpu).unwrap().model, 32).unwrap();
+        let mixture = Mixture::new(vec![(Box::new(FontSource::new(Split::Train)) as Box<dyn Source>, 1.0)]);
+        let cfg = TrainConfig { epochs: 1, epoch_size: 64, batch: 16, ..TrainConfig::default() };
+        let config = GeneratorConfig { read_sharpness: 2.5, ..GeneratorConfig::default() };
+        let feed = GeneratorFeed { mixture, batch: cfg.batch, style_group: config.style_group, side: 32 };
+        let groups = feed.batch(1, 0);
+        let mut with = GeneratorStep::new(model, Vec::new(), config, cfg.clone(), Some(reader));
+        let mut without = GeneratorStep::new(twin, Vec::new(), config, cfg, None);
+        let a = with.step(groups.clone(), 0).unwrap().loss.to_scalar::<f32>().unwrap();
+        let b = without.step(groups, 0).unwrap().loss.to_scalar::<f32>().unwrap();
+        assert!(a.is_finite() && a > b, "with the reader {a}, without {b}");
     }
 
     #[test]
