@@ -3,7 +3,7 @@
 //! Layout, outermost first: a menu bar on top; the status line and the text bar at the bottom;
 //! the recognition panel (candidates and the model's eye) on the right; the generator and
 //! training panels on the left; the canvas in the centre, which gets the space that is left
-//! (`frame.rs` draws one frame). In line mode ([`recognition::line_mode`]) the canvas is a wide
+//! (`frame.rs` draws one frame). In line mode (`recognition/line_mode.rs`) the canvas is a wide
 //! line and the right panel ranks readings of the whole line instead of one character's
 //! candidates.
 //!
@@ -76,7 +76,7 @@ pub struct AppOptions {
 }
 
 /// The app: a few owned parts, each drawn by its own `*_ui`; what the panels ask for comes back
-/// as [`AppCommand`]s, applied in one place ([`FudeApp::apply`]).
+/// as [`AppCommand`](command::AppCommand)s, applied in one place ([`FudeApp::apply`]).
 pub struct FudeApp {
     /// Settings that persist between runs (the text written among them).
     settings: Settings,
