@@ -7,7 +7,7 @@ mod support;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use fude::app::k49_download::{DownloadOutcome, BASE_ENV};
+use fude::app::training::k49_download::{DownloadOutcome, BASE_ENV};
 use fude::app::FudeApp;
 use fude::data::k49::{self, OFFICIAL_FILES};
 use std::io::{BufRead, Write};
@@ -75,7 +75,7 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
-fn k49_row(app: &FudeApp) -> &fude::app::training_panel::SourceRow {
+fn k49_row(app: &FudeApp) -> &fude::app::training::panel::SourceRow {
     app.training().form.sources.iter().find(|r| matches!(r.kind, fude::data::SourceKind::K49(_))).unwrap()
 }
 

@@ -308,7 +308,7 @@ fn style_from_a_drawn_character_and_clicking_the_sheet() {
     h.get_by_label("style sheet").scroll_to_me();
     h.run_steps(3);
     let rect: Rect = h.get_by_label("style sheet").rect();
-    let layout = fude::app::kana_picker::sheet_layout();
+    let layout = fude::app::generator::kana_picker::sheet_layout();
     let (row, col) = layout
         .iter()
         .enumerate()
@@ -349,7 +349,7 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     // At least 256 pixels: the 16-pixel preview enlarged 16 times.
     let read = image::open(&png).unwrap().to_luma8();
     assert_eq!(read.dimensions(), (256, 256));
-    let shown = fude::app::generator_views::on_paper(h.state().generator().preview().unwrap());
+    let shown = fude::app::generator::pictures::on_paper(h.state().generator().preview().unwrap());
     let want = fude::models::generator::lettering::upscale(&shown, 16);
     for (p, v) in read.pixels().zip(&want.data) {
         let want = (v.clamp(0.0, 1.0) * 255.0).round();
@@ -366,7 +366,7 @@ fn exporting_the_preview_and_the_sheet_as_png() {
     wait_until(&mut h, "the sheet export", 30, |a| a.notice().is_some_and(|(m, _)| m.contains("sheet.png")));
     // Read as it is (InkImage::load shrinks pictures over 2048 pixels).
     let sheet = image::open(&sheet_png).unwrap().to_luma8();
-    let rows = fude::app::kana_picker::sheet_layout().len() as u32;
+    let rows = fude::app::generator::kana_picker::sheet_layout().len() as u32;
     // Each letter at least 128 pixels: the 16-pixel cells enlarged 8 times.
     assert_eq!(sheet.dimensions(), (8 * 10 * (SIDE as u32 + 2), 8 * rows * (SIDE as u32 + 2)));
     assert_eq!(sheet.get_pixel(0, 0).0[0], 255, "white gutters");

@@ -74,7 +74,7 @@ fn training_ux_a_continued_run_is_read_judged_and_undone() {
     let mut h = app(data.path());
     open_training(&mut h);
     // "Teach it my handwriting" continues the model in use.
-    assert_eq!(h.state().training().form.start, fude::app::training_panel::StartFrom::Current);
+    assert_eq!(h.state().training().form.start, fude::app::training::panel::StartFrom::Current);
     {
         let form = &mut h.state_mut().training_mut().form;
         for row in &mut form.sources {

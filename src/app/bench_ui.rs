@@ -6,7 +6,7 @@
 //! training panel (the panel's own worker, one core left for the UI) and measures frame CPU time
 //! while it trains. Prints percentiles, then stops the run and closes the window.
 
-use super::canvas::{normalize_drawing, normalize_line_drawing};
+use crate::app::writing::canvas::{normalize_drawing, normalize_line_drawing};
 use crate::ink::{Drawing, Stroke};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, Rect};
 use std::time::Duration;
@@ -59,7 +59,7 @@ pub struct UiBench {
     /// Whether the line is being written (the app is in line mode).
     in_line: bool,
     /// The line mode the app was in before the line (put back after it).
-    pub(super) mode_before: Option<bool>,
+    pub(in crate::app) mode_before: Option<bool>,
     line_frame_ui: Vec<Duration>,
     line_frame_cpu: Vec<Duration>,
     line_frame_interval: Vec<Duration>,
@@ -317,6 +317,15 @@ impl UiBench {
         self.frame_training.len() >= TRAINING_FRAMES
     }
 
+    /// Ends the training phase once it has measured enough; true when the run should stop now.
+    pub fn end_training(&mut self) -> bool {
+        let end = self.training_done() && self.phase == Phase::Training;
+        if end {
+            self.phase = Phase::Done;
+        }
+        end
+    }
+
     /// Records one frame: time spent in the app's `ui`, eframe's CPU time of the previous frame
     /// (layout, tessellation and painting) and the wall-clock interval since the previous frame.
     pub fn record_frame(&mut self, ui_time: Duration, cpu_seconds: Option<f32>) {
@@ -424,61 +433,6 @@ impl UiBench {
             format!("app training throughput while measured: {:.0} images/s", self.training_images_per_sec),
         ]
         .join("\n")
-    }
-}
-
-impl super::FudeApp {
-    /// The bench's line: switches to line mode before it and back after it.
-    pub(super) fn bench_line_ui(&mut self) {
-        let Some(bench) = &mut self.bench else { return };
-        let before = self.settings.line_mode;
-        if bench.take_line_start() {
-            bench.mode_before = Some(before);
-            self.set_line_mode(true);
-            eprintln!("bench-ui: writing a line in line mode");
-        } else if bench.take_line_end() {
-            let back = bench.mode_before.take().unwrap_or(before);
-            self.set_line_mode(back);
-        }
-    }
-
-    /// The bench's slider phase: shows the generator panel and drags its first slider one step a
-    /// frame (the preview is re-decoded on the worker as it would be for a person's drag).
-    pub(super) fn bench_slider_ui(&mut self) {
-        let Some(bench) = &mut self.bench else { return };
-        let Some(t) = bench.slider_position() else { return };
-        self.settings.show_generator = true;
-        if !self.generator.drag_slider(0, t) {
-            eprintln!("bench-ui: no generator loaded, slider phase skipped");
-            bench.skip_slider();
-        }
-    }
-
-    /// The bench's training phase: starts a small run in the training panel (generated kana,
-    /// Quick settings cut to a short epoch), reports whether it steps, and stops it at the end.
-    pub(super) fn bench_training_ui(&mut self, ctx: &egui::Context) {
-        let Some(bench) = &mut self.bench else { return };
-        if bench.take_training_start() {
-            self.training.open = true;
-            let form = &mut self.training.form;
-            for row in &mut form.sources {
-                row.enabled = row.kind == crate::data::SourceKind::Fonts;
-            }
-            form.quick();
-            form.cfg.epochs = 1;
-            let current = self.recognition.model().map(|m| m.name);
-            self.training.start(ctx, current.as_deref());
-            eprintln!("bench-ui: training in the app");
-        }
-        let p = self.training.progress();
-        let stepping = self.training.is_running() && !p.train_loss.is_empty();
-        if let Some(bench) = &mut self.bench {
-            bench.set_training(stepping, p.images_per_sec);
-            if bench.training_done() && bench.phase == Phase::Training {
-                self.training.stop();
-                bench.phase = Phase::Done;
-            }
-        }
     }
 }
 

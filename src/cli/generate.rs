@@ -1,7 +1,7 @@
 //! The generator's commands: `generate` and `fit-latent` (training goes through `fude train`).
 
 use super::commands::command_line;
-use crate::app::generator_views::on_paper;
+use crate::app::generator::pictures::on_paper;
 use crate::models::generator::lettering::{export_scale, text_cells, upscale, write_line, EXPORT_CELL};
 use crate::data::classes;
 use crate::data::spec;

@@ -166,7 +166,7 @@ fn drag_through(h: &mut Harness<'_, FudeApp>, points: &[[f32; 2]], at: impl Fn(&
 /// Draws a drawing file's strokes onto the canvas as pointer drags.
 pub fn draw_example(h: &mut Harness<'_, FudeApp>, json: &str) {
     let d = fude::ink::Drawing::from_json(json).unwrap();
-    for stroke in fude::app::canvas::normalize_drawing(&d) {
+    for stroke in fude::app::writing::canvas::normalize_drawing(&d) {
         drag(h, &fude::app::bench_ui::densify(&stroke, 0.01));
     }
 }
