@@ -99,7 +99,13 @@ pub fn list_runs(root: &Path) -> Vec<RunSummary> {
         .map(|dir| {
             let (last, best) = folder_checkpoints(&dir);
             let mut summary = RunSummary { dir, model: ModelKind::Recognizer, epochs: 0, total_epochs: 0, data: Vec::new(), best: BTreeMap::new(), problem: None };
-            match read_sidecar(&sidecar_path(&last)) {
+            let sidecar = sidecar_path(&last);
+            if !sidecar.exists() {
+                // A run stopped (or still going) before its first epoch ended has saved nothing.
+                summary.problem = Some("no epoch finished: nothing saved".to_string());
+                return summary;
+            }
+            match read_sidecar(&sidecar) {
                 Ok(s) => {
                     summary.model = s.model_kind().unwrap_or_default();
                     summary.epochs = s.training.epochs;
@@ -155,5 +161,15 @@ mod tests {
         assert_eq!(timestamp(0), "19700101-000000");
         assert_eq!(timestamp(1_795_000_000), "20261118-110640");
         assert_eq!(timestamp(951_782_400), "20000229-000000");
+    }
+
+    #[test]
+    fn a_run_stopped_before_its_first_epoch_says_so() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("run-1")).unwrap();
+        let runs = list_runs(root.path());
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].problem.as_deref(), Some("no epoch finished: nothing saved"));
+        assert!(!runs[0].resumable());
     }
 }

@@ -65,7 +65,7 @@ pub struct GeneratorConfig {
 
 impl Default for GeneratorConfig {
     fn default() -> Self {
-        GeneratorConfig { beta: 2.0, kl_warmup_fraction: 0.0, free_bits: 0.05, style_group: 4, read_weight: 20.0, read_sharpness: 1.0 }
+        GeneratorConfig { beta: 2.0, kl_warmup_fraction: 0.0, free_bits: 0.05, style_group: 4, read_weight: 40.0, read_sharpness: 2.5 }
     }
 }
 
