@@ -629,3 +629,29 @@ fn the_preview_stays_in_view_while_a_slider_moves_and_nothing_is_cut_off() {
         }
     }
 }
+
+/// Issue 18: each worker is polled once a frame whether its panel is shown or not. A style sheet
+/// asked for just before the panel is hidden arrives while it stays hidden (before, the panel took
+/// in its worker's results only while it was drawn).
+#[test]
+fn a_sheet_asked_for_arrives_while_the_panel_is_hidden() {
+    let mut h = TestApp::new().size(egui::vec2(1280.0, 1500.0)).build();
+    open_panel(&mut h);
+    h.get_by_label("Sheet").click();
+    h.run_steps(2);
+    draw_example(&mut h, include_str!("../assets/examples/a.json"));
+    wait_until(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
+    // The bundled generator takes hundreds of milliseconds for a sheet: the panel is hidden
+    // long before it is done.
+    h.get_by_label("Style from my drawing").click();
+    h.step();
+    h.get_by_label("View").click();
+    h.run_steps(3);
+    h.get_by_label("Generator panel").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.query_by_label("Generator").is_none(), "the panel is hidden");
+    wait_until(&mut h, "the sheet, the panel hidden", 60, |a| a.generator().sheet().is_some());
+    assert!(h.query_by_label("Generator").is_none(), "the panel stayed hidden");
+}
