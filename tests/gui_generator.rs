@@ -15,7 +15,7 @@ use fude::ink::InkImage;
 use fude::models::generator::{Generator, GeneratorArchitecture, GeneratorCheckpoint, GeneratorSidecar, LatentStats};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use support::{draw_example, type_path, wait_until, TestApp};
+use support::{draw_example, menu_item, type_path, wait_until, TestApp};
 
 mod support;
 
@@ -56,14 +56,16 @@ fn app_sized(generator: PathBuf, size: egui::Vec2) -> Harness<'static, FudeApp> 
 /// Opens the panel from the View menu and waits for the first preview.
 fn open_panel(h: &mut Harness<'_, FudeApp>) {
     assert!(h.query_by_label("Generator").is_none(), "the panel starts hidden");
-    h.get_by_label("View").click();
-    h.run_steps(3);
-    h.get_by_label("Generator panel").click();
-    h.run_steps(2);
-    h.key_press(egui::Key::Escape);
-    h.run_steps(2);
+    toggle_panel(h);
     assert!(h.query_by_label("Generator").is_some(), "the panel is shown");
     wait_idle(h);
+}
+
+/// View → Generator panel, then Esc to close the menu.
+fn toggle_panel(h: &mut Harness<'_, FudeApp>) {
+    menu_item(h, "View", "Generator panel");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
 }
 
 /// Waits until the preview shows the current kana and latent.
@@ -645,12 +647,7 @@ fn a_sheet_asked_for_arrives_while_the_panel_is_hidden() {
     // long before it is done.
     h.get_by_label("Style from my drawing").click();
     h.step();
-    h.get_by_label("View").click();
-    h.run_steps(3);
-    h.get_by_label("Generator panel").click();
-    h.run_steps(2);
-    h.key_press(egui::Key::Escape);
-    h.run_steps(2);
+    toggle_panel(&mut h);
     assert!(h.query_by_label("Generator").is_none(), "the panel is hidden");
     wait_until(&mut h, "the sheet, the panel hidden", 60, |a| a.generator().sheet().is_some());
     assert!(h.query_by_label("Generator").is_none(), "the panel stayed hidden");

@@ -175,20 +175,27 @@ fn worker_loop<J, C: Clone, O>(shared: &Shared<J, C>, tx: &Sender<(u64, O)>, mut
     }
 }
 
+/// Tests: calls `poll` every 2 ms until it hands over an outcome; fails saying `what` after
+/// `secs` seconds without one.
+#[cfg(test)]
+pub(crate) fn wait_for<O>(what: &str, secs: u64, mut poll: impl FnMut() -> Option<O>) -> O {
+    let t = Instant::now();
+    loop {
+        if let Some(o) = poll() {
+            return o;
+        }
+        assert!(t.elapsed() < std::time::Duration::from_secs(secs), "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
 
     fn wait<J, C: Clone, O>(w: &mut Worker<J, C, O>) -> O {
-        let t = Instant::now();
-        loop {
-            if let Some(o) = w.poll() {
-                return o;
-            }
-            assert!(t.elapsed() < Duration::from_secs(20), "no outcome");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        wait_for("no outcome", 20, || w.poll())
     }
 
     #[test]

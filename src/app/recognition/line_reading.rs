@@ -108,14 +108,7 @@ mod tests {
     use crate::data::Split;
 
     fn wait(w: &mut LineReadingWorker) -> LineOutcome {
-        let t = Instant::now();
-        loop {
-            if let Some(o) = w.poll() {
-                return o;
-            }
-            assert!(t.elapsed() < Duration::from_secs(30), "no readings");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        crate::app::worker::wait_for("no readings", 30, || w.poll())
     }
 
     #[test]

@@ -200,14 +200,7 @@ mod tests {
     use candle_core::Device;
 
     fn wait(r: &mut Recognition) -> Outcome {
-        let t = Instant::now();
-        loop {
-            if let Some(o) = r.poll() {
-                return o;
-            }
-            assert!(t.elapsed() < Duration::from_secs(20), "no result");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        crate::app::worker::wait_for("no result", 20, || r.poll())
     }
 
     #[test]
