@@ -1,5 +1,6 @@
 //! End-to-end tests of the generator's command line: `train --model generator` (and resume),
-//! `generate` (sheet, folder, fixed latent, style from a drawing, refusals) and `eval-gen`.
+//! `generate` (sheet, folder, fixed latent, style from a drawing, refusals), `eval-gen` and
+//! `fit-latent` with checked styles.
 
 mod support;
 
@@ -143,4 +144,47 @@ fn a_line_of_text_in_one_style() {
     }
     let o = fude(&["generate", "--text", "あ", "--char", "い", "--out", bad.to_str().unwrap()]);
     assert!(!o.status.success(), "--text and --char do not mix");
+}
+
+#[test]
+fn fit_latent_checks_styles_and_generate_draws_around_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for ext in ["safetensors", "json"] {
+        std::fs::copy(root.join(format!("models/generator.{ext}")), g.with_extension(ext)).unwrap();
+    }
+    let gs = g.to_string_lossy().to_string();
+    let before = std::fs::read(g.with_extension("json")).unwrap();
+    // Refused before anything is read or written.
+    for (args, says) in [(["--check-styles", "5000"], "at most 4096"), (["--style-jitter", "5"], "a share from 0 to 3")] {
+        let o = fude(&["fit-latent", "--model", &gs, "--data", "fonts", args[0], args[1]]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(text(&o).contains(says), "{}", text(&o));
+        assert_eq!(std::fs::read(g.with_extension("json")).unwrap(), before, "the model file is unchanged");
+    }
+    // Three styles checked, all kept (any number of misses allowed), no spread around them.
+    let o = fude(&["fit-latent", "--model", &gs, "--data", "fonts", "--check-styles", "3", "--style-misses", "180", "--style-jitter", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("checked 3 random styles") && text(&o).contains("kept 3"), "{}", text(&o));
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(g.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(sidecar["latent"]["styles"].as_array().map(Vec::len), Some(3));
+    assert_eq!(sidecar["latent"]["style_jitter"], 0.0);
+    // So random samples are those three styles: of five, at least two are the same picture.
+    let out = dir.path().join("samples/");
+    let o = fude(&["generate", "--model", &gs, "--char", "あ", "--count", "5", "--seed", "2", "--out", &out.to_string_lossy()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut pictures: Vec<Vec<u8>> = std::fs::read_dir(&out).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    assert_eq!(pictures.len(), 5);
+    pictures.sort();
+    pictures.dedup();
+    assert!(pictures.len() <= 3, "{} different pictures from 3 styles", pictures.len());
+    // The standard prior ignores them: five different pictures.
+    let plain = dir.path().join("plain/");
+    let o = fude(&["generate", "--model", &gs, "--char", "あ", "--count", "5", "--seed", "2", "--prior", "standard", "--out", &plain.to_string_lossy()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut pictures: Vec<Vec<u8>> = std::fs::read_dir(&plain).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+    pictures.sort();
+    pictures.dedup();
+    assert_eq!(pictures.len(), 5);
 }

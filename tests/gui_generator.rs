@@ -27,7 +27,7 @@ fn arch() -> GeneratorArchitecture {
 
 /// Dimension 1 is unused (KL 0); the others are ordered 2, 3, 0 by KL.
 fn stats() -> LatentStats {
-    LatentStats { kl_per_dim: vec![0.4, 0.0, 2.5, 1.2], mean: vec![0.1, 0.0, -0.2, 0.3], std: vec![0.8, 1.0, 1.2, 0.5], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() }
+    LatentStats { kl_per_dim: vec![0.4, 0.0, 2.5, 1.2], mean: vec![0.1, 0.0, -0.2, 0.3], std: vec![0.8, 1.0, 1.2, 0.5], ..LatentStats::standard(4) }
 }
 
 /// Saves a tiny untrained generator whose output layers are scaled up, so its pictures are not

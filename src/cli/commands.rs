@@ -69,7 +69,10 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let args = super::generate::GenerateArgs { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, text, out };
             super::generate::generate_cmd(&args).map(|_| ExitCode::SUCCESS)
         }
-        Command::FitLatent { model, data, sharpness } => super::generate::fit_latent_cmd(&model, &data, sharpness.as_deref()).map(|_| ExitCode::SUCCESS),
+        Command::FitLatent { model, data, sharpness, check_styles, style_misses, style_jitter } => {
+            let check = super::generate::StyleCheck { candidates: check_styles, max_misses: style_misses, jitter: style_jitter };
+            super::generate::fit_latent_cmd(&model, &data, sharpness.as_deref(), &check).map(|_| ExitCode::SUCCESS)
+        }
         Command::EvalGen { model, recognizer, data, per_class, temperature, styles, seed, json } => {
             let args = super::eval_gen::EvalGenArgs { model, recognizer, data, per_class, temperature, styles, seed, json };
             super::eval_gen::eval_gen_cmd(&args).map(|_| ExitCode::SUCCESS)

@@ -252,11 +252,34 @@ fn shown(path: &Path) -> String {
     crate::text::escape_controls(&path.display().to_string())
 }
 
+/// What `fit-latent` checks styles with ([`crate::models::generator::LatentStats::styles`]).
+pub struct StyleCheck {
+    /// Random styles to check (0: none).
+    pub candidates: usize,
+    /// Kana a kept style may have misread.
+    pub max_misses: usize,
+    /// Spread around a kept style, as a share of each dimension's spread.
+    pub jitter: f32,
+}
+
+/// Most random styles `fit-latent` checks.
+pub const MAX_STYLE_CANDIDATES: usize = 4096;
+
+/// Checked styles `fit-latent` keeps.
+pub const KEPT_STYLES: usize = 64;
+
 /// `fude fit-latent`: re-encodes the held-out data of `data` with the generator at `model` and
-/// rewrites the latent statistics in its sidecar (atomically); the weights stay as they are.
-pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>) -> Result<()> {
+/// rewrites the latent statistics in its sidecar (atomically), with checked styles when `check`
+/// asks for them; the weights stay as they are.
+pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>, check: &StyleCheck) -> Result<()> {
     use crate::training::generator::{evaluate_generator, latent_stats};
-    let g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
+    if check.candidates > MAX_STYLE_CANDIDATES {
+        bail!("--check-styles {}: at most {MAX_STYLE_CANDIDATES}", check.candidates);
+    }
+    if !(0.0..=crate::models::generator::latent::MAX_STYLE_JITTER).contains(&check.jitter) {
+        bail!("--style-jitter {}: a share from 0 to {}", check.jitter, crate::models::generator::latent::MAX_STYLE_JITTER);
+    }
+    let mut g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
     let specs = spec::parse(&[data.to_string()])?;
     let sets = crate::training::generator::run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
     // Too little held-out data would replace the fitted prior by a worse one (with none, by
@@ -295,6 +318,26 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>) -> Resu
         if !range.contains(&sidecar.sharpness) {
             bail!("--sharpness {}: outside {range:?}", sidecar.sharpness);
         }
+    }
+    sidecar.latent.style_jitter = check.jitter;
+    if check.candidates > 0 {
+        let rec_ck = crate::models::Checkpoint::bundled(&candle_core::Device::Cpu)?;
+        let rec = crate::models::CpuRecognizer::new(&rec_ck.model)?;
+        g.sidecar = sidecar.clone();
+        let (styles, misses) = crate::training::generator::quality::checked_styles(&g, &rec, check.candidates, check.max_misses, KEPT_STYLES, 0x57_1E)?;
+        let perfect = misses.iter().filter(|&&m| m == 0).count();
+        println!(
+            "checked {} random styles, each written as all {} kana and read by the bundled recognizer: {perfect} read all right, {} within {} misses; kept {}",
+            misses.len(),
+            classes::NUM_CLASSES,
+            misses.iter().filter(|&&m| m <= check.max_misses).count(),
+            check.max_misses,
+            styles.len()
+        );
+        if styles.is_empty() {
+            bail!("no random style passed the check: {} is left as it is (allow more misses with --style-misses)", model.display());
+        }
+        sidecar.latent.styles = styles;
     }
     sidecar.training.command = format!("{} ; latent statistics refitted: {}", sidecar.training.command, command_line());
     GeneratorCheckpoint::save(&g.model, &sidecar, model)?;

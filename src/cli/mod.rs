@@ -214,7 +214,8 @@ pub enum Command {
         /// Spread of random latents (1 = as the training data).
         #[arg(long, default_value_t = 1.0)]
         temperature: f32,
-        /// Where random latents come from: fitted (to held-out encodings) or standard (N(0, I)).
+        /// Where random latents come from: fitted (around the checked styles fit-latent kept, or
+        /// the Gaussian fitted to held-out encodings) or standard (N(0, I), plainly).
         #[arg(long, default_value = "fitted")]
         prior: String,
         /// Encode this drawing (.json) or picture and write every kana (or --chars) in its style.
@@ -231,8 +232,9 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Refit a generator's latent statistics (the per-class sampling prior and the slider
-    /// ranges) to held-out data, rewriting its sidecar; the weights stay.
+    /// Refit a generator's latent statistics (the sampling prior, the slider ranges and, with
+    /// --check-styles, the checked styles) to held-out data, rewriting its sidecar; the weights
+    /// stay.
     FitLatent {
         /// Generator checkpoint to update.
         #[arg(long)]
@@ -245,6 +247,17 @@ pub enum Command {
         /// sharpness whose random samples are at most B blurred; left as it is when not given.
         #[arg(long)]
         sharpness: Option<String>,
+        /// Random styles to check: each is decoded as every kana and read by the bundled
+        /// recognizer, and those it reads right become the styles random latents are drawn
+        /// around (0: no checked styles, the Gaussian alone).
+        #[arg(long, default_value_t = 0)]
+        check_styles: usize,
+        /// Kana a checked style may have misread.
+        #[arg(long, default_value_t = 0)]
+        style_misses: usize,
+        /// Spread around a checked style, as a share of each dimension's spread.
+        #[arg(long, default_value_t = crate::models::generator::latent::STYLE_JITTER)]
+        style_jitter: f32,
     },
     /// Evaluate a generator: held-out -ELBO, recognizability, diversity, decode time.
     EvalGen {

@@ -26,6 +26,7 @@ def main():
     def base(ch):
         return small.get(ch, ch)
     ok, n, by = 0, 0, {}
+    by_index = {}
     ok_ctx = 0
     with tempfile.TemporaryDirectory() as d:
         for k in kana:
@@ -33,12 +34,13 @@ def main():
             subprocess.run([fude, "generate", *extra, "--char", k, "--count", count, "--seed", "1", "--out", out], check=True, capture_output=True)
             files = sorted(os.path.join(out, f) for f in os.listdir(out))
             res = subprocess.run([fude, "predict", "--json", "--top", "1", *files], check=True, capture_output=True, text=True)
-            for line in res.stdout.splitlines():
+            for i, line in enumerate(res.stdout.splitlines()):
                 top = json.loads(line)["top"][0]["char"]
                 right = base(top) == base(k)
                 ok += right
                 n += 1
                 by.setdefault(k, []).append(right)
+                by_index.setdefault(i, []).append(right)
             context = "ア" if ord(k) >= 0x30A0 else "あ"
             res = subprocess.run([fude, "predict", "--json", "--top", "1", "--context", context, *files], check=True, capture_output=True, text=True)
             for line in res.stdout.splitlines():
@@ -48,6 +50,7 @@ def main():
     worst = sorted(kana, key=lambda k: sum(by[k]) / len(by[k]))[:10]
     print(f"read back as asked (size-blind): {ok}/{n} = {100 * ok / n:.2f}%")
     print(f"kana with a (han)dakuten: {100 * sum(sum(by[k]) for k in voiced) / sum(len(by[k]) for k in voiced):.2f}%, worst class {min(vs) * 100:.0f}%")
+    print("by sample (the same latent for every kana):", ", ".join(f"{i + 1}: {100 * sum(v) / len(v):.1f}%" for i, v in sorted(by_index.items())))
     print("worst:", ", ".join(f"{k} {100 * sum(by[k]) / len(by[k]):.0f}%" for k in worst))
     print(f"with the script known from context: {ok_ctx}/{n} = {100 * ok_ctx / n:.2f}%")
 

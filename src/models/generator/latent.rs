@@ -2,6 +2,11 @@
 //! (its mean KL over held-out data), and diagonal Gaussians fitted to the encodings of held-out
 //! images (the aggregate posterior), one centre per class, to sample from instead of N(0, I).
 //!
+//! A style-only generator (v2 on) has one centre, N(0, I), and may list checked styles: random
+//! styles in which it was seen to write every kana right ([`LatentStats::styles`]). Most of the
+//! misreads of random samples come from a few styles that write many kana weakly, so drawing
+//! around checked styles instead (measured: 97.9% → 99.7% read as asked) keeps them out.
+//!
 //! Per class, because the latent does not carry the style alone: part of the letter's shape goes
 //! into it too (measured: with one centre for all classes, random latents wrote other letters
 //! than the one asked). Sampling around the asked class's own centre keeps the letter, and a
@@ -58,6 +63,28 @@ pub struct LatentStats {
     /// [`MIN_CLASS_IMAGES`] held-out images has the pooled `within_std`). Empty: pooled.
     #[serde(default)]
     pub class_std: Vec<Vec<f32>>,
+    /// Checked styles: offsets from the centre in which the generator was seen to write every
+    /// kana right (`fude fit-latent`, [`crate::models::generator::LatentStats::sample`]). Random
+    /// latents under the fitted prior are drawn around one of them. Empty: the Gaussian alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub styles: Vec<Vec<f32>>,
+    /// Spread around a checked style, as a share of each dimension's spread.
+    #[serde(default = "default_style_jitter")]
+    pub style_jitter: f32,
+}
+
+/// The spread around a checked style, as a share of each dimension's spread: enough that two
+/// samples of one style differ, little enough that they stay where the style was checked.
+pub const STYLE_JITTER: f32 = 0.3;
+
+/// Most checked styles a sidecar may list.
+pub const MAX_STYLES: usize = 1024;
+
+/// The largest [`LatentStats::style_jitter`].
+pub const MAX_STYLE_JITTER: f32 = 3.0;
+
+fn default_style_jitter() -> f32 {
+    STYLE_JITTER
 }
 
 /// The largest latent value (or latent statistic) fude decodes: a trained latent lies within a
@@ -71,7 +98,16 @@ impl LatentStats {
     /// Statistics of a space of `latent` dimensions about which nothing is known yet: N(0, I),
     /// every dimension active.
     pub fn standard(latent: usize) -> Self {
-        LatentStats { kl_per_dim: vec![1.0; latent], mean: vec![0.0; latent], std: vec![1.0; latent], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() }
+        LatentStats {
+            kl_per_dim: vec![1.0; latent],
+            mean: vec![0.0; latent],
+            std: vec![1.0; latent],
+            class_mean: Vec::new(),
+            within_std: Vec::new(),
+            class_std: Vec::new(),
+            styles: Vec::new(),
+            style_jitter: STYLE_JITTER,
+        }
     }
 
     /// Fits the statistics to encodings of images of `classes`: rows of μ and log σ², and the KL
@@ -141,7 +177,7 @@ impl LatentStats {
             }
         }
         let std = spread.iter().zip(&var_sum).map(|(s, v)| ((s + v).sqrt() as f32).max(1e-3)).collect();
-        LatentStats { kl_per_dim, mean: mean.into_iter().map(|m| m as f32).collect(), std, class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() }
+        LatentStats { kl_per_dim, mean: mean.into_iter().map(|m| m as f32).collect(), std, ..LatentStats::standard(latent) }
     }
 
     /// Number of dimensions.
@@ -166,7 +202,21 @@ impl LatentStats {
         if !per_class_ok {
             return Err(format!("per-class latent statistics must have {NUM_CLASSES} rows of {latent} values"));
         }
-        let all = self.kl_per_dim.iter().chain(&self.mean).chain(&self.std).chain(&self.within_std).chain(self.class_mean.iter().flatten()).chain(self.class_std.iter().flatten());
+        if self.styles.len() > MAX_STYLES || self.styles.iter().any(|s| s.len() != latent) {
+            return Err(format!("at most {MAX_STYLES} checked styles of {latent} values each, got {}", self.styles.len()));
+        }
+        if !(0.0..=MAX_STYLE_JITTER).contains(&self.style_jitter) {
+            return Err(format!("style jitter {} is outside 0..={MAX_STYLE_JITTER}", self.style_jitter));
+        }
+        let all = self
+            .kl_per_dim
+            .iter()
+            .chain(&self.mean)
+            .chain(&self.std)
+            .chain(&self.within_std)
+            .chain(self.class_mean.iter().flatten())
+            .chain(self.class_std.iter().flatten())
+            .chain(self.styles.iter().flatten());
         if all.into_iter().any(|v| !v.is_finite() || v.abs() > MAX_LATENT) {
             return Err(format!("latent statistics hold values that are not finite or beyond ±{MAX_LATENT}"));
         }
@@ -214,15 +264,31 @@ impl LatentStats {
         z.iter().zip(a.iter().zip(&b)).map(|(v, (ca, cb))| v + (cb - ca)).collect()
     }
 
-    /// A random latent for `class` from `prior`, its spread scaled by `temperature`.
+    /// A random latent for `class` from `prior`, its distance from the centre scaled by
+    /// `temperature`. Under the fitted prior with checked styles, one of them is picked and the
+    /// latent drawn around it ([`LatentStats::style_jitter`]); otherwise from the Gaussian.
     pub fn sample(&self, rng: &mut impl Rng, prior: Prior, class: usize, temperature: f32) -> Vec<f32> {
         let centre = self.centre(prior, class);
+        let style = match prior {
+            Prior::Fitted if !self.styles.is_empty() => self.styles.get(rng.random_range(0..self.styles.len())),
+            _ => None,
+        };
         (0..self.len())
             .map(|d| {
                 let c = centre.get(d).copied().unwrap_or(0.0);
-                c + temperature * self.spread(d, prior, class) * crate::data::augment::gauss(rng)
+                let spread = self.spread(d, prior, class);
+                let g = crate::data::augment::gauss(rng);
+                match style {
+                    Some(s) => c + temperature * (s.get(d).copied().unwrap_or(0.0) + self.style_jitter * spread * g),
+                    None => c + temperature * spread * g,
+                }
             })
             .collect()
+    }
+
+    /// These statistics without checked styles: the Gaussian the styles are drawn from.
+    pub fn gaussian(&self) -> LatentStats {
+        LatentStats { styles: Vec::new(), ..self.clone() }
     }
 }
 
@@ -274,17 +340,49 @@ mod tests {
 
     #[test]
     fn active_dims_are_ordered_by_kl() {
-        let s = LatentStats { kl_per_dim: vec![0.2, 0.0, 3.0, 1.0], mean: vec![0.0; 4], std: vec![1.0; 4], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() };
+        let s = LatentStats { kl_per_dim: vec![0.2, 0.0, 3.0, 1.0], ..LatentStats::standard(4) };
         assert_eq!(s.active_dims(), vec![2, 3, 0]);
     }
 
     #[test]
     fn sampling_follows_the_prior_and_temperature() {
-        let s = LatentStats { kl_per_dim: vec![1.0], mean: vec![5.0], std: vec![0.1], class_mean: Vec::new(), within_std: Vec::new(), class_std: Vec::new() };
+        let s = LatentStats { kl_per_dim: vec![1.0], mean: vec![5.0], std: vec![0.1], ..LatentStats::standard(1) };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
         let z = s.sample(&mut rng, Prior::Fitted, 3, 1.0);
         assert!((z[0] - 5.0).abs() < 0.6);
         assert_eq!(s.sample(&mut rng, Prior::Fitted, 3, 0.0), vec![5.0]);
         assert_eq!(s.sample(&mut rng, Prior::Standard, 3, 0.0), vec![0.0]);
+    }
+
+    #[test]
+    fn checked_styles_are_sampled_around_under_the_fitted_prior_only() {
+        let s = LatentStats { styles: vec![vec![2.0, -2.0], vec![-3.0, 1.0]], style_jitter: 0.1, ..LatentStats::standard(2) };
+        assert!(s.check(2).is_ok());
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut near = [0usize; 2];
+        for _ in 0..400 {
+            let z = s.sample(&mut rng, Prior::Fitted, 7, 1.0);
+            let i = s.styles.iter().position(|st| st.iter().zip(&z).all(|(a, b)| (a - b).abs() < 0.5)).expect("near a checked style");
+            near[i] += 1;
+        }
+        assert!(near.iter().all(|&n| n > 150), "both styles drawn about evenly: {near:?}");
+        assert_eq!(s.sample(&mut rng, Prior::Fitted, 7, 0.0), vec![0.0, 0.0], "temperature 0 is the centre");
+        let plain: Vec<Vec<f32>> = (0..400).map(|_| s.sample(&mut rng, Prior::Standard, 7, 1.0)).collect();
+        assert!(plain.iter().any(|z| z[0].abs() < 0.5), "the standard prior ignores the styles");
+        assert!(s.gaussian().styles.is_empty());
+        // A sidecar with too many, mis-sized, non-finite styles or jitter out of range is refused.
+        let bad = |f: &dyn Fn(&mut LatentStats)| {
+            let mut t = s.clone();
+            f(&mut t);
+            t.check(2).is_err()
+        };
+        assert!(bad(&|t| t.styles.push(vec![1.0])));
+        assert!(bad(&|t| t.styles.push(vec![f32::NAN, 0.0])));
+        assert!(bad(&|t| t.styles = vec![vec![0.0, 0.0]; MAX_STYLES + 1]));
+        assert!(bad(&|t| t.style_jitter = -0.1));
+        assert!(bad(&|t| t.style_jitter = f32::INFINITY));
+        // An older sidecar without the fields reads as no styles at the default jitter.
+        let old: LatentStats = serde_json::from_str(r#"{"kl_per_dim":[1],"mean":[0],"std":[1]}"#).unwrap();
+        assert!(old.styles.is_empty() && old.style_jitter == STYLE_JITTER);
     }
 }

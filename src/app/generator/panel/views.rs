@@ -75,7 +75,7 @@ impl GeneratorPanel {
         ui.add(egui::Slider::new(&mut self.temperature, 0.0..=2.0).text("temperature")).on_hover_text("Spread of Random and of new samples");
         ui.horizontal_wrapped(|ui| {
             ui.label("prior");
-            ui.radio_value(&mut self.prior, Prior::Fitted, "fitted").on_hover_text("A Gaussian fitted to the encodings of real kana");
+            ui.radio_value(&mut self.prior, Prior::Fitted, "fitted").on_hover_text("Around styles checked to write every kana right (or a Gaussian fitted to the encodings of real kana)");
             ui.radio_value(&mut self.prior, Prior::Standard, "standard").on_hover_text("N(0, I), what the VAE was trained towards");
         });
         if let Some(axes) = self.map_axes() {
