@@ -19,6 +19,9 @@ use std::path::Path;
 pub trait CheckpointKind: Layout + Clone + Sized {
     /// The JSON sidecar of this kind.
     type Sidecar: Serialize + DeserializeOwned;
+    /// What a loaded checkpoint keeps beside its network for fast inference, built on first use
+    /// (the generator's CPU decoder); `()` for nothing.
+    type Cache: Default + Send + Sync;
     /// The kind named in the sidecar's `kind` field (`recognizer`, `generator`).
     const KIND: &'static str;
     /// What the bundled checkpoint is called in messages (`bundled model`).
@@ -44,9 +47,16 @@ pub struct ModelCheckpoint<A: CheckpointKind> {
     pub model: Network<A>,
     /// What the sidecar says.
     pub sidecar: A::Sidecar,
+    /// Built from the weights on first use: the weights must not change after loading.
+    pub(crate) cache: A::Cache,
 }
 
 impl<A: CheckpointKind> ModelCheckpoint<A> {
+    /// A checkpoint of a network and its sidecar.
+    pub fn new(model: Network<A>, sidecar: A::Sidecar) -> Self {
+        ModelCheckpoint { model, sidecar, cache: A::Cache::default() }
+    }
+
     /// Saves weights and sidecar atomically (each to a temporary file, then renamed).
     pub fn save(model: &Network<A>, sidecar: &A::Sidecar, path: &Path) -> Result<()> {
         save_checkpoint(model.varmap(), sidecar, path)
@@ -84,6 +94,6 @@ impl<A: CheckpointKind> ModelCheckpoint<A> {
         check_weights_header(weights, &shapes)?;
         let model = A::empty(arch, device)?;
         load_weights(weights, &shapes, model.varmap(), device)?;
-        Ok(ModelCheckpoint { model, sidecar })
+        Ok(Self::new(model, sidecar))
     }
 }

@@ -327,7 +327,7 @@ mod tests {
         let arch = GeneratorArchitecture { side: 16, latent: 4, encoder_channels: vec![4, 8], decoder_channels: vec![8, 4], hidden: 16, ..Default::default() };
         let model = Generator::new_seeded(arch.clone(), &Device::Cpu, 11).unwrap();
         let sidecar = GeneratorSidecar::new(arch, LatentStats::standard(4), Default::default());
-        LoadedGenerator { model: Arc::new(GeneratorCheckpoint { model, sidecar }), name: "tiny".into() }
+        LoadedGenerator { model: Arc::new(GeneratorCheckpoint::new(model, sidecar)), name: "tiny".into() }
     }
 
     /// Equal up to the rounding of batched products.

@@ -3,6 +3,7 @@
 //! ([`latent`]).
 
 pub mod checkpoint;
+pub mod cpu_decode;
 pub mod latent;
 pub mod lettering;
 pub mod network;

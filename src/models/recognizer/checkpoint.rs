@@ -112,6 +112,7 @@ pub type Checkpoint = ModelCheckpoint<Architecture>;
 
 impl CheckpointKind for Architecture {
     type Sidecar = Sidecar;
+    type Cache = ();
     const KIND: &'static str = KIND;
     const BUNDLED: &'static str = "bundled model";
     const NOT_BUNDLED: &'static str = "this build has no bundled model (models/recognizer.safetensors was missing at build time): pass --model";

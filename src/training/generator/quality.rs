@@ -202,8 +202,28 @@ pub fn sample_inputs(g: &GeneratorCheckpoint, per_class: usize, prior: Prior, te
     Ok(by_class)
 }
 
-/// Median milliseconds to decode one sample, and a whole 180-kana sheet, on one thread.
+/// Median milliseconds to decode one sample, and a whole 180-kana sheet, on one thread, as the
+/// app and `generate` decode (on the CPU: [`crate::models::generator::cpu_decode`]).
 pub fn decode_times(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
+    time_decoding(g, |jobs| g.decode(jobs).map(drop))
+}
+
+/// The same through candle's ops (the network's batched decoder, which training runs): the peer
+/// the CPU decoder is measured against.
+pub fn decode_times_candle(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
+    time_decoding(g, |jobs| {
+        let m = &g.model;
+        let classes: Vec<usize> = jobs.iter().map(|(c, _)| *c).collect();
+        let z: Vec<f32> = jobs.iter().flat_map(|(_, z)| z.iter().copied()).collect();
+        let z = candle_core::Tensor::from_vec(z, (jobs.len(), g.latent()), m.device())?;
+        let logits = m.decode_logits(&z, &m.one_hot(&classes)?)?;
+        candle_nn::ops::sigmoid(&logits.affine(f64::from(g.sidecar.sharpness), 0.0)?)?.to_vec2::<f32>()?;
+        Ok(())
+    })
+}
+
+/// Median milliseconds of `decode` for one sample and for a 180-kana sheet, on one thread.
+fn time_decoding(g: &GeneratorCheckpoint, decode: impl Fn(&[(usize, &[f32])]) -> Result<()> + Sync) -> Result<(f64, f64)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -217,14 +237,14 @@ pub fn decode_times(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
         let mut one = Vec::new();
         for i in 0..60 {
             let t = Instant::now();
-            g.decode(&[(i % NUM_CLASSES, z.as_slice())])?;
+            decode(&[(i % NUM_CLASSES, z.as_slice())])?;
             one.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let sheet_jobs: Vec<(usize, &[f32])> = (0..NUM_CLASSES).map(|c| (c, z.as_slice())).collect();
         let mut sheet = Vec::new();
         for _ in 0..7 {
             let t = Instant::now();
-            g.decode(&sheet_jobs)?;
+            decode(&sheet_jobs)?;
             sheet.push(t.elapsed().as_secs_f64() * 1e3);
         }
         Ok((median(one.split_off(10)), median(sheet.split_off(2))))
