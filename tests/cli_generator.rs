@@ -29,6 +29,11 @@ fn trained(dir: &Path) -> String {
     assert_eq!(sidecar["kind"], "generator");
     assert_eq!(sidecar["training"]["epochs"], 1);
     assert_eq!(sidecar["latent"]["kl_per_dim"].as_array().map(Vec::len), Some(16));
+    // It decodes at the sharpness its reader read it at, not the plain Bernoulli mean, and its
+    // random styles were checked (a generator one short epoch old writes none right yet).
+    assert_eq!(sidecar["sharpness"], 2.5);
+    assert_eq!(sidecar["training"]["settings"]["checked_styles"], "48 random styles after each epoch");
+    assert!(sidecar["latent"]["styles"].as_array().map_or(0, Vec::len) <= 64);
     out
 }
 

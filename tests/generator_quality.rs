@@ -8,7 +8,8 @@ use fude::ink::raster::{rasterize, MODEL_PEN_WIDTH};
 use fude::ink::Drawing;
 use fude::models::generator::{GeneratorCheckpoint, Prior};
 use fude::models::{Checkpoint, CpuRecognizer};
-use fude::training::generator::quality::{as_model_input, checked_styles, recognizability};
+use fude::models::generator::cpu_decode::CpuDecoder;
+use fude::training::generator::quality::{as_model_input, checked_styles, recognizability, StyleSearch};
 use rand::SeedableRng;
 use std::path::PathBuf;
 
@@ -93,11 +94,13 @@ fn the_checked_styles_write_every_kana_and_are_found_as_they_were() {
     }
     // The search itself: every candidate scored as it decodes, fewest misses first, only those
     // within the misses allowed kept.
-    let (kept, misses) = checked_styles(&g, &rec, 3, NUM_CLASSES, 3, 11).unwrap();
+    let decoder = CpuDecoder::new(&g.model).unwrap();
+    let search = |max_misses| StyleSearch { candidates: 3, max_misses, keep: 3, seed: 11 };
+    let (kept, misses) = checked_styles(&decoder, g.sidecar.sharpness, g.stats(), &rec, search(NUM_CLASSES)).unwrap();
     assert_eq!((kept.len(), misses.len()), (3, 3));
     let mut expected = misses.clone();
     expected.sort();
     assert_eq!(kept.iter().map(|s| misread(&g, &rec, s).len()).collect::<Vec<_>>(), expected);
-    let (strict, _) = checked_styles(&g, &rec, 3, 0, 3, 11).unwrap();
+    let (strict, _) = checked_styles(&decoder, g.sidecar.sharpness, g.stats(), &rec, search(0)).unwrap();
     assert_eq!(strict.len(), misses.iter().filter(|&&m| m == 0).count());
 }

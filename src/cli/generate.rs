@@ -265,9 +265,6 @@ pub struct StyleCheck {
 /// Most random styles `fit-latent` checks.
 pub const MAX_STYLE_CANDIDATES: usize = 4096;
 
-/// Checked styles `fit-latent` keeps.
-pub const KEPT_STYLES: usize = 64;
-
 /// `fude fit-latent`: re-encodes the held-out data of `data` with the generator at `model` and
 /// rewrites the latent statistics in its sidecar (atomically), with checked styles when `check`
 /// asks for them; the weights stay as they are.
@@ -279,7 +276,7 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>, check: 
     if !(0.0..=crate::models::generator::latent::MAX_STYLE_JITTER).contains(&check.jitter) {
         bail!("--style-jitter {}: a share from 0 to {}", check.jitter, crate::models::generator::latent::MAX_STYLE_JITTER);
     }
-    let mut g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
+    let g = GeneratorCheckpoint::load(model, &candle_core::Device::Cpu)?;
     let specs = spec::parse(&[data.to_string()])?;
     let sets = crate::training::generator::run::held_out_images(&specs, crate::data::OpenOptions::default(), g.side())?;
     // Too little held-out data would replace the fitted prior by a worse one (with none, by
@@ -323,8 +320,10 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>, check: 
     if check.candidates > 0 {
         let rec_ck = crate::models::Checkpoint::bundled(&candle_core::Device::Cpu)?;
         let rec = crate::models::CpuRecognizer::new(&rec_ck.model)?;
-        g.sidecar = sidecar.clone();
-        let (styles, misses) = crate::training::generator::quality::checked_styles(&g, &rec, check.candidates, check.max_misses, KEPT_STYLES, 0x57_1E)?;
+        use crate::training::generator::quality::{checked_styles, StyleSearch, KEPT_STYLES};
+        let decoder = crate::models::generator::cpu_decode::CpuDecoder::new(&g.model)?;
+        let search = StyleSearch { candidates: check.candidates, max_misses: check.max_misses, keep: KEPT_STYLES, seed: 0x57_1E };
+        let (styles, misses) = checked_styles(&decoder, sidecar.sharpness, &sidecar.latent, &rec, search)?;
         let perfect = misses.iter().filter(|&&m| m == 0).count();
         println!(
             "checked {} random styles, each written as all {} kana and read by the bundled recognizer: {perfect} read all right, {} within {} misses; kept {}",

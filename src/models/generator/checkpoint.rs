@@ -163,7 +163,7 @@ impl GeneratorCheckpoint {
 
     /// The single-picture CPU decoder ([`super::cpu_decode`]), built on first use, when the
     /// network is on the CPU (a batch then decodes its pictures in parallel, one per thread).
-    fn cpu_decoder(&self) -> Option<&super::cpu_decode::CpuDecoder> {
+    pub fn cpu_decoder(&self) -> Option<&super::cpu_decode::CpuDecoder> {
         if !self.model.device().is_cpu() {
             return None;
         }
@@ -189,12 +189,7 @@ impl GeneratorCheckpoint {
             z.extend_from_slice(zi);
         }
         let images = match self.cpu_decoder() {
-            Some(fast) => {
-                use rayon::prelude::*;
-                let k = self.sidecar.sharpness;
-                let sharp = |logits: Vec<f32>| logits.into_iter().map(|l| 1.0 / (1.0 + (-k * l).exp())).collect();
-                jobs.par_iter().map(|(c, z)| Ok(sharp(fast.decode_logits(*c, z)?))).collect::<Result<Vec<Vec<f32>>>>()?
-            }
+            Some(fast) => fast.decode(jobs, self.sidecar.sharpness)?,
             None => {
                 let classes: Vec<usize> = jobs.iter().map(|(c, _)| *c).collect();
                 let z = Tensor::from_vec(z, (jobs.len(), latent), self.model.device())?;

@@ -186,6 +186,19 @@ impl CpuDecoder {
         Ok(CpuDecoder { latent: a.latent, hidden: a.hidden, side: a.side, fc1, fc1_bias, fc2, fc2_bias, stages, out_taps, out_bias })
     }
 
+    /// Pictures (`side²` values each, ink bright, 0..=1) decoded as `sigmoid(sharpness · logit)`
+    /// for (class, latent) pairs, one picture per thread.
+    pub fn decode(&self, jobs: &[(usize, &[f32])], sharpness: f32) -> Result<Vec<Vec<f32>>> {
+        use rayon::prelude::*;
+        let sharp = |logits: Vec<f32>| logits.into_iter().map(|l| 1.0 / (1.0 + (-sharpness * l).exp())).collect();
+        jobs.par_iter().map(|(c, z)| Ok(sharp(self.decode_logits(*c, z)?))).collect()
+    }
+
+    /// Side of the pictures it writes.
+    pub fn side(&self) -> usize {
+        self.side
+    }
+
     /// Pixel logits (`side²`) of `class` written in latent `z`.
     pub fn decode_logits(&self, class: usize, z: &[f32]) -> Result<Vec<f32>> {
         if z.len() != self.latent || class >= NUM_CLASSES {

@@ -141,13 +141,35 @@ pub struct GeneratorStep {
     /// Latent statistics of the last finished epoch (standard before the first).
     pub stats: LatentStats,
     noise: rand_chacha::ChaCha8Rng,
+    /// The recognizer that checks random styles after each epoch ([`TRAINING_STYLE_CHECKS`]).
+    style_judge: Option<crate::models::CpuRecognizer>,
 }
+
+/// Random styles a style-only generator's training checks after each epoch (each written as all
+/// 180 kana and read by the bundled recognizer; those read right become the sidecar's checked
+/// styles, as `fude fit-latent --check-styles` makes them): about 10 s on one 2-core machine.
+pub const TRAINING_STYLE_CHECKS: usize = 48;
 
 impl GeneratorStep {
     /// A step training `model` as `config` says, evaluated on `eval_sets`.
     pub fn new(model: Generator, eval_sets: Vec<(String, ImageSet)>, config: GeneratorConfig, schedule: TrainConfig, reader: Option<Reader>) -> Self {
         let stats = LatentStats::standard(model.arch.latent);
-        GeneratorStep { model, eval_sets, config, schedule, reader, stats, noise: rand_chacha::ChaCha8Rng::seed_from_u64(0) }
+        GeneratorStep { model, eval_sets, config, schedule, reader, stats, noise: rand_chacha::ChaCha8Rng::seed_from_u64(0), style_judge: None }
+    }
+
+    /// The same step, checking random styles with `judge` after each epoch.
+    pub fn with_style_judge(self, judge: crate::models::CpuRecognizer) -> Self {
+        GeneratorStep { style_judge: Some(judge), ..self }
+    }
+
+    /// The sharpness its pictures are decoded at: the one the reader read them at in training
+    /// (1, the Bernoulli mean, without a reader).
+    pub fn sharpness(&self) -> f32 {
+        let range = crate::models::generator::checkpoint::SHARPNESS_RANGE;
+        match self.reader {
+            Some(_) => self.config.read_sharpness.clamp(*range.start(), *range.end()),
+            None => 1.0,
+        }
     }
 
     fn evals(&self) -> Result<Vec<GeneratorEval>> {
@@ -221,6 +243,12 @@ impl ValidStep for GeneratorStep {
     fn validate(&mut self) -> Result<Vec<HeldOut>> {
         let evals = self.evals()?;
         self.stats = latent_stats(&evals, self.model.arch.latent, self.config.style_group <= 1);
+        if let Some(judge) = &self.style_judge {
+            use quality::{checked_styles, StyleSearch, KEPT_STYLES};
+            let decoder = crate::models::generator::cpu_decode::CpuDecoder::new(&self.model)?;
+            let search = StyleSearch { candidates: TRAINING_STYLE_CHECKS, max_misses: 0, keep: KEPT_STYLES, seed: 0x57_1E };
+            self.stats.styles = checked_styles(&decoder, self.sharpness(), &self.stats, judge, search)?.0;
+        }
         Ok(held_out_figures(&self.eval_sets, &evals))
     }
 }
@@ -245,7 +273,14 @@ impl Trainee for GeneratorStep {
             None
         };
         let feed = GeneratorFeed { mixture, batch: plan.cfg.batch, style_group: config.style_group, side };
-        Ok((GeneratorStep::new(model, eval_sets, config, plan.cfg.clone(), reader), feed))
+        let mut step = GeneratorStep::new(model, eval_sets, config, plan.cfg.clone(), reader);
+        // A style-only generator's sidecar lists the random styles it writes every kana right in.
+        if config.style_group > 1 {
+            if let Ok(ck) = crate::models::Checkpoint::bundled(&candle_core::Device::Cpu) {
+                step = step.with_style_judge(crate::models::CpuRecognizer::new(&ck.model)?);
+            }
+        }
+        Ok((step, feed))
     }
 
     fn settings(plan: &RunPlan) -> Vec<(&'static str, String)> {
@@ -258,6 +293,7 @@ impl Trainee for GeneratorStep {
             ("read_weight", g.read_weight.to_string()),
             ("read_sharpness", g.read_sharpness.to_string()),
             ("read_terms", "reconstructions, N(0, I) samples, other letters in each group's style".to_string()),
+            ("checked_styles", if g.style_group > 1 { format!("{TRAINING_STYLE_CHECKS} random styles after each epoch") } else { "none".to_string() }),
             ("likelihood", "Bernoulli on ink intensity".to_string()),
             ("augmentation", "shape only (geometry, elastic, pen width, jitter); no raster noise".to_string()),
         ]
@@ -266,6 +302,7 @@ impl Trainee for GeneratorStep {
     fn sidecar(&self, training: TrainingRecord, held_out: &[HeldOut]) -> GeneratorSidecar {
         let mut sidecar = GeneratorSidecar::new(self.model.arch.clone(), self.stats.clone(), training);
         sidecar.metrics = held_out.iter().cloned().collect();
+        sidecar.sharpness = self.sharpness();
         sidecar
     }
 

@@ -7,7 +7,8 @@
 use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::Result;
 use crate::ink::{model_input, InkImage, ModelInput};
-use crate::models::generator::{GeneratorCheckpoint, Prior};
+use crate::models::generator::cpu_decode::CpuDecoder;
+use crate::models::generator::{GeneratorCheckpoint, LatentStats, Prior};
 use crate::models::CpuRecognizer;
 use rand::SeedableRng;
 use rayon::prelude::*;
@@ -119,30 +120,48 @@ pub fn recognizability(g: &GeneratorCheckpoint, rec: &CpuRecognizer, per_class: 
     Ok(Recognizability { prior, temperature, overall, worst, per_class, blur, voiced_worst })
 }
 
-/// Checked styles for [`crate::models::generator::LatentStats::styles`]: `candidates` offsets
-/// from the centre drawn from the checkpoint's Gaussian (seeded), each decoded as every kana and
-/// read by `rec`. Returns the offsets with at most `max_misses` kana misread, fewest misses
-/// first, at most `keep` of them, and each candidate's misses (in the order drawn).
-pub fn checked_styles(g: &GeneratorCheckpoint, rec: &CpuRecognizer, candidates: usize, max_misses: usize, keep: usize, seed: u64) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
-    let stats = g.stats().gaussian();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+/// How [`checked_styles`] searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StyleSearch {
+    /// Random styles to check.
+    pub candidates: usize,
+    /// Kana a kept style may have misread.
+    pub max_misses: usize,
+    /// Most styles kept.
+    pub keep: usize,
+    /// Seed of the random styles.
+    pub seed: u64,
+}
+
+/// Checked styles `fit-latent` and training keep at most.
+pub const KEPT_STYLES: usize = 64;
+
+/// Checked styles for [`crate::models::generator::LatentStats::styles`]: `search.candidates`
+/// offsets from the centre drawn from `stats`' Gaussian (seeded), each decoded by `decoder` at
+/// `sharpness` as every kana and read by `rec`. Returns the offsets with at most
+/// `search.max_misses` kana misread, fewest misses first, at most `search.keep` of them, and each
+/// candidate's misses (in the order drawn).
+pub fn checked_styles(decoder: &CpuDecoder, sharpness: f32, stats: &LatentStats, rec: &CpuRecognizer, search: StyleSearch) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
+    let stats = stats.gaussian();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(search.seed);
     let centre0 = stats.centre(Prior::Fitted, 0);
     let mut found = Vec::new();
-    let mut misses = Vec::with_capacity(candidates);
-    for _ in 0..candidates {
+    let mut misses = Vec::with_capacity(search.candidates);
+    for _ in 0..search.candidates {
         let z = stats.sample(&mut rng, Prior::Fitted, 0, 1.0);
         let offset: Vec<f32> = z.iter().zip(&centre0).map(|(v, c)| v - c).collect();
         let jobs: Vec<(usize, Vec<f32>)> =
             (0..NUM_CLASSES).map(|c| (c, stats.centre(Prior::Fitted, c).iter().zip(&offset).map(|(a, b)| a + b).collect())).collect();
-        let images = decode_all(g, &jobs)?;
-        let wrong = read_right(rec, g.side(), &jobs, &images)?.iter().filter(|&&r| !r).count();
+        let refs: Vec<(usize, &[f32])> = jobs.iter().map(|(c, z)| (*c, z.as_slice())).collect();
+        let images = decoder.decode(&refs, sharpness)?;
+        let wrong = read_right(rec, decoder.side(), &jobs, &images)?.iter().filter(|&&r| !r).count();
         misses.push(wrong);
-        if wrong <= max_misses {
+        if wrong <= search.max_misses {
             found.push((wrong, offset));
         }
     }
     found.sort_by_key(|(m, _)| *m);
-    Ok((found.into_iter().take(keep).map(|(_, o)| o).collect(), misses))
+    Ok((found.into_iter().take(search.keep).map(|(_, o)| o).collect(), misses))
 }
 
 /// Style sheets: each `(ink, class)` is encoded as its class, moved to every other kana
