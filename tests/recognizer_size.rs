@@ -96,3 +96,71 @@ fn eval_reads_image_sets_as_pictures_when_asked() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fude")).args(["eval", "--as-pictures", "--data", "drawings=shrunk0.75"]).output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("shrunk drawings:test: 1872 samples"));
 }
+
+/// The threshold of [`fude::models::recognizer::reading::SMALL_KANA_MIN_CENTRE`], on the drawings
+/// of the training fonts (the held-out ones stay unseen):
+/// `cargo test --release --test recognizer_size tune_small_centre -- --ignored --nocapture`.
+#[test]
+#[ignore = "a printed measurement for tuning, not a check"]
+fn tune_small_centre() {
+    let rec = recognizer();
+    let sets: Vec<(String, Vec<(ModelInput, usize)>)> = [0.6f32, 0.75]
+        .iter()
+        .map(|&f| (format!("shrunk {f}"), DrawingSource::shrunk(Split::Train, f).eval_samples().into_iter().map(|s| (s.input, s.label)).collect()))
+        .chain(std::iter::once((
+            "small as written".to_string(),
+            DrawingSource::new(Split::Train).eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect(),
+        )))
+        .collect();
+    let probs: Vec<Vec<Vec<f32>>> = sets.iter().map(|(_, s)| s.iter().map(|(i, _)| rec.probabilities(i).unwrap()).collect()).collect();
+    // The ink-weighted mean row, as a share of the box (continuous, unlike the extent's middle).
+    let centroid = |input: &ModelInput| -> Option<f32> {
+        let (mut sum, mut w) = (0f32, 0f32);
+        for (y, row) in input.chunks(28).enumerate() {
+            let r: f32 = row.iter().sum();
+            sum += r * y as f32;
+            w += r;
+        }
+        (w > 0.0).then(|| sum / w / 27.0)
+    };
+    let kind = std::env::var("FUDE_CENTRE").unwrap_or_default();
+    let grid: Vec<f32> = if kind == "mean" { (0..12).map(|i| 0.50 + 0.005 * i as f32).collect() } else { vec![0.53, 0.54] };
+    // Between the two: in the one row of centres from 0.53 to 0.54, each small kana's probability
+    // scaled by w (the network's own say), not merged.
+    for w in [0.02f32, 0.05, 0.1, 0.2, 0.3, 0.5] {
+        let mut line = format!("row 29/54 small weight {w}:");
+        for ((name, set), probs) in sets.iter().zip(&probs) {
+            let (mut exact, mut full) = (0usize, 0usize);
+            for ((input, class), p) in set.iter().zip(probs) {
+                let y = fude::ink::preprocess::ink_centre_y(input);
+                let high = y.is_some_and(|y| y < 0.53);
+                let mut p = p.clone();
+                if y.is_some_and(|y| (0.53..0.54).contains(&y)) {
+                    p.iter_mut().enumerate().filter(|(c, _)| is_small(*c)).for_each(|(_, v)| *v *= w);
+                }
+                let top = Reading { high, ..Reading::default() }.candidates(&p, 1).top[0].class;
+                exact += usize::from(top == *class);
+                full += usize::from(!is_small(top));
+            }
+            let n = set.len() as f64;
+            line += &format!(" {name} exact {:.2}% full-size {:.2}% |", 100.0 * exact as f64 / n, 100.0 * full as f64 / n);
+        }
+        println!("{line}");
+    }
+    for t in grid {
+        let mut line = format!("{kind} centre below {t:.3}:");
+        for ((name, set), probs) in sets.iter().zip(&probs) {
+            let (mut exact, mut full) = (0usize, 0usize);
+            for ((input, class), p) in set.iter().zip(probs) {
+                let y = if kind == "mean" { centroid(input) } else { fude::ink::preprocess::ink_centre_y(input) };
+                let high = y.is_some_and(|y| y < t);
+                let top = Reading { high, ..Reading::default() }.candidates(p, 1).top[0].class;
+                exact += usize::from(top == *class);
+                full += usize::from(!is_small(top));
+            }
+            let n = set.len() as f64;
+            line += &format!(" {name} ({}) exact {:.2}% full-size {:.2}% |", set.len(), 100.0 * exact as f64 / n, 100.0 * full as f64 / n);
+        }
+        println!("{line}");
+    }
+}
