@@ -320,9 +320,9 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>, check: 
     if check.candidates > 0 {
         let rec_ck = crate::models::Checkpoint::bundled(&candle_core::Device::Cpu)?;
         let rec = crate::models::CpuRecognizer::new(&rec_ck.model)?;
-        use crate::training::generator::quality::{checked_styles, StyleSearch, KEPT_STYLES};
+        use crate::training::generator::quality::{checked_styles, StyleSearch, KEPT_STYLES, STYLE_SEED};
         let decoder = crate::models::generator::cpu_decode::CpuDecoder::new(&g.model)?;
-        let search = StyleSearch { candidates: check.candidates, max_misses: check.max_misses, keep: KEPT_STYLES, seed: 0x57_1E };
+        let search = StyleSearch { candidates: check.candidates, max_misses: check.max_misses, keep: KEPT_STYLES, seed: STYLE_SEED };
         let (styles, misses) = checked_styles(&decoder, sidecar.sharpness, &sidecar.latent, &rec, search)?;
         let perfect = misses.iter().filter(|&&m| m == 0).count();
         println!(

@@ -136,6 +136,9 @@ pub struct StyleSearch {
 /// Checked styles `fit-latent` and training keep at most.
 pub const KEPT_STYLES: usize = 64;
 
+/// The seed of the random styles `fit-latent` and training check.
+pub const STYLE_SEED: u64 = 0x57_1E;
+
 /// Checked styles for [`crate::models::generator::LatentStats::styles`]: `search.candidates`
 /// offsets from the centre drawn from `stats`' Gaussian (seeded), each decoded by `decoder` at
 /// `sharpness` as every kana and read by `rec`. Returns the offsets with at most
