@@ -163,7 +163,7 @@ impl GeneratorCheckpoint {
 
     /// The single-picture CPU decoder ([`super::cpu_decode`]), built on first use, when the
     /// network is on the CPU (a batch then decodes its pictures in parallel, one per thread).
-    pub fn cpu_decoder(&self) -> Option<&super::cpu_decode::CpuDecoder> {
+    fn cpu_decoder(&self) -> Option<&super::cpu_decode::CpuDecoder> {
         if !self.model.device().is_cpu() {
             return None;
         }
@@ -171,33 +171,44 @@ impl GeneratorCheckpoint {
     }
 
     /// Mean images (`side²` values each, ink bright, 0..=1) at the sidecar's sharpness for
-    /// (class, latent) pairs.
+    /// (class, latent) pairs: on the CPU decoder when the network is on the CPU, otherwise
+    /// through candle's ops ([`GeneratorCheckpoint::decode_with_candle`]).
     pub fn decode(&self, jobs: &[(usize, &[f32])]) -> Result<Vec<Vec<f32>>> {
+        match self.cpu_decoder() {
+            Some(fast) => {
+                self.check_latents(jobs)?;
+                Self::finite(fast.decode(jobs, self.sidecar.sharpness)?)
+            }
+            None => self.decode_with_candle(jobs),
+        }
+    }
+
+    /// The same pictures through candle's ops (the network's batched decoder, which training
+    /// runs): on any device, and the peer the CPU decoder is measured against.
+    pub fn decode_with_candle(&self, jobs: &[(usize, &[f32])]) -> Result<Vec<Vec<f32>>> {
+        self.check_latents(jobs)?;
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
+        let z: Vec<f32> = jobs.iter().flat_map(|(_, z)| z.iter().copied()).collect();
+        let classes: Vec<usize> = jobs.iter().map(|(c, _)| *c).collect();
+        let z = Tensor::from_vec(z, (jobs.len(), self.latent()), self.model.device())?;
+        let logits = self.model.decode_logits(&z, &self.model.one_hot(&classes)?)?;
+        let images = candle_nn::ops::sigmoid(&logits.affine(f64::from(self.sidecar.sharpness), 0.0)?)?;
+        Self::finite(images.to_device(&Device::Cpu)?.to_vec2::<f32>()?)
+    }
+
+    /// Refuses a latent of the wrong size, not finite, or beyond [`super::latent::MAX_LATENT`].
+    fn check_latents(&self, jobs: &[(usize, &[f32])]) -> Result<()> {
         let latent = self.latent();
-        let mut z = Vec::with_capacity(jobs.len() * latent);
-        for (_, zi) in jobs {
-            if zi.len() != latent || zi.iter().any(|v| !v.is_finite() || v.abs() > super::latent::MAX_LATENT) {
-                return Err(Error::Invalid(format!(
-                    "a latent needs {latent} finite values within ±{}, got {} values",
-                    super::latent::MAX_LATENT,
-                    zi.len()
-                )));
-            }
-            z.extend_from_slice(zi);
+        match jobs.iter().find(|(_, z)| z.len() != latent || z.iter().any(|v| !v.is_finite() || v.abs() > super::latent::MAX_LATENT)) {
+            Some((_, z)) => Err(Error::Invalid(format!("a latent needs {latent} finite values within ±{}, got {} values", super::latent::MAX_LATENT, z.len()))),
+            None => Ok(()),
         }
-        let images = match self.cpu_decoder() {
-            Some(fast) => fast.decode(jobs, self.sidecar.sharpness)?,
-            None => {
-                let classes: Vec<usize> = jobs.iter().map(|(c, _)| *c).collect();
-                let z = Tensor::from_vec(z, (jobs.len(), latent), self.model.device())?;
-                let logits = self.model.decode_logits(&z, &self.model.one_hot(&classes)?)?;
-                let images = candle_nn::ops::sigmoid(&logits.affine(f64::from(self.sidecar.sharpness), 0.0)?)?;
-                images.to_device(&Device::Cpu)?.to_vec2::<f32>()?
-            }
-        };
+    }
+
+    /// Decoded pictures, refused when a latent too far out overflowed them.
+    fn finite(images: Vec<Vec<f32>>) -> Result<Vec<Vec<f32>>> {
         if images.iter().flatten().any(|v| !v.is_finite()) {
             return Err(Error::Invalid("the latent is too far out: the decoded picture is not finite (NaN or infinite values)".into()));
         }

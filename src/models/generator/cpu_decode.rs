@@ -12,6 +12,7 @@
 use super::network::Generator;
 use crate::data::classes::NUM_CLASSES;
 use crate::error::{Error, Result};
+use crate::models::kernels::fast_conv::add_conv3x3_one_channel;
 use crate::models::kernels::sgemm::{sgemm, Mat};
 use candle_core::{Device, Tensor};
 
@@ -94,20 +95,7 @@ impl Stage {
         let mut out = vec![0f32; r * r * cout];
         out.chunks_exact_mut(cout.max(1)).for_each(|o| o.copy_from_slice(&self.bias));
         let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(|| Error::Invalid(format!("class {class}")))?;
-        for (p, &v) in template.iter().enumerate().filter(|(_, v)| **v != 0.0) {
-            let (sy, sx) = (p / r, p % r);
-            // The source pixel adds to each output pixel whose 3x3 window covers it.
-            for (t, taps) in self.template_taps.chunks_exact(cout.max(1)).enumerate() {
-                let (ky, kx) = (t / 3, t % 3);
-                let (Some(y), Some(xx)) = ((sy + 1).checked_sub(ky), (sx + 1).checked_sub(kx)) else { continue };
-                if y >= r || xx >= r {
-                    continue;
-                }
-                if let Some(o) = out.get_mut((y * r + xx) * cout..(y * r + xx + 1) * cout) {
-                    o.iter_mut().zip(taps).for_each(|(d, &w)| *d += v * w);
-                }
-            }
-        }
+        add_conv3x3_one_channel(template, (r, r), &self.template_taps, &mut out);
         // The four parities, each a 2x2 convolution of the low-resolution input.
         let mut cols = vec![0f32; low * low * 4 * cin];
         let mut part = vec![0f32; low * low * cout];

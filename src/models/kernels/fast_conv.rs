@@ -24,6 +24,31 @@ fn tap_run(x: usize, k: usize, pad: usize, w: usize) -> (usize, usize, usize) {
     (kx0, kx1, (x + kx0).saturating_sub(pad))
 }
 
+/// Adds a 3x3 "same" convolution of a one-channel `(h, w)` image `x` into `out` (`h·w` rows of
+/// `o` channels, already holding the bias or anything else), computed directly: `taps` holds the
+/// nine taps as rows `(ky, kx)` of `o` weights, and each non-zero input pixel adds its weighted
+/// taps, so a dark background (a drawing, a class template) costs nothing.
+pub fn add_conv3x3_one_channel(x: &[f32], (h, w): (usize, usize), taps: &[f32], out: &mut [f32]) {
+    let o = taps.len() / 9;
+    if o == 0 {
+        return;
+    }
+    for (p, orow) in out.chunks_exact_mut(o).take(h * w).enumerate() {
+        let (y, xx) = (p / w, p % w);
+        for (t, wrow) in taps.chunks_exact(o).enumerate().take(9) {
+            let (ky, kx) = (t / 3, t % 3);
+            let (Some(sy), Some(sx)) = ((y + ky).checked_sub(1), (xx + kx).checked_sub(1)) else { continue };
+            if sy >= h || sx >= w {
+                continue;
+            }
+            let v = x.get(sy * w + sx).copied().unwrap_or(0.0);
+            if v != 0.0 {
+                orow.iter_mut().zip(wrow).for_each(|(d, &wv)| *d += v * wv);
+            }
+        }
+    }
+}
+
 /// im2col of one `(h, w, c)` image into `out` (`h·w` rows of `k·k·c`, zero padded). `out` must be
 /// zeroed; short buffers leave the missing part untouched. In NHWC the taps `kx0..kx1` of one
 /// kernel row are contiguous in both the image and the row, so each is one copy.

@@ -3,7 +3,7 @@
 //! crate. For interactive use (one drawing at a time) and for many files in parallel, one per
 //! thread. Checked against candle's forward in the tests.
 
-use crate::models::kernels::fast_conv::{im2col_image, max_pool2_image};
+use crate::models::kernels::fast_conv::{add_conv3x3_one_channel, im2col_image, max_pool2_image};
 use super::network::{rank, Prediction, Recognizer};
 use crate::models::kernels::sgemm::{fill_rows, sgemm, Mat};
 use crate::error::{Error, Result};
@@ -63,28 +63,10 @@ impl Dense {
     }
 
     /// A 3x3 "same" convolution of a one-channel `(h, w)` image (this layer's rows are the nine
-    /// taps), computed directly: each non-zero input pixel adds its weighted taps, so the dark
-    /// background of a drawing costs nothing.
+    /// taps), computed directly ([`add_conv3x3_one_channel`]).
     fn conv_one_channel(&self, x: &[f32], (h, w): (usize, usize), out: &mut Vec<f32>) {
-        let o = self.cols;
         self.fill_bias(h * w, out);
-        if o == 0 {
-            return;
-        }
-        for (p, orow) in out.chunks_exact_mut(o).enumerate() {
-            let (y, xx) = (p / w, p % w);
-            for (t, wrow) in self.w.chunks_exact(o).enumerate().take(9) {
-                let (ky, kx) = (t / 3, t % 3);
-                let (Some(sy), Some(sx)) = ((y + ky).checked_sub(1), (xx + kx).checked_sub(1)) else { continue };
-                if sy >= h || sx >= w {
-                    continue;
-                }
-                let v = x.get(sy * w + sx).copied().unwrap_or(0.0);
-                if v != 0.0 {
-                    orow.iter_mut().zip(wrow).for_each(|(d, &wv)| *d += v * wv);
-                }
-            }
-        }
+        add_conv3x3_one_channel(x, (h, w), &self.w, out);
     }
 }
 

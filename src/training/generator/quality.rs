@@ -230,18 +230,10 @@ pub fn decode_times(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
     time_decoding(g, |jobs| g.decode(jobs).map(drop))
 }
 
-/// The same through candle's ops (the network's batched decoder, which training runs): the peer
-/// the CPU decoder is measured against.
+/// The same through candle's ops ([`GeneratorCheckpoint::decode_with_candle`]): the peer the CPU
+/// decoder is measured against.
 pub fn decode_times_candle(g: &GeneratorCheckpoint) -> Result<(f64, f64)> {
-    time_decoding(g, |jobs| {
-        let m = &g.model;
-        let classes: Vec<usize> = jobs.iter().map(|(c, _)| *c).collect();
-        let z: Vec<f32> = jobs.iter().flat_map(|(_, z)| z.iter().copied()).collect();
-        let z = candle_core::Tensor::from_vec(z, (jobs.len(), g.latent()), m.device())?;
-        let logits = m.decode_logits(&z, &m.one_hot(&classes)?)?;
-        candle_nn::ops::sigmoid(&logits.affine(f64::from(g.sidecar.sharpness), 0.0)?)?.to_vec2::<f32>()?;
-        Ok(())
-    })
+    time_decoding(g, |jobs| g.decode_with_candle(jobs).map(drop))
 }
 
 /// Median milliseconds of `decode` for one sample and for a 180-kana sheet, on one thread.
