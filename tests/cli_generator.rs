@@ -162,7 +162,7 @@ fn fit_latent_checks_styles_and_generate_draws_around_them() {
     let gs = g.to_string_lossy().to_string();
     let before = std::fs::read(g.with_extension("json")).unwrap();
     // Refused before anything is read or written.
-    for (args, says) in [(["--check-styles", "5000"], "at most 4096"), (["--style-jitter", "5"], "a share from 0 to 3")] {
+    for (args, says) in [(["--check-styles", "5000"], "at most 4096"), (["--style-jitter", "5"], "a share from 0 to 3"), (["--style-draws", "17"], "at most 16")] {
         let o = fude(&["fit-latent", "--model", &gs, "--data", "fonts", args[0], args[1]]);
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
         assert!(text(&o).contains(says), "{}", text(&o));

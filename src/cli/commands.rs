@@ -69,8 +69,8 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let args = super::generate::GenerateArgs { model, ch, chars, all, count, seed, z, temperature, prior, style_from, class, text, out };
             super::generate::generate_cmd(&args).map(|_| ExitCode::SUCCESS)
         }
-        Command::FitLatent { model, data, sharpness, check_styles, style_misses, style_jitter } => {
-            let check = super::generate::StyleCheck { candidates: check_styles, max_misses: style_misses, jitter: style_jitter };
+        Command::FitLatent { model, data, sharpness, check_styles, style_misses, style_jitter, style_draws } => {
+            let check = super::generate::StyleCheck { candidates: check_styles, max_misses: style_misses, jitter: style_jitter, draws: style_draws };
             super::generate::fit_latent_cmd(&model, &data, sharpness.as_deref(), &check).map(|_| ExitCode::SUCCESS)
         }
         Command::EvalGen { model, recognizer, data, per_class, temperature, styles, seed, json } => {

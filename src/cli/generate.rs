@@ -260,6 +260,8 @@ pub struct StyleCheck {
     pub max_misses: usize,
     /// Spread around a kept style, as a share of each dimension's spread.
     pub jitter: f32,
+    /// Random latents around each style read for every kana, besides the style itself.
+    pub draws: usize,
 }
 
 /// Most random styles `fit-latent` checks.
@@ -272,6 +274,9 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>, check: 
     use crate::training::generator::{evaluate_generator, latent_stats};
     if check.candidates > MAX_STYLE_CANDIDATES {
         bail!("--check-styles {}: at most {MAX_STYLE_CANDIDATES}", check.candidates);
+    }
+    if check.draws > crate::training::generator::quality::MAX_STYLE_DRAWS {
+        bail!("--style-draws {}: at most {}", check.draws, crate::training::generator::quality::MAX_STYLE_DRAWS);
     }
     if !(0.0..=crate::models::generator::latent::MAX_STYLE_JITTER).contains(&check.jitter) {
         bail!("--style-jitter {}: a share from 0 to {}", check.jitter, crate::models::generator::latent::MAX_STYLE_JITTER);
@@ -322,13 +327,14 @@ pub fn fit_latent_cmd(model: &Path, data: &str, sharpness: Option<&str>, check: 
         let rec = crate::models::CpuRecognizer::new(&rec_ck.model)?;
         use crate::training::generator::quality::{checked_styles, StyleSearch, KEPT_STYLES, STYLE_SEED};
         let decoder = crate::models::generator::cpu_decode::CpuDecoder::new(&g.model)?;
-        let search = StyleSearch { candidates: check.candidates, max_misses: check.max_misses, keep: KEPT_STYLES, seed: STYLE_SEED };
+        let search = StyleSearch { candidates: check.candidates, max_misses: check.max_misses, keep: KEPT_STYLES, draws: check.draws, seed: STYLE_SEED };
         let (styles, misses) = checked_styles(&decoder, sidecar.sharpness, &sidecar.latent, &rec, search)?;
         let perfect = misses.iter().filter(|&&m| m == 0).count();
         println!(
-            "checked {} random styles, each written as all {} kana and read by the bundled recognizer: {perfect} read all right, {} within {} misses; kept {}",
+            "checked {} random styles, each written as all {} kana and as {} random latents around it for each, read by the bundled recognizer: {perfect} read all right, {} within {} misses; kept {}",
             misses.len(),
             classes::NUM_CLASSES,
+            check.draws,
             misses.iter().filter(|&&m| m <= check.max_misses).count(),
             check.max_misses,
             styles.len()

@@ -258,6 +258,10 @@ pub enum Command {
         /// Spread around a checked style, as a share of each dimension's spread.
         #[arg(long, default_value_t = crate::models::generator::latent::STYLE_JITTER)]
         style_jitter: f32,
+        /// Random latents drawn around each style (with --style-jitter) for every kana and read
+        /// as well as the style itself, so a kept style is one that sampling writes right.
+        #[arg(long, default_value_t = crate::training::generator::quality::STYLE_DRAWS)]
+        style_draws: usize,
     },
     /// Evaluate a generator: held-out -ELBO, recognizability, diversity, decode time.
     EvalGen {

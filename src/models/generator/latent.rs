@@ -268,20 +268,30 @@ impl LatentStats {
     /// `temperature`. Under the fitted prior with checked styles, one of them is picked and the
     /// latent drawn around it ([`LatentStats::style_jitter`]); otherwise from the Gaussian.
     pub fn sample(&self, rng: &mut impl Rng, prior: Prior, class: usize, temperature: f32) -> Vec<f32> {
-        let centre = self.centre(prior, class);
         let style = match prior {
             Prior::Fitted if !self.styles.is_empty() => self.styles.get(rng.random_range(0..self.styles.len())),
             _ => None,
         };
+        if let Some(s) = style {
+            return self.around_style(rng, s, class, temperature);
+        }
+        let centre = self.centre(prior, class);
+        (0..self.len())
+            .map(|d| centre.get(d).copied().unwrap_or(0.0) + temperature * self.spread(d, prior, class) * crate::data::augment::gauss(rng))
+            .collect()
+    }
+
+    /// A random latent for `class` around the style offset `style` (one of
+    /// [`LatentStats::styles`], or a candidate for them): the offset plus
+    /// N(0, ([`LatentStats::style_jitter`] · spread)²) in each dimension, its distance from the
+    /// class centre scaled by `temperature`.
+    pub fn around_style(&self, rng: &mut impl Rng, style: &[f32], class: usize, temperature: f32) -> Vec<f32> {
+        let centre = self.centre(Prior::Fitted, class);
         (0..self.len())
             .map(|d| {
                 let c = centre.get(d).copied().unwrap_or(0.0);
-                let spread = self.spread(d, prior, class);
                 let g = crate::data::augment::gauss(rng);
-                match style {
-                    Some(s) => c + temperature * (s.get(d).copied().unwrap_or(0.0) + self.style_jitter * spread * g),
-                    None => c + temperature * spread * g,
-                }
+                c + temperature * (style.get(d).copied().unwrap_or(0.0) + self.style_jitter * self.spread(d, Prior::Fitted, class) * g)
             })
             .collect()
     }

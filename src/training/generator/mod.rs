@@ -244,9 +244,9 @@ impl ValidStep for GeneratorStep {
         let evals = self.evals()?;
         self.stats = latent_stats(&evals, self.model.arch.latent, self.config.style_group <= 1);
         if let Some(judge) = &self.style_judge {
-            use quality::{checked_styles, StyleSearch, KEPT_STYLES, STYLE_SEED};
+            use quality::{checked_styles, StyleSearch, KEPT_STYLES, STYLE_DRAWS, STYLE_SEED};
             let decoder = crate::models::generator::cpu_decode::CpuDecoder::new(&self.model)?;
-            let search = StyleSearch { candidates: TRAINING_STYLE_CHECKS, max_misses: 0, keep: KEPT_STYLES, seed: STYLE_SEED };
+            let search = StyleSearch { candidates: TRAINING_STYLE_CHECKS, max_misses: 0, keep: KEPT_STYLES, draws: STYLE_DRAWS, seed: STYLE_SEED };
             self.stats.styles = checked_styles(&decoder, self.sharpness(), &self.stats, judge, search)?.0;
         }
         Ok(held_out_figures(&self.eval_sets, &evals))

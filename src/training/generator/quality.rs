@@ -129,6 +129,9 @@ pub struct StyleSearch {
     pub max_misses: usize,
     /// Most styles kept.
     pub keep: usize,
+    /// Random latents drawn around each style for every kana ([`LatentStats::around_style`],
+    /// what sampling writes), read as well as the style itself.
+    pub draws: usize,
     /// Seed of the random styles.
     pub seed: u64,
 }
@@ -136,25 +139,37 @@ pub struct StyleSearch {
 /// Checked styles `fit-latent` and training keep at most.
 pub const KEPT_STYLES: usize = 64;
 
+/// Random latents around each style, for every kana, that `fit-latent` (by default) and training
+/// read as well as the style itself.
+pub const STYLE_DRAWS: usize = 1;
+
+/// Most draws around each style `fit-latent` reads.
+pub const MAX_STYLE_DRAWS: usize = 16;
+
 /// The seed of the random styles `fit-latent` and training check.
 pub const STYLE_SEED: u64 = 0x57_1E;
 
 /// Checked styles for [`crate::models::generator::LatentStats::styles`]: `search.candidates`
 /// offsets from the centre drawn from `stats`' Gaussian (seeded), each decoded by `decoder` at
-/// `sharpness` as every kana and read by `rec`. Returns the offsets with at most
-/// `search.max_misses` kana misread, fewest misses first, at most `search.keep` of them, and each
-/// candidate's misses (in the order drawn).
+/// `sharpness` as every kana, and as `search.draws` random latents around it for every kana
+/// (with `stats`' jitter), all read by `rec`. Returns the offsets with at most
+/// `search.max_misses` pictures misread, fewest misses first, at most `search.keep` of them, and
+/// each candidate's misses (in the order drawn; the candidates do not depend on `search.draws`).
 pub fn checked_styles(decoder: &CpuDecoder, sharpness: f32, stats: &LatentStats, rec: &CpuRecognizer, search: StyleSearch) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
     let stats = stats.gaussian();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(search.seed);
+    let mut jitter_rng = rand_chacha::ChaCha8Rng::seed_from_u64(search.seed.wrapping_add(1));
     let centre0 = stats.centre(Prior::Fitted, 0);
     let mut found = Vec::new();
     let mut misses = Vec::with_capacity(search.candidates);
     for _ in 0..search.candidates {
         let z = stats.sample(&mut rng, Prior::Fitted, 0, 1.0);
         let offset: Vec<f32> = z.iter().zip(&centre0).map(|(v, c)| v - c).collect();
-        let jobs: Vec<(usize, Vec<f32>)> =
+        let mut jobs: Vec<(usize, Vec<f32>)> =
             (0..NUM_CLASSES).map(|c| (c, stats.centre(Prior::Fitted, c).iter().zip(&offset).map(|(a, b)| a + b).collect())).collect();
+        for _ in 0..search.draws {
+            jobs.extend((0..NUM_CLASSES).map(|c| (c, stats.around_style(&mut jitter_rng, &offset, c, 1.0))));
+        }
         let refs: Vec<(usize, &[f32])> = jobs.iter().map(|(c, z)| (*c, z.as_slice())).collect();
         let images = decoder.decode(&refs, sharpness)?;
         let wrong = read_right(rec, decoder.side(), &jobs, &images)?.iter().filter(|&&r| !r).count();
