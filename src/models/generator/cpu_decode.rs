@@ -6,8 +6,10 @@
 //! parity (py, px) reads only a 2x2 block of the low-resolution input through those nine taps,
 //! so the two together are four 2x2 convolutions of the low-resolution input, one per parity,
 //! whose weights are sums of the 3x3 taps that read the same low-resolution pixel ("sub-pixel"
-//! form). The class template, a full-resolution channel, is convolved directly. Checked against
-//! candle's decoder in the tests.
+//! form). Each 2x2 convolution is four matrix products, one per tap, that read the input inside a
+//! zero border in place (no im2col copy); the last 3x3 convolution to one channel is one product
+//! of every pixel with its nine taps, then a sum. The class template, a full-resolution channel,
+//! is convolved directly. Checked against candle's decoder in the tests.
 
 use super::network::Generator;
 use crate::data::classes::NUM_CLASSES;
@@ -86,42 +88,50 @@ impl Stage {
     }
 
     /// The stage's output `(2·low)² × cout` (after ReLU) for input `x` `(low² × cin)` of `class`.
-    fn run(&self, x: &mut [f32], class: usize) -> Result<Vec<f32>> {
+    fn run(&self, x: &[f32], class: usize) -> Result<Vec<f32>> {
         let (low, cin, cout) = (self.low, self.cin, self.cout);
-        let r = 2 * low;
-        let embed = self.embed.get(class * cin..(class + 1) * cin).ok_or_else(|| Error::Invalid(format!("class {class}")))?;
-        x.chunks_exact_mut(cin.max(1)).for_each(|px| px.iter_mut().zip(embed).for_each(|(v, e)| *v += e));
+        let (r, wp) = (2 * low, low + 2);
+        let bad = || Error::Invalid(format!("decoder stage: class {class} or an input of the wrong size"));
+        let embed = self.embed.get(class * cin..(class + 1) * cin).ok_or_else(bad)?;
+        let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(bad)?;
+        if x.len() != low * low * cin {
+            return Err(bad());
+        }
+        // The input with its class embedding added, inside a border of zeros one pixel wide.
+        let mut padded = vec![0f32; wp * wp * cin];
+        for (y, row) in x.chunks_exact(low * cin).enumerate() {
+            let start = ((y + 1) * wp + 1) * cin;
+            if let Some(dst) = padded.get_mut(start..start + low * cin) {
+                dst.chunks_exact_mut(cin).zip(row.chunks_exact(cin)).for_each(|(d, s)| d.iter_mut().zip(s.iter().zip(embed)).for_each(|(d, (s, e))| *d = s + e));
+            }
+        }
         // Bias and the template channel, at full resolution.
         let mut out = vec![0f32; r * r * cout];
-        out.chunks_exact_mut(cout.max(1)).for_each(|o| o.copy_from_slice(&self.bias));
-        let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(|| Error::Invalid(format!("class {class}")))?;
+        out.chunks_exact_mut(cout).for_each(|o| o.copy_from_slice(&self.bias));
         add_conv3x3_one_channel(template, (r, r), &self.template_taps, &mut out);
-        // The four parities, each a 2x2 convolution of the low-resolution input.
-        let mut cols = vec![0f32; low * low * 4 * cin];
-        let mut part = vec![0f32; low * low * cout];
+        // Each parity is a 2x2 convolution of the padded input: one product per tap (a, b), whose
+        // rows are the padded input's pixels from (py + a, px + b) on. Rows run over the padded
+        // width, so every tap's rows are one evenly strided view; the two extra columns of each
+        // row are computed and not used.
+        let rows = low * wp - 2;
+        let mut part = vec![0f32; rows * cout];
         for (k, weights) in self.parity.iter().enumerate() {
             let (py, px) = (k / 2, k % 2);
-            cols.iter_mut().for_each(|v| *v = 0.0);
-            for (p, row) in cols.chunks_exact_mut(4 * cin).enumerate() {
-                let (i, j) = (p / low, p % low);
-                for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                    let (Some(sy), Some(sx)) = ((i + py + a).checked_sub(1), (j + px + b).checked_sub(1)) else { continue };
-                    if sy >= low || sx >= low {
-                        continue;
-                    }
-                    let src = (sy * low + sx) * cin;
-                    if let (Some(d), Some(s)) = (row.get_mut((a * 2 + b) * cin..(a * 2 + b + 1) * cin), x.get(src..src + cin)) {
-                        d.copy_from_slice(s);
-                    }
+            for (t, (a, b)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+                let from = ((py + a) * wp + px + b) * cin;
+                let input = Mat { data: padded.get(from..).unwrap_or(&[]), rows, cols: cin, rs: cin, cs: 1 };
+                let taps = Mat::rows(weights.get(t * cin * cout..(t + 1) * cin * cout).unwrap_or(&[]), cin, cout);
+                if !sgemm(&mut part, t > 0, input, taps, 1) {
+                    return Err(Error::Invalid("decoder stage: matrix shapes".into()));
                 }
             }
-            if !sgemm(&mut part, false, Mat::rows(&cols, low * low, 4 * cin), Mat::rows(weights, 4 * cin, cout), 1) {
-                return Err(Error::Invalid("decoder stage: matrix shapes".into()));
-            }
-            for (p, src) in part.chunks_exact(cout.max(1)).enumerate() {
-                let (y, xx) = (2 * (p / low) + py, 2 * (p % low) + px);
-                if let Some(o) = out.get_mut((y * r + xx) * cout..(y * r + xx + 1) * cout) {
-                    o.iter_mut().zip(src).for_each(|(d, &s)| *d = (*d + s).max(0.0));
+            for i in 0..low {
+                let (src, y) = (part.get(i * wp * cout..(i * wp + low) * cout).unwrap_or(&[]), 2 * i + py);
+                for (j, s) in src.chunks_exact(cout).enumerate() {
+                    let o = (y * r + 2 * j + px) * cout;
+                    if let Some(d) = out.get_mut(o..o + cout) {
+                        d.iter_mut().zip(s).for_each(|(d, &s)| *d = (*d + s).max(0.0));
+                    }
                 }
             }
         }
@@ -209,20 +219,22 @@ impl CpuDecoder {
         }
         x.iter_mut().for_each(|v| *v = v.max(0.0));
         for stage in &self.stages {
-            x = stage.run(&mut x, class)?;
+            x = stage.run(&x, class)?;
         }
-        // The last convolution, directly: one output channel.
+        // The last convolution to one channel: every pixel's nine tap products in one matrix
+        // product, then each output sums the products its taps read.
         let (s, c) = (self.side, self.out_taps.len() / 9);
+        let mut products = vec![0f32; s * s * 9];
+        if !sgemm(&mut products, false, Mat::rows(&x, s * s, c), Mat::transposed(&self.out_taps, 9, c), 1) {
+            return Err(Error::Invalid("decoder output: matrix shapes".into()));
+        }
         let mut out = vec![self.out_bias; s * s];
         for (p, o) in out.iter_mut().enumerate() {
             let (y, xx) = (p / s, p % s);
-            for (t, taps) in self.out_taps.chunks_exact(c.max(1)).enumerate() {
+            for t in 0..9 {
                 let (Some(sy), Some(sx)) = ((y + t / 3).checked_sub(1), (xx + t % 3).checked_sub(1)) else { continue };
-                if sy >= s || sx >= s {
-                    continue;
-                }
-                if let Some(px) = x.get((sy * s + sx) * c..(sy * s + sx + 1) * c) {
-                    *o += px.iter().zip(taps).map(|(a, b)| a * b).sum::<f32>();
+                if sy < s && sx < s {
+                    *o += products.get((sy * s + sx) * 9 + t).copied().unwrap_or(0.0);
                 }
             }
         }
