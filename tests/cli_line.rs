@@ -72,3 +72,14 @@ fn line_plain_text_script_and_bad_files() {
     assert!(lines[0]["error"].as_str().unwrap().contains("invalid drawing"), "{text}");
     assert_eq!(lines[1]["text"], "カメラ");
 }
+
+#[test]
+fn line_bench_reads_with_the_recognizer_asked_for() {
+    // Another recognizer is for the line benchmark only; a missing one is refused with its path.
+    let o = fude(&["bench", "predict", "--model", "models/recognizer"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only `fude bench line`"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fude(&["bench", "line", "--model", "/no/such/recognizer"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/recognizer"), "{}", String::from_utf8_lossy(&o.stderr));
+}

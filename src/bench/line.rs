@@ -90,10 +90,15 @@ fn line(name: &str, s: &LineScores) {
     );
 }
 
-/// Prints the figures.
-pub fn run() -> Result<()> {
-    let ck = Checkpoint::bundled(&candle_core::Device::Cpu)?;
+/// Prints the figures, reading with the recognizer at `model` (the bundled one when `None`).
+pub fn run(model: Option<&std::path::Path>) -> Result<()> {
+    let device = candle_core::Device::Cpu;
+    let ck = match model {
+        Some(path) => Checkpoint::load(path, &device)?,
+        None => Checkpoint::bundled(&device)?,
+    };
     let net = CpuRecognizer::new(&ck.model)?;
+    println!("recognizer: {}", model.map_or_else(|| "bundled".to_string(), |p| p.display().to_string()));
     let words = word_drawings(Split::Test, WORDS, 6, 0);
     println!("{} held-out word drawings (2-6 kana, strokes traced from the held-out fonts), half with gaps, half touching", words.len());
     let full = LineOptions::default();

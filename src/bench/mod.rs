@@ -56,11 +56,15 @@ pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
     (at(0.5), at(0.99))
 }
 
-/// Runs the named benchmarks and prints their figures.
-pub fn run(what: &str) -> Result<()> {
+/// Runs the named benchmarks and prints their figures; `line` reads with the recognizer at
+/// `model` when given (the bundled one otherwise), which the other benchmarks refuse.
+pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
     let all = what == "all";
     if what == "line" {
-        return line::run();
+        return line::run(model);
+    }
+    if let Some(m) = model {
+        return Err(Error::Invalid(format!("--model {}: only `fude bench line` reads with another recognizer", m.display())));
     }
     if !matches!(what, "all" | "predict" | "data" | "train" | "generator") {
         return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train, generator, line or all")));

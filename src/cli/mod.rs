@@ -296,6 +296,9 @@ pub enum Command {
         /// (all but line).
         #[arg(default_value = "all")]
         what: String,
+        /// `line` only: the recognizer that reads the lines (default: the bundled model).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
 }
 
