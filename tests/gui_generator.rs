@@ -652,3 +652,50 @@ fn a_sheet_asked_for_arrives_while_the_panel_is_hidden() {
     wait_until(&mut h, "the sheet, the panel hidden", 60, |a| a.generator().sheet().is_some());
     assert!(h.query_by_label("Generator").is_none(), "the panel stayed hidden");
 }
+
+/// The sheet of the sliders' style follows them: a click on the latent map (which moves the
+/// sliders) redraws it, and a sheet from a drawing stops it following.
+#[test]
+fn the_sheet_follows_the_sliders_until_a_drawing_gives_the_style() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_with(tiny_generator(dir.path()));
+    open_panel(&mut h);
+    h.get_by_label("Sheet").click();
+    h.run_steps(2);
+    assert!(h.state().generator().sheet().is_none(), "no sheet before one is asked for");
+    h.get_by_label("The sliders' style").click();
+    h.run_steps(2);
+    assert!(h.state().generator().sheet_follows_sliders());
+    let now = |a: &FudeApp| a.generator().sheet().is_some_and(|s| s.class == a.generator().class() && s.z == a.generator().latent());
+    wait_until(&mut h, "the sliders' sheet", 30, now);
+    assert!(h.query_by_label_contains("Every kana in the sliders' style").is_some());
+    let first = h.state().generator().sheet().unwrap().picture.clone();
+
+    // A click on the map moves the sliders; the sheet follows, and its あ is the preview.
+    wait_until(&mut h, "the map", 30, |a| a.generator().map_ready() && a.generator().map().is_some());
+    let at = map_cell(&h, 6, 0);
+    click_at(&mut h, at);
+    wait_until(&mut h, "the sheet of the new latent", 30, now);
+    wait_idle(&mut h);
+    let sheet = h.state().generator().sheet().unwrap().picture.clone();
+    assert!(mean_abs_diff(&sheet.data, &first.data) > 1e-4, "another style, another sheet");
+    let layout = fude::app::generator::kana_picker::sheet_layout();
+    let (row, col) = layout.iter().enumerate().find_map(|(r, cells)| cells.iter().position(|c| *c == Some(class_of('あ'))).map(|c| (r, c))).unwrap();
+    let cell = SIDE + 2;
+    let a: Vec<f32> = (0..SIDE).flat_map(|y| (0..SIDE).map(move |x| (x, y))).map(|(x, y)| sheet.get(col * cell + 1 + x, row * cell + 1 + y)).collect();
+    assert!(mean_abs_diff(&a, &preview(&h)) < 1e-4, "the sheet's あ is the preview");
+
+    // The style of a drawing: the sheet stops following the sliders.
+    draw_example(&mut h, include_str!("../assets/examples/ka.json"));
+    wait_until(&mut h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
+    h.get_by_label("Style from my drawing").click();
+    h.run_steps(2);
+    assert!(!h.state().generator().sheet_follows_sliders());
+    wait_until(&mut h, "the drawing's sheet", 30, |a| a.generator().sheet().is_some_and(|s| s.z != a.generator().latent()));
+    let drawn = h.state().generator().sheet().unwrap().z.clone();
+    let at = map_cell(&h, 0, 6);
+    click_at(&mut h, at);
+    wait_idle(&mut h);
+    h.run_steps(5);
+    assert_eq!(h.state().generator().sheet().unwrap().z, drawn, "the drawing's sheet stays");
+}

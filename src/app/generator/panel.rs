@@ -92,6 +92,12 @@ pub struct GeneratorPanel {
     /// The caption of the interpolation being decoded.
     animation_caption: String,
     sheet: Option<StyleSheet>,
+    /// Whether the sheet follows the sliders (else it shows the style of a drawing).
+    sheet_follows: bool,
+    /// The (class, latent) of the newest sheet that follows the sliders.
+    sheet_posted: Option<(usize, Vec<f32>)>,
+    /// How long the last sheet took to decode.
+    sheet_compute: std::time::Duration,
     text: WriteText,
     /// The id of the newest text request (its failure shows in the text tab).
     text_id: u64,
@@ -127,6 +133,9 @@ impl GeneratorPanel {
             animation: None,
             animation_caption: String::new(),
             sheet: None,
+            sheet_follows: false,
+            sheet_posted: None,
+            sheet_compute: std::time::Duration::ZERO,
             text: WriteText::default(),
             text_id: 0,
             error: None,
@@ -147,6 +156,7 @@ impl GeneratorPanel {
         self.missing = None;
         self.animation = None;
         self.sheet = None;
+        self.sheet_posted = None;
         self.names.clear();
         self.map.clear();
         self.text.clear();
@@ -252,10 +262,24 @@ impl GeneratorPanel {
         self.picker.reveal(class);
     }
 
-    /// Asks for every kana in the style of `source`, read as `class`.
+    /// Asks for every kana in the style of `source`, read as `class` (the sheet stops following
+    /// the sliders).
     pub fn post_style(&mut self, source: StyleSource, class: usize) {
         self.tab = Tab::Sheet;
+        self.sheet_follows = false;
         self.worker.post(GenJob::Style { source, class });
+    }
+
+    /// Shows every kana in the sliders' style, and keeps the sheet following them.
+    pub fn follow_sliders(&mut self) {
+        self.tab = Tab::Sheet;
+        self.sheet_follows = true;
+        self.sheet_posted = None;
+    }
+
+    /// Whether the sheet follows the sliders.
+    pub fn sheet_follows_sliders(&self) -> bool {
+        self.sheet_follows
     }
 
     /// Puts `text` into the text field (lines joined by spaces, cut to the longest text written
@@ -312,6 +336,7 @@ impl GeneratorPanel {
                 Ok(GenResult::Sheet { class, z, images }) => {
                     let n = images.first().map_or(0, |f| side(f));
                     self.sheet = Some(StyleSheet::new(n, class, z, &images));
+                    self.sheet_compute = outcome.compute;
                     self.tab = Tab::Sheet;
                 }
                 Ok(GenResult::Map { key, images }) => {
@@ -364,6 +389,19 @@ impl GeneratorPanel {
         let latents = map_latents(&self.z, axes.0, axes.1);
         self.worker.post(GenJob::Map { key: key.clone(), class: self.class, latents });
         self.map.posted = Some(key);
+    }
+
+    /// Posts the sheet of the sliders' style when it follows them, is in view, and the kana or
+    /// latent changed. While `dragging`, a sheet that decodes slowly waits for the release, as the
+    /// map does.
+    fn post_sheet(&mut self, dragging: bool) {
+        let wanted = (self.class, self.z.clone());
+        let slow = self.sheet.is_some() && self.sheet_compute > crate::app::generator::latent_map::LIVE_MAP_BUDGET;
+        if !self.sheet_follows || self.tab != Tab::Sheet || self.model.is_none() || self.sheet_posted.as_ref() == Some(&wanted) || (dragging && slow) {
+            return;
+        }
+        self.worker.post(GenJob::Style { source: StyleSource::Latent(wanted.1.clone()), class: wanted.0 });
+        self.sheet_posted = Some(wanted);
     }
 
     /// (dimension, label) of each slider, in order.

@@ -40,13 +40,16 @@ impl LoadedGenerator {
     }
 }
 
-/// Where a style comes from: the canvas's strokes or its imported picture.
+/// Where a style comes from: the canvas's strokes, its imported picture, or a latent (the
+/// sliders' style).
 #[derive(Clone)]
 pub enum StyleSource {
     /// Strokes, in drawing coordinates.
     Drawing(Drawing),
     /// An imported picture.
     Picture(Arc<InkImage>),
+    /// A latent of the class the style is read as, used as it is.
+    Latent(Vec<f32>),
 }
 
 /// Work for the generator.
@@ -291,6 +294,7 @@ fn encode_source(g: &GeneratorCheckpoint, source: StyleSource, class: usize) -> 
     let image = match source {
         StyleSource::Drawing(d) => rasterize(&d, g.side().max(1) as u32, MODEL_PEN_WIDTH),
         StyleSource::Picture(p) => (*p).clone(),
+        StyleSource::Latent(z) => return Ok(z),
     };
     Ok(g.encode(&[&image], &[class])?.into_iter().next().unwrap_or_default())
 }

@@ -124,6 +124,9 @@ impl GeneratorPanel {
     fn sheet_ui(&mut self, ui: &mut egui::Ui, model: &LoadedGenerator) -> Option<AppCommand> {
         let mut action = None;
         ui.horizontal_wrapped(|ui| {
+            if ui.add(egui::Button::new("The sliders' style").selected(self.sheet_follows)).on_hover_text("Every kana in the style of the sliders; the sheet follows them as they move").clicked() {
+                self.follow_sliders();
+            }
             if ui.button("Style from my drawing").on_hover_text("Encode what is on the canvas and write every kana in that style").clicked() {
                 action = Some(AppCommand::StyleFromDrawing);
             }
@@ -135,11 +138,18 @@ impl GeneratorPanel {
         match &mut self.sheet {
             Some(sheet) => {
                 let ch = classes::get(sheet.class).map(|k| k.ch).unwrap_or('?');
-                ui.weak(format!("Every kana in the style of your {ch} · click one to open it"));
+                if self.sheet_follows {
+                    ui.weak("Every kana in the sliders' style, as they move · click one to open it");
+                } else {
+                    ui.weak(format!("Every kana in the style of your {ch} · click one to open it"));
+                }
                 picked = sheet.sheet_ui(ui).map(|c| (c, model.model.stats().transfer(&sheet.z, sheet.class, c)));
             }
+            None if self.sheet_follows => {
+                ui.weak("Writing every kana in the sliders' style…");
+            }
             None => {
-                ui.weak("Write a kana on the canvas, then ask for every kana in its style.");
+                ui.weak("Every kana in one style: the sliders' style (it follows them), or write a kana on the canvas and take its style.");
             }
         }
         if let Some((class, z)) = picked {
@@ -231,6 +241,8 @@ pub fn generator_ui(ui: &mut egui::Ui, panel: &mut GeneratorPanel, reader: impl 
         action = action.take().or(asked);
     });
     panel.post_preview(reader);
-    panel.post_map(ui.input(|i| i.pointer.any_down()));
+    let dragging = ui.input(|i| i.pointer.any_down());
+    panel.post_map(dragging);
+    panel.post_sheet(dragging);
     action
 }
