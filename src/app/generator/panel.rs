@@ -2,7 +2,7 @@
 //! latent map ([`crate::app::generator::latent_map`]), what the recognizer reads, Random, Reset and export. Below,
 //! tabs with a scrolling body each: the sliders (one per latent dimension the model uses, named
 //! by what they do, [`crate::app::generator::style_names`]), the kana picker, the interpolation player, the style
-//! sheet from the drawing on the canvas, and "Write my text" ([`crate::app::generator::write_text`]). A result
+//! sheet (in the sliders' style, following them, or in that of the drawing on the canvas), and "Write my text" ([`crate::app::generator::write_text`]). A result
 //! opens its own tab, so a change is always visible. All decoding runs on the
 //! [`crate::app::generator::worker`] worker. This file holds the panel's state and what it asks the worker
 //! for; [`views`] draws it.
