@@ -6,15 +6,16 @@
 //! parity (py, px) reads only a 2x2 block of the low-resolution input through those nine taps,
 //! so the two together are four 2x2 convolutions of the low-resolution input, one per parity,
 //! whose weights are sums of the 3x3 taps that read the same low-resolution pixel ("sub-pixel"
-//! form). Each 2x2 convolution is four matrix products, one per tap, that read the input inside a
-//! zero border in place (no im2col copy); the last 3x3 convolution to one channel is one product
-//! of every pixel with its nine taps, then a sum. The class template, a full-resolution channel,
-//! is convolved directly. Checked against candle's decoder in the tests.
+//! form). Each 2x2 convolution is two matrix products, one per row of taps, that read the input
+//! inside a zero border in place (no im2col copy); the last 3x3 convolution to one channel is one
+//! product of every pixel with its nine taps, then a sum. The class template, a full-resolution
+//! channel that is dense (learned), goes through im2col and one product. Checked against candle's
+//! decoder in the tests.
 
 use super::network::Generator;
 use crate::data::classes::NUM_CLASSES;
 use crate::error::{Error, Result};
-use crate::models::kernels::fast_conv::add_conv3x3_one_channel;
+use crate::models::kernels::fast_conv::im2col_image;
 use crate::models::kernels::sgemm::{sgemm, Mat};
 use candle_core::{Device, Tensor};
 
@@ -108,20 +109,26 @@ impl Stage {
         // Bias and the template channel, at full resolution.
         let mut out = vec![0f32; r * r * cout];
         out.chunks_exact_mut(cout).for_each(|o| o.copy_from_slice(&self.bias));
-        add_conv3x3_one_channel(template, (r, r), &self.template_taps, &mut out);
-        // Each parity is a 2x2 convolution of the padded input: one product per tap (a, b), whose
-        // rows are the padded input's pixels from (py + a, px + b) on. Rows run over the padded
-        // width, so every tap's rows are one evenly strided view; the two extra columns of each
-        // row are computed and not used.
+        // A class template is dense (learned), so its 3x3 taps go through one matrix product.
+        let mut template_cols = vec![0f32; r * r * 9];
+        im2col_image(template, (r, r, 1), 3, &mut template_cols);
+        if !sgemm(&mut out, true, Mat::rows(&template_cols, r * r, 9), Mat::rows(&self.template_taps, 9, cout), 1) {
+            return Err(Error::Invalid("decoder stage: template shapes".into()));
+        }
+        // Each parity is a 2x2 convolution of the padded input: one product per tap row a, whose
+        // rows are the padded input's pixels from (py + a, px) on, each read with its right-hand
+        // neighbour (the taps (a, 0) and (a, 1): 2·cin values that lie side by side). Rows run
+        // over the padded width, so every product's rows are one evenly strided view; the two
+        // extra columns of each row are computed and not used.
         let rows = low * wp - 2;
         let mut part = vec![0f32; rows * cout];
         for (k, weights) in self.parity.iter().enumerate() {
             let (py, px) = (k / 2, k % 2);
-            for (t, (a, b)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                let from = ((py + a) * wp + px + b) * cin;
-                let input = Mat { data: padded.get(from..).unwrap_or(&[]), rows, cols: cin, rs: cin, cs: 1 };
-                let taps = Mat::rows(weights.get(t * cin * cout..(t + 1) * cin * cout).unwrap_or(&[]), cin, cout);
-                if !sgemm(&mut part, t > 0, input, taps, 1) {
+            for a in 0..2 {
+                let from = ((py + a) * wp + px) * cin;
+                let input = Mat { data: padded.get(from..).unwrap_or(&[]), rows, cols: 2 * cin, rs: cin, cs: 1 };
+                let taps = Mat::rows(weights.get(2 * a * cin * cout..2 * (a + 1) * cin * cout).unwrap_or(&[]), 2 * cin, cout);
+                if !sgemm(&mut part, a > 0, input, taps, 1) {
                     return Err(Error::Invalid("decoder stage: matrix shapes".into()));
                 }
             }
