@@ -16,7 +16,7 @@ use super::network::Generator;
 use crate::data::classes::NUM_CLASSES;
 use crate::error::{Error, Result};
 use crate::models::kernels::fast_conv::im2col_image;
-use crate::models::kernels::sgemm::{sgemm, Mat};
+use crate::models::kernels::sgemm::{fill_rows, sgemm, Mat};
 use candle_core::{Device, Tensor};
 
 /// The 3x3 rows (or columns) whose taps read low-resolution offset `a` (0 or 1) for an output of
@@ -192,11 +192,14 @@ impl CpuDecoder {
     }
 
     /// Pictures (`side²` values each, ink bright, 0..=1) decoded as `sigmoid(sharpness · logit)`
-    /// for (class, latent) pairs, one picture per thread.
+    /// for (class, latent) pairs: the fully connected layers of all of them as one matrix product
+    /// (their weights are read once, not once a picture), then one picture per thread.
     pub fn decode(&self, jobs: &[(usize, &[f32])], sharpness: f32) -> Result<Vec<Vec<f32>>> {
         use rayon::prelude::*;
         let sharp = |logits: Vec<f32>| logits.into_iter().map(|l| 1.0 / (1.0 + (-sharpness * l).exp())).collect();
-        jobs.par_iter().map(|(c, z)| Ok(sharp(self.decode_logits(*c, z)?))).collect()
+        let starts = self.fully_connected(jobs, rayon::current_num_threads())?;
+        let width = self.fc2_bias.len().max(1);
+        starts.par_chunks(width).zip(jobs).map(|(x, (c, _))| Ok(sharp(self.convolve(x, *c)?))).collect()
     }
 
     /// Side of the pictures it writes.
@@ -206,25 +209,43 @@ impl CpuDecoder {
 
     /// Pixel logits (`side²`) of `class` written in latent `z`.
     pub fn decode_logits(&self, class: usize, z: &[f32]) -> Result<Vec<f32>> {
-        if z.len() != self.latent || class >= NUM_CLASSES {
-            return Err(Error::Invalid(format!("a latent of {} values and a class below {NUM_CLASSES}, got {} and {class}", self.latent, z.len())));
-        }
+        let start = self.fully_connected(&[(class, z)], 1)?;
+        self.convolve(&start, class)
+    }
+
+    /// The decoder's first feature maps (`base²·c` values a job, after ReLU) for each
+    /// (class, latent), row by row: the latent and the class's one-hot through the two fully
+    /// connected layers, the second one product for all jobs on up to `threads` threads.
+    fn fully_connected(&self, jobs: &[(usize, &[f32])], threads: usize) -> Result<Vec<f32>> {
         let h = self.hidden;
-        // The input is z and the class's one-hot: its row is added once.
-        let mut h1 = self.fc1_bias.clone();
-        for (&v, row) in z.iter().zip(self.fc1.chunks_exact(h)) {
-            h1.iter_mut().zip(row).for_each(|(d, &w)| *d += v * w);
-        }
-        let class_row = self.fc1.get((self.latent + class) * h..(self.latent + class + 1) * h).unwrap_or(&[]);
-        h1.iter_mut().zip(class_row).for_each(|(d, &w)| *d = (*d + w).max(0.0));
-        let mut x = self.fc2_bias.clone();
-        let width = x.len();
-        for (&v, row) in h1.iter().zip(self.fc2.chunks_exact(width.max(1))) {
-            if v > 0.0 {
-                x.iter_mut().zip(row).for_each(|(d, &w)| *d += v * w);
+        let mut hidden = Vec::with_capacity(jobs.len() * h);
+        for (class, z) in jobs {
+            if z.len() != self.latent || *class >= NUM_CLASSES {
+                return Err(Error::Invalid(format!("a latent of {} values and a class below {NUM_CLASSES}, got {} and {class}", self.latent, z.len())));
             }
+            // The input is z and the class's one-hot: its row is added once.
+            let mut h1 = self.fc1_bias.clone();
+            for (&v, row) in z.iter().zip(self.fc1.chunks_exact(h)) {
+                h1.iter_mut().zip(row).for_each(|(d, &w)| *d += v * w);
+            }
+            let class_row = self.fc1.get((self.latent + class) * h..(self.latent + class + 1) * h).unwrap_or(&[]);
+            h1.iter_mut().zip(class_row).for_each(|(d, &w)| *d = (*d + w).max(0.0));
+            hidden.extend(h1);
+        }
+        let width = self.fc2_bias.len();
+        let mut x = vec![0f32; jobs.len() * width];
+        fill_rows(&mut x, &self.fc2_bias);
+        if !sgemm(&mut x, true, Mat::rows(&hidden, jobs.len(), h), Mat::rows(&self.fc2, h, width), threads.max(1)) {
+            return Err(Error::Invalid("decoder fully connected layer: matrix shapes".into()));
         }
         x.iter_mut().for_each(|v| *v = v.max(0.0));
+        Ok(x)
+    }
+
+    /// Pixel logits (`side²`) of `class` from its first feature maps `start`: the upsampling
+    /// stages, then the last convolution.
+    fn convolve(&self, start: &[f32], class: usize) -> Result<Vec<f32>> {
+        let mut x = start.to_vec();
         for stage in &self.stages {
             x = stage.run(&x, class)?;
         }
@@ -276,6 +297,15 @@ mod tests {
                 let scale = want.iter().map(|v| v.abs()).fold(0f32, f32::max);
                 assert!(worst <= 1e-4 * scale.max(1.0), "side {side} class {class}: max difference {worst} (largest logit {scale})");
             }
+            // A batch (its fully connected layers as one product) decodes each picture as alone.
+            let z = vec![0.4f32; 16];
+            let jobs: Vec<(usize, &[f32])> = [3usize, 90, 170].iter().map(|&c| (c, z.as_slice())).collect();
+            let batch = fast.decode(&jobs, 2.0).unwrap();
+            for ((c, z), got) in jobs.iter().zip(&batch) {
+                let alone: Vec<f32> = fast.decode_logits(*c, z).unwrap().iter().map(|l| 1.0 / (1.0 + (-2.0 * l).exp())).collect();
+                assert!(alone.iter().zip(got).all(|(a, b)| (a - b).abs() < 1e-5), "class {c}");
+            }
+            assert!(fast.decode(&[(3, &z), (180, &z)], 1.0).is_err());
             assert!(fast.decode_logits(180, &[0.0; 16]).is_err());
             assert!(fast.decode_logits(0, &[0.0; 15]).is_err());
         }
