@@ -100,15 +100,15 @@ impl Stage {
         }
         // The input with its class embedding added, inside a border of zeros one pixel wide.
         let mut padded = vec![0f32; wp * wp * cin];
-        for (y, row) in x.chunks_exact(low * cin).enumerate() {
+        for (y, row) in x.chunks_exact((low * cin).max(1)).enumerate() {
             let start = ((y + 1) * wp + 1) * cin;
             if let Some(dst) = padded.get_mut(start..start + low * cin) {
-                dst.chunks_exact_mut(cin).zip(row.chunks_exact(cin)).for_each(|(d, s)| d.iter_mut().zip(s.iter().zip(embed)).for_each(|(d, (s, e))| *d = s + e));
+                dst.chunks_exact_mut(cin.max(1)).zip(row.chunks_exact(cin.max(1))).for_each(|(d, s)| d.iter_mut().zip(s.iter().zip(embed)).for_each(|(d, (s, e))| *d = s + e));
             }
         }
         // Bias and the template channel, at full resolution.
         let mut out = vec![0f32; r * r * cout];
-        out.chunks_exact_mut(cout).for_each(|o| o.copy_from_slice(&self.bias));
+        out.chunks_exact_mut(cout.max(1)).for_each(|o| o.copy_from_slice(&self.bias));
         // A class template is dense (learned), so its 3x3 taps go through one matrix product.
         let mut template_cols = vec![0f32; r * r * 9];
         im2col_image(template, (r, r, 1), 3, &mut template_cols);
@@ -134,7 +134,7 @@ impl Stage {
             }
             for i in 0..low {
                 let (src, y) = (part.get(i * wp * cout..(i * wp + low) * cout).unwrap_or(&[]), 2 * i + py);
-                for (j, s) in src.chunks_exact(cout).enumerate() {
+                for (j, s) in src.chunks_exact(cout.max(1)).enumerate() {
                     let o = (y * r + 2 * j + px) * cout;
                     if let Some(d) = out.get_mut(o..o + cout) {
                         d.iter_mut().zip(s).for_each(|(d, &s)| *d = (*d + s).max(0.0));
