@@ -311,11 +311,7 @@ fn style_from_a_drawn_character_and_clicking_the_sheet() {
     h.run_steps(3);
     let rect: Rect = h.get_by_label("style sheet").rect();
     let layout = fude::app::generator::kana_picker::sheet_layout();
-    let (row, col) = layout
-        .iter()
-        .enumerate()
-        .find_map(|(r, cells)| cells.iter().position(|c| *c == Some(class_of('カ'))).map(|c| (r, c)))
-        .unwrap();
+    let (row, col) = sheet_position('カ');
     let pos = Pos2::new(
         rect.left() + (col as f32 + 0.5) / 10.0 * rect.width(),
         rect.top() + (row as f32 + 0.5) / layout.len() as f32 * rect.height(),
@@ -325,14 +321,20 @@ fn style_from_a_drawn_character_and_clicking_the_sheet() {
     assert_eq!(h.state().generator().latent(), z.as_slice());
     wait_idle(&mut h);
     let sheet = h.state().generator().sheet().unwrap().picture.clone();
+    assert!(mean_abs_diff(&sheet_cell(&sheet, row, col), &preview(&h)) < 1e-4, "the preview is the sheet's カ");
+}
+
+/// The (row, column) of `ch` in the style sheet's layout.
+fn sheet_position(ch: char) -> (usize, usize) {
+    let layout = fude::app::generator::kana_picker::sheet_layout();
+    layout.iter().enumerate().find_map(|(r, cells)| cells.iter().position(|c| *c == Some(class_of(ch))).map(|c| (r, c))).unwrap()
+}
+
+/// The picture in cell (`row`, `col`) of a composed sheet of `SIDE`-pixel letters (a 2-pixel gap,
+/// half of it on each side).
+fn sheet_cell(sheet: &InkImage, row: usize, col: usize) -> Vec<f32> {
     let cell = SIDE + 2;
-    let mut from_sheet = Vec::new();
-    for y in 0..SIDE {
-        for x in 0..SIDE {
-            from_sheet.push(sheet.get(col * cell + 1 + x, row * cell + 1 + y));
-        }
-    }
-    assert!(mean_abs_diff(&from_sheet, &preview(&h)) < 1e-4, "the preview is the sheet's カ");
+    (0..SIDE).flat_map(|y| (0..SIDE).map(move |x| (x, y))).map(|(x, y)| sheet.get(col * cell + 1 + x, row * cell + 1 + y)).collect()
 }
 
 #[test]
@@ -679,11 +681,8 @@ fn the_sheet_follows_the_sliders_until_a_drawing_gives_the_style() {
     wait_idle(&mut h);
     let sheet = h.state().generator().sheet().unwrap().picture.clone();
     assert!(mean_abs_diff(&sheet.data, &first.data) > 1e-4, "another style, another sheet");
-    let layout = fude::app::generator::kana_picker::sheet_layout();
-    let (row, col) = layout.iter().enumerate().find_map(|(r, cells)| cells.iter().position(|c| *c == Some(class_of('あ'))).map(|c| (r, c))).unwrap();
-    let cell = SIDE + 2;
-    let a: Vec<f32> = (0..SIDE).flat_map(|y| (0..SIDE).map(move |x| (x, y))).map(|(x, y)| sheet.get(col * cell + 1 + x, row * cell + 1 + y)).collect();
-    assert!(mean_abs_diff(&a, &preview(&h)) < 1e-4, "the sheet's あ is the preview");
+    let (row, col) = sheet_position('あ');
+    assert!(mean_abs_diff(&sheet_cell(&sheet, row, col), &preview(&h)) < 1e-4, "the sheet's あ is the preview");
 
     // The style of a drawing: the sheet stops following the sliders.
     draw_example(&mut h, include_str!("../assets/examples/ka.json"));
