@@ -44,10 +44,13 @@ fn draw_line(h: &mut Harness<'_, FudeApp>, y: f32) {
     wait_until(h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
 }
 
+/// The finished kept drawings: a keep writes `.{name}.{pid}.tmp` first (and syncs it, which can
+/// take long on a loaded disk) and renames it into place, so a temporary file is not one yet.
 fn kept_files(dir: &Path) -> Vec<PathBuf> {
     let mut v = Vec::new();
     for class in std::fs::read_dir(dir.join("handwriting")).into_iter().flatten().flatten() {
-        v.extend(std::fs::read_dir(class.path()).into_iter().flatten().flatten().map(|f| f.path()));
+        let files = std::fs::read_dir(class.path()).into_iter().flatten().flatten().map(|f| f.path());
+        v.extend(files.filter(|p| p.extension().is_some_and(|x| x == "json") && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))));
     }
     v
 }

@@ -82,7 +82,13 @@ fn class_dir(dir: &Path, ch: char) -> PathBuf {
 }
 
 /// Like [`keep`], but a drawing identical to one already kept as `ch` is not kept again.
+///
+/// Keeps in one process run one at a time: a second keep of the same drawing, started while the
+/// first is still writing (its file is a temporary one until the rename), waits for it and finds
+/// it, instead of saving the drawing twice.
 pub fn keep_new(dir: &Path, ch: char, drawing: &Drawing) -> Result<Kept> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let same = std::fs::read_dir(class_dir(dir, ch)).ok().and_then(|entries| {
         entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -270,6 +276,17 @@ mod tests {
         forget(&moved).unwrap();
         assert_eq!(counts(dir.path()), vec![('い', 1)]);
         assert!(relabel(dir.path(), &moved, 'x').is_err());
+    }
+
+    #[test]
+    fn training_ux_two_keeps_at_once_save_one_file() {
+        // Pressed twice in quick succession, the second keep starts while the first may still be
+        // writing its temporary file: one of them saves, the other finds it.
+        let dir = tempfile::tempdir().unwrap();
+        let keeps: Vec<_> = (0..4).map(|_| dir.path().to_path_buf()).map(|d| std::thread::spawn(move || keep_new(&d, 'あ', &stroke()).unwrap())).collect();
+        let kept: Vec<Kept> = keeps.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(kept.iter().filter(|k| matches!(k, Kept::Saved(_))).count(), 1, "{kept:?}");
+        assert_eq!(counts(dir.path()), vec![('あ', 1)]);
     }
 
     #[test]
