@@ -82,13 +82,17 @@ fn the_script_choice_and_the_context_reorder_candidates() {
     let he = dir.path().join("he.json");
     std::fs::write(&he, r#"{"version": 1, "width": 200, "height": 200, "strokes": [[[30,120],[55,95],[80,72],[120,105],[170,140]]]}"#).unwrap();
     let he = he.to_string_lossy();
-    let (plain, notes) = predict_json(&[&he]);
-    assert!(notes.is_empty(), "no context, no reordering: {notes:?}");
-    let pair: String = plain.iter().take(2).map(String::as_str).collect();
-    assert!(pair == "へヘ" || pair == "ヘへ", "{plain:?}");
-    // Auto reads the look-alike in the script of the text so far, and says so when that changed
-    // the network's own order (`--script all`; with no text, Auto already prefers hiragana).
+    // The network's own order (`--script all`) has the pair on top, in either order.
     let (own, _) = predict_json(&["--script", "all", &he]);
+    let pair: String = own.iter().take(2).map(String::as_str).collect();
+    assert!(pair == "へヘ" || pair == "ヘへ", "{own:?}");
+    // With no text, Auto prefers hiragana, the more common script, and says so only when that
+    // changed the network's first candidate.
+    let (plain, notes) = predict_json(&[&he]);
+    assert_eq!(plain[0], "へ", "{plain:?}");
+    assert_eq!(!notes.is_empty(), plain[0] != own[0], "{plain:?} {own:?} {notes:?}");
+    // Auto reads the look-alike in the script of the text so far, and says so when that changed
+    // the network's own order.
     for (context, first) in [("いち", "へ"), ("アイ", "ヘ")] {
         let (read, notes) = predict_json(&["--context", context, &he]);
         assert_eq!(read[0], first, "context {context}: {read:?}");
@@ -130,5 +134,8 @@ fn eval_reads_scans_as_predict_reads_pictures() {
     let first_choices = |r: &serde_json::Value| -> Vec<String> { r["most_confused"].as_array().unwrap().iter().map(|c| c["predicted"].as_str().unwrap().to_string()).collect() };
     assert!(first_choices(&pictures).iter().all(|c| !small.contains(c)), "{:?}", first_choices(&pictures));
     assert!(first_choices(&boxes).iter().any(|c| small.contains(c)), "read as boxes, full-size kana written small become small kana");
-    assert!(pictures["accuracy"].as_f64().unwrap() > boxes["accuracy"].as_f64().unwrap() + 0.2);
+    // Measured: the bundled model reads 90.87% as pictures and 55.40% as boxes; the stage-6
+    // recognizer (models/README.md), which learned small and low from full-size written small,
+    // 93.70% and 77.78%.
+    assert!(pictures["accuracy"].as_f64().unwrap() > boxes["accuracy"].as_f64().unwrap() + 0.1);
 }

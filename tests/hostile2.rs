@@ -42,11 +42,18 @@ fn s(p: &Path) -> String {
 }
 
 /// Copies a hostile sidecar beside a copy of the shipped weights of `model` (`recognizer` or
-/// `generator`), returning the checkpoint path.
+/// `generator`), returning the checkpoint path. The sidecar's record of its weights, if it has
+/// one (size and SHA-256, written for the weights shipped when it was made), is set to the
+/// copied ones, so what is refused is the hostile part, not a weights file retrained since.
 fn hostile_checkpoint(dir: &Path, sidecar: &str, model: &str) -> String {
     let stem = sidecar.trim_end_matches(".json");
-    std::fs::copy(hostile(sidecar), dir.join(sidecar)).unwrap();
-    std::fs::copy(root().join("models").join(format!("{model}.safetensors")), dir.join(format!("{stem}.safetensors"))).unwrap();
+    let weights = std::fs::read(root().join("models").join(format!("{model}.safetensors"))).unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(hostile(sidecar)).unwrap()).unwrap();
+    if json.get("weights_file").is_some() {
+        json["weights_file"] = serde_json::json!({"bytes": weights.len(), "sha256": fude::models::checkpoint_io::sha256_hex(&weights)});
+    }
+    std::fs::write(dir.join(sidecar), serde_json::to_vec(&json).unwrap()).unwrap();
+    std::fs::write(dir.join(format!("{stem}.safetensors")), weights).unwrap();
     s(&dir.join(sidecar))
 }
 
