@@ -13,6 +13,11 @@ use fude::training::generator::quality::{as_model_input, checked_styles, recogni
 use rand::SeedableRng;
 use std::path::PathBuf;
 
+/// The class of the full-size form of class `c` (itself when it is not a small kana).
+fn full_size(c: usize) -> usize {
+    classes::get(c).filter(|k| k.is_small()).and_then(|k| fude::models::recognizer::reading::full_size_of(k.ch)).and_then(classes::index_of).unwrap_or(c)
+}
+
 fn models() -> (GeneratorCheckpoint, CpuRecognizer) {
     let g = GeneratorCheckpoint::bundled(&Device::Cpu).expect("the bundled generator (models/generator.*)");
     let r = Checkpoint::bundled(&Device::Cpu).expect("the bundled recognizer");
@@ -35,15 +40,19 @@ fn style_from_scripted_drawings_keeps_the_asked_class() {
         let images = g.decode(&jobs).unwrap();
         for (&c, img) in targets.iter().zip(&images) {
             let top = rec.top_k(&as_model_input(img, g.side()), 1).unwrap();
-            right += usize::from(top.first().is_some_and(|p| p.class == c));
+            // Size-blind, as the issue reads samples back: a style taken from a small kana
+            // writes small, and a small kana read as its full-size form (or back) counts.
+            right += usize::from(top.first().is_some_and(|p| full_size(p.class) == full_size(c)));
             total += 1;
         }
     }
     let share = right as f64 / total as f64;
-    println!("style transfer from the scripted drawings: {right}/{total} read as asked");
-    // Measured 129/135 (95.6%) with the bundled generator v2.1, whose reader also read other
-    // letters in each style (v2: 120/135; the first generator, whose latent held part of the
-    // letter: 81/135).
+    println!("style transfer from the scripted drawings: {right}/{total} read as asked (size-blind)");
+    // Measured 125/135 (92.6%) read by the stage-9 recognizer, which reads small-and-low ink
+    // as small kana more readily, after the styles were checked again with it; all ten misses
+    // are in the style of the small ゃ. With the recognizer before it: 129/135 exactly (the
+    // bundled generator v2.1, whose reader also read other letters in each style; v2: 120/135;
+    // the first generator, whose latent held part of the letter: 81/135).
     assert!(share >= 0.92, "{share}");
 }
 

@@ -9,7 +9,7 @@ use fude::data::{DrawingSource, Source, Split};
 use fude::ink::{model_input, InkImage};
 use fude::models::{Checkpoint, CpuRecognizer};
 
-/// Letters with a voiced (and for the は row, a semi-voiced) form one and two codepoints on.
+/// Letters with a voiced (and for the は row, a semi-voiced) form one (and two) codepoints on.
 const PLAIN: &str = "かきくけこさしすせそたちつてとはひふへほカキクケコサシスセソタチツテトハヒフヘホ";
 
 /// The speck's radius in pixels of the 56-pixel raster, where the pen is 4.2 pixels wide: with its
@@ -43,6 +43,8 @@ fn a_speck_at_the_top_right_is_not_a_dakuten() {
         .flat_map(|c| [char::from_u32(c as u32 + 1), char::from_u32(c as u32 + 2)])
         .flatten()
         .filter_map(classes::index_of)
+        // Only the marked forms: the codepoint two on from つ, と, ツ and ト is て, な, テ and ナ.
+        .filter(|&c| classes::get(c).is_some_and(|k| k.has_voicing_mark()))
         .collect();
     let drawings = DrawingSource::new(Split::Test);
     let set: Vec<(InkImage, usize)> = drawings.eval_ink(56, Augment::EVAL).into_iter().filter(|(_, c)| plain.contains(c)).collect();
@@ -59,8 +61,11 @@ fn a_speck_at_the_top_right_is_not_a_dakuten() {
     let n = set.len();
     println!("{n} held-out drawings of letters with a voiced form: clean {clean_right}, with a speck {speck_right} read right, {speck_voiced} read as a voiced form");
     assert!(n >= 400, "{n}");
-    // Measured: 480 drawings, clean 468, with a speck 461 right and 11 voiced (2.3%). The model
-    // before training on `pens` read 467 / 450 / 20 (4.2%) and fails both checks.
+    // Measured with the stage-9 recognizer: 480 drawings, clean 470, with a speck 456 right and
+    // 12 voiced (2.5%). Stage 6, trained from the start with fewer and smaller training specks,
+    // read 21 voiced (counting て and な, which are not voiced forms, as this test did then) and
+    // was not shipped; stage 4 read 468 / 461 / 8 (1.7%; 11 counted the old way); the model before
+    // training on `pens` read 467 / 450 / 20 the old way and fails both checks.
     assert!(speck_voiced * 100 <= n * 3, "at most 3% of letters become voiced by a speck: {speck_voiced}/{n}");
     assert!(speck_right * 100 >= clean_right * 97, "a speck costs at most 3% of the letters read right: {speck_right}/{clean_right}");
 }

@@ -18,8 +18,17 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use tiny_skia::{Mask, Transform};
 
-/// Chance that a writing gets specks near the character.
+/// Chance that a held-out writing gets specks near the character (kept as it was, so the held-out
+/// `pens` figures stay comparable between models).
 const SPECK_CHANCE: f32 = 0.25;
+/// Chance that a training writing (full-strength augmentation) gets specks: more than held out, so
+/// letters with a speck where a dakuten would sit are seen often enough to stay themselves.
+const TRAIN_SPECK_CHANCE: f32 = 0.6;
+/// Largest speck radius, in pen widths, held out (diameter 60% of the pen's width).
+const SPECK_RADIUS: f32 = 0.3;
+/// Largest speck radius in training: a little larger than held out, so a speck at the held-out
+/// limit is not the largest one the model has seen (a dot written with the pen is larger still).
+const TRAIN_SPECK_RADIUS: f32 = 0.36;
 /// Chance that a writing goes through JPEG compression.
 const JPEG_CHANCE: f32 = 0.3;
 
@@ -33,8 +42,10 @@ pub(super) fn write(strokes: &[Stroke], mut mask: Mask, aug: Augment, rng: &mut 
     let pen = MODEL_PEN_WIDTH * side * if rng.random::<f32>() < 0.5 { rng.random_range(0.4f32..0.8) } else { rng.random_range(0.8f32..1.4) };
     draw_written(&mut mask, &written, pen, t);
     let mut img = mask_to_image(&mask);
-    if aug.effects && rng.random::<f32>() < SPECK_CHANCE {
-        specks_near_ink(&mut img, pen, rng);
+    let training = aug.strength >= Augment::TRAIN.strength;
+    let (speck_chance, speck_radius) = if training { (TRAIN_SPECK_CHANCE, TRAIN_SPECK_RADIUS) } else { (SPECK_CHANCE, SPECK_RADIUS) };
+    if aug.effects && rng.random::<f32>() < speck_chance {
+        specks_near_ink(&mut img, pen, speck_radius, rng);
     }
     aug.effects(rng, &mut img);
     if aug.effects && rng.random::<f32>() < JPEG_CHANCE {
@@ -52,9 +63,10 @@ pub fn draw_written(mask: &mut Mask, written: &[WrittenStroke], pen_px: f32, t: 
 
 /// One or two specks in or just around the ink's bounding box: the first most often at its top
 /// right, where a dakuten would sit, the second anywhere around the letter (two specks side by side
-/// at the top right would be a dakuten). A speck's diameter is 25–60% of the pen's width, so it is
-/// always smaller than a dot written with the pen.
-fn specks_near_ink(img: &mut InkImage, pen_px: f32, rng: &mut impl Rng) {
+/// at the top right would be a dakuten). A speck's radius is 0.12 to `largest` pen widths (its
+/// diameter at most 60% of the pen's width held out, 72% in training), so it is always smaller
+/// than a dot written with the pen.
+fn specks_near_ink(img: &mut InkImage, pen_px: f32, largest: f32, rng: &mut impl Rng) {
     let (w, h) = (img.width, img.height);
     let inked = |i: usize| img.data.get(i).is_some_and(|&v| v > 0.5);
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
@@ -73,7 +85,7 @@ fn specks_near_ink(img: &mut InkImage, pen_px: f32, rng: &mut impl Rng) {
             (rng.random_range(-0.15f32..1.15), rng.random_range(0.35f32..1.15))
         };
         let (cx, cy) = (x0 as f32 + u * bw, y0 as f32 + v * bh);
-        let r = (pen_px * rng.random_range(0.12f32..0.3)).max(0.5);
+        let r = (pen_px * rng.random_range(0.12f32..largest.max(0.13))).max(0.5);
         let shade = rng.random_range(0.5f32..1.0);
         let reach = r.ceil() as isize + 1;
         for dy in -reach..=reach {
@@ -144,7 +156,7 @@ mod tests {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         let before = img.clone();
-        specks_near_ink(&mut img, 4.2, &mut rng);
+        specks_near_ink(&mut img, 4.2, SPECK_RADIUS, &mut rng);
         let changed: Vec<usize> = (0..56 * 56).filter(|&i| img.data[i] != before.data[i]).collect();
         assert!(!changed.is_empty());
         assert!(changed.iter().all(|&i| (14..42).contains(&(i % 56)) && (14..42).contains(&(i / 56))), "near the ink");

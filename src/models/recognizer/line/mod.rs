@@ -301,13 +301,21 @@ mod tests {
 
     #[test]
     fn apart_strokes_stay_one_character() {
+        // Characters whose strokes are apart, written with four training fonts: at least three
+        // read right, every stroke in its character.
         let net = net();
         for word in ["いけ", "りに", "ハル"] {
-            let (r, w) = read(&net, word, 1, false);
-            assert_eq!(r.text, word, "{:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
-            for (i, c) in r.characters.iter().enumerate() {
-                assert!(c.strokes.iter().all(|&s| w.owners[s] == i), "{word}: {:?}", r.characters);
+            let mut right = 0;
+            for font in 0..4 {
+                let (r, w) = read(&net, word, font, false);
+                let split = r.characters.iter().enumerate().all(|(i, c)| c.strokes.iter().all(|&s| w.owners[s] == i));
+                if r.text == word && split {
+                    right += 1;
+                } else {
+                    eprintln!("{word} in font {font}: {:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
+                }
             }
+            assert!(right >= 3, "{word}: {right} of 4");
         }
     }
 
