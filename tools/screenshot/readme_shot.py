@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-BOX = (96, 63, 665, 632)  # writing box on screen at 1040x720: left, top, right, bottom
+BOX = (123, 63, 638, 577)  # writing box on screen at 1040x720: left, top, right, bottom (since line mode)
 
 KO = [[[0.32, 0.30], [0.45, 0.30], [0.60, 0.29], [0.57, 0.35]],
       [[0.28, 0.66], [0.40, 0.72], [0.56, 0.73], [0.72, 0.69]]]
@@ -67,7 +67,8 @@ def main():
             xdo("key", "1")
             time.sleep(0.3)
         draw(example("a.json"))
-        xdo("mousemove", 900, 700)
+        # Away from every widget: the status line's model names show a tooltip under the pointer.
+        xdo("mousemove", 500, 680)
         time.sleep(1.0)
         subprocess.run(["import", "-window", "root", out], check=True)
     finally:
