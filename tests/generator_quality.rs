@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 /// The class of the full-size form of class `c` (itself when it is not a small kana).
 fn full_size(c: usize) -> usize {
-    classes::get(c).filter(|k| k.is_small()).and_then(|k| fude::models::recognizer::reading::full_size_of(k.ch)).and_then(classes::index_of).unwrap_or(c)
+    classes::get(c).and_then(|k| fude::models::recognizer::reading::full_size_of(k.ch)).and_then(classes::index_of).unwrap_or(c)
 }
 
 fn models() -> (GeneratorCheckpoint, CpuRecognizer) {

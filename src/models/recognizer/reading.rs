@@ -231,8 +231,12 @@ fn normalize(p: &mut [f32]) {
     }
 }
 
-/// The full-size form of a small kana (ぁ → あ, ッ → ツ, ヵ → カ ...).
+/// The full-size form of a small kana (ぁ → あ, ッ → ツ, ヵ → カ ...); `None` for any other
+/// character.
 pub fn full_size_of(small: char) -> Option<char> {
+    if !classes::index_of(small).and_then(classes::get).is_some_and(|k| k.is_small()) {
+        return None;
+    }
     let full = match small {
         'ゕ' => 'か',
         'ゖ' => 'け',
@@ -248,8 +252,7 @@ pub fn full_size_of(small: char) -> Option<char> {
 fn merge_small_into_full(p: &mut [f32]) -> bool {
     let mut any = false;
     for small in 0..NUM_CLASSES.min(p.len()) {
-        let Some(kana) = classes::get(small).filter(|c| c.is_small()) else { continue };
-        let Some(full) = full_size_of(kana.ch).and_then(index_of) else { continue };
+        let Some(full) = classes::get(small).and_then(|kana| full_size_of(kana.ch)).and_then(index_of) else { continue };
         let (Some(&ps), Some(&pf)) = (p.get(small), p.get(full)) else { continue };
         if ps > 0.0 {
             any = true;
@@ -398,6 +401,8 @@ mod tests {
         assert_eq!(chars(&Reading::default().candidates(&p, 3)), "ッツシ");
         assert_eq!(full_size_of('ヵ'), Some('カ'));
         assert_eq!(full_size_of('ゃ'), Some('や'));
+        assert_eq!(full_size_of('や'), None, "a full-size kana has no full-size form of its own");
+        assert_eq!(full_size_of('x'), None);
         for small in classes::all().into_iter().filter(|c| c.is_small()) {
             let full = full_size_of(small.ch).and_then(index_of).and_then(classes::get).unwrap();
             assert!(!full.is_small() && full.script() == small.script(), "{} → {}", small.ch, full.ch);
