@@ -299,22 +299,29 @@ mod tests {
         assert!(moved.iter().all(|m| r.characters[0].strokes.contains(m)), "{:?}", r.characters);
     }
 
+    /// Of `word` written with four training fonts (`touching` or with gaps), how many read right
+    /// with every stroke in its character; each miss is printed.
+    fn fonts_read_right(net: &CpuRecognizer, word: &str, touching: bool) -> usize {
+        let mut right = 0;
+        for font in 0..4 {
+            let (r, w) = read(net, word, font, touching);
+            let split = r.characters.iter().enumerate().all(|(i, c)| c.strokes.iter().all(|&s| w.owners[s] == i));
+            if r.text == word && split {
+                right += 1;
+            } else {
+                eprintln!("{word} in font {font}: {:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
+            }
+        }
+        right
+    }
+
     #[test]
     fn apart_strokes_stay_one_character() {
         // Characters whose strokes are apart, written with four training fonts: at least three
         // read right, every stroke in its character.
         let net = net();
         for word in ["いけ", "りに", "ハル"] {
-            let mut right = 0;
-            for font in 0..4 {
-                let (r, w) = read(&net, word, font, false);
-                let split = r.characters.iter().enumerate().all(|(i, c)| c.strokes.iter().all(|&s| w.owners[s] == i));
-                if r.text == word && split {
-                    right += 1;
-                } else {
-                    eprintln!("{word} in font {font}: {:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
-                }
-            }
+            let right = fonts_read_right(&net, word, false);
             assert!(right >= 3, "{word}: {right} of 4");
         }
     }
@@ -325,16 +332,7 @@ mod tests {
         // with four training fonts, at least three read right, every stroke in its character.
         let net = net();
         for word in ["とうさん", "まっすぐ"] {
-            let mut right = 0;
-            for font in 0..4 {
-                let (r, w) = read(&net, word, font, true);
-                let split = r.characters.iter().enumerate().all(|(i, c)| c.strokes.iter().all(|&s| w.owners[s] == i));
-                if r.text == word && split {
-                    right += 1;
-                } else {
-                    eprintln!("{word} in font {font}: {:?}", r.characters.iter().map(|c| (c.ch, c.strokes.clone())).collect::<Vec<_>>());
-                }
-            }
+            let right = fonts_read_right(&net, word, true);
             assert!(right >= 3, "{word}: {right} of 4");
         }
     }
