@@ -87,8 +87,16 @@ pub(crate) fn download_with(
     pace: Pace,
 ) -> Result<Vec<(String, Fetched)>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    // A connection per file: five large files gain nothing from reusing one, and a server that
+    // closes a kept-alive connection just as the next request goes out makes that request fail
+    // ("connection reset by peer"), which the pool's check before reuse cannot rule out.
     let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder().timeout_connect(Some(pace.connect)).timeout_per_read(Some(pace.read)).build(),
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(pace.connect))
+            .timeout_per_read(Some(pace.read))
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
+            .build(),
     );
     let mut done = Vec::new();
     for file in &OFFICIAL_FILES {
