@@ -26,23 +26,34 @@ pub fn train() -> Result<()> {
     })
 }
 
-/// Decode time on one core of the bundled generator (one sample and a 180-kana sheet), as the app
-/// decodes and through candle's ops, alternately, three rounds each.
-pub fn decode() -> Result<()> {
+/// Decode time on one core of the bundled generator, and of the one at `other` when given (one
+/// sample and a 180-kana sheet), as the app decodes and through candle's ops, alternately, three
+/// rounds each.
+pub fn decode(other: Option<&std::path::Path>) -> Result<()> {
+    let mut models = Vec::new();
     match GeneratorCheckpoint::bundled(&Device::Cpu) {
-        Ok(g) => {
-            let (mut best, mut peer) = ((f64::INFINITY, f64::INFINITY), (f64::INFINITY, f64::INFINITY));
-            for round in 1..=3 {
-                let (one, sheet) = decode_times(&g)?;
-                let (c_one, c_sheet) = decode_times_candle(&g)?;
-                println!("round {round}: generator decode on one core: one 64x64 sample median {one:.3} ms, 180-kana sheet median {sheet:.1} ms; through candle's ops: {c_one:.3} ms, {c_sheet:.1} ms");
-                best = (best.0.min(one), best.1.min(sheet));
-                peer = (peer.0.min(c_one), peer.1.min(c_sheet));
-            }
-            println!("generator decode on one core, best of 3: one 64x64 sample {:.3} ms, 180-kana sheet {:.1} ms", best.0, best.1);
-            println!("generator decode ratio fude/candle ops: one sample {:.2}, sheet {:.2}", best.0 / peer.0, best.1 / peer.1);
-        }
+        Ok(g) => models.push(("bundled".to_string(), g)),
         Err(e) => println!("generator decode: {e}"),
+    }
+    if let Some(p) = other {
+        models.push((p.display().to_string(), GeneratorCheckpoint::load(p, &Device::Cpu)?));
+    }
+    let mut best = vec![(f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY); models.len()];
+    for round in 1..=3 {
+        for ((name, g), b) in models.iter().zip(best.iter_mut()) {
+            let (one, sheet) = decode_times(g)?;
+            let (c_one, c_sheet) = decode_times_candle(g)?;
+            let channels = &g.model.arch.decoder_channels;
+            println!("round {round}, {name} (decoder channels {channels:?}): generator decode on one core: one 64x64 sample median {one:.3} ms, 180-kana sheet median {sheet:.1} ms; through candle's ops: {c_one:.3} ms, {c_sheet:.1} ms");
+            *b = (b.0.min(one), b.1.min(sheet), b.2.min(c_one), b.3.min(c_sheet));
+        }
+    }
+    for ((name, _), b) in models.iter().zip(&best) {
+        println!("{name}: generator decode on one core, best of 3: one 64x64 sample {:.3} ms, 180-kana sheet {:.1} ms", b.0, b.1);
+        println!("{name}: generator decode ratio fude/candle ops: one sample {:.2}, sheet {:.2}", b.0 / b.2, b.1 / b.3);
+    }
+    if let ([(a, _), (b, _)], [x, y]) = (models.as_slice(), best.as_slice()) {
+        println!("generator decode ratio {b} / {a}: one sample {:.2}, sheet {:.2}", y.0 / x.0, y.1 / x.1);
     }
     Ok(())
 }

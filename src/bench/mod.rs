@@ -57,14 +57,18 @@ pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
 }
 
 /// Runs the named benchmarks and prints their figures; `line` reads with the recognizer at
-/// `model` when given (the bundled one otherwise), which the other benchmarks refuse.
+/// `model` when given (the bundled one otherwise), `generator` decodes with the generator at
+/// `model` beside the bundled one; the other benchmarks refuse it.
 pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
     let all = what == "all";
     if what == "line" {
         return line::run(model);
     }
+    if let (Some(m), "generator") = (model, what) {
+        return generator::decode(Some(m));
+    }
     if let Some(m) = model {
-        return Err(Error::Invalid(format!("--model {}: only `fude bench line` reads with another recognizer", m.display())));
+        return Err(Error::Invalid(format!("--model {}: only `fude bench line` (another recognizer) and `fude bench generator` (another generator) take it", m.display())));
     }
     if !matches!(what, "all" | "predict" | "data" | "train" | "generator") {
         return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train, generator, line or all")));
@@ -85,7 +89,7 @@ pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
     }
     if all || what == "generator" {
         generator::train()?;
-        generator::decode()?;
+        generator::decode(None)?;
     }
     Ok(())
 }

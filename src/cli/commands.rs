@@ -1,6 +1,7 @@
 //! The implementation of each command.
 
 use super::{Command, DataArgs, ModelKind};
+use crate::training::generator::distill::Distillation;
 use crate::training::generator::GeneratorConfig;
 use crate::training::recognizer::RecognizerConfig;
 use crate::data::classes;
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, style_group, read_weight, read_sharpness } => {
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
@@ -48,7 +49,18 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             if !(0.5..=8.0).contains(&generator.read_sharpness) {
                 anyhow::bail!("--read-sharpness must be between 0.5 and 8, not {}", generator.read_sharpness);
             }
-            train_cmd(&data, &out, model, cfg, generator, &device, init).map(|_| ExitCode::SUCCESS)
+            let distill = match (distill_from, decoder_channels) {
+                (Some(_), _) | (_, Some(_)) if model != crate::training::ModelKind::Generator => {
+                    anyhow::bail!("--distill-from and --decoder-channels train a generator: add --model generator")
+                }
+                (Some(t), Some(c)) => {
+                    let teacher = (t.as_os_str() != "bundled").then_some(t);
+                    Some(Distillation { teacher, decoder_channels: Distillation::parse_channels(&c)? })
+                }
+                (None, None) => None,
+                _ => anyhow::bail!("--distill-from and --decoder-channels go together"),
+            };
+            train_cmd(&data, &out, model, cfg, generator, &device, init, distill).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, as_pictures, script, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -114,7 +126,8 @@ pub(super) fn command_line() -> String {
 
 /// `fude train`, either model: the shared training engine ([`RunPlan`]) with the progress bar
 /// as its event consumer.
-fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, generator: GeneratorConfig, device: &str, init: Init) -> Result<()> {
+#[allow(clippy::too_many_arguments)]
+fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, generator: GeneratorConfig, device: &str, init: Init, distill: Option<Distillation>) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     // Before any data opens or an epoch runs: the folder the checkpoints go to must be there.
     crate::models::checkpoint_io::check_out_dir(out)?;
@@ -134,6 +147,7 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
         best: best_beside(out),
         command: command_line(),
         threads: None,
+        distill,
     };
     let mut printer = TrainPrinter::new(&plan.cfg);
     // The held-out −ELBO of the epoch that became the best generator checkpoint.

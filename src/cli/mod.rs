@@ -100,6 +100,14 @@ pub enum Command {
         /// Generator: the sharpness (k in sigmoid(k · logit)) at which that recognizer reads it.
         #[arg(long)]
         read_sharpness: Option<f32>,
+        /// Generator: distil this generator (`bundled` for the bundled one) into a new one with
+        /// `--decoder-channels`; its encoder and the layers of the same shape are copied. Give
+        /// both again with `--resume`.
+        #[arg(long, requires = "decoder_channels", conflicts_with = "from")]
+        distill_from: Option<PathBuf>,
+        /// Generator: the distilled decoder's channels, one per stage, such as 32,16,8.
+        #[arg(long, requires = "distill_from")]
+        decoder_channels: Option<String>,
     },
     /// Evaluate a recognizer on held-out data.
     Eval {
@@ -296,7 +304,8 @@ pub enum Command {
         /// (all but line).
         #[arg(default_value = "all")]
         what: String,
-        /// `line` only: the recognizer that reads the lines (default: the bundled model).
+        /// `line`: the recognizer that reads the lines (default: the bundled model); `generator`: a
+        /// generator to time beside the bundled one.
         #[arg(long)]
         model: Option<PathBuf>,
     },

@@ -8,6 +8,7 @@
 
 use super::config::TrainConfig;
 use super::events::{RunControl, TrainEvent};
+use super::generator::distill::Distillation;
 use super::generator::{GeneratorConfig, GeneratorStep};
 use super::learner::{fit, score, ModelKind};
 use super::metrics::EvalReport;
@@ -69,6 +70,8 @@ pub struct RunPlan {
     pub command: String,
     /// Threads for training (a rayon pool of its own); `None` uses the global pool.
     pub threads: Option<usize>,
+    /// A generator run that distils a teacher into other decoder channels (`None`: none).
+    pub distill: Option<Distillation>,
 }
 
 /// How a run ended, when it did not fail.
@@ -133,6 +136,7 @@ impl RunPlan {
             best,
             command: String::new(),
             threads: None,
+            distill: None,
         }
     }
 
@@ -183,6 +187,11 @@ impl RunPlan {
                 read_weight: num("read_weight").unwrap_or(0.0),
                 read_sharpness: num("read_sharpness").map(|v| v as f32).unwrap_or(1.0),
             };
+            if let (Ok(from), Ok(channels)) = (setting("distill_from"), setting("decoder_channels")) {
+                let teacher = (from != "bundled").then(|| PathBuf::from(from));
+                let decoder_channels = Distillation::parse_channels(&channels).map_err(|e| Error::file(&json, e))?;
+                plan.distill = Some(Distillation { teacher, decoder_channels });
+            }
         }
         plan.open.holdout_per_class = num("holdout_per_class").map(|v| v as usize).unwrap_or(plan.open.holdout_per_class);
         plan.command = rec.command.clone();

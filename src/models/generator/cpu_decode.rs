@@ -6,16 +6,19 @@
 //! parity (py, px) reads only a 2x2 block of the low-resolution input through those nine taps,
 //! so the two together are four 2x2 convolutions of the low-resolution input, one per parity,
 //! whose weights are sums of the 3x3 taps that read the same low-resolution pixel ("sub-pixel"
-//! form). Each 2x2 convolution is two matrix products, one per row of taps, that read the input
-//! inside a zero border in place (no im2col copy); the last 3x3 convolution to one channel is one
-//! product of every pixel with its nine taps, then a sum. The class template, a full-resolution
-//! channel that is dense (learned), goes through im2col and one product. Checked against candle's
-//! decoder in the tests.
+//! form). A stage with 8 or 16 outputs runs them through a direct vector kernel
+//! ([`parity_conv`]); a wider one as two matrix products per parity, one per row of taps, that
+//! read the input inside a zero border in place (no im2col copy). What a stage adds for a class
+//! whatever the latent (its bias, the class template's convolution, the class embedding's) is
+//! computed once per class and kept. The last 3x3 convolution to one channel is one product of
+//! every pixel with its nine taps, then a sum of shifted planes. Checked against candle's decoder
+//! in the tests.
 
 use super::network::Generator;
 use crate::data::classes::NUM_CLASSES;
 use crate::error::{Error, Result};
 use crate::models::kernels::fast_conv::im2col_image;
+use crate::models::kernels::parity_conv;
 use crate::models::kernels::sgemm::{fill_rows, sgemm, Mat};
 use candle_core::{Device, Tensor};
 
@@ -53,6 +56,8 @@ struct Stage {
     template_taps: Vec<f32>,
     /// One per output channel.
     bias: Vec<f32>,
+    /// Per class, once first needed: [`Stage::class_part`].
+    class_parts: Vec<std::sync::OnceLock<Vec<f32>>>,
 }
 
 impl Stage {
@@ -85,41 +90,87 @@ impl Stage {
         if embed.len() != NUM_CLASSES * cin || template.len() != NUM_CLASSES * r * r || bias.len() != cout {
             return Err(Error::ModelMismatch(format!("dec stage {i}: embedding, template or bias of the wrong size")));
         }
-        Ok(Stage { cin, cout, low, embed, template, parity, template_taps, bias })
+        Ok(Stage { cin, cout, low, embed, template, parity, template_taps, bias, class_parts: (0..NUM_CLASSES).map(|_| std::sync::OnceLock::new()).collect() })
     }
 
-    /// The stage's output `(2·low)² × cout` (after ReLU) for input `x` `(low² × cin)` of `class`.
+    /// The stage's output `(2·low)² × cout` (after ReLU) for input `x` `(low² × cin)` of `class`:
+    /// the class's constant part ([`Stage::class_part`]) plus the convolution of `x`.
     fn run(&self, x: &[f32], class: usize) -> Result<Vec<f32>> {
-        let (low, cin, cout) = (self.low, self.cin, self.cout);
-        let (r, wp) = (2 * low, low + 2);
-        let bad = || Error::Invalid(format!("decoder stage: class {class} or an input of the wrong size"));
-        let embed = self.embed.get(class * cin..(class + 1) * cin).ok_or_else(bad)?;
-        let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(bad)?;
+        let (low, cin) = (self.low, self.cin);
         if x.len() != low * low * cin {
-            return Err(bad());
+            return Err(Error::Invalid(format!("decoder stage: an input of {} values, expected {}", x.len(), low * low * cin)));
         }
-        // The input with its class embedding added, inside a border of zeros one pixel wide.
+        let mut out = self.class_part(class)?.to_vec();
+        self.convolve_into(x, None, &mut out)?;
+        out.iter_mut().for_each(|v| *v = v.max(0.0));
+        Ok(out)
+    }
+
+    /// `x` (`low² × cin`, plus `add` per channel when given) inside a border of zeros one pixel wide.
+    fn pad(&self, x: &[f32], add: Option<&[f32]>) -> Vec<f32> {
+        let (low, cin, wp) = (self.low, self.cin, self.low + 2);
         let mut padded = vec![0f32; wp * wp * cin];
         for (y, row) in x.chunks_exact((low * cin).max(1)).enumerate() {
             let start = ((y + 1) * wp + 1) * cin;
             if let Some(dst) = padded.get_mut(start..start + low * cin) {
-                dst.chunks_exact_mut(cin.max(1)).zip(row.chunks_exact(cin.max(1))).for_each(|(d, s)| d.iter_mut().zip(s.iter().zip(embed)).for_each(|(d, (s, e))| *d = s + e));
+                dst.copy_from_slice(row);
+                if let Some(add) = add {
+                    dst.chunks_exact_mut(cin.max(1)).for_each(|d| d.iter_mut().zip(add).for_each(|(d, a)| *d += a));
+                }
             }
         }
-        // Bias and the template channel, at full resolution.
+        padded
+    }
+
+    /// What the stage adds for `class` whatever its input, before the ReLU (computed once per
+    /// class and kept): the bias, the template channel's convolution and the convolution of the
+    /// class embedding (added to every input pixel, not to the zero border). The convolution is
+    /// linear, so the stage's output is this plus the convolution of the input alone.
+    fn class_part(&self, class: usize) -> Result<&[f32]> {
+        let slot = self.class_parts.get(class).ok_or_else(|| Error::Invalid(format!("decoder stage: class {class} is not one of {NUM_CLASSES}")))?;
+        if let Some(part) = slot.get() {
+            return Ok(part);
+        }
+        let (low, cin, cout) = (self.low, self.cin, self.cout);
+        let r = 2 * low;
+        let bad = || Error::Invalid(format!("decoder stage: no embedding or template for class {class}"));
+        let embed = self.embed.get(class * cin..(class + 1) * cin).ok_or_else(bad)?;
+        let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(bad)?;
         let mut out = vec![0f32; r * r * cout];
-        out.chunks_exact_mut(cout.max(1)).for_each(|o| o.copy_from_slice(&self.bias));
+        fill_rows(&mut out, &self.bias);
         // A class template is dense (learned), so its 3x3 taps go through one matrix product.
         let mut template_cols = vec![0f32; r * r * 9];
         im2col_image(template, (r, r, 1), 3, &mut template_cols);
         if !sgemm(&mut out, true, Mat::rows(&template_cols, r * r, 9), Mat::rows(&self.template_taps, 9, cout), 1) {
             return Err(Error::Invalid("decoder stage: template shapes".into()));
         }
-        // Each parity is a 2x2 convolution of the padded input: one product per tap row a, whose
-        // rows are the padded input's pixels from (py + a, px) on, each read with its right-hand
+        self.convolve_into(&vec![0f32; low * low * cin], Some(embed), &mut out)?;
+        // Another thread may have filled the slot meanwhile, with the same values.
+        let _ = slot.set(out);
+        slot.get().map(Vec::as_slice).ok_or_else(bad)
+    }
+
+    /// Adds the upsample-and-convolve of input `x` (`low² × cin`, plus `add` per channel when
+    /// given; zero outside) into `out` (`(2·low)² × cout`), one 2x2 convolution per output parity.
+    fn convolve_into(&self, x: &[f32], add: Option<&[f32]>, out: &mut [f32]) -> Result<()> {
+        let (low, cin, cout) = (self.low, self.cin, self.cout);
+        let (r, wp) = (2 * low, low + 2);
+        if parity_conv::handles(cout, low) {
+            let planar = parity_conv::planar_padded(x, low, cin, add);
+            for (k, weights) in self.parity.iter().enumerate() {
+                let job = parity_conv::ParityJob { planar: &planar, weights, low, cin, py: k / 2, px: k % 2 };
+                if !parity_conv::accumulate(job, out, cout) {
+                    return Err(Error::Invalid("decoder stage: buffer sizes".into()));
+                }
+            }
+            return Ok(());
+        }
+        // Wider outputs: each parity is two matrix products, one per tap row a, whose rows are
+        // the padded input's pixels from (py + a, px) on, each read with its right-hand
         // neighbour (the taps (a, 0) and (a, 1): 2·cin values that lie side by side). Rows run
         // over the padded width, so every product's rows are one evenly strided view; the two
         // extra columns of each row are computed and not used.
+        let padded = self.pad(x, add);
         let rows = low * wp - 2;
         let mut part = vec![0f32; rows * cout];
         for (k, weights) in self.parity.iter().enumerate() {
@@ -137,12 +188,12 @@ impl Stage {
                 for (j, s) in src.chunks_exact(cout.max(1)).enumerate() {
                     let o = (y * r + 2 * j + px) * cout;
                     if let Some(d) = out.get_mut(o..o + cout) {
-                        d.iter_mut().zip(s).for_each(|(d, &s)| *d = (*d + s).max(0.0));
+                        d.iter_mut().zip(s).for_each(|(d, &s)| *d += s);
                     }
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -250,20 +301,22 @@ impl CpuDecoder {
             x = stage.run(&x, class)?;
         }
         // The last convolution to one channel: every pixel's nine tap products in one matrix
-        // product, then each output sums the products its taps read.
+        // product (a plane per tap), then each output row sums the nine planes' rows its taps
+        // read, shifted.
         let (s, c) = (self.side, self.out_taps.len() / 9);
-        let mut products = vec![0f32; s * s * 9];
-        if !sgemm(&mut products, false, Mat::rows(&x, s * s, c), Mat::transposed(&self.out_taps, 9, c), 1) {
+        let mut products = vec![0f32; 9 * s * s];
+        if !sgemm(&mut products, false, Mat::rows(&self.out_taps, 9, c), Mat::transposed(&x, s * s, c), 1) {
             return Err(Error::Invalid("decoder output: matrix shapes".into()));
         }
         let mut out = vec![self.out_bias; s * s];
-        for (p, o) in out.iter_mut().enumerate() {
-            let (y, xx) = (p / s, p % s);
-            for t in 0..9 {
-                let (Some(sy), Some(sx)) = ((y + t / 3).checked_sub(1), (xx + t % 3).checked_sub(1)) else { continue };
-                if sy < s && sx < s {
-                    *o += products.get((sy * s + sx) * 9 + t).copied().unwrap_or(0.0);
-                }
+        for (t, plane) in products.chunks_exact((s * s).max(1)).enumerate() {
+            let (dy, dx) = (t / 3, t % 3);
+            // Output (y, x) reads (y + dy − 1, x + dx − 1) where that lies inside.
+            let (x0, x1) = (1usize.saturating_sub(dx), (s + 1).saturating_sub(dx).min(s));
+            for y in 1usize.saturating_sub(dy)..(s + 1).saturating_sub(dy).min(s) {
+                let src = (y + dy - 1) * s + x0 + dx - 1;
+                let (Some(d), Some(p)) = (out.get_mut(y * s + x0..y * s + x1), plane.get(src..src + (x1 - x0))) else { continue };
+                d.iter_mut().zip(p).for_each(|(d, p)| *d += p);
             }
         }
         Ok(out)
@@ -277,8 +330,12 @@ mod tests {
 
     #[test]
     fn matches_candle_decoder() {
-        for side in [32, 64] {
-            let g = Generator::new_seeded(GeneratorArchitecture::for_side(side), &Device::Cpu, 3).unwrap();
+        // The default shapes (stages of 64, 32 and 16 outputs), and a thin decoder whose 16- and
+        // 8-output stages both run through the direct kernel.
+        let thin = GeneratorArchitecture { decoder_channels: vec![32, 16, 8], ..GeneratorArchitecture::for_side(64) };
+        for arch in [GeneratorArchitecture::for_side(32), GeneratorArchitecture::for_side(64), thin] {
+            let side = arch.side;
+            let g = Generator::new_seeded(arch, &Device::Cpu, 3).unwrap();
             // Non-zero biases and embeddings too.
             for (name, v) in g.varmap().data().lock().unwrap().iter() {
                 if name.ends_with("bias") || name.contains("embed") {

@@ -5,6 +5,7 @@
 pub mod adamw;
 pub mod conv_op;
 pub mod fast_conv;
+pub mod parity_conv;
 pub mod linear_op;
 #[cfg(test)]
 mod op_check;

@@ -4,6 +4,7 @@
 //! reader's cross-entropy on what it writes), its validation (the held-out −ELBO and fresh latent
 //! statistics) and its checkpoints, for the one loop in [`crate::training::learner`].
 
+pub mod distill;
 pub mod eval;
 pub mod quality;
 pub mod reader;
@@ -143,6 +144,8 @@ pub struct GeneratorStep {
     noise: rand_chacha::ChaCha8Rng,
     /// The recognizer that checks random styles after each epoch ([`TRAINING_STYLE_CHECKS`]).
     style_judge: Option<crate::models::CpuRecognizer>,
+    /// The generator this one learns to write like, in a distillation run ([`distill`]).
+    teacher: Option<distill::Teacher>,
 }
 
 /// Random styles a style-only generator's training checks after each epoch (each written as all
@@ -154,7 +157,7 @@ impl GeneratorStep {
     /// A step training `model` as `config` says, evaluated on `eval_sets`.
     pub fn new(model: Generator, eval_sets: Vec<(String, ImageSet)>, config: GeneratorConfig, schedule: TrainConfig, reader: Option<Reader>) -> Self {
         let stats = LatentStats::standard(model.arch.latent);
-        GeneratorStep { model, eval_sets, config, schedule, reader, stats, noise: rand_chacha::ChaCha8Rng::seed_from_u64(0), style_judge: None }
+        GeneratorStep { model, eval_sets, config, schedule, reader, stats, noise: rand_chacha::ChaCha8Rng::seed_from_u64(0), style_judge: None, teacher: None }
     }
 
     /// The same step, checking random styles with `judge` after each epoch.
@@ -162,13 +165,19 @@ impl GeneratorStep {
         GeneratorStep { style_judge: Some(judge), ..self }
     }
 
-    /// The sharpness its pictures are decoded at: the one the reader read them at in training
-    /// (1, the Bernoulli mean, without a reader).
+    /// The same step, learning to write like `teacher` ([`distill`]).
+    pub fn with_teacher(self, teacher: distill::Teacher) -> Self {
+        GeneratorStep { teacher: Some(teacher), ..self }
+    }
+
+    /// The sharpness its pictures are decoded at: a teacher's, else the one the reader read them
+    /// at in training (1, the Bernoulli mean, without a reader).
     pub fn sharpness(&self) -> f32 {
         let range = crate::models::generator::checkpoint::SHARPNESS_RANGE;
-        match self.reader {
-            Some(_) => self.config.read_sharpness.clamp(*range.start(), *range.end()),
-            None => 1.0,
+        match (&self.teacher, &self.reader) {
+            (Some(t), _) => t.sharpness(),
+            (None, Some(_)) => self.config.read_sharpness.clamp(*range.start(), *range.end()),
+            (None, None) => 1.0,
         }
     }
 
@@ -191,6 +200,10 @@ impl TrainStep for GeneratorStep {
     }
 
     fn step(&mut self, groups: Vec<ImageSet>, global_step: usize) -> Result<StepOutput> {
+        if self.teacher.is_some() {
+            let n = self.schedule.batch.max(1);
+            return Ok(StepOutput { loss: self.distill_step(n)?, samples: n, correct: None });
+        }
         let (model, latent) = (&self.model, self.model.arch.latent);
         let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
         let batch: Vec<&(Vec<f32>, usize)> = groups.iter().flatten().collect();
@@ -259,7 +272,12 @@ impl Trainee for GeneratorStep {
     const NOT_FINITE: &'static str = "the weights or the held-out -ELBO are no longer finite";
 
     fn scratch(plan: &RunPlan) -> Result<Generator> {
-        Generator::new_seeded(GeneratorArchitecture::for_side(run::side_for(&plan.data)), &plan.device, plan.cfg.seed)
+        let mut arch = GeneratorArchitecture::for_side(run::side_for(&plan.data));
+        if let Some(d) = &plan.distill {
+            arch.decoder_channels = d.decoder_channels.clone();
+            arch.validate()?;
+        }
+        Generator::new_seeded(arch, &plan.device, plan.cfg.seed)
     }
 
     fn prepare(plan: &RunPlan, model: Generator) -> Result<(Self, GeneratorFeed)> {
@@ -272,8 +290,23 @@ impl Trainee for GeneratorStep {
         } else {
             None
         };
-        let feed = GeneratorFeed { mixture, batch: plan.cfg.batch, style_group: config.style_group, side };
+        // A distillation run learns from its teacher's pictures: the feed renders no images.
+        let teacher = match &plan.distill {
+            Some(d) => {
+                let ck = d.load_teacher()?;
+                if matches!(plan.init, crate::training::session::Init::Scratch) {
+                    distill::copy_shared(&ck.model, &model)?;
+                }
+                Some(distill::Teacher::new(&ck, &model)?)
+            }
+            None => None,
+        };
+        let feed_batch = if teacher.is_some() { 0 } else { plan.cfg.batch };
+        let feed = GeneratorFeed { mixture, batch: feed_batch, style_group: config.style_group, side };
         let mut step = GeneratorStep::new(model, eval_sets, config, plan.cfg.clone(), reader);
+        if let Some(t) = teacher {
+            step = step.with_teacher(t);
+        }
         // A style-only generator's sidecar lists the random styles it writes every kana right in.
         if config.style_group > 1 {
             if let Ok(ck) = crate::models::Checkpoint::bundled(&candle_core::Device::Cpu) {
@@ -297,6 +330,14 @@ impl Trainee for GeneratorStep {
             ("likelihood", "Bernoulli on ink intensity".to_string()),
             ("augmentation", "shape only (geometry, elastic, pen width, jitter); no raster noise".to_string()),
         ]
+        .into_iter()
+        .chain(plan.distill.iter().flat_map(|d| {
+            [
+                ("distill_from", d.teacher_name()),
+                ("decoder_channels", d.decoder_channels.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
+            ]
+        }))
+        .collect()
     }
 
     fn sidecar(&self, training: TrainingRecord, held_out: &[HeldOut]) -> GeneratorSidecar {
