@@ -48,7 +48,7 @@ pub fn python() -> Option<PathBuf> {
 /// The script's arguments for one mode.
 pub fn arguments(what: &str, threads: usize, batch: usize, steps: usize) -> Vec<String> {
     let mut a = vec!["-".to_string(), what.to_string(), "--threads".into(), threads.to_string()];
-    if what == "train" || what == "gen-train" {
+    if matches!(what, "train" | "gen-train" | "gen-train-thin") {
         a.extend(["--batch".into(), batch.to_string(), "--steps".into(), steps.to_string()]);
     }
     a

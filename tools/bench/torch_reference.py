@@ -16,9 +16,11 @@ and times it on random data the way the Rust benchmark times candle:
            embedding per channel, the class template as one more channel, conv3x3 (65-64,
            65-32, 33-16) + ReLU, conv3x3 16-1), Bernoulli loss (BCE with logits, summed
            over pixels) + KL, AdamW (lr 1e-3, no weight decay), `--batch` images of 64x64.
+  gen-train-thin: the same with the bundled generator's thin decoder (conv3x3 65-32, 33-16,
+           17-8, then 8-1), trained by distillation from the wider one.
 
 Prints one JSON object on stdout. Usage:
-  python tools/bench/torch_reference.py {train|predict|gen-train} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
+  python tools/bench/torch_reference.py {train|predict|gen-train|gen-train-thin} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
 """
 import argparse
 import json
@@ -110,7 +112,7 @@ class Cvae(nn.Module):
 
 
 def gen_train(args):
-    model = Cvae()
+    model = Cvae(dec=(32, 16, 8)) if args.what == "gen-train-thin" else Cvae()
     x = torch.rand(args.batch, 1, 64, 64)
     one_hot = nn.functional.one_hot(torch.arange(args.batch) % 180, 180).float()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
@@ -153,7 +155,7 @@ def predict(args, model):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["train", "predict", "gen-train"])
+    p.add_argument("what", choices=["train", "predict", "gen-train", "gen-train-thin"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=20)
@@ -162,7 +164,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    if args.what == "gen-train":
+    if args.what in ("gen-train", "gen-train-thin"):
         out = gen_train(args)
     else:
         model = network()

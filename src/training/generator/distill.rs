@@ -282,6 +282,7 @@ mod tests {
         let w = |g: &Generator| g.parameter("enc.conv1.weight").unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         assert_eq!(w(&ck.model), w(&teacher.model), "the encoder is the teacher's");
         assert_eq!(ck.sidecar.training.settings.get("distill_from").map(String::as_str), Some("bundled"));
+        assert!(ck.sidecar.training.settings.get("likelihood").is_some_and(|l| l.contains("teacher")));
         let mut again = RunPlan::resume_folder(dir.path()).unwrap();
         assert_eq!(again.distill, Some(d));
         again.cfg.epochs = 2;

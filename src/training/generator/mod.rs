@@ -318,6 +318,18 @@ impl Trainee for GeneratorStep {
 
     fn settings(plan: &RunPlan) -> Vec<(&'static str, String)> {
         let g = &plan.generator;
+        let (read_terms, likelihood, augmentation) = match plan.distill {
+            Some(_) => (
+                "the student's pictures of the distilled (latent, class) pairs",
+                "Bernoulli KL from the teacher's pictures, both at the teacher's sharpness",
+                "none: no image is rendered, the teacher's pictures are the data",
+            ),
+            None => (
+                "reconstructions, N(0, I) samples, other letters in each group's style",
+                "Bernoulli on ink intensity",
+                "shape only (geometry, elastic, pen width, jitter); no raster noise",
+            ),
+        };
         vec![
             ("kl_warmup_fraction", g.kl_warmup_fraction.to_string()),
             ("free_bits", g.free_bits.to_string()),
@@ -325,10 +337,10 @@ impl Trainee for GeneratorStep {
             ("style_group", g.style_group.to_string()),
             ("read_weight", g.read_weight.to_string()),
             ("read_sharpness", g.read_sharpness.to_string()),
-            ("read_terms", "reconstructions, N(0, I) samples, other letters in each group's style".to_string()),
+            ("read_terms", read_terms.to_string()),
             ("checked_styles", if g.style_group > 1 { format!("{TRAINING_STYLE_CHECKS} random styles after each epoch") } else { "none".to_string() }),
-            ("likelihood", "Bernoulli on ink intensity".to_string()),
-            ("augmentation", "shape only (geometry, elastic, pen width, jitter); no raster noise".to_string()),
+            ("likelihood", likelihood.to_string()),
+            ("augmentation", augmentation.to_string()),
         ]
         .into_iter()
         .chain(plan.distill.iter().flat_map(|d| {
