@@ -294,11 +294,14 @@ impl Generator {
         for i in 0..self.arch.stages() {
             let embed = one_hot.matmul(&self.parameter(&format!("dec.embed{i}"))?)?;
             let c = embed.dim(1)?;
-            let up = if fast { crate::models::kernels::upsample_op::upsample2(&h)? } else { upsample2_nhwc(&h)? };
-            h = up.broadcast_add(&embed.reshape((b, 1, 1, c))?)?;
-            let r = h.dim(1)?;
+            let r = 2 * h.dim(1)?;
             let template = one_hot.matmul(&self.parameter(&format!("dec.template{i}"))?)?.reshape((b, r, r, 1))?;
-            h = Tensor::cat(&[&h, &template], 3)?;
+            h = if fast {
+                // Upsampling, the embedding's add and the template's channel in one pass.
+                crate::models::kernels::upsample_op::stage_input(&h, &embed, &template)?
+            } else {
+                Tensor::cat(&[&upsample2_nhwc(&h)?.broadcast_add(&embed.reshape((b, 1, 1, c))?)?, &template], 3)?
+            };
             h = self.conv(&h, &format!("dec.conv{i}"), true, false, fast)?;
         }
         let out = self.conv(&h, "dec.out", false, false, fast)?;
