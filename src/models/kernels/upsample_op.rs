@@ -54,22 +54,7 @@ impl CustomOp1 for BlockSum2 {
             candle_core::bail!("block sum: odd size {h2}x{w2}");
         }
         let g = f32_slice(s, l, self.name())?;
-        let mut out = vec![0f32; b * h * w * c];
-        if c > 0 && w > 0 {
-            out.par_chunks_mut(w * c).zip(g.par_chunks(4 * w * c)).for_each(|(o, rows)| {
-                let (top, bottom) = rows.split_at(2 * w * c);
-                // Each output pixel sums the two pixels below it in each of the two rows.
-                let pairs = top.chunks_exact(2 * c).zip(bottom.chunks_exact(2 * c));
-                for (px, (t, bt)) in o.chunks_exact_mut(c).zip(pairs) {
-                    let (ta, tb) = t.split_at(c);
-                    let (ba, bb) = bt.split_at(c);
-                    for ((d, (a, b2)), (c2, d2)) in px.iter_mut().zip(ta.iter().zip(tb)).zip(ba.iter().zip(bb)) {
-                        *d = a + b2 + c2 + d2;
-                    }
-                }
-            });
-        }
-        Ok((CpuStorage::F32(out), Shape::from((b, h, w, c))))
+        Ok((CpuStorage::F32(block_sum(g, (b, h, w), c, c)), Shape::from((b, h, w, c))))
     }
 }
 
@@ -147,22 +132,29 @@ impl CustomOp1 for StageBlockSum {
         }
         let (h, w, c) = (h2 / 2, w2 / 2, c1 - 1);
         let g = f32_slice(s, l, self.name())?;
-        let mut out = vec![0f32; b * h * w * c];
-        if c > 0 && w > 0 {
-            out.par_chunks_mut(w * c).zip(g.par_chunks(4 * w * c1)).for_each(|(o, rows)| {
-                let (top, bottom) = rows.split_at(2 * w * c1);
-                let pairs = top.chunks_exact(2 * c1).zip(bottom.chunks_exact(2 * c1));
-                for (px, (t, bt)) in o.chunks_exact_mut(c).zip(pairs) {
-                    let (ta, tb) = t.split_at(c1);
-                    let (ba, bb) = bt.split_at(c1);
-                    for ((d, (a, b2)), (c2, d2)) in px.iter_mut().zip(ta.iter().zip(tb)).zip(ba.iter().zip(bb)) {
-                        *d = a + b2 + c2 + d2;
-                    }
-                }
-            });
-        }
-        Ok((CpuStorage::F32(out), Shape::from((b, h, w, c))))
+        Ok((CpuStorage::F32(block_sum(g, (b, h, w), c1, c)), Shape::from((b, h, w, c))))
     }
+}
+
+/// Each 2x2 block of `g` (`(B, 2H, 2W, stride)`, `(b, h, w)` = `(B, H, W)`) summed over its
+/// first `c` channels: `(B, H, W, c)`.
+fn block_sum(g: &[f32], (b, h, w): (usize, usize, usize), stride: usize, c: usize) -> Vec<f32> {
+    let mut out = vec![0f32; b * h * w * c];
+    if c > 0 && w > 0 && stride >= c {
+        out.par_chunks_mut(w * c).zip(g.par_chunks(4 * w * stride)).for_each(|(o, rows)| {
+            let (top, bottom) = rows.split_at(2 * w * stride);
+            // Each output pixel sums the two pixels below it in each of the two rows.
+            let pairs = top.chunks_exact(2 * stride).zip(bottom.chunks_exact(2 * stride));
+            for (px, (t, bt)) in o.chunks_exact_mut(c).zip(pairs) {
+                let (ta, tb) = t.split_at(stride);
+                let (ba, bb) = bt.split_at(stride);
+                for ((d, (a, b2)), (c2, d2)) in px.iter_mut().zip(ta.iter().zip(tb)).zip(ba.iter().zip(bb)) {
+                    *d = a + b2 + c2 + d2;
+                }
+            }
+        });
+    }
+    out
 }
 
 /// A decoder stage's input on the CPU ([`StageInput`]), with its backward: `x` `(B, H, W, C)`
