@@ -193,3 +193,27 @@ fn fit_latent_checks_styles_and_generate_draws_around_them() {
     pictures.dedup();
     assert_eq!(pictures.len(), 5);
 }
+
+#[test]
+fn distillation_is_asked_for_with_both_flags_for_a_generator() {
+    // Each refusal names what is wrong, before any data opens or anything is written.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g");
+    let out = out.to_str().unwrap();
+    for (args, says) in [
+        (vec!["--distill-from", "bundled", "--decoder-channels", "32,16,8"], "add --model generator"),
+        (vec!["--model", "generator", "--distill-from", "bundled", "--decoder-channels", "32,,8"], "decoder channels"),
+        (vec!["--model", "generator", "--distill-from", "bundled", "--decoder-channels", "0,16,8"], "decoder channels"),
+    ] {
+        let mut all = vec!["train", "--data", "fonts", "--epochs", "1", "--epoch-size", "32", "--out", out];
+        all.extend(args.iter().copied());
+        let o = fude(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // One flag without the other is refused by the parser.
+    let o = fude(&["train", "--model", "generator", "--data", "fonts", "--out", out, "--distill-from", "bundled"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written");
+}
