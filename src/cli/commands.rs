@@ -53,10 +53,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
                 (Some(_), _) | (_, Some(_)) if model != crate::training::ModelKind::Generator => {
                     anyhow::bail!("--distill-from and --decoder-channels train a generator: add --model generator")
                 }
-                (Some(t), Some(c)) => {
-                    let teacher = (t.as_os_str() != "bundled").then_some(t);
-                    Some(Distillation { teacher, decoder_channels: Distillation::parse_channels(&c)? })
-                }
+                (Some(t), Some(c)) => Some(Distillation::parse(&t, &c)?),
                 (None, None) => None,
                 _ => anyhow::bail!("--distill-from and --decoder-channels go together"),
             };

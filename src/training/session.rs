@@ -188,9 +188,7 @@ impl RunPlan {
                 read_sharpness: num("read_sharpness").map(|v| v as f32).unwrap_or(1.0),
             };
             if let (Ok(from), Ok(channels)) = (setting("distill_from"), setting("decoder_channels")) {
-                let teacher = (from != "bundled").then(|| PathBuf::from(from));
-                let decoder_channels = Distillation::parse_channels(&channels).map_err(|e| Error::file(&json, e))?;
-                plan.distill = Some(Distillation { teacher, decoder_channels });
+                plan.distill = Some(Distillation::parse(Path::new(&from), &channels).map_err(|e| Error::file(&json, e))?);
             }
         }
         plan.open.holdout_per_class = num("holdout_per_class").map(|v| v as usize).unwrap_or(plan.open.holdout_per_class);

@@ -15,7 +15,7 @@ use crate::models::generator::network::bce_with_logits;
 use crate::models::generator::{Generator, GeneratorCheckpoint, LatentStats};
 use candle_core::{Device, Tensor};
 use rand::Rng;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A run that distils a generator into one with other decoder channels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,14 +26,25 @@ pub struct Distillation {
     pub decoder_channels: Vec<usize>,
 }
 
+/// How the bundled generator is named as a teacher, on the command line and in settings.
+const BUNDLED_TEACHER: &str = "bundled";
+
 impl Distillation {
+    /// A distillation from the teacher named `teacher` (`bundled` or a checkpoint's path) into
+    /// the decoder channels `channels` (`32,16,8`), as the command line and a run's settings
+    /// give them ([`Distillation::teacher_name`] writes the name back).
+    pub fn parse(teacher: &Path, channels: &str) -> Result<Self> {
+        let teacher = (teacher != Path::new(BUNDLED_TEACHER)).then(|| teacher.to_path_buf());
+        Ok(Distillation { teacher, decoder_channels: Self::parse_channels(channels)? })
+    }
+
     /// How the teacher is named in settings and on the command line (`bundled` or its path).
     pub fn teacher_name(&self) -> String {
-        self.teacher.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "bundled".into())
+        self.teacher.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| BUNDLED_TEACHER.into())
     }
 
     /// Parses `--decoder-channels` (`32,16,8`): 1 to 4 stages of 1 to 1024 channels.
-    pub fn parse_channels(s: &str) -> Result<Vec<usize>> {
+    fn parse_channels(s: &str) -> Result<Vec<usize>> {
         let bad = || Error::Invalid(format!("decoder channels {s:?}: give 1 to 4 numbers from 1 to 1024, such as 32,16,8"));
         let v: Vec<usize> = s.split(',').map(|p| p.trim().parse::<usize>().map_err(|_| bad())).collect::<Result<_>>()?;
         if v.is_empty() || v.len() > 4 || v.iter().any(|&c| c == 0 || c > 1024) {
@@ -190,6 +201,12 @@ mod tests {
         for bad in ["", "32,,8", "0,4", "1,2,3,4,5", "2000", "a"] {
             assert!(Distillation::parse_channels(bad).is_err(), "{bad:?}");
         }
+        // Teacher names round-trip through a run's settings.
+        let d = Distillation::parse(Path::new("bundled"), "32,16,8").unwrap();
+        assert_eq!((d.teacher.clone(), d.teacher_name()), (None, "bundled".to_string()));
+        let d = Distillation::parse(Path::new("/runs/g"), "8").unwrap();
+        assert_eq!((d.teacher.clone(), d.teacher_name()), (Some(PathBuf::from("/runs/g")), "/runs/g".to_string()));
+        assert!(Distillation::parse(Path::new("bundled"), "0").is_err());
     }
 
     #[test]
