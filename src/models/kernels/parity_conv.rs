@@ -104,39 +104,31 @@ mod simd {
     use super::BLOCK;
     use std::arch::x86_64::*;
 
-    /// [`super::block_plain`] for 16 pixels in AVX-512 registers, the 8 sums kept in registers.
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn block_avx512(x: &[&[f32; 16]], w: &[&[f32; BLOCK]], acc: &mut [[f32; 16]; BLOCK]) {
-        let mut sum = [_mm512_setzero_ps(); BLOCK];
-        for (x, w) in x.iter().zip(w) {
-            // SAFETY: `x` is 16 floats.
-            let xv = unsafe { _mm512_loadu_ps(x.as_ptr()) };
-            for (s, &w) in sum.iter_mut().zip(w.iter()) {
-                *s = _mm512_fmadd_ps(xv, _mm512_set1_ps(w), *s);
+    /// [`super::block_plain`] for `$lanes` pixels in registers of one width, the 8 sums kept in
+    /// registers: the same code for each instruction set, with its own vector type and intrinsics.
+    macro_rules! block {
+        ($name:ident, $feature:literal, $lanes:literal, $zero:ident, $load:ident, $fma:ident, $set1:ident, $store:ident) => {
+            #[doc = concat!("[`super::block_plain`] for ", stringify!($lanes), " pixels with ", $feature, ".")]
+            #[target_feature(enable = $feature)]
+            pub(super) fn $name(x: &[&[f32; $lanes]], w: &[&[f32; BLOCK]], acc: &mut [[f32; $lanes]; BLOCK]) {
+                let mut sum = [$zero(); BLOCK];
+                for (x, w) in x.iter().zip(w) {
+                    // SAFETY: `x` is `$lanes` floats.
+                    let xv = unsafe { $load(x.as_ptr()) };
+                    for (s, &w) in sum.iter_mut().zip(w.iter()) {
+                        *s = $fma(xv, $set1(w), *s);
+                    }
+                }
+                for (a, s) in acc.iter_mut().zip(sum) {
+                    // SAFETY: `a` is `$lanes` floats.
+                    unsafe { $store(a.as_mut_ptr(), s) };
+                }
             }
-        }
-        for (a, s) in acc.iter_mut().zip(sum) {
-            // SAFETY: `a` is 16 floats.
-            unsafe { _mm512_storeu_ps(a.as_mut_ptr(), s) };
-        }
+        };
     }
 
-    /// [`super::block_plain`] for 8 pixels in AVX2 registers with fused multiply-adds.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn block_avx2(x: &[&[f32; 8]], w: &[&[f32; BLOCK]], acc: &mut [[f32; 8]; BLOCK]) {
-        let mut sum = [_mm256_setzero_ps(); BLOCK];
-        for (x, w) in x.iter().zip(w) {
-            // SAFETY: `x` is 8 floats.
-            let xv = unsafe { _mm256_loadu_ps(x.as_ptr()) };
-            for (s, &w) in sum.iter_mut().zip(w.iter()) {
-                *s = _mm256_fmadd_ps(xv, _mm256_set1_ps(w), *s);
-            }
-        }
-        for (a, s) in acc.iter_mut().zip(sum) {
-            // SAFETY: `a` is 8 floats.
-            unsafe { _mm256_storeu_ps(a.as_mut_ptr(), s) };
-        }
-    }
+    block!(block_avx512, "avx512f", 16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_set1_ps, _mm512_storeu_ps);
+    block!(block_avx2, "avx2,fma", 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_set1_ps, _mm256_storeu_ps);
 }
 
 /// The kernel for `L` pixels a register, each block of `L` pixels × [`BLOCK`] output channels
