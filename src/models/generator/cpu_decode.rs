@@ -6,19 +6,19 @@
 //! parity (py, px) reads only a 2x2 block of the low-resolution input through those nine taps,
 //! so the two together are four 2x2 convolutions of the low-resolution input, one per parity,
 //! whose weights are sums of the 3x3 taps that read the same low-resolution pixel ("sub-pixel"
-//! form). A stage with 8 or 16 outputs runs them through a direct vector kernel
-//! ([`parity_conv`]); a wider one as two matrix products per parity, one per row of taps, that
-//! read the input inside a zero border in place (no im2col copy). What a stage adds for a class
-//! whatever the latent (its bias, the class template's convolution, the class embedding's) is
-//! computed once per class and kept. The last 3x3 convolution to one channel is one product of
-//! every pixel with its nine taps, then a sum of shifted planes. Checked against candle's decoder
+//! form). Every stage runs them through a direct vector kernel on planar feature maps
+//! ([`crate::models::kernels::parity_conv`]) whose output is the next stage's input as it is.
+//! What a stage adds for a class whatever the latent (its bias, the class template's
+//! convolution, the class embedding's) is computed once per class and kept. The last 3x3
+//! convolution to one channel sums each tap times a shifted row of its plane. Checked against
+//! candle's decoder
 //! in the tests.
 
 use super::network::Generator;
 use crate::data::classes::NUM_CLASSES;
 use crate::error::{Error, Result};
 use crate::models::kernels::fast_conv::im2col_image;
-use crate::models::kernels::parity_conv;
+use crate::models::kernels::parity_conv::{self, ParityStage};
 use crate::models::kernels::sgemm::{fill_rows, sgemm, Mat};
 use candle_core::{Device, Tensor};
 
@@ -46,12 +46,12 @@ struct Stage {
     cout: usize,
     /// Side of its input; it writes twice that.
     low: usize,
+    /// The convolution of its input, one 2x2 convolution per output parity.
+    kernel: ParityStage,
     /// Per class, a value added to each input channel (`NUM_CLASSES × cin`).
     embed: Vec<f32>,
     /// Per class, the full-resolution template channel (`NUM_CLASSES × (2·low)²`).
     template: Vec<f32>,
-    /// Per parity `2·py + px`, the 2x2 weights: rows `(a, b, channel)`, a column per output.
-    parity: Vec<Vec<f32>>,
     /// The template channel's 3x3 taps: rows `(ky, kx)`, a column per output.
     template_taps: Vec<f32>,
     /// One per output channel.
@@ -69,6 +69,7 @@ impl Stage {
         }
         let w = values(&w)?;
         let at = |o: usize, c: usize, ky: usize, kx: usize| w.get(((o * c1 + c) * 3 + ky) * 3 + kx).copied().unwrap_or(0.0);
+        // Per parity (py, px), the 2x2 weights: rows (a, b, channel), a column per output.
         let mut parity = Vec::with_capacity(4);
         for (py, px) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
             let mut m = vec![0f32; 4 * cin * cout];
@@ -82,6 +83,7 @@ impl Stage {
             }
             parity.push(m);
         }
+        let kernel = ParityStage::new(&parity, cin, cout, low).ok_or_else(|| Error::ModelMismatch(format!("dec.conv{i}: an empty stage")))?;
         let template_taps = (0..9).flat_map(|t| (0..cout).map(move |o| (t, o))).map(|(t, o)| at(o, cin, t / 3, t % 3)).collect();
         let embed = values(&model.parameter(&format!("dec.embed{i}"))?)?;
         let template = values(&model.parameter(&format!("dec.template{i}"))?)?;
@@ -90,42 +92,26 @@ impl Stage {
         if embed.len() != NUM_CLASSES * cin || template.len() != NUM_CLASSES * r * r || bias.len() != cout {
             return Err(Error::ModelMismatch(format!("dec stage {i}: embedding, template or bias of the wrong size")));
         }
-        Ok(Stage { cin, cout, low, embed, template, parity, template_taps, bias, class_parts: (0..NUM_CLASSES).map(|_| std::sync::OnceLock::new()).collect() })
+        Ok(Stage { cin, cout, low, kernel, embed, template, template_taps, bias, class_parts: (0..NUM_CLASSES).map(|_| std::sync::OnceLock::new()).collect() })
     }
 
-    /// The stage's output `(2·low)² × cout` (after ReLU) for input `x` `(low² × cin)` of `class`:
-    /// the class's constant part ([`Stage::class_part`]) plus the convolution of `x`.
+    /// The stage's output (after ReLU, planes laid out as [`ParityStage::output`]) for input `x`
+    /// (planes laid out as [`ParityStage::input`]) of `class`: the class's constant part
+    /// ([`Stage::class_part`]) plus the convolution of `x`.
     fn run(&self, x: &[f32], class: usize) -> Result<Vec<f32>> {
-        let (low, cin) = (self.low, self.cin);
-        if x.len() != low * low * cin {
-            return Err(Error::Invalid(format!("decoder stage: an input of {} values, expected {}", x.len(), low * low * cin)));
+        let part = self.class_part(class)?;
+        let mut out = vec![0f32; part.len()];
+        if !self.kernel.run(x, part, true, &mut out) {
+            return Err(Error::Invalid(format!("decoder stage: an input of {} values, expected {}", x.len(), self.kernel.input().len())));
         }
-        let mut out = self.class_part(class)?.to_vec();
-        self.convolve_into(x, None, &mut out)?;
-        out.iter_mut().for_each(|v| *v = v.max(0.0));
         Ok(out)
     }
 
-    /// `x` (`low² × cin`, plus `add` per channel when given) inside a border of zeros one pixel wide.
-    fn pad(&self, x: &[f32], add: Option<&[f32]>) -> Vec<f32> {
-        let (low, cin, wp) = (self.low, self.cin, self.low + 2);
-        let mut padded = vec![0f32; wp * wp * cin];
-        for (y, row) in x.chunks_exact((low * cin).max(1)).enumerate() {
-            let start = ((y + 1) * wp + 1) * cin;
-            if let Some(dst) = padded.get_mut(start..start + low * cin) {
-                dst.copy_from_slice(row);
-                if let Some(add) = add {
-                    dst.chunks_exact_mut(cin.max(1)).for_each(|d| d.iter_mut().zip(add).for_each(|(d, a)| *d += a));
-                }
-            }
-        }
-        padded
-    }
-
     /// What the stage adds for `class` whatever its input, before the ReLU (computed once per
-    /// class and kept): the bias, the template channel's convolution and the convolution of the
-    /// class embedding (added to every input pixel, not to the zero border). The convolution is
-    /// linear, so the stage's output is this plus the convolution of the input alone.
+    /// class and kept, laid out as the stage's output): the bias, the template channel's
+    /// convolution and the convolution of the class embedding (added to every input pixel, not
+    /// to the zero border). The convolution is linear, so the stage's output is this plus the
+    /// convolution of the input alone.
     fn class_part(&self, class: usize) -> Result<&[f32]> {
         let slot = self.class_parts.get(class).ok_or_else(|| Error::Invalid(format!("decoder stage: class {class} is not one of {NUM_CLASSES}")))?;
         if let Some(part) = slot.get() {
@@ -136,64 +122,23 @@ impl Stage {
         let bad = || Error::Invalid(format!("decoder stage: no embedding or template for class {class}"));
         let embed = self.embed.get(class * cin..(class + 1) * cin).ok_or_else(bad)?;
         let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(bad)?;
-        let mut out = vec![0f32; r * r * cout];
-        fill_rows(&mut out, &self.bias);
+        let mut fixed = vec![0f32; r * r * cout];
+        fill_rows(&mut fixed, &self.bias);
         // A class template is dense (learned), so its 3x3 taps go through one matrix product.
         let mut template_cols = vec![0f32; r * r * 9];
         im2col_image(template, (r, r, 1), 3, &mut template_cols);
-        if !sgemm(&mut out, true, Mat::rows(&template_cols, r * r, 9), Mat::rows(&self.template_taps, 9, cout), 1) {
+        if !sgemm(&mut fixed, true, Mat::rows(&template_cols, r * r, 9), Mat::rows(&self.template_taps, 9, cout), 1) {
             return Err(Error::Invalid("decoder stage: template shapes".into()));
         }
-        self.convolve_into(&vec![0f32; low * low * cin], Some(embed), &mut out)?;
+        let fixed = self.kernel.output().from_nhwc(&fixed, None);
+        let embedded = self.kernel.input().from_nhwc(&vec![0f32; low * low * cin], Some(embed));
+        let mut part = vec![0f32; fixed.len()];
+        if !self.kernel.run(&embedded, &fixed, false, &mut part) {
+            return Err(Error::Invalid("decoder stage: buffer sizes".into()));
+        }
         // Another thread may have filled the slot meanwhile, with the same values.
-        let _ = slot.set(out);
+        let _ = slot.set(part);
         slot.get().map(Vec::as_slice).ok_or_else(bad)
-    }
-
-    /// Adds the upsample-and-convolve of input `x` (`low² × cin`, plus `add` per channel when
-    /// given; zero outside) into `out` (`(2·low)² × cout`), one 2x2 convolution per output parity.
-    fn convolve_into(&self, x: &[f32], add: Option<&[f32]>, out: &mut [f32]) -> Result<()> {
-        let (low, cin, cout) = (self.low, self.cin, self.cout);
-        let (r, wp) = (2 * low, low + 2);
-        if parity_conv::handles(cout, low) {
-            let planar = parity_conv::planar_padded(x, low, cin, add);
-            for (k, weights) in self.parity.iter().enumerate() {
-                let job = parity_conv::ParityJob { planar: &planar, weights, low, cin, py: k / 2, px: k % 2 };
-                if !parity_conv::accumulate(job, out, cout) {
-                    return Err(Error::Invalid("decoder stage: buffer sizes".into()));
-                }
-            }
-            return Ok(());
-        }
-        // Wider outputs: each parity is two matrix products, one per tap row a, whose rows are
-        // the padded input's pixels from (py + a, px) on, each read with its right-hand
-        // neighbour (the taps (a, 0) and (a, 1): 2·cin values that lie side by side). Rows run
-        // over the padded width, so every product's rows are one evenly strided view; the two
-        // extra columns of each row are computed and not used.
-        let padded = self.pad(x, add);
-        let rows = low * wp - 2;
-        let mut part = vec![0f32; rows * cout];
-        for (k, weights) in self.parity.iter().enumerate() {
-            let (py, px) = (k / 2, k % 2);
-            for a in 0..2 {
-                let from = ((py + a) * wp + px) * cin;
-                let input = Mat { data: padded.get(from..).unwrap_or(&[]), rows, cols: 2 * cin, rs: cin, cs: 1 };
-                let taps = Mat::rows(weights.get(2 * a * cin * cout..2 * (a + 1) * cin * cout).unwrap_or(&[]), 2 * cin, cout);
-                if !sgemm(&mut part, a > 0, input, taps, 1) {
-                    return Err(Error::Invalid("decoder stage: matrix shapes".into()));
-                }
-            }
-            for i in 0..low {
-                let (src, y) = (part.get(i * wp * cout..(i * wp + low) * cout).unwrap_or(&[]), 2 * i + py);
-                for (j, s) in src.chunks_exact(cout.max(1)).enumerate() {
-                    let o = (y * r + 2 * j + px) * cout;
-                    if let Some(d) = out.get_mut(o..o + cout) {
-                        d.iter_mut().zip(s).for_each(|(d, &s)| *d += s);
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }
 
@@ -293,33 +238,19 @@ impl CpuDecoder {
         Ok(x)
     }
 
-    /// Pixel logits (`side²`) of `class` from its first feature maps `start`: the upsampling
-    /// stages, then the last convolution.
+    /// Pixel logits (`side²`) of `class` from its first feature maps `start` (NHWC): the
+    /// upsampling stages on planes, then the last convolution.
     fn convolve(&self, start: &[f32], class: usize) -> Result<Vec<f32>> {
-        let mut x = start.to_vec();
+        let (Some(first), Some(last)) = (self.stages.first(), self.stages.last()) else {
+            return Err(Error::ModelMismatch("a decoder without stages".into()));
+        };
+        let mut x = first.kernel.input().from_nhwc(start, None);
         for stage in &self.stages {
             x = stage.run(&x, class)?;
         }
-        // The last convolution to one channel: every pixel's nine tap products in one matrix
-        // product (a plane per tap), then each output row sums the nine planes' rows its taps
-        // read, shifted.
-        let (s, c) = (self.side, self.out_taps.len() / 9);
-        let mut products = vec![0f32; 9 * s * s];
-        if !sgemm(&mut products, false, Mat::rows(&self.out_taps, 9, c), Mat::transposed(&x, s * s, c), 1) {
-            return Err(Error::Invalid("decoder output: matrix shapes".into()));
-        }
-        let mut out = vec![self.out_bias; s * s];
-        for (t, plane) in products.chunks_exact((s * s).max(1)).enumerate() {
-            let (dy, dx) = (t / 3, t % 3);
-            // Output (y, x) reads (y + dy − 1, x + dx − 1) where that lies inside.
-            let (x0, x1) = (1usize.saturating_sub(dx), (s + 1).saturating_sub(dx).min(s));
-            for y in 1usize.saturating_sub(dy)..(s + 1).saturating_sub(dy).min(s) {
-                let src = (y + dy - 1) * s + x0 + dx - 1;
-                let (Some(d), Some(p)) = (out.get_mut(y * s + x0..y * s + x1), plane.get(src..src + (x1 - x0))) else { continue };
-                d.iter_mut().zip(p).for_each(|(d, p)| *d += p);
-            }
-        }
-        Ok(out)
+        parity_conv::conv3x3_to_one(last.kernel.output(), &x, &self.out_taps, self.out_bias)
+            .filter(|out| out.len() == self.side * self.side)
+            .ok_or_else(|| Error::Invalid("decoder output: sizes".into()))
     }
 }
 
@@ -330,10 +261,12 @@ mod tests {
 
     #[test]
     fn matches_candle_decoder() {
-        // The default shapes (stages of 64, 32 and 16 outputs), and a thin decoder whose 16- and
-        // 8-output stages both run through the direct kernel.
+        // The default shapes (stages of 64, 32 and 16 outputs) at 32 and 64 pixels, the bundled
+        // thin decoder; sides of 7 and 14 pixels (not whole vectors) and outputs that do not
+        // fill whole blocks of 8 channels.
         let thin = GeneratorArchitecture { decoder_channels: vec![32, 16, 8], ..GeneratorArchitecture::for_side(64) };
-        for arch in [GeneratorArchitecture::for_side(32), GeneratorArchitecture::for_side(64), thin] {
+        let odd = GeneratorArchitecture { decoder_channels: vec![12, 6], ..GeneratorArchitecture::for_side(28) };
+        for arch in [GeneratorArchitecture::for_side(32), GeneratorArchitecture::for_side(64), thin, GeneratorArchitecture::for_side(28), odd] {
             let side = arch.side;
             let g = Generator::new_seeded(arch, &Device::Cpu, 3).unwrap();
             // Non-zero biases and embeddings too.
