@@ -236,6 +236,7 @@ mod tests {
                 "script_switch" => w.script_switch = v,
                 "small_first" => w.small_first = v,
                 "word" => w.word = v,
+                "strokes" => w.strokes = v,
                 "words" => words_on = v != 0.0,
                 "max_group" => max_group = v as usize,
                 "fill" => fill = v,
@@ -256,6 +257,9 @@ mod tests {
                 let r = reader(&net, &opts)(wd).unwrap();
                 if r.first() != Some(&wd.word) {
                     println!("{} {} -> {:?}", wd.word, if wd.touching { "touching" } else { "gaps" }, r);
+                    let best = LineReader::new().read(&net, &wd.drawing.strokes, &opts).unwrap();
+                    let chosen: Vec<String> = best.first().map_or(Vec::new(), |b| b.characters.iter().map(|c| format!("{}{:?}", c.ch, c.strokes)).collect());
+                    println!("   chosen: {} (score {:.2}; the word's reading scores {:.2})", chosen.join(" "), best.first().map_or(f32::NAN, |b| b.score), best.iter().find(|b| b.text == wd.word).map_or(f32::NAN, |b| b.score));
                     let strokes = &wd.drawing.strokes;
                     let layout = crate::models::recognizer::line::layout::Layout::with_fill(strokes, fill).unwrap();
                     let mut truth = String::new();

@@ -65,6 +65,13 @@ pub fn word_drawing(split: Split, word: &str, font: usize, touching: bool, seed:
     Some(WordDrawing { word: word.to_string(), touching, drawing, owners })
 }
 
+/// For each class, the number of pen strokes (as [`word_drawings`] writes them) of its glyph
+/// traced from each font of `split` that has it.
+pub fn stroke_counts(split: Split) -> Vec<Vec<usize>> {
+    let traces = bundled_traces(split);
+    (0..super::classes::NUM_CLASSES).map(|c| traces.iter().filter_map(|f| f.get(c).and_then(Option::as_ref)).map(|g| pen_strokes(g).len()).collect()).collect()
+}
+
 /// Lays out traced glyphs (box units) left to right on one line; also says which character
 /// each stroke belongs to.
 fn write_word(glyphs: &[&Vec<Stroke>], touching: bool, rng: &mut ChaCha8Rng) -> (Drawing, Vec<usize>) {

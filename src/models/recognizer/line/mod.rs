@@ -6,6 +6,7 @@
 
 pub mod layout;
 pub mod search;
+pub mod strokes;
 
 use self::layout::Layout;
 use self::search::{Group, Path, Weights};

@@ -29,6 +29,9 @@ pub struct Weights {
     pub small_first: f32,
     /// Added to a reading that is a word of the list (0: the list is not used).
     pub word: f32,
+    /// Subtracted per stroke a character has beyond the most its kana is written with
+    /// ([`super::strokes::MOST_STROKES`]).
+    pub strokes: f32,
     /// Whether a character may start left of the one before's centre (false: never).
     pub backwards: bool,
 }
@@ -49,6 +52,7 @@ impl Weights {
         rare: 2.0,
         small_first: 3.0,
         word: 4.0,
+        strokes: STROKES_WEIGHT,
         backwards: false,
     };
 
@@ -63,9 +67,13 @@ impl Weights {
         rare: 0.0,
         small_first: 0.0,
         word: 0.0,
+        strokes: 0.0,
         backwards: true,
     };
 }
+
+/// [`Weights::FULL`]'s cost of a stroke beyond a kana's most.
+const STROKES_WEIGHT: f32 = 1.0;
 
 /// One candidate group: its reading positions, extent and candidates.
 #[derive(Debug, Clone)]
@@ -137,6 +145,7 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
                     if RARE.contains(cand.ch) {
                         s -= w.rare;
                     }
+                    s -= w.strokes * super::strokes::beyond(cand.class, g.end - g.start) as f32;
                     match prev {
                         Some((_, pc)) if script(pc.ch) != script(cand.ch) => s -= w.script_switch,
                         None if is_small(cand.ch) => s -= w.small_first,
@@ -215,6 +224,16 @@ mod tests {
             group(2, 3, 200.0, vec![pred('ご', 0.95), pred('こ', 0.05)]),
         ];
         assert_eq!(search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "ぬんご");
+    }
+
+    #[test]
+    fn a_character_is_not_dropped_into_its_neighbour() {
+        // Four strokes read together as ら (written with at most 3), or as ら and a weak う.
+        let ra = |end, prob| Group { start: 0, end, extent: Extent { x0: 0.0, x1: 80.0, y0: 0.0, y1: 80.0 }, gap: 0.0, top: vec![pred('ら', prob)] };
+        let groups = vec![ra(4, 0.9), ra(2, 0.9), group(2, 4, 80.0, vec![pred('う', 0.5)])];
+        assert_eq!(search(&groups, 4, 100.0, &Weights::FULL, None, 6)[0].text, "らう");
+        let blind = Weights { strokes: 0.0, ..Weights::FULL };
+        assert_eq!(search(&groups, 4, 100.0, &blind, None, 6)[0].text, "ら", "without the stroke counts the う is dropped");
     }
 
     #[test]
