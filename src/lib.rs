@@ -28,12 +28,18 @@ pub use error::{Error, Result};
 /// Keeps large tensor buffers in the heap instead of fresh `mmap`s. candle allocates a new buffer
 /// per op; with glibc's default, every buffer over 32 MiB is mapped and unmapped each time, and
 /// the page faults cost more than the arithmetic (measured: im2col of a batch 122 ms → 14 ms).
-/// Call once at start-up, before threads start. A no-op off glibc.
+/// Every thread shares the main heap, which is never trimmed below 1 GiB: the heaps glibc gives
+/// other threads (the app trains on one, rayon's workers allocate too) are at most 64 MiB each and
+/// hand freed pages back at once, so a step's buffers were faulted in afresh every step (measured
+/// on AMD EPYC: the thin generator trained on a spawned thread at 229–273 images/s, 296–348 sharing
+/// the main heap; `fude bench data`'s training feed on all threads 14,757–14,931 → 19,351–19,541
+/// images/s). Call once at start-up, before threads start. A no-op off glibc.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before other threads allocate.
     unsafe {
         libc::mallopt(libc::M_MMAP_MAX, 0);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
