@@ -450,6 +450,33 @@ mod tests {
         assert!(ParityStage::new(&[vec![0.0; 4]], 1, 1, 4).is_none());
     }
 
+    /// The plain code (what a CPU without AVX2 runs) gives what this CPU's path gives, for the
+    /// stage and for the last convolution.
+    #[test]
+    fn plain_code_agrees() {
+        let val = |i: usize| ((i * 53 % 97) as f32 - 48.0) / 48.0;
+        for (low, cin, cout) in [(16, 3, 8), (7, 2, 12)] {
+            let parity: Vec<Vec<f32>> = (0..4).map(|p| (0..4 * cin * cout).map(|i| val(i + p)).collect()).collect();
+            let stage = ParityStage::new(&parity, cin, cout, low).unwrap();
+            let input = stage.input().from_nhwc(&(0..low * low * cin).map(val).collect::<Vec<_>>(), None);
+            let base = vec![0.25f32; stage.output().len()];
+            let mut fast = vec![0f32; base.len()];
+            let mut plain = fast.clone();
+            assert!(stage.run(&input, &base, true, &mut fast));
+            assert!(kernel::<8>(Job { stage: &stage, input: &input, base: &base, relu: true }, &mut plain, block_plain::<8>));
+            assert!(fast.iter().zip(&plain).all(|(a, b)| (a - b).abs() < 1e-4));
+            let planes = stage.output();
+            let taps: Vec<f32> = (0..9 * cout).map(|i| val(i + 7)).collect();
+            let fast = conv3x3_to_one(planes, &plain, &taps, 0.5).unwrap();
+            let (offsets, weights): (Vec<usize>, Vec<f32>) =
+                (0..cout).flat_map(|ch| (0..9).map(move |t| (ch, t))).map(|(ch, t)| (ch * planes.plane() + t / 3 * planes.stride() + t % 3, taps[t * cout + ch])).unzip();
+            let slow = to_one::<8>(ToOne { planes, x: &plain, offsets: &offsets, weights: &weights, bias: 0.5 }, sum_plain::<8>);
+            assert_eq!(fast.len(), 4 * low * low);
+            assert!(fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() < 1e-4));
+        }
+        assert!(conv3x3_to_one(Planes { channels: 2, side: 4 }, &[0.0; 3], &[0.0; 18], 0.0).is_none());
+    }
+
     #[test]
     fn planes_round_trip() {
         let p = Planes { channels: 3, side: 5 };
