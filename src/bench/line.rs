@@ -254,10 +254,10 @@ mod tests {
         println!("{:.1} s", t.elapsed().as_secs_f64());
         if std::env::var("FUDE_TUNE_MISSES").is_ok() {
             for wd in &words {
-                let r = reader(&net, &opts)(wd).unwrap();
-                if r.first() != Some(&wd.word) {
+                let best = LineReader::new().read(&net, &wd.drawing.strokes, &opts).unwrap();
+                let r: Vec<&String> = best.iter().map(|b| &b.text).collect();
+                if r.first() != Some(&&wd.word) {
                     println!("{} {} -> {:?}", wd.word, if wd.touching { "touching" } else { "gaps" }, r);
-                    let best = LineReader::new().read(&net, &wd.drawing.strokes, &opts).unwrap();
                     let chosen: Vec<String> = best.first().map_or(Vec::new(), |b| b.characters.iter().map(|c| format!("{}{:?}", c.ch, c.strokes)).collect());
                     println!("   chosen: {} (score {:.2}; the word's reading scores {:.2})", chosen.join(" "), best.first().map_or(f32::NAN, |b| b.score), best.iter().find(|b| b.text == wd.word).map_or(f32::NAN, |b| b.score));
                     let strokes = &wd.drawing.strokes;

@@ -40,13 +40,8 @@ fn values(t: &Tensor) -> Result<Vec<f32>> {
 
 /// One upsample-and-convolve stage.
 struct Stage {
-    /// Channels of its input (without the template).
-    cin: usize,
-    /// Channels it writes.
-    cout: usize,
-    /// Side of its input; it writes twice that.
-    low: usize,
-    /// The convolution of its input, one 2x2 convolution per output parity.
+    /// The convolution of its input, one 2x2 convolution per output parity; its input and
+    /// output layouts give the stage's channels and sides.
     kernel: ParityStage,
     /// Per class, a value added to each input channel (`NUM_CLASSES × cin`).
     embed: Vec<f32>,
@@ -92,7 +87,7 @@ impl Stage {
         if embed.len() != NUM_CLASSES * cin || template.len() != NUM_CLASSES * r * r || bias.len() != cout {
             return Err(Error::ModelMismatch(format!("dec stage {i}: embedding, template or bias of the wrong size")));
         }
-        Ok(Stage { cin, cout, low, kernel, embed, template, template_taps, bias, class_parts: (0..NUM_CLASSES).map(|_| std::sync::OnceLock::new()).collect() })
+        Ok(Stage { kernel, embed, template, template_taps, bias, class_parts: (0..NUM_CLASSES).map(|_| std::sync::OnceLock::new()).collect() })
     }
 
     /// The stage's output (after ReLU, planes laid out as [`ParityStage::output`]) for input `x`
@@ -117,8 +112,8 @@ impl Stage {
         if let Some(part) = slot.get() {
             return Ok(part);
         }
-        let (low, cin, cout) = (self.low, self.cin, self.cout);
-        let r = 2 * low;
+        let (input, output) = (self.kernel.input(), self.kernel.output());
+        let (low, cin, cout, r) = (input.side, input.channels, output.channels, output.side);
         let bad = || Error::Invalid(format!("decoder stage: no embedding or template for class {class}"));
         let embed = self.embed.get(class * cin..(class + 1) * cin).ok_or_else(bad)?;
         let template = self.template.get(class * r * r..(class + 1) * r * r).ok_or_else(bad)?;
@@ -130,8 +125,8 @@ impl Stage {
         if !sgemm(&mut fixed, true, Mat::rows(&template_cols, r * r, 9), Mat::rows(&self.template_taps, 9, cout), 1) {
             return Err(Error::Invalid("decoder stage: template shapes".into()));
         }
-        let fixed = self.kernel.output().from_nhwc(&fixed, None);
-        let embedded = self.kernel.input().from_nhwc(&vec![0f32; low * low * cin], Some(embed));
+        let fixed = output.from_nhwc(&fixed, None);
+        let embedded = input.from_nhwc(&vec![0f32; low * low * cin], Some(embed));
         let mut part = vec![0f32; fixed.len()];
         if !self.kernel.run(&embedded, &fixed, false, &mut part) {
             return Err(Error::Invalid("decoder stage: buffer sizes".into()));
