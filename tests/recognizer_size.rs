@@ -74,7 +74,8 @@ fn kuzushiji_pictures_read_as_well_as_pictures_as_as_writing_boxes() {
     println!("kuzushiji sample ({} held-out pictures): as pictures {as_picture}, as writing boxes {as_box}", set.len());
     assert_eq!(set.len(), 2000);
     // Read as pictures, a small kana and its full-size form count alike; none is in this set.
-    assert!(as_picture + 6 >= as_box, "as pictures {as_picture}, as boxes {as_box}");
+    // Every cell is a 28x28 thumbnail, read as it is.
+    assert!(as_picture >= as_box, "as pictures {as_picture}, as boxes {as_box}");
 }
 
 #[test]
@@ -91,7 +92,9 @@ fn eval_reads_image_sets_as_pictures_when_asked() {
     let (n_pic, pictures) = run(&["--as-pictures"]);
     println!("fude eval on the kuzushiji sample: as writing boxes {:.2}%, --as-pictures {:.2}%", 100.0 * boxes, 100.0 * pictures);
     assert_eq!((n_box, n_pic), (2000, 2000));
-    assert!(pictures > 0.95 && pictures + 0.005 >= boxes, "{pictures} against {boxes}");
+    // Each cell is read from the same input either way; a picture's reading only ranks a small
+    // kana with its full-size form (which cost one picture of 2,000 at the last measurement).
+    assert!(pictures > 0.95 && pictures + 0.0011 >= boxes, "{pictures} against {boxes}");
     // Generated sources have no pictures to read: the flag changes nothing there.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fude")).args(["eval", "--as-pictures", "--data", "drawings=shrunk0.75"]).output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("shrunk drawings:test: 1872 samples"));

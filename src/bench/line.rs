@@ -217,8 +217,22 @@ mod tests {
         let n = std::env::var("FUDE_TUNE_WORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
         // FUDE_TUNE_SPLIT=test looks at the held-out words (to see the misses, not to tune).
         let split = if std::env::var("FUDE_TUNE_SPLIT").is_ok_and(|v| v == "test") { Split::Test } else { Split::Train };
-        let words = if split == Split::Test { word_drawings(split, WORDS, 6, 0) } else { word_drawings(split, n, 6, 7) };
+        // FUDE_TUNE_SEED draws another set of training-font words.
+        let seed = std::env::var("FUDE_TUNE_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+        // FUDE_TUNE_FONTS_OUT=k (0-4): the stroke table is made from the training fonts whose
+        // index is not k modulo 5, and the words are written with the others, so the strokes
+        // weight can be chosen on fonts the table did not see.
+        let out: Option<usize> = std::env::var("FUDE_TUNE_FONTS_OUT").ok().and_then(|v| v.parse().ok());
+        let words = match (split, out) {
+            (Split::Test, _) => word_drawings(split, WORDS, 6, 0),
+            (_, Some(k)) => crate::data::line_words::word_drawings_of(split, |f| f % 5 == k, n, 6, seed),
+            _ => word_drawings(split, n, 6, seed),
+        };
         let mut w = Weights::FULL;
+        if let Some(k) = out {
+            let counts = crate::data::line_words::stroke_counts_of(Split::Train, |f| f % 5 != k);
+            w.most_strokes = Box::leak(crate::models::recognizer::line::strokes::most_strokes(&counts).into_boxed_slice());
+        }
         let mut words_on = true;
         let mut max_group = LineOptions::default().max_group;
         let mut fill = crate::models::recognizer::line::layout::BAND_FILL;
@@ -236,6 +250,7 @@ mod tests {
                 "script_switch" => w.script_switch = v,
                 "small_first" => w.small_first = v,
                 "word" => w.word = v,
+                "size_swap" => w.size_swap = v,
                 "strokes" => w.strokes = v,
                 "words" => words_on = v != 0.0,
                 "max_group" => max_group = v as usize,

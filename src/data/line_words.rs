@@ -31,6 +31,12 @@ pub struct WordDrawing {
 /// `count` word drawings (every other one touching) of words of 2 to `max_len` kana, from the
 /// fonts of `split`; the same for the same arguments.
 pub fn word_drawings(split: Split, count: usize, max_len: usize, seed: u64) -> Vec<WordDrawing> {
+    word_drawings_of(split, |_| true, count, max_len, seed)
+}
+
+/// [`word_drawings`] written only with the fonts of `split` (by index) that `fonts` accepts
+/// (for choosing a weight on fonts that another part of the scoring did not see).
+pub fn word_drawings_of(split: Split, fonts: impl Fn(usize) -> bool, count: usize, max_len: usize, seed: u64) -> Vec<WordDrawing> {
     let traces = bundled_traces(split);
     let words: Vec<Vec<usize>> = Lexicon::bundled()
         .words()
@@ -44,6 +50,9 @@ pub fn word_drawings(split: Split, count: usize, max_len: usize, seed: u64) -> V
     while out.len() < count && !words.is_empty() && !traces.is_empty() && tries < count * 50 {
         tries += 1;
         let (w, f) = (rng.random_range(0..words.len()), rng.random_range(0..traces.len()));
+        if !fonts(f) {
+            continue;
+        }
         let (Some(word), Some(font)) = (words.get(w), traces.get(f)) else { continue };
         let glyphs: Option<Vec<&Vec<Stroke>>> = word.iter().map(|&c| font.get(c).and_then(Option::as_ref)).collect();
         let Some(glyphs) = glyphs else { continue };
@@ -68,7 +77,13 @@ pub fn word_drawing(split: Split, word: &str, font: usize, touching: bool, seed:
 /// For each class, the number of pen strokes (as [`word_drawings`] writes them) of its glyph
 /// traced from each font of `split` that has it.
 pub fn stroke_counts(split: Split) -> Vec<Vec<usize>> {
+    stroke_counts_of(split, |_| true)
+}
+
+/// [`stroke_counts`] over the fonts of `split` (by index) that `fonts` accepts.
+pub fn stroke_counts_of(split: Split, fonts: impl Fn(usize) -> bool) -> Vec<Vec<usize>> {
     let traces = bundled_traces(split);
+    let traces: Vec<_> = traces.iter().enumerate().filter(|(i, _)| fonts(*i)).map(|(_, t)| t).collect();
     (0..super::classes::NUM_CLASSES).map(|c| traces.iter().filter_map(|f| f.get(c).and_then(Option::as_ref)).map(|g| pen_strokes(g).len()).collect()).collect()
 }
 

@@ -8,6 +8,7 @@ use super::fonts::{FontPick, KanaFont};
 use crate::error::{Error, Result};
 use super::labeled::LabeledImages;
 use super::skeleton;
+use crate::ink::picture::crop_character;
 use crate::ink::raster::{draw_strokes, mask_to_image, RASTER_SIDE};
 use crate::ink::{model_input, InkImage, ModelInput, Stroke};
 use rand::seq::IndexedRandom;
@@ -84,6 +85,10 @@ pub trait Source: Send + Sync {
     }
 }
 
+/// Chance that a training draw of an image set is cropped to its ink (see
+/// [`ImageSetSource`]'s `sample`).
+pub const PICTURE_FRAMING_CHANCE: f32 = 0.3;
+
 /// A finite labeled image set, sampled class-balanced.
 pub struct ImageSetSource {
     set: LabeledImages,
@@ -124,6 +129,16 @@ impl Source for ImageSetSource {
             aug.raster_effects(rng, &mut img);
         }
         (img, label)
+    }
+
+    /// A training draw, preprocessed as a writing box or, with chance [`PICTURE_FRAMING_CHANCE`]
+    /// for a full-size kana, cropped to its ink as `fude predict` reads a picture that is not
+    /// framed like a dataset cell: the network learns both framings of the same pictures.
+    fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
+        let (img, label) = self.sample_ink(rng, RASTER_SIDE, Augment::TRAIN);
+        let full_size = super::classes::get(label).is_some_and(|c| !c.is_small());
+        let cropped = (rng.random::<f32>() < PICTURE_FRAMING_CHANCE && full_size).then(|| crop_character(&img).ok()).flatten();
+        Sample { input: cropped.map_or_else(|| model_input(&img), |c| model_input(&c.image)), label }
     }
 
     fn eval_ink(&self, _side: u32, _aug: Augment) -> Vec<(InkImage, usize)> {

@@ -15,11 +15,13 @@
 //! The result is ink bright on dark, ready for [`super::preprocess::model_input`].
 //!
 //! [`picture_input`] reads a picture that is framed like a dataset cell ([`is_dataset_cell`]: small,
-//! square, the character spanning at least [`CELL_MIN_FILL`] of it, as Kuzushiji-49 publishes its
-//! pictures) as it is: cropping it again changes the framing the recognizer learned (on the
-//! kuzushiji sample read as pictures, 93.75% cropped against 97.10% as it is).
+//! square, the character spanning at least [`CELL_MIN_FILL`] of it, or no larger than the model's
+//! input, as Kuzushiji-49 publishes its pictures) as it is: cropping it again changes the framing
+//! the recognizer learned (on the kuzushiji sample read as pictures, 93.75% cropped against 97.10%
+//! as it is with the stage-4 recognizer; the thumbnail rule closed the rest of the gap to reading
+//! it as a writing box, see `models/README.md`).
 
-use super::preprocess::{model_input, ModelInput};
+use super::preprocess::{model_input, ModelInput, INPUT_SIDE};
 use super::InkImage;
 use std::collections::VecDeque;
 
@@ -86,11 +88,14 @@ pub const CELL_MAX_SIDE: usize = 96;
 pub const CELL_MIN_FILL: f32 = 0.8;
 
 /// Whether a picture is framed like a cell of Kuzushiji-MNIST, Kuzushiji-49 or ETL (a small,
-/// square picture that the character fills): such a picture is already its character's box and is
-/// read as it is, not cropped again.
+/// square picture that the character fills), or is no larger than the model's input (a
+/// thumbnail, as those datasets publish them): such a picture is already its character's box and
+/// is read as it is, not cropped again (cropping a thumbnail only scales it up, and the crop finder
+/// can take a detached dot or a stroke along the edge for a speck or a band).
 pub fn is_dataset_cell(img: &InkImage, fill: f32) -> bool {
     let (long, short) = (img.width.max(img.height), img.width.min(img.height));
-    short > 0 && long <= CELL_MAX_SIDE && long * 4 <= short * 5 && fill >= CELL_MIN_FILL
+    let thumbnail = long <= INPUT_SIDE;
+    short > 0 && (thumbnail || (long <= CELL_MAX_SIDE && long * 4 <= short * 5 && fill >= CELL_MIN_FILL))
 }
 
 /// The note shown when a picture seems to hold more than one character.
@@ -520,6 +525,13 @@ mod tests {
         cross(&mut loose, 20, 20);
         let c = crop_character(&loose).unwrap();
         assert!(c.fill < CELL_MIN_FILL && !is_dataset_cell(&loose, c.fill));
+        // A thumbnail no larger than the model's input is read as it is, however loose.
+        let mut thumb = paper(28, 28);
+        fill(&mut thumb, 8, 13, 19, 14);
+        fill(&mut thumb, 13, 8, 14, 19);
+        let c = crop_character(&thumb).unwrap();
+        assert!(c.fill < CELL_MIN_FILL && is_dataset_cell(&thumb, c.fill), "{}", c.fill);
+        assert_eq!(picture_input(&thumb, false).unwrap().input, model_input(&thumb));
     }
 
     #[test]

@@ -247,6 +247,18 @@ pub fn full_size_of(small: char) -> Option<char> {
     Some(full)
 }
 
+/// The other size of a kana: the full-size form of a small kana, the small form of a full-size
+/// kana that has one (や ↔ ゃ, ツ ↔ ッ, か ↔ ゕ); `None` for any other character.
+pub fn size_twin(ch: char) -> Option<char> {
+    static TWINS: std::sync::OnceLock<Vec<Option<char>>> = std::sync::OnceLock::new();
+    let twins = TWINS.get_or_init(|| {
+        let all = classes::all();
+        let of = |ch: char| full_size_of(ch).or_else(|| all.iter().map(|k| k.ch).find(|&small| full_size_of(small) == Some(ch)));
+        all.iter().map(|k| of(k.ch)).collect()
+    });
+    index_of(ch).and_then(|i| twins.get(i).copied().flatten())
+}
+
 /// Gives each small kana's probability to its full-size form (which then holds the pair's
 /// mass) and leaves the small form just below it. Returns whether any small kana had mass.
 fn merge_small_into_full(p: &mut [f32]) -> bool {
@@ -403,6 +415,8 @@ mod tests {
         assert_eq!(full_size_of('ゃ'), Some('や'));
         assert_eq!(full_size_of('や'), None, "a full-size kana has no full-size form of its own");
         assert_eq!(full_size_of('x'), None);
+        assert_eq!((size_twin('ょ'), size_twin('よ'), size_twin('ヵ'), size_twin('カ')), (Some('よ'), Some('ょ'), Some('カ'), Some('ヵ')));
+        assert_eq!((size_twin('ま'), size_twin('x')), (None, None));
         for small in classes::all().into_iter().filter(|c| c.is_small()) {
             let full = full_size_of(small.ch).and_then(index_of).and_then(classes::get).unwrap();
             assert!(!full.is_small() && full.script() == small.script(), "{} → {}", small.ch, full.ch);

@@ -10,6 +10,7 @@ pub mod strokes;
 
 use self::layout::Layout;
 use self::search::{Group, Path, Weights};
+use super::reading::size_twin;
 use super::{CpuRecognizer, Reading};
 use crate::data::lexicon::Lexicon;
 use crate::error::{Error, Result};
@@ -152,10 +153,10 @@ impl LineReader {
             let groups = self.groups(net, strokes, &layout, opts, max_group, max_width)?;
             paths = search::search(&groups, layout.order.len(), layout.side, &opts.weights, lexicon, opts.readings.max(1));
             if !paths.is_empty() {
-                return Ok(paths.iter().map(|p| reading(p, &groups, &layout)).collect());
+                return Ok(paths.iter().map(|p| reading(p, &groups, &layout, opts.per_char)).collect());
             }
         }
-        Ok(paths.iter().map(|p| reading(p, &[], &layout)).collect())
+        Ok(paths.iter().map(|p| reading(p, &[], &layout, opts.per_char)).collect())
     }
 
     /// Whether a reading made in the box `(side, top)` may stand for one in `layout`'s box.
@@ -202,14 +203,31 @@ impl LineReader {
                         probs
                     }
                 };
-                let top: Vec<Prediction> =
-                    opts.reading.candidates(&probs, opts.per_char.clamp(1, 20)).top.into_iter().filter(|c| c.prob > 1e-4).collect();
+                let top = candidates(&opts.reading, &probs, opts.per_char);
                 groups.push(Group { start, end, extent, gap: layout.inner_gap(ids) / layout.side, top });
             }
         }
         Ok(groups)
     }
 }
+
+/// A group's candidates: the best `per_char` the reading gives (above 1e-4), then the other size
+/// of the first [`TWINS_OF`] where the reading allows it and it is not among them, so the word
+/// list can change a kana's size ([`search::Weights::size_swap`]).
+fn candidates(reading: &Reading, probs: &[f32], per_char: usize) -> Vec<Prediction> {
+    let all = reading.candidates(probs, 40).top;
+    let mut top: Vec<Prediction> = all.iter().take(per_char.clamp(1, 20)).filter(|c| c.prob > 1e-4).copied().collect();
+    let twins: Vec<char> = top.iter().take(TWINS_OF).filter_map(|c| size_twin(c.ch)).collect();
+    for twin in twins {
+        if let Some(c) = all.iter().find(|c| c.ch == twin).filter(|_| top.iter().all(|t| t.ch != twin)) {
+            top.push(*c);
+        }
+    }
+    top
+}
+
+/// Candidates whose other size [`candidates`] adds.
+const TWINS_OF: usize = 2;
 
 /// A hash of a group's strokes.
 fn group_key(strokes: &[Stroke], ids: &[usize]) -> u64 {
@@ -225,8 +243,9 @@ fn group_key(strokes: &[Stroke], ids: &[usize]) -> u64 {
     h.finish()
 }
 
-/// A search path as a reading.
-fn reading(p: &Path, groups: &[Group], layout: &Layout) -> LineReading {
+/// A search path as a reading, each character with at most `per_char` of its group's candidates
+/// (the one read among them).
+fn reading(p: &Path, groups: &[Group], layout: &Layout, per_char: usize) -> LineReading {
     let characters = p
         .steps
         .iter()
@@ -234,7 +253,15 @@ fn reading(p: &Path, groups: &[Group], layout: &Layout) -> LineReading {
             let g = groups.get(g)?;
             let mut strokes = layout.order.get(g.start..g.end)?.to_vec();
             strokes.sort_unstable();
-            Some(LineChar { ch: g.top.get(c)?.ch, strokes, top: g.top.clone() })
+            let chosen = g.top.get(c)?;
+            let per_char = per_char.clamp(1, 20);
+            let mut top: Vec<Prediction> = g.top.iter().take(per_char).copied().collect();
+            if c >= per_char {
+                // A size the word list chose, from beyond the best few: shown last.
+                top.truncate(per_char - 1);
+                top.push(*chosen);
+            }
+            Some(LineChar { ch: chosen.ch, strokes, top })
         })
         .collect();
     LineReading { text: p.text.clone(), score: p.score, characters }

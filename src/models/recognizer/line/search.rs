@@ -6,6 +6,7 @@
 use super::layout::Extent;
 use crate::data::classes::{self, Script};
 use crate::data::lexicon::Lexicon;
+use crate::models::recognizer::reading::size_twin;
 use crate::models::Prediction;
 
 /// How readings are scored.
@@ -29,9 +30,15 @@ pub struct Weights {
     pub small_first: f32,
     /// Added to a reading that is a word of the list (0: the list is not used).
     pub word: f32,
+    /// Subtracted per character whose size (small or full-size) the word list changed: a reading
+    /// that is a word once some of its kana take their other size is also tried, each such
+    /// character scored by its pair's probability (see [`resized_word`]).
+    pub size_swap: f32,
     /// Subtracted per stroke a character has beyond the most its kana is written with
-    /// ([`super::strokes::MOST_STROKES`]).
+    /// (by `most_strokes`).
     pub strokes: f32,
+    /// The most strokes each class is written with ([`super::strokes::MOST_STROKES`]).
+    pub most_strokes: &'static [u8],
     /// Whether a character may start left of the one before's centre (false: never).
     pub backwards: bool,
 }
@@ -52,7 +59,9 @@ impl Weights {
         rare: 2.0,
         small_first: 3.0,
         word: 4.0,
+        size_swap: SIZE_SWAP_WEIGHT,
         strokes: STROKES_WEIGHT,
+        most_strokes: &super::strokes::MOST_STROKES,
         backwards: false,
     };
 
@@ -67,10 +76,18 @@ impl Weights {
         rare: 0.0,
         small_first: 0.0,
         word: 0.0,
+        size_swap: f32::INFINITY,
         strokes: 0.0,
+        most_strokes: &super::strokes::MOST_STROKES,
         backwards: true,
     };
 }
+
+/// [`Weights::FULL`]'s cost of a character whose size the word list changed.
+const SIZE_SWAP_WEIGHT: f32 = 1.0;
+
+/// Most characters of one reading whose size [`resized_word`] tries to change.
+const MAX_RESIZED: usize = 4;
 
 /// [`Weights::FULL`]'s cost of a stroke beyond a kana's most.
 const STROKES_WEIGHT: f32 = 1.0;
@@ -145,7 +162,7 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
                     if RARE.contains(cand.ch) {
                         s -= w.rare;
                     }
-                    s -= w.strokes * super::strokes::beyond(cand.class, g.end - g.start) as f32;
+                    s -= w.strokes * super::strokes::beyond(w.most_strokes, cand.class, g.end - g.start) as f32;
                     match prev {
                         Some((_, pc)) if script(pc.ch) != script(cand.ch) => s -= w.script_switch,
                         None if is_small(cand.ch) => s -= w.small_first,
@@ -167,6 +184,10 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
     }
     let mut done = beams.pop().unwrap_or_default();
     if let Some(lex) = lexicon.filter(|_| w.word != 0.0) {
+        if w.size_swap.is_finite() {
+            let resized: Vec<Path> = done.iter().filter_map(|p| resized_word(p, groups, lex, w)).collect();
+            done.extend(resized);
+        }
         for path in &mut done {
             if let Some(rank) = lex.rank(&path.text) {
                 path.score += w.word - 0.25 * (1.0 + rank as f32 / 1000.0).ln();
@@ -174,6 +195,54 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
         }
     }
     prune(done, keep)
+}
+
+/// Size is the least certain thing about a handwritten kana (people write small kana barely
+/// smaller, and full-size ones small), and the word list knows it: for a `path` that is no word,
+/// the best word that it becomes when some of its kana (at most [`MAX_RESIZED`]) take their other
+/// size, if any and if that size is among the group's candidates. Each changed character is scored
+/// by its pair's probability (small and full-size together) less `w.size_swap` (and a first
+/// character that changes size gains or loses `w.small_first`); the word bonus comes later.
+fn resized_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Option<Path> {
+    if lex.contains(&path.text) {
+        // Between two words that differ only in size, the strokes decide.
+        return None;
+    }
+    let chars: Vec<char> = path.text.chars().collect();
+    // (position, the twin's candidate index, the gain of scoring the pair instead of the own form)
+    let mut swaps = Vec::new();
+    for (pos, &(gi, ci)) in path.steps.iter().enumerate() {
+        let Some(top) = groups.get(gi).map(|g| &g.top) else { continue };
+        let (Some(own), Some(twin)) = (top.get(ci), top.get(ci).and_then(|c| size_twin(c.ch))) else { continue };
+        if let Some((ti, t)) = top.iter().enumerate().find(|(_, c)| c.ch == twin) {
+            let mut gain = (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - w.size_swap;
+            if pos == 0 {
+                gain += if is_small(own.ch) { w.small_first } else { -w.small_first };
+            }
+            swaps.push((pos, ti, gain));
+        }
+        if swaps.len() == MAX_RESIZED {
+            break;
+        }
+    }
+    let mut best: Option<Path> = None;
+    for mask in 1u32..(1 << swaps.len()) {
+        let (mut text, mut steps, mut score) = (chars.clone(), path.steps.clone(), path.score);
+        for (bit, &(pos, ti, gain)) in swaps.iter().enumerate() {
+            if mask & (1 << bit) == 0 {
+                continue;
+            }
+            let (Some(ch), Some(step)) = (text.get_mut(pos), steps.get_mut(pos)) else { continue };
+            *ch = size_twin(*ch).unwrap_or(*ch);
+            step.1 = ti;
+            score += gain;
+        }
+        let text: String = text.into_iter().collect();
+        if lex.contains(&text) && best.as_ref().is_none_or(|b| score > b.score) {
+            best = Some(Path { score, text, steps });
+        }
+    }
+    best
 }
 
 /// The best `keep` paths with distinct texts, best first.
@@ -224,6 +293,27 @@ mod tests {
             group(2, 3, 200.0, vec![pred('ご', 0.95), pred('こ', 0.05)]),
         ];
         assert_eq!(search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "ぬんご");
+    }
+
+    #[test]
+    fn the_word_list_settles_size_but_the_strokes_settle_two_words() {
+        // A small ょ written nearly full-size: the strokes say よ, the word いぎょ says small.
+        let yo = |p_full, p_small| group(2, 3, 200.0, vec![pred('よ', p_full), pred('ょ', p_small)]);
+        let groups = vec![group(0, 1, 0.0, vec![pred('い', 0.9)]), group(1, 2, 100.0, vec![pred('ぎ', 0.9)]), yo(0.97, 0.005)];
+        let lex = Lexicon::parse("いぎょ\n");
+        let best = search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6);
+        assert_eq!(best[0].text, "いぎょ");
+        assert!(best.iter().any(|p| p.text == "いぎよ"), "the reading as written stays an alternative");
+        let fixed = Weights { size_swap: f32::INFINITY, ..Weights::FULL };
+        assert_eq!(search(&groups, 3, 100.0, &fixed, Some(&lex), 6)[0].text, "いぎよ", "without it the size stays as read");
+        // Two words that differ only in size: the strokes decide.
+        let groups = vec![group(0, 1, 0.0, vec![pred('し', 0.9)]), group(1, 2, 100.0, vec![pred('よ', 0.8), pred('ょ', 0.2)]), group(2, 3, 200.0, vec![pred('う', 0.9)])];
+        let lex = Lexicon::parse("しょう\nしよう\n");
+        assert_eq!(search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "しよう");
+        // A first character read small takes its full size when that makes a word.
+        let groups = vec![group(0, 1, 0.0, vec![pred('ぃ', 0.98), pred('い', 0.001)]), group(1, 2, 100.0, vec![pred('っ', 0.9)])];
+        let lex = Lexicon::parse("いっ\n");
+        assert_eq!(search(&groups, 2, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "いっ");
     }
 
     #[test]

@@ -17,10 +17,16 @@ pub const MOST_STROKES: [u8; NUM_CLASSES] = [
     4, 5, 4, 4, 4, 4, 3, 3, 4, 4, 3, 3, 3, 2, 3, 5, 6, 5, 4, 3, 2, 6, 3, 3, 5, 6, 6, 5, 1, 3,
 ];
 
-/// How many strokes a group of `strokes` has beyond the most that `class` is written with (0 for
-/// an unknown class).
-pub fn beyond(class: usize, strokes: usize) -> usize {
-    MOST_STROKES.get(class).map_or(0, |&m| strokes.saturating_sub(usize::from(m)))
+/// How many strokes a group of `strokes` has beyond the most that `class` is written with by the
+/// table `most` (such as [`MOST_STROKES`]; 0 for a class it lacks).
+pub fn beyond(most: &[u8], class: usize, strokes: usize) -> usize {
+    most.get(class).map_or(0, |&m| strokes.saturating_sub(usize::from(m)))
+}
+
+/// The most pen strokes of each class over the given traced glyphs' stroke counts (per class, as
+/// [`crate::data::line_words::stroke_counts`] gives them): how [`MOST_STROKES`] is made.
+pub fn most_strokes(counts: &[Vec<usize>]) -> Vec<u8> {
+    counts.iter().map(|c| c.iter().copied().max().unwrap_or(0).min(usize::from(u8::MAX)) as u8).collect()
 }
 
 #[cfg(test)]
@@ -30,9 +36,9 @@ mod tests {
 
     #[test]
     fn the_table_is_the_training_fonts_most() {
-        let most: Vec<u8> = crate::data::line_words::stroke_counts(Split::Train).iter().map(|c| c.iter().copied().max().unwrap_or(0) as u8).collect();
+        let most = most_strokes(&crate::data::line_words::stroke_counts(Split::Train));
         assert_eq!(most, MOST_STROKES.to_vec(), "regenerate MOST_STROKES from the training fonts' traces");
         let a = crate::data::classes::index_of('ら').unwrap();
-        assert_eq!((beyond(a, 3), beyond(a, 5), beyond(999, 9)), (0, 2, 0));
+        assert_eq!((beyond(&MOST_STROKES, a, 3), beyond(&MOST_STROKES, a, 5), beyond(&MOST_STROKES, 999, 9)), (0, 2, 0));
     }
 }
