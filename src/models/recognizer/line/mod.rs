@@ -243,8 +243,30 @@ fn group_key(strokes: &[Stroke], ids: &[usize]) -> u64 {
     h.finish()
 }
 
+/// The candidates a character shows, at most `per_char` of its group's `top`: the best, with the
+/// one read (`chosen`, an index into `top`) and its other size (small or full-size, when `top` has
+/// it) in place of the last ones, so a size can be changed with one click.
+fn shown_candidates(top: &[Prediction], chosen: usize, per_char: usize) -> Vec<Prediction> {
+    let per_char = per_char.clamp(1, 20);
+    let Some(read) = top.get(chosen) else { return top.iter().take(per_char).copied().collect() };
+    let twin = size_twin(read.ch).and_then(|t| top.iter().find(|c| c.ch == t));
+    let mut must: Vec<Prediction> = std::iter::once(*read).chain(twin.copied()).take(per_char).collect();
+    let mut shown: Vec<Prediction> = Vec::with_capacity(per_char);
+    for c in top {
+        if shown.len() + must.len() == per_char {
+            break;
+        }
+        if let Some(i) = must.iter().position(|m| m.ch == c.ch) {
+            must.remove(i);
+        }
+        shown.push(*c);
+    }
+    shown.extend(must);
+    shown
+}
+
 /// A search path as a reading, each character with at most `per_char` of its group's candidates
-/// (the one read among them).
+/// ([`shown_candidates`]).
 fn reading(p: &Path, groups: &[Group], layout: &Layout, per_char: usize) -> LineReading {
     let characters = p
         .steps
@@ -253,15 +275,8 @@ fn reading(p: &Path, groups: &[Group], layout: &Layout, per_char: usize) -> Line
             let g = groups.get(g)?;
             let mut strokes = layout.order.get(g.start..g.end)?.to_vec();
             strokes.sort_unstable();
-            let chosen = g.top.get(c)?;
-            let per_char = per_char.clamp(1, 20);
-            let mut top: Vec<Prediction> = g.top.iter().take(per_char).copied().collect();
-            if c >= per_char {
-                // A size the word list chose, from beyond the best few: shown last.
-                top.truncate(per_char - 1);
-                top.push(*chosen);
-            }
-            Some(LineChar { ch: chosen.ch, strokes, top })
+            let ch = g.top.get(c)?.ch;
+            Some(LineChar { ch, strokes, top: shown_candidates(&g.top, c, per_char) })
         })
         .collect();
     LineReading { text: p.text.clone(), score: p.score, characters }
@@ -388,6 +403,19 @@ mod tests {
         let read = exact.read(&net, &strokes, &opts).unwrap();
         assert!(exact.reads - before > before, "{before} then {}", exact.reads);
         assert_eq!(read, LineReader::new().read(&net, &strokes, &opts).unwrap());
+    }
+
+    #[test]
+    fn a_character_shows_the_one_read_and_its_other_size() {
+        let p = |ch: char, prob: f32| Prediction { class: crate::data::classes::index_of(ch).unwrap(), ch, prob };
+        let chars = |v: Vec<Prediction>| v.into_iter().map(|c| c.ch).collect::<String>();
+        let top = vec![p('つ', 0.8), p('づ', 0.05), p('フ', 0.04), p('は', 0.03), p('プ', 0.02), p('っ', 0.01)];
+        assert_eq!(chars(shown_candidates(&top, 0, 5)), "つづフはっ", "the other size replaces the last");
+        assert_eq!(chars(shown_candidates(&top, 5, 5)), "つづフはっ", "a size the word list chose is shown");
+        assert_eq!(chars(shown_candidates(&top, 1, 3)), "つづフ", "づ has no other size");
+        assert_eq!(chars(shown_candidates(&top, 0, 6)), "つづフはプっ");
+        assert_eq!(chars(shown_candidates(&top, 5, 1)), "っ");
+        assert_eq!(chars(shown_candidates(&top[..2], 0, 5)), "つづ");
     }
 
     #[test]
