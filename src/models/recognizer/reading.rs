@@ -188,7 +188,7 @@ impl Reading {
 
 /// Whether `ch` is a small kana or the full-size form of one.
 fn has_small_form(ch: char) -> bool {
-    classes::all().iter().any(|c| c.is_small() && (c.ch == ch || full_size_of(c.ch) == Some(ch)))
+    size_twin(ch).is_some()
 }
 
 /// The characters of a ranking, in order.

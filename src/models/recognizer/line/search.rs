@@ -209,17 +209,17 @@ fn resized_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Op
         return None;
     }
     let chars: Vec<char> = path.text.chars().collect();
-    // (position, the twin's candidate index, the gain of scoring the pair instead of the own form)
+    // (position, the twin, its candidate index, the gain of scoring the pair instead of the own form)
     let mut swaps = Vec::new();
     for (pos, &(gi, ci)) in path.steps.iter().enumerate() {
         let Some(top) = groups.get(gi).map(|g| &g.top) else { continue };
-        let (Some(own), Some(twin)) = (top.get(ci), top.get(ci).and_then(|c| size_twin(c.ch))) else { continue };
+        let Some((own, twin)) = top.get(ci).and_then(|own| Some((own, size_twin(own.ch)?))) else { continue };
         if let Some((ti, t)) = top.iter().enumerate().find(|(_, c)| c.ch == twin) {
             let mut gain = (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - w.size_swap;
             if pos == 0 {
                 gain += if is_small(own.ch) { w.small_first } else { -w.small_first };
             }
-            swaps.push((pos, ti, gain));
+            swaps.push((pos, twin, ti, gain));
         }
         if swaps.len() == MAX_RESIZED {
             break;
@@ -228,12 +228,12 @@ fn resized_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Op
     let mut best: Option<Path> = None;
     for mask in 1u32..(1 << swaps.len()) {
         let (mut text, mut steps, mut score) = (chars.clone(), path.steps.clone(), path.score);
-        for (bit, &(pos, ti, gain)) in swaps.iter().enumerate() {
+        for (bit, &(pos, twin, ti, gain)) in swaps.iter().enumerate() {
             if mask & (1 << bit) == 0 {
                 continue;
             }
             let (Some(ch), Some(step)) = (text.get_mut(pos), steps.get_mut(pos)) else { continue };
-            *ch = size_twin(*ch).unwrap_or(*ch);
+            *ch = twin;
             step.1 = ti;
             score += gain;
         }
