@@ -196,6 +196,37 @@ fn train_resume_eval_and_refuse_bad_models() {
 }
 
 #[test]
+fn train_a_recognizer_of_another_width_and_read_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let k49 = dir.path().join("k49");
+    fude::data::k49::write_fixture(&k49, 4, 2, 1).unwrap();
+    let k49_spec = format!("k49={}", k49.display());
+    let out_s = dir.path().join("narrow").to_string_lossy().to_string();
+    let base = ["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epoch-size", "128", "--batch", "64"];
+    let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16,16", "--hidden", "32"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{out_s}.json")).unwrap()).unwrap();
+    assert_eq!(sidecar["architecture"]["channels"], serde_json::json!([8, 8, 16, 16]));
+    assert_eq!(sidecar["architecture"]["hidden"], 32);
+    let o = fude(&["predict", "--model", &out_s, "--top", "3", &example("a.json")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // A resumed run keeps the checkpoint's shape: giving one is refused, not ignored.
+    let o = fude(&[&base[..], &["--epochs", "2", "--resume", &out_s, "--hidden", "64"]].concat());
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--hidden"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16"]].concat());
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("four counts"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16,0"]].concat());
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad layer sizes"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fude(&[&base[..], &["--epochs", "1", "--model", "generator", "--hidden", "64"]].concat());
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shape a recognizer"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
 fn bad_arguments_are_explained() {
     let o = fude(&["train", "--data", "mnist", "--out", "x"]);
     assert!(!o.status.success());

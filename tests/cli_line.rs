@@ -75,11 +75,14 @@ fn line_plain_text_script_and_bad_files() {
 
 #[test]
 fn line_bench_reads_with_the_recognizer_asked_for() {
-    // Another recognizer is for the line benchmark only; a missing one is refused with its path.
-    let o = fude(&["bench", "predict", "--model", "models/recognizer"]);
+    // Another recognizer is for the predict, train and line benchmarks; a missing one is refused
+    // with its path.
+    let o = fude(&["bench", "data", "--model", "models/recognizer"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("only `fude bench line`"), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = fude(&["bench", "line", "--model", "/no/such/recognizer"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/recognizer"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only `fude bench predict|train|line`"), "{}", String::from_utf8_lossy(&o.stderr));
+    for what in ["line", "predict", "train"] {
+        let o = fude(&["bench", what, "--model", "/no/such/recognizer"]);
+        assert_eq!(o.status.code(), Some(1), "{what}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/recognizer"), "{what}: {}", String::from_utf8_lossy(&o.stderr));
+    }
 }

@@ -15,7 +15,7 @@ use candle_nn::{Optimizer, ParamsAdamW};
 pub fn train() -> Result<()> {
     let (batch, steps) = (64, 10);
     for (what, mode, decoder) in [("generator", "gen-train", vec![64, 32, 16]), ("thin generator", "gen-train-thin", vec![32, 16, 8])] {
-        compare_training(what, mode, batch, steps, || {
+        compare_training(what, mode, &[], batch, steps, || {
             let dev = Device::Cpu;
             let arch = GeneratorArchitecture { decoder_channels: decoder.clone(), ..GeneratorArchitecture::default() };
             let g = Generator::new_seeded(arch, &dev, 0)?;

@@ -67,8 +67,8 @@ pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
     if let (Some(m), "generator") = (model, what) {
         return generator::decode(Some(m));
     }
-    if let Some(m) = model {
-        return Err(Error::Invalid(format!("--model {}: only `fude bench line` (another recognizer) and `fude bench generator` (another generator) take it", m.display())));
+    if let (Some(m), "all" | "data") = (model, what) {
+        return Err(Error::Invalid(format!("--model {}: only `fude bench predict|train|line` (another recognizer) and `fude bench generator` (another generator) take it", m.display())));
     }
     if !matches!(what, "all" | "predict" | "data" | "train" | "generator") {
         return Err(Error::Invalid(format!("unknown benchmark {what:?}: predict, data, train, generator, line or all")));
@@ -78,14 +78,15 @@ pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
         // Other work on the machine skews every figure below (PyTorch's spinning threads most).
         println!("load average at start: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     }
+    let recognizer = recognizer(model)?;
     if all || what == "predict" {
-        predict()?;
+        predict(&recognizer)?;
     }
     if all || what == "data" {
         data();
     }
     if all || what == "train" {
-        train()?;
+        train(&recognizer.arch)?;
     }
     if all || what == "generator" {
         generator::train()?;
@@ -94,7 +95,14 @@ pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
     Ok(())
 }
 
-fn model() -> Result<Recognizer> {
+/// The recognizer at `path` (refused when it cannot be read), else the bundled one, else a fresh
+/// network of the bundled shape.
+fn recognizer(path: Option<&std::path::Path>) -> Result<Recognizer> {
+    if let Some(p) = path {
+        let c = Checkpoint::load(p, &Device::Cpu)?;
+        println!("recognizer: {} ({:?}, hidden {})", p.display(), c.model.arch.channels, c.model.arch.hidden);
+        return Ok(c.model);
+    }
     Ok(match Checkpoint::bundled(&Device::Cpu) {
         Ok(c) => c.model,
         Err(_) => {
@@ -104,12 +112,17 @@ fn model() -> Result<Recognizer> {
     })
 }
 
+/// The PyTorch reference's arguments for the network shape `arch`.
+fn shape_arguments(arch: &Architecture) -> Vec<String> {
+    let channels: Vec<String> = arch.channels.iter().map(ToString::to_string).collect();
+    vec!["--channels".into(), channels.join(","), "--hidden".into(), arch.hidden.to_string()]
+}
+
 /// Predict latency for one drawing (strokes → raster → preprocessing → CNN → top-10), the CNN
 /// part alone (compared with PyTorch's one-image latency on the same network), and batch-256
-/// inference throughput.
-pub fn predict() -> Result<()> {
-    let m = model()?;
-    let fast = CpuRecognizer::new(&m)?;
+/// inference throughput, with the recognizer `m` (PyTorch times a network of its shape).
+pub fn predict(m: &Recognizer) -> Result<()> {
+    let fast = CpuRecognizer::new(m)?;
     let drawing = Drawing::from_json(EXAMPLE_DRAWING)?;
     let (mut total, mut prep, mut cnn, mut candle) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..1020 {
@@ -147,7 +160,7 @@ pub fn predict() -> Result<()> {
         std::hint::black_box(m.probabilities(&batch)?);
     }
     println!("candle batch-256 inference: {:.0} images/s", (256 * reps) as f64 / t.elapsed().as_secs_f64());
-    match torch::run("predict", rayon::current_num_threads(), 256, 0) {
+    match torch::run("predict", rayon::current_num_threads(), 256, 0, &shape_arguments(&m.arch)) {
         Ok(f) => {
             let (tm, tp, tb) = (f.predict_median_ms.unwrap_or(f64::NAN), f.predict_p99_ms.unwrap_or(f64::NAN), f.batch256_images_per_sec.unwrap_or(f64::NAN));
             println!("pytorch {} ({} threads) predict one image: median {tm:.3} ms, p99 {tp:.3} ms", f.torch, f.threads);
@@ -199,9 +212,9 @@ pub(crate) struct CandleTrain {
     cpu_ms: f64,
 }
 
-fn candle_train(batch: usize, steps: usize) -> Result<CandleTrain> {
+fn candle_train(arch: &Architecture, batch: usize, steps: usize) -> Result<CandleTrain> {
     let dev = Device::Cpu;
-    let m = Recognizer::new(Architecture::default(), &dev)?;
+    let m = Recognizer::new(arch.clone(), &dev)?;
     let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
     let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
     let y = Tensor::from_vec(labels, batch, &dev)?;
@@ -247,15 +260,15 @@ pub(crate) fn time_steps(batch: usize, steps: usize, mut opt: FastAdamW, loss: i
 
 /// Recognizer training throughput on the CPU (batch 128, AdamW, random data prepared
 /// beforehand), candle then the PyTorch reference, in rounds; the ratio uses each side's best
-/// round (the least disturbed by other load on the machine).
-pub fn train() -> Result<()> {
+/// round (the least disturbed by other load on the machine); a fresh network of the shape `arch`.
+pub fn train(arch: &Architecture) -> Result<()> {
     let (batch, steps) = (128, 20);
-    compare_training("recognizer", "train", batch, steps, || candle_train(batch, steps))
+    compare_training("recognizer", "train", &shape_arguments(arch), batch, steps, || candle_train(arch, batch, steps))
 }
 
 /// Three rounds of `candle` then the PyTorch reference in mode `torch_mode`; prints each round and
 /// the ratio of the best rounds (`{what} training ratio candle/pytorch: X`).
-pub(crate) fn compare_training(what: &str, torch_mode: &str, batch: usize, steps: usize, mut candle: impl FnMut() -> Result<CandleTrain>) -> Result<()> {
+pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[String], batch: usize, steps: usize, mut candle: impl FnMut() -> Result<CandleTrain>) -> Result<()> {
     let rounds = 3;
     let threads = rayon::current_num_threads();
     let (mut best_c, mut best_t) = (0f64, None::<f64>);
@@ -270,7 +283,7 @@ pub(crate) fn compare_training(what: &str, torch_mode: &str, batch: usize, steps
         if !torch_ok {
             continue;
         }
-        match torch::run(torch_mode, threads, batch, steps) {
+        match torch::run(torch_mode, threads, batch, steps, torch_extra) {
             Ok(f) => {
                 let v = f.train_images_per_sec.unwrap_or(f64::NAN);
                 println!("round {round}: pytorch {} {what} training: {v:.0} images/s ({} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);

@@ -45,12 +45,13 @@ pub fn python() -> Option<PathBuf> {
     local.exists().then_some(local)
 }
 
-/// The script's arguments for one mode.
-pub fn arguments(what: &str, threads: usize, batch: usize, steps: usize) -> Vec<String> {
+/// The script's arguments for one mode, then `extra` (such as the recognizer's shape).
+pub fn arguments(what: &str, threads: usize, batch: usize, steps: usize, extra: &[String]) -> Vec<String> {
     let mut a = vec!["-".to_string(), what.to_string(), "--threads".into(), threads.to_string()];
     if matches!(what, "train" | "gen-train" | "gen-train-thin") {
         a.extend(["--batch".into(), batch.to_string(), "--steps".into(), steps.to_string()]);
     }
+    a.extend(extra.iter().cloned());
     a
 }
 
@@ -61,10 +62,10 @@ pub fn parse(stdout: &str) -> Result<TorchFigures, String> {
 }
 
 /// Runs the reference; `Err` says why there are no figures (not installed, failed).
-pub fn run(what: &str, threads: usize, batch: usize, steps: usize) -> Result<TorchFigures, String> {
+pub fn run(what: &str, threads: usize, batch: usize, steps: usize, extra: &[String]) -> Result<TorchFigures, String> {
     let py = python().ok_or_else(|| format!("PyTorch reference not found; to compare, install it: {INSTALL_HINT}"))?;
     let mut child = Command::new(&py)
-        .args(arguments(what, threads, batch, steps))
+        .args(arguments(what, threads, batch, steps, extra))
         .env("OMP_NUM_THREADS", threads.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -102,9 +103,10 @@ mod tests {
 
     #[test]
     fn arguments_match_the_script() {
-        assert_eq!(arguments("train", 2, 128, 20), ["-", "train", "--threads", "2", "--batch", "128", "--steps", "20"]);
-        assert_eq!(arguments("predict", 2, 128, 20), ["-", "predict", "--threads", "2"]);
-        for flag in ["--threads", "--batch", "--steps", "\"train\", \"predict\""] {
+        assert_eq!(arguments("train", 2, 128, 20, &[]), ["-", "train", "--threads", "2", "--batch", "128", "--steps", "20"]);
+        let shape = ["--channels".to_string(), "48,48,96,96".into(), "--hidden".into(), "384".into()];
+        assert_eq!(arguments("predict", 2, 128, 20, &shape), ["-", "predict", "--threads", "2", "--channels", "48,48,96,96", "--hidden", "384"]);
+        for flag in ["--threads", "--batch", "--steps", "--channels", "--hidden", "\"train\", \"predict\""] {
             assert!(SCRIPT.contains(flag), "{flag}");
         }
     }

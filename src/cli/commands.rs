@@ -23,7 +23,7 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, channels, hidden, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
@@ -57,7 +57,16 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
                 (None, None) => None,
                 _ => anyhow::bail!("--distill-from and --decoder-channels go together"),
             };
-            train_cmd(&data, &out, model, cfg, generator, &device, init, distill).map(|_| ExitCode::SUCCESS)
+            if (channels.is_some() || hidden.is_some()) && model != crate::training::ModelKind::Recognizer {
+                anyhow::bail!("--channels and --hidden shape a recognizer: leave them out with --model generator")
+            }
+            let d = RecognizerConfig::default();
+            let recognizer = RecognizerConfig {
+                channels: channels.as_deref().map(RecognizerConfig::parse_channels).transpose()?.unwrap_or(d.channels),
+                hidden: hidden.unwrap_or(d.hidden),
+                ..d
+            };
+            train_cmd(&data, &out, model, cfg, (recognizer, generator), &device, init, distill).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, as_pictures, script, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -124,7 +133,8 @@ pub(super) fn command_line() -> String {
 /// `fude train`, either model: the shared training engine ([`RunPlan`]) with the progress bar
 /// as its event consumer.
 #[allow(clippy::too_many_arguments)]
-fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, generator: GeneratorConfig, device: &str, init: Init, distill: Option<Distillation>) -> Result<()> {
+/// Trains the model with the settings of both kinds (each kind uses its own).
+fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, (recognizer, generator): (RecognizerConfig, GeneratorConfig), device: &str, init: Init, distill: Option<Distillation>) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     // Before any data opens or an epoch runs: the folder the checkpoints go to must be there.
     crate::models::checkpoint_io::check_out_dir(out)?;
@@ -132,7 +142,7 @@ fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg
     println!("device: {}", dev.description);
     let plan = RunPlan {
         model,
-        recognizer: RecognizerConfig::default(),
+        recognizer,
         generator,
         data: specs,
         open: open_options(data),

@@ -91,6 +91,13 @@ pub enum Command {
         /// fine-tune); `bundled` for the bundled model.
         #[arg(long, conflicts_with = "resume")]
         from: Option<PathBuf>,
+        /// Recognizer from scratch: the four convolutions' output channels, such as 48,48,96,96
+        /// [default: 32,32,64,64]. A resumed or fine-tuned model keeps its own.
+        #[arg(long, conflicts_with_all = ["resume", "from"])]
+        channels: Option<String>,
+        /// Recognizer from scratch: the hidden fully connected layer's width [default: 256].
+        #[arg(long, conflicts_with_all = ["resume", "from"])]
+        hidden: Option<usize>,
         /// Generator: letters per style group, which share one style latent (1: single images).
         #[arg(long)]
         style_group: Option<usize>,
@@ -304,7 +311,8 @@ pub enum Command {
         /// (all but line).
         #[arg(default_value = "all")]
         what: String,
-        /// `line`: the recognizer that reads the lines (default: the bundled model); `generator`: a
+        /// `predict`, `train`, `line`: the recognizer timed (default: the bundled model; `train`
+        /// times a fresh network of its shape, and PyTorch the same shape); `generator`: a
         /// generator to time beside the bundled one.
         #[arg(long)]
         model: Option<PathBuf>,

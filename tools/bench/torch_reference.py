@@ -21,6 +21,7 @@ and times it on random data the way the Rust benchmark times candle:
 
 Prints one JSON object on stdout. Usage:
   python tools/bench/torch_reference.py {train|predict|gen-train|gen-train-thin} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
+      [--channels 32,32,64,64 --hidden 256]   (train and predict: another recognizer shape)
 """
 import argparse
 import json
@@ -161,13 +162,15 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--reps", type=int, default=1000)
+    p.add_argument("--channels", default="32,32,64,64", help="the recognizer's four convolution widths")
+    p.add_argument("--hidden", type=int, default=256, help="the recognizer's hidden fully connected width")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     if args.what in ("gen-train", "gen-train-thin"):
         out = gen_train(args)
     else:
-        model = network()
+        model = network(tuple(int(c) for c in args.channels.split(",")), args.hidden)
         out = train(args, model) if args.what == "train" else predict(args, model)
     out.update({
         "torch": torch.__version__,

@@ -11,7 +11,7 @@ use super::session::RunPlan;
 use super::trainee::Trainee;
 use crate::data::spec::open_mixture;
 use crate::data::{Mixture, Sample, Split};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::recognizer::TrainingRecord;
 use crate::models::{Architecture, Recognizer, Sidecar};
 use candle_core::{Tensor, D};
@@ -28,11 +28,30 @@ const MIN_EXPLODED_LOSS: f32 = 50.0;
 pub struct RecognizerConfig {
     /// Label smoothing ε.
     pub label_smoothing: f32,
+    /// A network trained from scratch: the four convolutions' output channels.
+    pub channels: [usize; 4],
+    /// A network trained from scratch: the hidden fully connected layer's width.
+    pub hidden: usize,
 }
 
 impl Default for RecognizerConfig {
     fn default() -> Self {
-        RecognizerConfig { label_smoothing: 0.1 }
+        let arch = Architecture::default();
+        RecognizerConfig { label_smoothing: 0.1, channels: arch.channels, hidden: arch.hidden }
+    }
+}
+
+impl RecognizerConfig {
+    /// The network a run from scratch builds (validated when it is built).
+    pub fn architecture(&self) -> Architecture {
+        Architecture { channels: self.channels, hidden: self.hidden, ..Architecture::default() }
+    }
+
+    /// Four channel counts written `48,48,96,96`.
+    pub fn parse_channels(text: &str) -> Result<[usize; 4]> {
+        let bad = || Error::Invalid(format!("--channels takes four counts such as 48,48,96,96, not {text:?}"));
+        let counts: Vec<usize> = text.split(',').map(|c| c.trim().parse().map_err(|_| bad())).collect::<Result<_>>()?;
+        counts.try_into().map_err(|_| bad())
     }
 }
 
@@ -143,7 +162,7 @@ impl Trainee for RecognizerStep {
     const NOT_FINITE: &'static str = "the weights are no longer finite";
 
     fn scratch(plan: &RunPlan) -> Result<Recognizer> {
-        Recognizer::new_seeded(Architecture::default(), &plan.device, plan.cfg.seed)
+        Recognizer::new_seeded(plan.recognizer.architecture(), &plan.device, plan.cfg.seed)
     }
 
     fn prepare(plan: &RunPlan, model: Recognizer) -> Result<(Self, RecognizerFeed)> {
@@ -190,5 +209,16 @@ mod tests {
         assert!((plain - reference).abs() < 1e-5);
         let smooth = smoothed_cross_entropy(&logits, &labels, 0.1).unwrap().to_scalar::<f32>().unwrap();
         assert!(smooth != plain);
+    }
+
+    #[test]
+    fn channels_are_four_counts() {
+        assert_eq!(RecognizerConfig::parse_channels("48,48, 96,96").unwrap(), [48, 48, 96, 96]);
+        for bad in ["48,48,96", "48,48,96,96,1", "a,b,c,d", ""] {
+            assert!(RecognizerConfig::parse_channels(bad).unwrap_err().to_string().contains("four counts"), "{bad}");
+        }
+        let narrow = RecognizerConfig { channels: [4, 4, 8, 8], hidden: 16, ..RecognizerConfig::default() };
+        assert_eq!(narrow.architecture().name, Architecture::default().name);
+        assert_eq!(RecognizerConfig::default().architecture(), Architecture::default());
     }
 }
