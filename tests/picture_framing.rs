@@ -9,7 +9,8 @@
 //! 80%), and with the mean and geometric mean of the box and crop readings. A reading is right when
 //! its best class, with each small kana counted as its full-size form, is the picture's.
 
-use candle_core::Device;
+mod support;
+
 use fude::data::augment::Augment;
 use fude::data::classes;
 use fude::data::scans::ScanSource;
@@ -17,7 +18,7 @@ use fude::data::{spec, DrawingSource, FontSource, OpenOptions, Source, Split};
 use fude::ink::picture::{crop_character, picture_input};
 use fude::ink::{model_input, InkImage, INPUT_SIDE};
 use fude::models::recognizer::reading::full_size_of;
-use fude::models::{Checkpoint, CpuRecognizer};
+use fude::models::CpuRecognizer;
 
 /// The class, a small kana counted as its full-size form.
 fn size_blind(c: usize) -> usize {
@@ -95,10 +96,7 @@ fn report(name: &str, rec: &CpuRecognizer, set: &[(InkImage, usize)]) {
 #[test]
 #[ignore = "a printed measurement, not a check"]
 fn framings() {
-    let ck = match std::env::var("FUDE_MODEL") {
-        Ok(p) => Checkpoint::load(std::path::Path::new(&p), &Device::Cpu).unwrap(),
-        Err(_) => Checkpoint::bundled(&Device::Cpu).unwrap(),
-    };
+    let ck = support::recognizer_under_test();
     let rec = CpuRecognizer::new(&ck.model).unwrap();
     println!("| pictures (held out) | n | as a box | cropped | as `predict` reads | session 14's rule | mean | geometric mean |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");

@@ -7,19 +7,21 @@
 //!   file, reads as well as the same picture read as a writing box.
 //!
 //! Each threshold is just under the bundled model's measured figure (`models/README.md`, and
-//! `tools/recognizer/size_figures.sh` prints the first two).
+//! `tools/recognizer/size_figures.sh` prints the first two). `FUDE_MODEL=PATH` reads with another
+//! recognizer, to measure a candidate before it is bundled.
 
-use candle_core::Device;
+mod support;
+
 use fude::data::augment::Augment;
 use fude::data::classes;
 use fude::data::{spec, DrawingSource, OpenOptions, Source, Split};
 use fude::ink::picture::picture_input;
 use fude::ink::{model_input, ModelInput};
 use fude::models::recognizer::reading::Reading;
-use fude::models::{Checkpoint, CpuRecognizer};
+use fude::models::CpuRecognizer;
 
 fn recognizer() -> CpuRecognizer {
-    CpuRecognizer::new(&Checkpoint::bundled(&Device::Cpu).unwrap().model).unwrap()
+    CpuRecognizer::new(&support::recognizer_under_test().model).unwrap()
 }
 
 fn is_small(class: usize) -> bool {

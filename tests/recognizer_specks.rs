@@ -1,13 +1,14 @@
-//! The bundled recognizer and scanner specks: a small speck where a dakuten would sit (at the top
+//! The bundled recognizer (or `$FUDE_MODEL`, a candidate) and scanner specks: a small speck where a dakuten would sit (at the top
 //! right of the letter, smaller than the pen's width) must not turn か into が. Measured on the held-out synthetic drawings of
 //! the letters that have a voiced form, with and without a speck.
 
-use candle_core::Device;
+mod support;
+
 use fude::data::augment::Augment;
 use fude::data::classes;
 use fude::data::{DrawingSource, Source, Split};
 use fude::ink::{model_input, InkImage};
-use fude::models::{Checkpoint, CpuRecognizer};
+use fude::models::CpuRecognizer;
 
 /// Letters with a voiced (and for the は row, a semi-voiced) form one (and two) codepoints on.
 const PLAIN: &str = "かきくけこさしすせそたちつてとはひふへほカキクケコサシスセソタチツテトハヒフヘホ";
@@ -36,7 +37,7 @@ fn speck_top_right(img: &mut InkImage, r: f32) {
 
 #[test]
 fn a_speck_at_the_top_right_is_not_a_dakuten() {
-    let rec = CpuRecognizer::new(&Checkpoint::bundled(&Device::Cpu).unwrap().model).unwrap();
+    let rec = CpuRecognizer::new(&support::recognizer_under_test().model).unwrap();
     let plain: Vec<usize> = PLAIN.chars().map(|c| classes::index_of(c).unwrap()).collect();
     let voiced: Vec<usize> = PLAIN
         .chars()

@@ -19,6 +19,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The recognizer a measurement reads with: the checkpoint at `$FUDE_MODEL` when set (a candidate
+/// to compare before it is bundled), else the bundled one.
+pub fn recognizer_under_test() -> fude::models::Checkpoint {
+    let cpu = candle_core::Device::Cpu;
+    match std::env::var_os("FUDE_MODEL").filter(|p| !p.is_empty()) {
+        Some(p) => fude::models::Checkpoint::load(Path::new(&p), &cpu).expect("FUDE_MODEL: a recognizer checkpoint"),
+        None => fude::models::Checkpoint::bundled(&cpu).expect("the bundled recognizer"),
+    }
+}
+
 /// The `fude` binary, ready for arguments.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fude"))
