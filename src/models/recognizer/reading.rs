@@ -268,13 +268,14 @@ fn merge_small_into_full(p: &mut [f32]) -> bool {
         let (Some(&ps), Some(&pf)) = (p.get(small), p.get(full)) else { continue };
         if ps > 0.0 {
             any = true;
-            // Full-size first with the pair's mass; the small form follows at a hair less.
+            // Full-size first with the pair's whole mass, so it ranks against kana without a small
+            // form as the two together; the small form follows at a hair less.
             let pair = ps + pf;
             if let Some(v) = p.get_mut(full) {
-                *v = pair * 0.5 + 1e-6;
+                *v = pair;
             }
             if let Some(v) = p.get_mut(small) {
-                *v = pair * 0.5 - 1e-6;
+                *v = pair * (1.0 - 1e-6);
             }
         }
     }
@@ -409,6 +410,10 @@ mod tests {
         assert_eq!(chars(&c), "ツッシ");
         assert!(c.notes[0].contains("full-size first"));
         assert!((c.top[0].prob - 0.2).abs() < 1e-6, "ツ shows the network's own 20%");
+        // The pair ranks with its whole mass against a kana without a small form: ツ + ッ = 0.45
+        // beats ソ at 0.4.
+        let pair = probs(&[('ッ', 0.25), ('ツ', 0.2), ('ソ', 0.4), ('シ', 0.15)]);
+        assert_eq!(chars(&Reading { picture: true, ..Default::default() }.candidates(&pair, 4)), "ツッソシ");
         // The canvas keeps its small kana.
         assert_eq!(chars(&Reading::default().candidates(&p, 3)), "ッツシ");
         assert_eq!(full_size_of('ヵ'), Some('カ'));
