@@ -155,12 +155,18 @@ fn eval_on_the_kuzushiji_sample_holdout() {
     eval_real(&spec, 2000);
 }
 
+/// A small Kuzushiji-49 fixture in `dir` (not the official files: open it with `--no-verify`), as
+/// a `--data` spec.
+fn k49_fixture(dir: &std::path::Path) -> String {
+    let k49 = dir.join("k49");
+    fude::data::k49::write_fixture(&k49, 4, 2, 1).unwrap();
+    format!("k49={}", k49.display())
+}
+
 #[test]
 fn train_resume_eval_and_refuse_bad_models() {
     let dir = tempfile::tempdir().unwrap();
-    let k49 = dir.path().join("k49");
-    fude::data::k49::write_fixture(&k49, 4, 2, 1).unwrap();
-    let k49_spec = format!("k49={}", k49.display());
+    let k49_spec = k49_fixture(dir.path());
     let out = dir.path().join("m.safetensors");
     let out_s = out.to_string_lossy().to_string();
     // The fixture is not the official release: refused unless --no-verify.
@@ -198,9 +204,7 @@ fn train_resume_eval_and_refuse_bad_models() {
 #[test]
 fn train_a_recognizer_of_another_width_and_read_with_it() {
     let dir = tempfile::tempdir().unwrap();
-    let k49 = dir.path().join("k49");
-    fude::data::k49::write_fixture(&k49, 4, 2, 1).unwrap();
-    let k49_spec = format!("k49={}", k49.display());
+    let k49_spec = k49_fixture(dir.path());
     let out_s = dir.path().join("narrow").to_string_lossy().to_string();
     let base = ["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epoch-size", "128", "--batch", "64"];
     let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16,16", "--hidden", "32"]].concat());

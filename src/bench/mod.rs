@@ -78,15 +78,16 @@ pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
         // Other work on the machine skews every figure below (PyTorch's spinning threads most).
         println!("load average at start: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     }
-    let recognizer = recognizer(model)?;
-    if all || what == "predict" {
-        predict(&recognizer)?;
+    // Loaded only for the benchmarks that time it.
+    let timed = if all || matches!(what, "predict" | "train") { Some(recognizer(model)?) } else { None };
+    if let (Some(r), true) = (&timed, all || what == "predict") {
+        predict(r)?;
     }
     if all || what == "data" {
         data();
     }
-    if all || what == "train" {
-        train(&recognizer.arch)?;
+    if let (Some(r), true) = (&timed, all || what == "train") {
+        train(&r.arch)?;
     }
     if all || what == "generator" {
         generator::train()?;

@@ -60,13 +60,14 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             if (channels.is_some() || hidden.is_some()) && model != crate::training::ModelKind::Recognizer {
                 anyhow::bail!("--channels and --hidden shape a recognizer: leave them out with --model generator")
             }
-            let d = RecognizerConfig::default();
-            let recognizer = RecognizerConfig {
-                channels: channels.as_deref().map(RecognizerConfig::parse_channels).transpose()?.unwrap_or(d.channels),
-                hidden: hidden.unwrap_or(d.hidden),
-                ..d
-            };
-            train_cmd(&data, &out, model, cfg, (recognizer, generator), &device, init, distill).map(|_| ExitCode::SUCCESS)
+            let mut recognizer = RecognizerConfig::default();
+            if let Some(c) = channels {
+                recognizer.architecture.channels = RecognizerConfig::parse_channels(&c)?;
+            }
+            if let Some(h) = hidden {
+                recognizer.architecture.hidden = h;
+            }
+            train_cmd(&data, &out, model, cfg, recognizer, generator, &device, init, distill).map(|_| ExitCode::SUCCESS)
         }
         Command::Eval { model, data, train_split, as_pictures, script, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
@@ -133,8 +134,7 @@ pub(super) fn command_line() -> String {
 /// `fude train`, either model: the shared training engine ([`RunPlan`]) with the progress bar
 /// as its event consumer.
 #[allow(clippy::too_many_arguments)]
-/// Trains the model with the settings of both kinds (each kind uses its own).
-fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, (recognizer, generator): (RecognizerConfig, GeneratorConfig), device: &str, init: Init, distill: Option<Distillation>) -> Result<()> {
+fn train_cmd(data: &DataArgs, out: &Path, model: crate::training::ModelKind, cfg: TrainConfig, recognizer: RecognizerConfig, generator: GeneratorConfig, device: &str, init: Init, distill: Option<Distillation>) -> Result<()> {
     let specs = spec::parse(&data.data)?;
     // Before any data opens or an epoch runs: the folder the checkpoints go to must be there.
     crate::models::checkpoint_io::check_out_dir(out)?;

@@ -24,29 +24,22 @@ const EXPLOSION_FACTOR: f32 = 10.0;
 const MIN_EXPLODED_LOSS: f32 = 50.0;
 
 /// The recognizer's own training settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecognizerConfig {
     /// Label smoothing ε.
     pub label_smoothing: f32,
-    /// A network trained from scratch: the four convolutions' output channels.
-    pub channels: [usize; 4],
-    /// A network trained from scratch: the hidden fully connected layer's width.
-    pub hidden: usize,
+    /// The network a run from scratch builds (validated when it is built); a resumed or
+    /// fine-tuned model keeps its own.
+    pub architecture: Architecture,
 }
 
 impl Default for RecognizerConfig {
     fn default() -> Self {
-        let arch = Architecture::default();
-        RecognizerConfig { label_smoothing: 0.1, channels: arch.channels, hidden: arch.hidden }
+        RecognizerConfig { label_smoothing: 0.1, architecture: Architecture::default() }
     }
 }
 
 impl RecognizerConfig {
-    /// The network a run from scratch builds (validated when it is built).
-    pub fn architecture(&self) -> Architecture {
-        Architecture { channels: self.channels, hidden: self.hidden, ..Architecture::default() }
-    }
-
     /// Four channel counts written `48,48,96,96`.
     pub fn parse_channels(text: &str) -> Result<[usize; 4]> {
         let bad = || Error::Invalid(format!("--channels takes four counts such as 48,48,96,96, not {text:?}"));
@@ -162,7 +155,7 @@ impl Trainee for RecognizerStep {
     const NOT_FINITE: &'static str = "the weights are no longer finite";
 
     fn scratch(plan: &RunPlan) -> Result<Recognizer> {
-        Recognizer::new_seeded(plan.recognizer.architecture(), &plan.device, plan.cfg.seed)
+        Recognizer::new_seeded(plan.recognizer.architecture.clone(), &plan.device, plan.cfg.seed)
     }
 
     fn prepare(plan: &RunPlan, model: Recognizer) -> Result<(Self, RecognizerFeed)> {
@@ -176,7 +169,7 @@ impl Trainee for RecognizerStep {
                 eval_sets.push((src.name(), set));
             }
         }
-        Ok((RecognizerStep::new(model, eval_sets, plan.recognizer), RecognizerFeed { mixture, batch: plan.cfg.batch }))
+        Ok((RecognizerStep::new(model, eval_sets, plan.recognizer.clone()), RecognizerFeed { mixture, batch: plan.cfg.batch }))
     }
 
     fn settings(plan: &RunPlan) -> Vec<(&'static str, String)> {
@@ -217,8 +210,6 @@ mod tests {
         for bad in ["48,48,96", "48,48,96,96,1", "a,b,c,d", ""] {
             assert!(RecognizerConfig::parse_channels(bad).unwrap_err().to_string().contains("four counts"), "{bad}");
         }
-        let narrow = RecognizerConfig { channels: [4, 4, 8, 8], hidden: 16, ..RecognizerConfig::default() };
-        assert_eq!(narrow.architecture().name, Architecture::default().name);
-        assert_eq!(RecognizerConfig::default().architecture(), Architecture::default());
+        assert_eq!(RecognizerConfig::default().architecture, Architecture::default());
     }
 }
