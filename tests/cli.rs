@@ -238,3 +238,21 @@ fn bad_arguments_are_explained() {
     let o = fude(&["predict", "--device", "tpu", &example("a.json")]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown device"));
 }
+
+#[test]
+fn bench_runs_off_the_cpu_only_for_train() {
+    // Only the training benchmark takes a GPU; the others time what runs on the CPU.
+    let o = fude(&["bench", "predict", "--device", "cuda"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only `fude bench train` runs off the CPU"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fude(&["bench", "train", "--device", "tpu"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown device"), "{}", String::from_utf8_lossy(&o.stderr));
+    if !cfg!(feature = "cuda") {
+        // A device this build lacks is refused before anything is timed.
+        let o = fude(&["bench", "train", "--device", "cuda"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--features cuda"), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!stdout(&o).contains("round 1"), "{}", stdout(&o));
+    }
+}

@@ -25,7 +25,7 @@ pub fn train() -> Result<()> {
             let one_hot = g.one_hot(&classes)?;
             let eps = Tensor::randn(0f32, 1.0, (batch, g.arch.latent), &dev)?;
             let opt = FastAdamW::new(g.varmap().all_vars(), ParamsAdamW { lr: 1e-3, weight_decay: 0.0, ..Default::default() })?;
-            time_steps(batch, steps, opt, || Ok(g.loss(&x, &one_hot, &eps, 1.0, 0.0)?.objective))
+            time_steps(&dev, batch, steps, opt, || Ok(g.loss(&x, &one_hot, &eps, 1.0, 0.0)?.objective))
         })?;
     }
     Ok(())

@@ -8,7 +8,7 @@ pub mod torch;
 use crate::data::{DrawingSource, FontSource, Source, Split};
 use crate::error::{Error, Result};
 use crate::ink::Drawing;
-use crate::models::{Architecture, Checkpoint, CpuRecognizer, Recognizer};
+use crate::models::{select_device, Architecture, Checkpoint, CpuRecognizer, DeviceChoice, Recognizer, SelectedDevice};
 use crate::training::recognizer::smoothed_cross_entropy;
 use candle_core::{Device, Tensor};
 use crate::models::kernels::adamw::FastAdamW;
@@ -59,8 +59,13 @@ pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
 /// Runs the named benchmarks and prints their figures; `line` reads with the recognizer at
 /// `model` when given (the bundled one otherwise), `generator` decodes with the generator at
 /// `model` beside the bundled one; the other benchmarks refuse it.
-pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
+pub fn run(what: &str, model: Option<&std::path::Path>, device: DeviceChoice) -> Result<()> {
     let all = what == "all";
+    if device != DeviceChoice::Cpu && what != "train" {
+        return Err(Error::Invalid(format!("--device: only `fude bench train` runs off the CPU, not `{what}`")));
+    }
+    // Chosen first: a device this build lacks is refused before anything is timed.
+    let train_device = if all || what == "train" { Some(select_device(device)?) } else { None };
     if what == "line" {
         return line::run(model);
     }
@@ -86,8 +91,8 @@ pub fn run(what: &str, model: Option<&std::path::Path>) -> Result<()> {
     if all || what == "data" {
         data();
     }
-    if let (Some(r), true) = (&timed, all || what == "train") {
-        train(&r.arch)?;
+    if let (Some(r), Some(d)) = (&timed, train_device) {
+        train(&r.arch, d)?;
     }
     if all || what == "generator" {
         generator::train()?;
@@ -213,27 +218,31 @@ pub(crate) struct CandleTrain {
     cpu_ms: f64,
 }
 
-fn candle_train(arch: &Architecture, batch: usize, steps: usize) -> Result<CandleTrain> {
-    let dev = Device::Cpu;
+fn candle_train(arch: &Architecture, dev: &Device, batch: usize, steps: usize) -> Result<CandleTrain> {
+    let dev = dev.clone();
     let m = Recognizer::new(arch.clone(), &dev)?;
     let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
     let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
     let y = Tensor::from_vec(labels, batch, &dev)?;
     let opt = FastAdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
-    time_steps(batch, steps, opt, || Ok(smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?))
+    time_steps(&dev, batch, steps, opt, || Ok(smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?))
 }
 
-/// Times `steps` optimiser steps of `loss` (after three untimed ones): forward + loss, backward
-/// and the optimiser apart, and the process's CPU time per step.
-pub(crate) fn time_steps(batch: usize, steps: usize, mut opt: FastAdamW, loss: impl Fn() -> Result<Tensor>) -> Result<CandleTrain> {
+/// Times `steps` optimiser steps of `loss` on `dev` (after three untimed ones): forward + loss,
+/// backward and the optimiser apart (a GPU finishes each part before its clock stops), and the
+/// process's CPU time per step.
+pub(crate) fn time_steps(dev: &Device, batch: usize, steps: usize, mut opt: FastAdamW, loss: impl Fn() -> Result<Tensor>) -> Result<CandleTrain> {
     let mut times = [Duration::ZERO; 3];
     let mut step = |times: &mut [Duration; 3]| -> Result<()> {
         let t0 = Instant::now();
         let l = loss()?;
+        dev.synchronize()?;
         let t1 = Instant::now();
         let grads = l.backward()?;
+        dev.synchronize()?;
         let t2 = Instant::now();
         opt.step(&grads)?;
+        dev.synchronize()?;
         let t3 = Instant::now();
         for (acc, d) in times.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2]) {
             *acc += d;
@@ -259,12 +268,22 @@ pub(crate) fn time_steps(batch: usize, steps: usize, mut opt: FastAdamW, loss: i
     })
 }
 
-/// Recognizer training throughput on the CPU (batch 128, AdamW, random data prepared
-/// beforehand), candle then the PyTorch reference, in rounds; the ratio uses each side's best
-/// round (the least disturbed by other load on the machine); a fresh network of the shape `arch`.
-pub fn train(arch: &Architecture) -> Result<()> {
-    let (batch, steps) = (128, 20);
-    compare_training("recognizer", "train", &shape_arguments(arch), batch, steps, || candle_train(arch, batch, steps))
+/// Recognizer training throughput on `device` (batch 128, AdamW, random data prepared
+/// beforehand), candle then the PyTorch reference on the same device, in rounds; the ratio uses
+/// each side's best round (the least disturbed by other load on the machine); a fresh network of
+/// the shape `arch`. A GPU times 200 steps a round, the CPU 20.
+pub fn train(arch: &Architecture, device: SelectedDevice) -> Result<()> {
+    println!("device: {}", device.description);
+    let dev = device.device;
+    let mut torch_extra = shape_arguments(arch);
+    let steps = if dev.is_cpu() {
+        20
+    } else {
+        torch_extra.extend(["--device".to_string(), "cuda".to_string()]);
+        200
+    };
+    let batch = 128;
+    compare_training("recognizer", "train", &torch_extra, batch, steps, || candle_train(arch, &dev, batch, steps))
 }
 
 /// Three rounds of `candle` then the PyTorch reference in mode `torch_mode`; prints each round and
@@ -287,7 +306,8 @@ pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[Stri
         match torch::run(torch_mode, threads, batch, steps, torch_extra) {
             Ok(f) => {
                 let v = f.train_images_per_sec.unwrap_or(f64::NAN);
-                println!("round {round}: pytorch {} {what} training: {v:.0} images/s ({} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);
+                let place = f.device.unwrap_or_else(|| "cpu".into());
+                println!("round {round}: pytorch {} {what} training: {v:.0} images/s ({place}, {} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);
                 best_t = Some(best_t.map_or(v, |b: f64| b.max(v)));
             }
             Err(e) => {

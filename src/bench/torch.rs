@@ -34,6 +34,9 @@ pub struct TorchFigures {
     pub predict_p99_ms: Option<f64>,
     /// Batch-256 inference throughput.
     pub batch256_images_per_sec: Option<f64>,
+    /// Where it trained: "cpu" or the GPU's name (older scripts print none).
+    #[serde(default)]
+    pub device: Option<String>,
 }
 
 /// The Python to run the reference with, if one is configured or found.
@@ -94,7 +97,8 @@ mod tests {
         let f = parse(out).unwrap();
         assert_eq!(f.train_images_per_sec, Some(1204.5));
         assert_eq!(f.threads, 2);
-        assert!(f.mkldnn && f.predict_median_ms.is_none());
+        assert!(f.mkldnn && f.predict_median_ms.is_none() && f.device.is_none());
+        assert_eq!(parse("{\"torch\": \"x\", \"threads\": 2, \"device\": \"NVIDIA H200\"}").unwrap().device.as_deref(), Some("NVIDIA H200"));
         let p = parse("{\"predict_median_ms\": 0.5, \"predict_p99_ms\": 0.9, \"batch256_images_per_sec\": 9000, \"torch\": \"x\", \"threads\": 1}").unwrap();
         assert_eq!((p.predict_median_ms, p.batch256_images_per_sec), (Some(0.5), Some(9000.0)));
         assert!(parse("Traceback: no torch").is_err());
@@ -106,7 +110,7 @@ mod tests {
         assert_eq!(arguments("train", 2, 128, 20, &[]), ["-", "train", "--threads", "2", "--batch", "128", "--steps", "20"]);
         let shape = ["--channels".to_string(), "48,48,96,96".into(), "--hidden".into(), "384".into()];
         assert_eq!(arguments("predict", 2, 128, 20, &shape), ["-", "predict", "--threads", "2", "--channels", "48,48,96,96", "--hidden", "384"]);
-        for flag in ["--threads", "--batch", "--steps", "--channels", "--hidden", "\"train\", \"predict\""] {
+        for flag in ["--threads", "--batch", "--steps", "--channels", "--hidden", "--device", "\"train\", \"predict\""] {
             assert!(SCRIPT.contains(flag), "{flag}");
         }
     }

@@ -10,6 +10,6 @@ pub mod parameters;
 pub mod recognizer;
 
 pub use checkpoint::{CheckpointKind, ModelCheckpoint};
-pub use device::{select_device, DeviceChoice};
+pub use device::{select_device, DeviceChoice, SelectedDevice};
 pub use parameters::{Layout, Network};
 pub use recognizer::{Architecture, Checkpoint, CpuRecognizer, Prediction, Recognizer, Sidecar};

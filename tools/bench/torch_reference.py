@@ -22,6 +22,7 @@ and times it on random data the way the Rust benchmark times candle:
 Prints one JSON object on stdout. Usage:
   python tools/bench/torch_reference.py {train|predict|gen-train|gen-train-thin} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
       [--channels 32,32,64,64 --hidden 256]   (train and predict: another recognizer shape)
+      [--device cuda]   (train: on the GPU, finishing each step before the clock stops)
 """
 import argparse
 import json
@@ -32,13 +33,21 @@ import torch
 import torch.nn as nn
 
 
+def sync(args):
+    """Waits for the GPU's queued work (nothing to wait for on the CPU)."""
+    if args.device == "cuda":
+        torch.cuda.synchronize()
+
+
 def time_steps(step, args):
     """Runs `step` for the warm-up, then times `args.steps` calls: training images/s and ms a step."""
     for _ in range(args.warmup):
         step()
+    sync(args)
     t = time.perf_counter()
     for _ in range(args.steps):
         step()
+    sync(args)
     secs = time.perf_counter() - t
     return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
 
@@ -56,8 +65,9 @@ def network(channels=(32, 32, 64, 64), hidden=256, classes=180):
 
 
 def train(args, model):
-    x = torch.rand(args.batch, 1, 28, 28)
-    y = torch.arange(args.batch) % 180
+    model.to(args.device)
+    x = torch.rand(args.batch, 1, 28, 28, device=args.device)
+    y = torch.arange(args.batch, device=args.device) % 180
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     model.train()
@@ -164,6 +174,7 @@ def main():
     p.add_argument("--reps", type=int, default=1000)
     p.add_argument("--channels", default="32,32,64,64", help="the recognizer's four convolution widths")
     p.add_argument("--hidden", type=int, default=256, help="the recognizer's hidden fully connected width")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="train: where to train")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -177,6 +188,7 @@ def main():
         "threads": torch.get_num_threads(),
         "mkldnn": bool(torch.backends.mkldnn.is_available()),
         "batch": args.batch,
+        "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
     })
     print(json.dumps(out))
 
