@@ -276,12 +276,18 @@ pub fn train(arch: &Architecture, device: SelectedDevice) -> Result<()> {
     println!("device: {}", device.description);
     let dev = device.device;
     let mut torch_extra = shape_arguments(arch);
-    let steps = if dev.is_cpu() {
-        20
+    // PyTorch's names for the same device.
+    let torch_device = if dev.is_cuda() {
+        Some("cuda")
+    } else if dev.is_metal() {
+        Some("mps")
     } else {
-        torch_extra.extend(["--device".to_string(), "cuda".to_string()]);
-        200
+        None
     };
+    if let Some(d) = torch_device {
+        torch_extra.extend(["--device".to_string(), d.to_string()]);
+    }
+    let steps = if dev.is_cpu() { 20 } else { 200 };
     let batch = 128;
     compare_training("recognizer", "train", &torch_extra, batch, steps, || candle_train(arch, &dev, batch, steps))
 }

@@ -22,7 +22,7 @@ and times it on random data the way the Rust benchmark times candle:
 Prints one JSON object on stdout. Usage:
   python tools/bench/torch_reference.py {train|predict|gen-train|gen-train-thin} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
       [--channels 32,32,64,64 --hidden 256]   (train and predict: another recognizer shape)
-      [--device cuda]   (train: on the GPU, finishing each step before the clock stops)
+      [--device cuda|mps]   (train: on the GPU, finishing each step before the clock stops)
 """
 import argparse
 import json
@@ -37,6 +37,8 @@ def sync(args):
     """Waits for the GPU's queued work (nothing to wait for on the CPU)."""
     if args.device == "cuda":
         torch.cuda.synchronize()
+    elif args.device == "mps":
+        torch.mps.synchronize()
 
 
 def time_steps(step, args):
@@ -174,7 +176,7 @@ def main():
     p.add_argument("--reps", type=int, default=1000)
     p.add_argument("--channels", default="32,32,64,64", help="the recognizer's four convolution widths")
     p.add_argument("--hidden", type=int, default=256, help="the recognizer's hidden fully connected width")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="train: where to train")
+    p.add_argument("--device", choices=["cpu", "cuda", "mps"], default="cpu", help="train: where to train")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -188,7 +190,7 @@ def main():
         "threads": torch.get_num_threads(),
         "mkldnn": bool(torch.backends.mkldnn.is_available()),
         "batch": args.batch,
-        "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+        "device": torch.cuda.get_device_name() if args.device == "cuda" else args.device,
     })
     print(json.dumps(out))
 
