@@ -3,9 +3,10 @@
 # newly trained one may replace the bundled one ("no worse" on every held-out set). Usage, from the
 # repository root after a release build (`bundled` names the embedded model):
 #   tools/recognizer/compare.sh bundled /work/runs/rec6/recognizer
-# The size figures read as any full-size kana, and the tests' thresholds, need the candidate built in
-# (copy its .safetensors/.json over models/recognizer.* in a worktree, build, run
-# `cargo test --release --test recognizer_size -- --nocapture`).
+# The size figures read as any full-size kana, the specks' and the tests' thresholds come from the
+# tests, which read `$FUDE_MODEL` in place of the bundled model:
+# `FUDE_MODEL=/work/runs/rec6/recognizer cargo test --release --test recognizer_size --test recognizer_specks -- --nocapture`
+# (and `--test picture_framing -- --ignored` for the framing proxies).
 set -euo pipefail
 FUDE=${FUDE:-target/release/fude}
 S=${S:-../shared/data/kuzushiji-sample}
