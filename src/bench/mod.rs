@@ -219,13 +219,12 @@ pub(crate) struct CandleTrain {
 }
 
 fn candle_train(arch: &Architecture, dev: &Device, batch: usize, steps: usize) -> Result<CandleTrain> {
-    let dev = dev.clone();
-    let m = Recognizer::new(arch.clone(), &dev)?;
-    let x = Tensor::rand(0f32, 1.0, (batch, 784), &dev)?;
+    let m = Recognizer::new(arch.clone(), dev)?;
+    let x = Tensor::rand(0f32, 1.0, (batch, 784), dev)?;
     let labels: Vec<u32> = (0..batch as u32).map(|i| i % 180).collect();
-    let y = Tensor::from_vec(labels, batch, &dev)?;
+    let y = Tensor::from_vec(labels, batch, dev)?;
     let opt = FastAdamW::new(m.varmap().all_vars(), ParamsAdamW { lr: 1e-3, ..Default::default() })?;
-    time_steps(&dev, batch, steps, opt, || Ok(smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?))
+    time_steps(dev, batch, steps, opt, || Ok(smoothed_cross_entropy(&m.forward(&x, true)?, &y, 0.1)?))
 }
 
 /// Times `steps` optimiser steps of `loss` on `dev` (after three untimed ones): forward + loss,

@@ -316,8 +316,8 @@ pub enum Command {
         /// generator to time beside the bundled one.
         #[arg(long)]
         model: Option<PathBuf>,
-        /// `train`: where candle and PyTorch train (cpu or cuda; a CUDA build for cuda); the
-        /// other benchmarks run on the CPU.
+        /// `train`: where candle and PyTorch train (cpu, cuda or metal; a GPU needs a build with
+        /// its back end); the other benchmarks run on the CPU.
         #[arg(long, default_value = "cpu")]
         device: String,
     },
