@@ -45,7 +45,7 @@ fn read_shares(rec: &CpuRecognizer, set: &[(ModelInput, usize)]) -> (f64, f64) {
 #[test]
 fn full_size_kana_written_small_read_full_size_and_small_kana_small() {
     let rec = recognizer();
-    for (factor, min_exact, min_full) in [(0.6f32, 0.915, 0.96), (0.75, 0.94, 0.97)] {
+    for (factor, min_exact, min_full) in [(0.6f32, 0.925, 0.97), (0.75, 0.94, 0.97)] {
         let set: Vec<(ModelInput, usize)> =
             DrawingSource::shrunk(Split::Test, factor).eval_samples().into_iter().map(|s| (s.input, s.label)).collect();
         assert!(set.len() >= 1800 && set.iter().all(|(_, c)| !is_small(*c)), "{} samples", set.len());
@@ -57,7 +57,7 @@ fn full_size_kana_written_small_read_full_size_and_small_kana_small() {
         DrawingSource::new(Split::Test).eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect();
     let (exact, _) = read_shares(&rec, &small);
     println!("small kana as written: {} drawings, read exactly {:.2}%", small.len(), 100.0 * exact);
-    assert!(small.len() >= 280 && exact >= 0.975, "small kana {exact}");
+    assert!(small.len() >= 280 && exact >= 0.97, "small kana {exact}");
 }
 
 #[test]
@@ -102,7 +102,8 @@ fn eval_reads_image_sets_as_pictures_when_asked() {
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("shrunk drawings:test: 1872 samples"));
 }
 
-/// The threshold of [`fude::models::recognizer::reading::SMALL_KANA_MIN_CENTRE`], on the drawings
+/// The thresholds of [`fude::models::recognizer::reading::SMALL_KANA_MIN_CENTRE`] and
+/// [`fude::models::recognizer::reading::SMALL_KANA_MIN_REACH`], on the drawings
 /// of the training fonts (the held-out ones stay unseen):
 /// `cargo test --release --test recognizer_size tune_small_centre -- --ignored --nocapture`.
 #[test]
@@ -149,6 +150,24 @@ fn tune_small_centre() {
             }
             let n = set.len() as f64;
             line += &format!(" {name} exact {:.2}% full-size {:.2}% |", 100.0 * exact as f64 / n, 100.0 * full as f64 / n);
+        }
+        println!("{line}");
+    }
+    // With the centre rule as bundled: ink stopping above `reach` is high too.
+    for reach in [0.0f32, 0.68, 0.70, 0.72, 0.74, 0.76] {
+        let mut line = format!("centre below 0.53 or reach above {reach:.2}:");
+        for ((name, set), probs) in sets.iter().zip(&probs) {
+            let (mut exact, mut full, mut stop) = (0usize, 0usize, 0usize);
+            for ((input, class), p) in set.iter().zip(probs) {
+                let stops = fude::ink::preprocess::ink_reach_y(input).is_some_and(|y| y < reach);
+                let high = stops || fude::ink::preprocess::ink_centre_y(input).is_some_and(|y| y < 0.53);
+                let top = Reading { high, ..Reading::default() }.candidates(p, 1).top[0].class;
+                exact += usize::from(top == *class);
+                full += usize::from(!is_small(top));
+                stop += usize::from(stops);
+            }
+            let n = set.len() as f64;
+            line += &format!(" {name} exact {:.2}% full-size {:.2}% stop above {:.2}% |", 100.0 * exact as f64 / n, 100.0 * full as f64 / n, 100.0 * stop as f64 / n);
         }
         println!("{line}");
     }

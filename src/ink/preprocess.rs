@@ -49,6 +49,22 @@ pub fn ink_centre_y(input: &[f32]) -> Option<f32> {
     Some((first + last) as f32 / 2.0 / (INPUT_SIDE - 1) as f32)
 }
 
+/// How far down the ink of a model input reaches: the row above which 95% of its ink lies (a thin
+/// tail below does not count), as a fraction of the box from the top; `None` for a blank input.
+pub fn ink_reach_y(input: &[f32]) -> Option<f32> {
+    let rows: Vec<f32> = input.chunks(INPUT_SIDE).map(|row| row.iter().map(|v| v.max(0.0)).sum()).collect();
+    let total: f32 = rows.iter().sum();
+    if is_blank(input) || total <= 0.0 {
+        return None;
+    }
+    let mut seen = 0.0;
+    let row = rows.iter().position(|r| {
+        seen += r;
+        seen >= 0.95 * total
+    })?;
+    Some(row as f32 / (INPUT_SIDE - 1) as f32)
+}
+
 /// Preprocesses any ink image into the model input (see the module docs for the steps).
 pub fn model_input(img: &InkImage) -> ModelInput {
     let mut out = [0.0f32; INPUT_SIDE * INPUT_SIDE];
@@ -311,6 +327,17 @@ mod tests {
             }
         }
         img
+    }
+
+    #[test]
+    fn ink_reach_ignores_a_thin_tail() {
+        let mut input = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+        // Rows 5..=15 full width, and one pixel at row 25: under 5% of the ink.
+        input[5 * INPUT_SIDE..16 * INPUT_SIDE].iter_mut().for_each(|v| *v = 1.0);
+        input[25 * INPUT_SIDE + 3] = 1.0;
+        assert_eq!(ink_reach_y(&input), Some(15.0 / 27.0));
+        assert_eq!(ink_centre_y(&input), Some(15.0 / 27.0), "the extent counts the tail");
+        assert_eq!(ink_reach_y(&[0.0; INPUT_SIDE * INPUT_SIDE]), None);
     }
 
     fn mass_center(v: &ModelInput) -> (f32, f32, f32) {
