@@ -64,7 +64,7 @@ fn random_samples_are_read_as_their_class_and_a_seed_repeats_them() {
     // Measured 100% around v3's 42 checked styles (99.89% with 20 per class in `fude eval-gen`;
     // v2.1 99.4%; v2.1 from N(0, I): 98.3%; v2: 93.3%; the first generator: 86.9%).
     assert!(r.overall >= 0.99, "{}", r.overall);
-    // Sharp: the share of mid-grey among inked pixels, measured 0.218 (v2.1: 0.197; issue 22's
+    // Sharp: the share of mid-grey among inked pixels, measured 0.199 around the styles checked by stage 12b (0.218 around stage 9's; v2.1: 0.197; issue 22's
     // target: at most 0.30; v2 decoded the plain Bernoulli mean at 0.45).
     assert!(r.blur <= 0.23, "blur {}", r.blur);
     // The latent holds the style alone: N(0, I) itself writes the asked letter (the first
@@ -96,9 +96,10 @@ fn misread(g: &GeneratorCheckpoint, rec: &CpuRecognizer, style: &[f32]) -> Vec<c
 fn the_checked_styles_write_every_kana_and_are_found_as_they_were() {
     let (g, rec) = models();
     let styles = &g.stats().styles;
-    // `fit-latent --check-styles 160 --style-draws 1` kept 42 of 160 random styles for v3 (every
-    // kana read right, at the style and at one random latent around it; v2.1: 20).
-    assert!(styles.len() >= 40, "{} checked styles", styles.len());
+    // `fit-latent --check-styles 160 --style-draws 1` kept 24 of 160 random styles for v3 read by
+    // the stage-12b recognizer (every kana read right, at the style and at one random latent around
+    // it; 42 read by stage 9; v2.1: 20).
+    assert!(styles.len() >= 20, "{} checked styles", styles.len());
     for (i, style) in styles.iter().take(6).enumerate() {
         assert_eq!(misread(&g, &rec, style), Vec::<char>::new(), "checked style {i}");
     }

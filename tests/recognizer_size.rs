@@ -45,7 +45,7 @@ fn read_shares(rec: &CpuRecognizer, set: &[(ModelInput, usize)]) -> (f64, f64) {
 #[test]
 fn full_size_kana_written_small_read_full_size_and_small_kana_small() {
     let rec = recognizer();
-    for (factor, min_exact, min_full) in [(0.6f32, 0.925, 0.97), (0.75, 0.94, 0.97)] {
+    for (factor, min_exact, min_full) in [(0.6f32, 0.93, 0.975), (0.75, 0.945, 0.97)] {
         let set: Vec<(ModelInput, usize)> =
             DrawingSource::shrunk(Split::Test, factor).eval_samples().into_iter().map(|s| (s.input, s.label)).collect();
         assert!(set.len() >= 1800 && set.iter().all(|(_, c)| !is_small(*c)), "{} samples", set.len());
@@ -57,7 +57,7 @@ fn full_size_kana_written_small_read_full_size_and_small_kana_small() {
         DrawingSource::new(Split::Test).eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect();
     let (exact, _) = read_shares(&rec, &small);
     println!("small kana as written: {} drawings, read exactly {:.2}%", small.len(), 100.0 * exact);
-    assert!(small.len() >= 280 && exact >= 0.97, "small kana {exact}");
+    assert!(small.len() >= 280 && exact >= 0.975, "small kana {exact}");
 }
 
 #[test]

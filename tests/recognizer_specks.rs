@@ -62,11 +62,12 @@ fn a_speck_at_the_top_right_is_not_a_dakuten() {
     let n = set.len();
     println!("{n} held-out drawings of letters with a voiced form: clean {clean_right}, with a speck {speck_right} read right, {speck_voiced} read as a voiced form");
     assert!(n >= 400, "{n}");
-    // Measured with the stage-9 recognizer: 480 drawings, clean 470, with a speck 456 right and
-    // 12 voiced (2.5%). Stage 6, trained from the start with fewer and smaller training specks,
+    // Measured with the stage-12b recognizer (bundled since session 18): 480 drawings, clean 472,
+    // with a speck 470 right and 2 voiced (0.4%). Stage 9 (bundled before): 470 / 456 / 12 (2.5%),
+    // within the limits then (3% each). Stage 6, trained from the start with fewer and smaller training specks,
     // read 21 voiced (counting て and な, which are not voiced forms, as this test did then) and
     // was not shipped; stage 4 read 468 / 461 / 8 (1.7%; 11 counted the old way); the model before
     // training on `pens` read 467 / 450 / 20 the old way and fails both checks.
-    assert!(speck_voiced * 100 <= n * 3, "at most 3% of letters become voiced by a speck: {speck_voiced}/{n}");
-    assert!(speck_right * 100 >= clean_right * 97, "a speck costs at most 3% of the letters read right: {speck_right}/{clean_right}");
+    assert!(speck_voiced * 100 <= n, "at most 1% of letters become voiced by a speck: {speck_voiced}/{n}");
+    assert!(speck_right * 100 >= clean_right * 99, "a speck costs at most 1% of the letters read right: {speck_right}/{clean_right}");
 }
