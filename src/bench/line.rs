@@ -82,7 +82,7 @@ pub fn reader<'a>(net: &'a CpuRecognizer, opts: &'a LineOptions) -> impl Fn(&Wor
 
 fn line(name: &str, s: &LineScores) {
     println!(
-        "{name:<44} words right: gaps {:>5.1}%  touching {:>5.1}%  | chars {:>6.2}% | in top 6 {:>5.1}%",
+        "{name:<44} words right: gaps {:>5.1}%  touching {:>5.1}%  | chars {:>7.3}% | in top 6 {:>5.1}%",
         100.0 * s.gaps,
         100.0 * s.touching,
         100.0 * s.chars,
