@@ -64,8 +64,8 @@ fn a_speck_at_the_top_right_is_not_a_dakuten() {
     assert!(n >= 400, "{n}");
     // Measured with the stage-12b recognizer (bundled since session 18): 480 drawings, clean 472,
     // with a speck 470 right and 2 voiced (0.4%). Stage 9 (bundled before): 470 / 456 / 12 (2.5%),
-    // within the limits then (3% each). Stage 6, trained from the start with fewer and smaller training specks,
-    // read 21 voiced (counting て and な, which are not voiced forms, as this test did then) and
+    // within the limits then (3% each). Stage 6, trained from the start with fewer and smaller
+    // training specks, read 21 voiced (counting て and な, which are not voiced forms, as this test did then) and
     // was not shipped; stage 4 read 468 / 461 / 8 (1.7%; 11 counted the old way); the model before
     // training on `pens` read 467 / 450 / 20 the old way and fails both checks.
     assert!(speck_voiced * 100 <= n, "at most 1% of letters become voiced by a speck: {speck_voiced}/{n}");
