@@ -17,7 +17,7 @@ use fude::data::classes;
 use fude::data::{spec, DrawingSource, OpenOptions, Source, Split};
 use fude::ink::picture::picture_input;
 use fude::ink::{model_input, ModelInput};
-use fude::models::recognizer::reading::Reading;
+use fude::models::recognizer::reading::{Reading, SMALL_KANA_MIN_CENTRE};
 use fude::models::CpuRecognizer;
 
 fn recognizer() -> CpuRecognizer {
@@ -28,18 +28,25 @@ fn is_small(class: usize) -> bool {
     classes::get(class).unwrap().is_small()
 }
 
-/// Of `set`, read as the app and `fude predict` read a drawing (script Auto, no text), the share
-/// read exactly and the share read as some full-size kana.
-fn read_shares(rec: &CpuRecognizer, set: &[(ModelInput, usize)]) -> (f64, f64) {
+/// Of `set` with the network's probabilities `probs`, the share that `first` (the first
+/// candidate for an input and its probabilities) reads exactly and the share it reads as some
+/// full-size kana.
+fn shares_by(set: &[(ModelInput, usize)], probs: &[Vec<f32>], first: impl Fn(&ModelInput, &[f32]) -> usize) -> (f64, f64) {
     let (mut exact, mut full) = (0usize, 0usize);
-    for (input, class) in set {
-        let probs = rec.probabilities(input).unwrap();
-        let top = Reading::default().for_input(input).candidates(&probs, 1).top[0].class;
+    for ((input, class), p) in set.iter().zip(probs) {
+        let top = first(input, p);
         exact += usize::from(top == *class);
         full += usize::from(!is_small(top));
     }
     let n = set.len() as f64;
     (exact as f64 / n, full as f64 / n)
+}
+
+/// Of `set`, read as the app and `fude predict` read a drawing (script Auto, no text), the share
+/// read exactly and the share read as some full-size kana.
+fn read_shares(rec: &CpuRecognizer, set: &[(ModelInput, usize)]) -> (f64, f64) {
+    let probs: Vec<Vec<f32>> = set.iter().map(|(input, _)| rec.probabilities(input).unwrap()).collect();
+    shares_by(set, &probs, |input, p| Reading::default().for_input(input).candidates(p, 1).top[0].class)
 }
 
 #[test]
@@ -133,57 +140,43 @@ fn tune_small_centre() {
     let grid: Vec<f32> = if kind == "mean" { (0..12).map(|i| 0.50 + 0.005 * i as f32).collect() } else { vec![0.53, 0.54] };
     // Between the two: in the one row of centres from 0.53 to 0.54, each small kana's probability
     // scaled by w (the network's own say), not merged.
+    let first_when = |high: bool, p: &[f32]| Reading { high, ..Reading::default() }.candidates(p, 1).top[0].class;
     for w in [0.02f32, 0.05, 0.1, 0.2, 0.3, 0.5] {
         let mut line = format!("row 29/54 small weight {w}:");
         for ((name, set), probs) in sets.iter().zip(&probs) {
-            let (mut exact, mut full) = (0usize, 0usize);
-            for ((input, class), p) in set.iter().zip(probs) {
+            let (exact, full) = shares_by(set, probs, |input, p| {
                 let y = fude::ink::preprocess::ink_centre_y(input);
-                let high = y.is_some_and(|y| y < 0.53);
-                let mut p = p.clone();
+                let mut p = p.to_vec();
                 if y.is_some_and(|y| (0.53..0.54).contains(&y)) {
                     p.iter_mut().enumerate().filter(|(c, _)| is_small(*c)).for_each(|(_, v)| *v *= w);
                 }
-                let top = Reading { high, ..Reading::default() }.candidates(&p, 1).top[0].class;
-                exact += usize::from(top == *class);
-                full += usize::from(!is_small(top));
-            }
-            let n = set.len() as f64;
-            line += &format!(" {name} exact {:.2}% full-size {:.2}% |", 100.0 * exact as f64 / n, 100.0 * full as f64 / n);
+                first_when(y.is_some_and(|y| y < 0.53), &p)
+            });
+            line += &format!(" {name} exact {:.2}% full-size {:.2}% |", 100.0 * exact, 100.0 * full);
         }
         println!("{line}");
     }
     // With the centre rule as bundled: ink stopping above `reach` is high too.
     for reach in [0.0f32, 0.68, 0.70, 0.72, 0.74, 0.76] {
-        let mut line = format!("centre below 0.53 or reach above {reach:.2}:");
+        let mut line = format!("centre below {SMALL_KANA_MIN_CENTRE} or reach above {reach:.2}:");
+        let stops = |input: &ModelInput| fude::ink::preprocess::ink_reach_y(input).is_some_and(|y| y < reach);
         for ((name, set), probs) in sets.iter().zip(&probs) {
-            let (mut exact, mut full, mut stop) = (0usize, 0usize, 0usize);
-            for ((input, class), p) in set.iter().zip(probs) {
-                let stops = fude::ink::preprocess::ink_reach_y(input).is_some_and(|y| y < reach);
-                let high = stops || fude::ink::preprocess::ink_centre_y(input).is_some_and(|y| y < 0.53);
-                let top = Reading { high, ..Reading::default() }.candidates(p, 1).top[0].class;
-                exact += usize::from(top == *class);
-                full += usize::from(!is_small(top));
-                stop += usize::from(stops);
-            }
-            let n = set.len() as f64;
-            line += &format!(" {name} exact {:.2}% full-size {:.2}% stop above {:.2}% |", 100.0 * exact as f64 / n, 100.0 * full as f64 / n, 100.0 * stop as f64 / n);
+            let (exact, full) = shares_by(set, probs, |input, p| {
+                first_when(stops(input) || fude::ink::preprocess::ink_centre_y(input).is_some_and(|y| y < SMALL_KANA_MIN_CENTRE), p)
+            });
+            let stop = set.iter().filter(|(input, _)| stops(input)).count() as f64 / set.len() as f64;
+            line += &format!(" {name} exact {:.2}% full-size {:.2}% stop above {:.2}% |", 100.0 * exact, 100.0 * full, 100.0 * stop);
         }
         println!("{line}");
     }
     for t in grid {
         let mut line = format!("{kind} centre below {t:.3}:");
         for ((name, set), probs) in sets.iter().zip(&probs) {
-            let (mut exact, mut full) = (0usize, 0usize);
-            for ((input, class), p) in set.iter().zip(probs) {
+            let (exact, full) = shares_by(set, probs, |input, p| {
                 let y = if kind == "mean" { centroid(input) } else { fude::ink::preprocess::ink_centre_y(input) };
-                let high = y.is_some_and(|y| y < t);
-                let top = Reading { high, ..Reading::default() }.candidates(p, 1).top[0].class;
-                exact += usize::from(top == *class);
-                full += usize::from(!is_small(top));
-            }
-            let n = set.len() as f64;
-            line += &format!(" {name} ({}) exact {:.2}% full-size {:.2}% |", set.len(), 100.0 * exact as f64 / n, 100.0 * full as f64 / n);
+                first_when(y.is_some_and(|y| y < t), p)
+            });
+            line += &format!(" {name} ({}) exact {:.2}% full-size {:.2}% |", set.len(), 100.0 * exact, 100.0 * full);
         }
         println!("{line}");
     }
