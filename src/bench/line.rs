@@ -251,6 +251,7 @@ mod tests {
                 "small_first" => w.small_first = v,
                 "word" => w.word = v,
                 "size_swap" => w.size_swap = v,
+                "script_swap" => w.script_swap = v,
                 "strokes" => w.strokes = v,
                 "words" => words_on = v != 0.0,
                 "max_group" => max_group = v as usize,

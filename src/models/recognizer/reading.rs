@@ -269,6 +269,22 @@ pub fn size_twin(ch: char) -> Option<char> {
     index_of(ch).and_then(|i| twins.get(i).copied().flatten())
 }
 
+/// Hiragana whose katakana comes from the same man'yōgana and keeps its shape (か/カ 加, き/キ 幾,
+/// せ/セ 世, へ/ヘ 部, も/モ 毛, や/ヤ 也, り/リ 利), with their voiced and small forms: written
+/// by hand, each pair is often one shape.
+pub const SHAPE_TWINS: &str = "かがゕきぎせぜへべぺもやゃりカガヵキギセゼヘベペモヤャリ";
+
+/// The same letter in the other script when the two share a shape ([`SHAPE_TWINS`]: り ↔ リ,
+/// べ ↔ ベ, ゃ ↔ ャ); `None` for any other character.
+pub fn script_twin(ch: char) -> Option<char> {
+    if !SHAPE_TWINS.contains(ch) {
+        return None;
+    }
+    let code = ch as u32;
+    let twin = if code < 0x30A0 { code + 0x60 } else { code - 0x60 };
+    char::from_u32(twin).filter(|&t| SHAPE_TWINS.contains(t))
+}
+
 /// Gives each small kana's probability to its full-size form (which then holds the pair's
 /// mass) and leaves the small form just below it. Returns whether any small kana had mass.
 fn merge_small_into_full(p: &mut [f32]) -> bool {
@@ -441,6 +457,12 @@ mod tests {
         assert_eq!(full_size_of('x'), None);
         assert_eq!((size_twin('ょ'), size_twin('よ'), size_twin('ヵ'), size_twin('カ')), (Some('よ'), Some('ょ'), Some('カ'), Some('ヵ')));
         assert_eq!((size_twin('ま'), size_twin('x')), (None, None));
+        assert_eq!((script_twin('り'), script_twin('リ'), script_twin('ぺ'), script_twin('ャ')), (Some('リ'), Some('り'), Some('ペ'), Some('ゃ')));
+        assert_eq!((script_twin('あ'), script_twin('シ'), script_twin('x')), (None, None, None));
+        for ch in SHAPE_TWINS.chars() {
+            let twin = script_twin(ch).unwrap();
+            assert!(index_of(ch).is_some() && script_twin(twin) == Some(ch), "{ch} ↔ {twin}");
+        }
         for small in classes::all().into_iter().filter(|c| c.is_small()) {
             let full = full_size_of(small.ch).and_then(index_of).and_then(classes::get).unwrap();
             assert!(!full.is_small() && full.script() == small.script(), "{} → {}", small.ch, full.ch);

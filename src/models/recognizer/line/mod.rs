@@ -10,7 +10,7 @@ pub mod strokes;
 
 use self::layout::Layout;
 use self::search::{Group, Path, Weights};
-use super::reading::size_twin;
+use super::reading::{script_twin, size_twin};
 use super::{CpuRecognizer, Reading};
 use crate::data::lexicon::Lexicon;
 use crate::error::{Error, Result};
@@ -212,12 +212,13 @@ impl LineReader {
 }
 
 /// A group's candidates: the best `per_char` the reading gives (above 1e-4), then the other size
-/// of the first [`TWINS_OF`] where the reading allows it and it is not among them, so the word
-/// list can change a kana's size ([`search::Weights::size_swap`]).
+/// and the shape twin of the first [`TWINS_OF`] where the reading allows them and they are not
+/// among them, so the word list can change a kana's size or script
+/// ([`search::Weights::size_swap`], [`search::Weights::script_swap`]).
 fn candidates(reading: &Reading, probs: &[f32], per_char: usize) -> Vec<Prediction> {
     let all = reading.candidates(probs, 40).top;
     let mut top: Vec<Prediction> = all.iter().take(per_char.clamp(1, 20)).filter(|c| c.prob > 1e-4).copied().collect();
-    let twins: Vec<char> = top.iter().take(TWINS_OF).filter_map(|c| size_twin(c.ch)).collect();
+    let twins: Vec<char> = top.iter().take(TWINS_OF).flat_map(|c| [size_twin(c.ch), script_twin(c.ch)]).flatten().collect();
     for twin in twins {
         if let Some(c) = all.iter().find(|c| c.ch == twin).filter(|_| top.iter().all(|t| t.ch != twin)) {
             top.push(*c);
@@ -226,7 +227,7 @@ fn candidates(reading: &Reading, probs: &[f32], per_char: usize) -> Vec<Predicti
     top
 }
 
-/// Candidates whose other size [`candidates`] adds.
+/// Candidates whose other size and shape twin [`candidates`] adds.
 const TWINS_OF: usize = 2;
 
 /// A hash of a group's strokes.
@@ -244,13 +245,14 @@ fn group_key(strokes: &[Stroke], ids: &[usize]) -> u64 {
 }
 
 /// The candidates a character shows, at most `per_char` of its group's `top`: the best, with the
-/// one read (`chosen`, an index into `top`) and its other size (small or full-size, when `top` has
-/// it) in place of the last ones, so a size can be changed with one click.
+/// one read (`chosen`, an index into `top`), its other size (small or full-size) and its shape twin
+/// in the other script (when `top` has them) in place of the last ones, so a size or a script can
+/// be changed with one click.
 fn shown_candidates(top: &[Prediction], chosen: usize, per_char: usize) -> Vec<Prediction> {
     let per_char = per_char.clamp(1, 20);
     let Some(read) = top.get(chosen) else { return top.iter().take(per_char).copied().collect() };
-    let twin = size_twin(read.ch).and_then(|t| top.iter().find(|c| c.ch == t));
-    let mut must: Vec<Prediction> = std::iter::once(*read).chain(twin.copied()).take(per_char).collect();
+    let twins = [size_twin(read.ch), script_twin(read.ch)].into_iter().flatten().filter_map(|t| top.iter().find(|c| c.ch == t));
+    let mut must: Vec<Prediction> = std::iter::once(*read).chain(twins.copied()).take(per_char).collect();
     let mut shown: Vec<Prediction> = Vec::with_capacity(per_char);
     for c in top {
         if shown.len() + must.len() == per_char {
@@ -416,6 +418,8 @@ mod tests {
         assert_eq!(chars(shown_candidates(&top, 0, 6)), "つづフはプっ");
         assert_eq!(chars(shown_candidates(&top, 5, 1)), "っ");
         assert_eq!(chars(shown_candidates(&top[..2], 0, 5)), "つづ");
+        let top = vec![p('は', 0.5), p('リ', 0.2), p('ほ', 0.1), p('け', 0.1), p('い', 0.05), p('ル', 0.03), p('り', 0.01)];
+        assert_eq!(chars(shown_candidates(&top, 1, 4)), "はリほり", "the shape twin in the other script is shown");
     }
 
     #[test]

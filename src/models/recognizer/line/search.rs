@@ -6,7 +6,7 @@
 use super::layout::Extent;
 use crate::data::classes::{self, Script};
 use crate::data::lexicon::Lexicon;
-use crate::models::recognizer::reading::size_twin;
+use crate::models::recognizer::reading::{script_twin, size_twin};
 use crate::models::Prediction;
 
 /// How readings are scored.
@@ -32,8 +32,11 @@ pub struct Weights {
     pub word: f32,
     /// Subtracted per character whose size (small or full-size) the word list changed: a reading
     /// that is a word once some of its kana take their other size is also tried, each such
-    /// character scored by its pair's probability (see [`resized_word`]).
+    /// character scored by its pair's probability (see [`twin_word`]).
     pub size_swap: f32,
+    /// Subtracted per character the word list changed to the other script's letter of the same
+    /// shape (り ↔ リ, see [`script_twin`] and [`twin_word`]).
+    pub script_swap: f32,
     /// Subtracted per stroke a character has beyond the most its kana is written with
     /// (by `most_strokes`).
     pub strokes: f32,
@@ -60,6 +63,7 @@ impl Weights {
         small_first: 3.0,
         word: 4.0,
         size_swap: SIZE_SWAP_WEIGHT,
+        script_swap: SCRIPT_SWAP_WEIGHT,
         strokes: STROKES_WEIGHT,
         most_strokes: &super::strokes::MOST_STROKES,
         backwards: false,
@@ -77,6 +81,7 @@ impl Weights {
         small_first: 0.0,
         word: 0.0,
         size_swap: f32::INFINITY,
+        script_swap: f32::INFINITY,
         strokes: 0.0,
         most_strokes: &super::strokes::MOST_STROKES,
         backwards: true,
@@ -86,8 +91,11 @@ impl Weights {
 /// [`Weights::FULL`]'s cost of a character whose size the word list changed.
 const SIZE_SWAP_WEIGHT: f32 = 1.0;
 
-/// Most characters of one reading whose size [`resized_word`] tries to change.
-const MAX_RESIZED: usize = 4;
+/// [`Weights::FULL`]'s cost of a character the word list changed to its shape twin.
+const SCRIPT_SWAP_WEIGHT: f32 = 1.0;
+
+/// Most characters of one reading whose size or script [`resized_word`] tries to change.
+const MAX_SWAPS: usize = 4;
 
 /// [`Weights::FULL`]'s cost of a stroke beyond a kana's most.
 const STROKES_WEIGHT: f32 = 1.0;
@@ -184,9 +192,9 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
     }
     let mut done = beams.pop().unwrap_or_default();
     if let Some(lex) = lexicon.filter(|_| w.word != 0.0) {
-        if w.size_swap.is_finite() {
-            let resized: Vec<Path> = done.iter().filter_map(|p| resized_word(p, groups, lex, w)).collect();
-            done.extend(resized);
+        if w.size_swap.is_finite() || w.script_swap.is_finite() {
+            let twins: Vec<Path> = done.iter().filter_map(|p| twin_word(p, groups, lex, w)).collect();
+            done.extend(twins);
         }
         for path in &mut done {
             if let Some(rank) = lex.rank(&path.text) {
@@ -198,51 +206,66 @@ pub fn search(groups: &[Group], n: usize, side: f32, w: &Weights, lexicon: Optio
 }
 
 /// Size is the least certain thing about a handwritten kana (people write small kana barely
-/// smaller, and full-size ones small), and the word list knows it: for a `path` that is no word,
-/// the best word that it becomes when some of its kana (at most [`MAX_RESIZED`]) take their other
-/// size, if any and if that size is among the group's candidates. Each changed character is scored
-/// by its pair's probability (small and full-size together) less `w.size_swap` (and a first
-/// character that changes size gains or loses `w.small_first`); the word bonus comes later.
-fn resized_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Option<Path> {
+/// smaller, and full-size ones small), and a few hiragana share their katakana's shape (り/リ,
+/// へ/ヘ, か/カ: [`script_twin`]); the word list knows which is meant. For a `path` that is no
+/// word: the best word that it becomes when some of its kana (at most [`MAX_SWAPS`]) take their
+/// other size or their shape twin, if any and if that form is among the group's candidates. Each
+/// changed character is scored by its pair's probability (the two forms together) less
+/// `w.size_swap` or `w.script_swap`, and the reading's script switches and small first
+/// character are counted again; the word bonus comes later.
+fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Option<Path> {
     if lex.contains(&path.text) {
-        // Between two words that differ only in size, the strokes decide.
+        // Between two words that differ only in size or script, the strokes decide.
         return None;
     }
     let chars: Vec<char> = path.text.chars().collect();
-    // (position, the twin, its candidate index, the gain of scoring the pair instead of the own form)
-    let mut swaps = Vec::new();
+    // Per changeable position: (position, [(the twin, its candidate index, the gain of scoring
+    // the pair instead of the own form)]).
+    let mut swaps: Vec<(usize, Vec<(char, usize, f32)>)> = Vec::new();
     for (pos, &(gi, ci)) in path.steps.iter().enumerate() {
-        let Some(top) = groups.get(gi).map(|g| &g.top) else { continue };
-        let Some((own, twin)) = top.get(ci).and_then(|own| Some((own, size_twin(own.ch)?))) else { continue };
-        if let Some((ti, t)) = top.iter().enumerate().find(|(_, c)| c.ch == twin) {
-            let mut gain = (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - w.size_swap;
-            if pos == 0 {
-                gain += if is_small(own.ch) { w.small_first } else { -w.small_first };
+        let (Some(top), Some(&ch)) = (groups.get(gi).map(|g| &g.top), chars.get(pos)) else { continue };
+        let Some(own) = top.get(ci) else { continue };
+        let mut options = Vec::new();
+        for (twin, cost) in [(size_twin(ch), w.size_swap), (script_twin(ch), w.script_swap)] {
+            let Some((ti, t)) = twin.and_then(|twin| top.iter().enumerate().find(|(_, c)| c.ch == twin)) else { continue };
+            if cost.is_finite() {
+                options.push((t.ch, ti, (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - cost));
             }
-            swaps.push((pos, twin, ti, gain));
         }
-        if swaps.len() == MAX_RESIZED {
+        if !options.is_empty() {
+            swaps.push((pos, options));
+        }
+        if swaps.len() == MAX_SWAPS {
             break;
         }
     }
+    let before = w.script_switch * switches(&chars) + if chars.first().is_some_and(|&c| is_small(c)) { w.small_first } else { 0.0 };
     let mut best: Option<Path> = None;
-    for mask in 1u32..(1 << swaps.len()) {
-        let (mut text, mut steps, mut score) = (chars.clone(), path.steps.clone(), path.score);
-        for (bit, &(pos, twin, ti, gain)) in swaps.iter().enumerate() {
-            if mask & (1 << bit) == 0 {
-                continue;
-            }
-            let (Some(ch), Some(step)) = (text.get_mut(pos), steps.get_mut(pos)) else { continue };
+    // Every combination: each position keeps its form (0) or takes option k - 1.
+    let combinations: usize = swaps.iter().map(|(_, o)| o.len() + 1).product();
+    for combo in 1..combinations {
+        let (mut text, mut steps, mut score) = (chars.clone(), path.steps.clone(), path.score + before);
+        let mut rest = combo;
+        for (pos, options) in &swaps {
+            let k = rest % (options.len() + 1);
+            rest /= options.len() + 1;
+            let (Some(&(twin, ti, gain)), Some(ch), Some(step)) = (k.checked_sub(1).and_then(|k| options.get(k)), text.get_mut(*pos), steps.get_mut(*pos)) else { continue };
             *ch = twin;
             step.1 = ti;
             score += gain;
         }
+        score -= w.script_switch * switches(&text) + if text.first().is_some_and(|&c| is_small(c)) { w.small_first } else { 0.0 };
         let text: String = text.into_iter().collect();
-        if lex.contains(&text) && best.as_ref().is_none_or(|b| score > b.score) {
+        if score.is_finite() && lex.contains(&text) && best.as_ref().is_none_or(|b| score > b.score) {
             best = Some(Path { score, text, steps });
         }
     }
     best
+}
+
+/// How many times the script changes between neighbours.
+fn switches(chars: &[char]) -> f32 {
+    chars.windows(2).filter(|p| matches!(p, [a, b] if script(*a) != script(*b))).count() as f32
 }
 
 /// The best `keep` paths with distinct texts, best first.
@@ -314,6 +337,24 @@ mod tests {
         let groups = vec![group(0, 1, 0.0, vec![pred('ぃ', 0.98), pred('い', 0.001)]), group(1, 2, 100.0, vec![pred('っ', 0.9)])];
         let lex = Lexicon::parse("いっ\n");
         assert_eq!(search(&groups, 2, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "いっ");
+    }
+
+    #[test]
+    fn the_word_list_settles_a_shape_shared_by_both_scripts() {
+        // A り written like its katakana: the network reads リ, the word りょう settles it.
+        let first = |own: char, twin: char| group(0, 1, 0.0, vec![pred(own, 0.93), pred(twin, 0.0005)]);
+        let rest = || vec![group(1, 2, 100.0, vec![pred('ょ', 0.9)]), group(2, 3, 200.0, vec![pred('う', 0.9)])];
+        let lex = Lexicon::parse("りょう\nしょう\n");
+        let groups: Vec<Group> = std::iter::once(first('リ', 'り')).chain(rest()).collect();
+        let best = search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6);
+        assert_eq!(best[0].text, "りょう");
+        assert_eq!(best[0].steps[0], (0, 1), "the step names the candidate taken");
+        assert!(best.iter().any(|p| p.text == "リょう"), "the reading as written stays an alternative");
+        let fixed = Weights { script_swap: f32::INFINITY, ..Weights::FULL };
+        assert_eq!(search(&groups, 3, 100.0, &fixed, Some(&lex), 6)[0].text, "リょう", "without it the script stays as read");
+        // シ and し do not share a shape: a clear シ stays シ.
+        let groups: Vec<Group> = std::iter::once(first('シ', 'し')).chain(rest()).collect();
+        assert_eq!(search(&groups, 3, 100.0, &Weights::FULL, Some(&lex), 6)[0].text, "シょう");
     }
 
     #[test]
