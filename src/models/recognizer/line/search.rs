@@ -219,9 +219,8 @@ fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Optio
         return None;
     }
     let chars: Vec<char> = path.text.chars().collect();
-    // Per changeable position: (position, [(the twin, its candidate index, the gain of scoring
-    // the pair instead of the own form)]).
-    let mut swaps: Vec<(usize, Vec<(char, usize, f32)>)> = Vec::new();
+    // Per changeable position: the position and the forms it may take.
+    let mut swaps: Vec<(usize, Vec<Swap>)> = Vec::new();
     for (pos, &(gi, ci)) in path.steps.iter().enumerate() {
         let (Some(top), Some(&ch)) = (groups.get(gi).map(|g| &g.top), chars.get(pos)) else { continue };
         let Some(own) = top.get(ci) else { continue };
@@ -229,7 +228,7 @@ fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Optio
         for (twin, cost) in [(size_twin(ch), w.size_swap), (script_twin(ch), w.script_swap)] {
             let Some((ti, t)) = twin.and_then(|twin| top.iter().enumerate().find(|(_, c)| c.ch == twin)) else { continue };
             if cost.is_finite() {
-                options.push((t.ch, ti, (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - cost));
+                options.push(Swap { twin: t.ch, candidate: ti, gain: (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - cost });
             }
         }
         if !options.is_empty() {
@@ -239,7 +238,7 @@ fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Optio
             break;
         }
     }
-    let before = w.script_switch * switches(&chars) + if chars.first().is_some_and(|&c| is_small(c)) { w.small_first } else { 0.0 };
+    let before = order_cost(&chars, w);
     let mut best: Option<Path> = None;
     // Every combination: each position keeps its form (0) or takes option k - 1.
     let combinations: usize = swaps.iter().map(|(_, o)| o.len() + 1).product();
@@ -249,12 +248,12 @@ fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Optio
         for (pos, options) in &swaps {
             let k = rest % (options.len() + 1);
             rest /= options.len() + 1;
-            let (Some(&(twin, ti, gain)), Some(ch), Some(step)) = (k.checked_sub(1).and_then(|k| options.get(k)), text.get_mut(*pos), steps.get_mut(*pos)) else { continue };
-            *ch = twin;
-            step.1 = ti;
-            score += gain;
+            let (Some(swap), Some(ch), Some(step)) = (k.checked_sub(1).and_then(|k| options.get(k)), text.get_mut(*pos), steps.get_mut(*pos)) else { continue };
+            *ch = swap.twin;
+            step.1 = swap.candidate;
+            score += swap.gain;
         }
-        score -= w.script_switch * switches(&text) + if text.first().is_some_and(|&c| is_small(c)) { w.small_first } else { 0.0 };
+        score -= order_cost(&text, w);
         let text: String = text.into_iter().collect();
         if score.is_finite() && lex.contains(&text) && best.as_ref().is_none_or(|b| score > b.score) {
             best = Some(Path { score, text, steps });
@@ -263,9 +262,22 @@ fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Optio
     best
 }
 
-/// How many times the script changes between neighbours.
-fn switches(chars: &[char]) -> f32 {
-    chars.windows(2).filter(|p| matches!(p, [a, b] if script(*a) != script(*b))).count() as f32
+/// A form one character of a reading may take in [`twin_word`].
+struct Swap {
+    /// Its other size or its shape twin.
+    twin: char,
+    /// The twin's index among its group's candidates.
+    candidate: usize,
+    /// What scoring the pair instead of the own form gains, less the swap's cost.
+    gain: f32,
+}
+
+/// What the search subtracted from a reading for its order: each change of script between
+/// neighbours and a small kana first.
+fn order_cost(chars: &[char], w: &Weights) -> f32 {
+    let switches = chars.windows(2).filter(|p| matches!(p, [a, b] if script(*a) != script(*b))).count();
+    let switches = if switches == 0 { 0.0 } else { w.script_switch * switches as f32 };
+    switches + if chars.first().is_some_and(|&c| is_small(c)) { w.small_first } else { 0.0 }
 }
 
 /// The best `keep` paths with distinct texts, best first.
