@@ -32,10 +32,10 @@ pub struct Weights {
     pub word: f32,
     /// Subtracted per character whose size (small or full-size) the word list changed: a reading
     /// that is a word once some of its kana take their other size is also tried, each such
-    /// character scored by its pair's probability (see [`twin_word`]).
+    /// character scored by its pair's probability (see `twin_word`).
     pub size_swap: f32,
     /// Subtracted per character the word list changed to the other script's letter of the same
-    /// shape (り ↔ リ, see [`script_twin`] and [`twin_word`]).
+    /// shape (り ↔ リ, see [`script_twin`] and `twin_word`).
     pub script_swap: f32,
     /// Subtracted per stroke a character has beyond the most its kana is written with
     /// (by `most_strokes`).
@@ -94,7 +94,7 @@ const SIZE_SWAP_WEIGHT: f32 = 1.0;
 /// [`Weights::FULL`]'s cost of a character the word list changed to its shape twin.
 const SCRIPT_SWAP_WEIGHT: f32 = 1.0;
 
-/// Most characters of one reading whose size or script [`resized_word`] tries to change.
+/// Most characters of one reading whose size or script [`twin_word`] tries to change.
 const MAX_SWAPS: usize = 4;
 
 /// [`Weights::FULL`]'s cost of a stroke beyond a kana's most.
