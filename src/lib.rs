@@ -5,7 +5,7 @@
 //! - [`data`]: the class table, datasets (Kuzushiji-49, npz, generated kana, synthetic drawings);
 //! - [`models`]: the recognizer network, checkpoints, device choice;
 //! - [`training`]: the training loop, metrics and evaluation;
-//! - [`bench`]: speed measurements printed by `fude bench` and `cargo bench`;
+//! - [`bench`](mod@bench): speed measurements printed by `fude bench` and `cargo bench`;
 //! - [`app`]: the desktop app (canvas, live recognition, text buffer);
 //! - [`cli`]: the `fude` command line; without a command it opens the app (the binary is a thin
 //!   wrapper around it).

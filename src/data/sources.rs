@@ -472,7 +472,7 @@ fn traced_geometry(aug: Augment, rng: &mut ChaCha8Rng, side: f32) -> (Transform,
 pub type DrawingSource = Generated<TracedStrokes>;
 
 impl DrawingSource {
-    /// The drawings of the fonts of `split` (traced once per process, see [`bundled_traces`]).
+    /// The drawings of the fonts of `split` (traced once per process, see `bundled_traces`).
     pub fn new(split: Split) -> Self {
         Self::traced(split, false)
     }

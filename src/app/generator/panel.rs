@@ -5,7 +5,7 @@
 //! sheet (in the sliders' style, following them, or in that of the drawing on the canvas), and "Write my text" ([`crate::app::generator::write_text`]). A result
 //! opens its own tab, so a change is always visible. All decoding runs on the
 //! [`crate::app::generator::worker`] worker. This file holds the panel's state and what it asks the worker
-//! for; [`views`] draws it.
+//! for; `views` draws it.
 
 mod views;
 

@@ -102,7 +102,7 @@ fn block_sum(g: &[f32], (b, h, w): (usize, usize, usize), stride: usize, c: usiz
     out
 }
 
-/// A decoder stage's input on the CPU ([`StageInput`]), with its backward: `x` `(B, H, W, C)`
+/// A decoder stage's input on the CPU (`StageInput`), with its backward: `x` `(B, H, W, C)`
 /// upsampled 2x plus `embed` `(B, C)`, then `template` `(B, 2H, 2W, 1)` as one more channel.
 pub fn stage_input(x: &Tensor, embed: &Tensor, template: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op3(&embed.contiguous()?, &template.contiguous()?, StageInput)
