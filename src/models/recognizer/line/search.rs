@@ -222,10 +222,10 @@ fn twin_word(path: &Path, groups: &[Group], lex: &Lexicon, w: &Weights) -> Optio
     // Per changeable position: the position and the forms it may take.
     let mut swaps: Vec<(usize, Vec<Swap>)> = Vec::new();
     for (pos, &(gi, ci)) in path.steps.iter().enumerate() {
-        let (Some(top), Some(&ch)) = (groups.get(gi).map(|g| &g.top), chars.get(pos)) else { continue };
+        let Some(top) = groups.get(gi).map(|g| &g.top) else { continue };
         let Some(own) = top.get(ci) else { continue };
         let mut options = Vec::new();
-        for (twin, cost) in [(size_twin(ch), w.size_swap), (script_twin(ch), w.script_swap)] {
+        for (twin, cost) in [(size_twin(own.ch), w.size_swap), (script_twin(own.ch), w.script_swap)] {
             let Some((ti, t)) = twin.and_then(|twin| top.iter().enumerate().find(|(_, c)| c.ch == twin)) else { continue };
             if cost.is_finite() {
                 options.push(Swap { twin: t.ch, candidate: ti, gain: (own.prob + t.prob).max(1e-9).ln() - own.prob.max(1e-9).ln() - cost });
