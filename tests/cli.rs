@@ -228,6 +228,37 @@ fn train_a_recognizer_of_another_width_and_read_with_it() {
     let o = fude(&[&base[..], &["--epochs", "1", "--model", "generator", "--hidden", "64"]].concat());
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("shape a recognizer"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The narrow network teaches another of a different width; the run records its teacher.
+    let student = dir.path().join("student").to_string_lossy().to_string();
+    let taught = ["train", "--data", &k49_spec, "--no-verify", "--out", &student, "--epoch-size", "128", "--batch", "64", "--epochs", "1"];
+    let o = fude(&[&taught[..], &["--channels", "8,8,8,8", "--hidden", "16", "--teacher", &out_s, "--teacher-weight", "0.8"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{student}.json")).unwrap()).unwrap();
+    let settings = &sidecar["training"]["settings"];
+    assert_eq!(settings["teacher_weight"], "0.8");
+    assert_eq!(serde_json::from_str::<Vec<String>>(settings["teachers"].as_str().unwrap()).unwrap(), vec![out_s.clone()]);
+    // Student and teacher compared sample by sample: the counts add up to the set.
+    let o = fude(&["eval", "--model", &student, "--against", &out_s, "--data", &k49_spec, "--no-verify", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let reports: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (r, a) = (&reports[0], &reports[0]["against"]);
+    let counts: Vec<u64> = ["both", "only_a", "only_b", "neither"].iter().map(|k| a[k].as_u64().unwrap()).collect();
+    assert_eq!(counts.iter().sum::<u64>(), r["samples"].as_u64().unwrap(), "{a}");
+    let right = (counts[0] + counts[1]) as f64 / r["samples"].as_f64().unwrap();
+    assert!((right - r["accuracy"].as_f64().unwrap()).abs() < 1e-9, "A's accuracy is the report's: {a}");
+    assert!((0.0..=1.0).contains(&a["p_value"].as_f64().unwrap()));
+    let o = fude(&["eval", "--model", &student, "--against", "bundled", "--data", &k49_spec, "--no-verify"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("against bundled") && String::from_utf8_lossy(&o.stdout).contains("exact McNemar p ="), "{}", String::from_utf8_lossy(&o.stdout));
+    for (extra, says) in [
+        (&["--teacher", &out_s, "--teacher-weight", "1.5"][..], "between 0 and 1"),
+        (&["--teacher", &out_s, "--model", "generator"][..], "trains a recognizer"),
+        (&["--teacher", "/nonexistent/teacher"][..], "/nonexistent/teacher"),
+    ] {
+        let o = fude(&[&taught[..], extra].concat());
+        assert!(!o.status.success());
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}: {}", String::from_utf8_lossy(&o.stderr));
+    }
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
+use crate::training::recognizer::paired::compare_paired;
 use crate::training::{evaluate, evaluate_parts, Init, RunControl, RunPlan, TrainConfig, TrainEvent};
 use crate::text::{escape_controls, escape_controls_with};
 use anyhow::Result;
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, channels, hidden, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, channels, hidden, teachers, teacher_weight, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
@@ -60,7 +61,11 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             if (channels.is_some() || hidden.is_some()) && model != crate::training::ModelKind::Recognizer {
                 anyhow::bail!("--channels and --hidden shape a recognizer: leave them out with --model generator")
             }
-            let mut recognizer = RecognizerConfig::default();
+            if !teachers.is_empty() && model != crate::training::ModelKind::Recognizer {
+                anyhow::bail!("--teacher trains a recognizer: leave it out with --model generator")
+            }
+            let weight = teacher_weight.unwrap_or(crate::training::recognizer::DEFAULT_TEACHER_WEIGHT);
+            let mut recognizer = RecognizerConfig::default().with_teachers(teachers, weight)?;
             if let Some(c) = channels {
                 recognizer.architecture.channels = RecognizerConfig::parse_channels(&c)?;
             }
@@ -69,9 +74,9 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             }
             train_cmd(&data, &out, model, cfg, recognizer, generator, &device, init, distill).map(|_| ExitCode::SUCCESS)
         }
-        Command::Eval { model, data, train_split, as_pictures, script, json, device } => {
+        Command::Eval { model, data, train_split, as_pictures, script, against, json, device } => {
             let script = ScriptChoice::parse(&script).map_err(anyhow::Error::msg)?;
-            let how = EvalHow { train_split, as_pictures, script, json };
+            let how = EvalHow { train_split, as_pictures, script, against, json };
             eval_cmd(model.as_deref(), &data, how, &device).map(|_| ExitCode::SUCCESS)
         }
         Command::Predict { model, top, json, device, script, context, as_box, line, files } => {
@@ -277,6 +282,8 @@ struct EvalHow {
     train_split: bool,
     as_pictures: bool,
     script: ScriptChoice,
+    /// The recognizer B compared sample by sample (`bundled`: the bundled one).
+    against: Option<PathBuf>,
     json: bool,
 }
 
@@ -290,8 +297,12 @@ fn as_picture_samples(src: &dyn crate::data::sources::Source) -> Vec<Sample> {
 }
 
 fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -> Result<()> {
-    let EvalHow { train_split, as_pictures, script, json } = how;
+    let EvalHow { train_split, as_pictures, script, against, json } = how;
     let ck = load_model(model, device)?;
+    let other = match &against {
+        Some(p) => Some(load_model(Some(p).filter(|p| p.as_os_str() != crate::training::BUNDLED_NAME).map(PathBuf::as_path), device)?),
+        None => None,
+    };
     // All ranks as the network does.
     let limits = script != ScriptChoice::All;
     let specs = spec::parse(&data.data)?;
@@ -327,10 +338,28 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
             evaluate_parts(&ck.model, &name, &parts, reading, |n| bar.set_position(n as u64))?
         };
         bar.finish_and_clear();
+        let paired = match &other {
+            Some(b) => {
+                let all: Vec<Sample> = if parts.is_empty() { set } else { parts.into_iter().flat_map(|(_, s)| s).collect() };
+                Some(compare_paired(&ck.model, &b.model, &name, &all, reading)?)
+            }
+            None => None,
+        };
         if !json {
             print!("{}", escape_controls_with(&report.to_text(), true));
+            if let Some(p) = &paired {
+                println!("against {}: {}", escape_controls(&against.as_deref().unwrap_or(Path::new("")).to_string_lossy()), escape_controls(&p.to_text()));
+            }
         }
-        reports.push(report);
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(p), Some(obj)) = (&paired, value.as_object_mut()) {
+            let mut v = serde_json::to_value(p)?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("p_value".into(), p.p_value().into());
+            }
+            obj.insert("against".into(), v);
+        }
+        reports.push(value);
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&reports)?);

@@ -98,6 +98,13 @@ pub enum Command {
         /// Recognizer from scratch: the hidden fully connected layer's width [default: 256].
         #[arg(long, conflicts_with_all = ["resume", "from"])]
         hidden: Option<usize>,
+        /// Recognizer: also learn the averaged reading of this frozen recognizer (a checkpoint,
+        /// or `bundled`); give it once per teacher, up to 4, and again with `--resume`.
+        #[arg(long = "teacher")]
+        teachers: Vec<PathBuf>,
+        /// Recognizer: the teachers' share of the loss, 0 to 1 [default: 0.5].
+        #[arg(long, requires = "teachers")]
+        teacher_weight: Option<f32>,
         /// Generator: letters per style group, which share one style latent (1: single images).
         #[arg(long)]
         style_group: Option<usize>,
@@ -135,6 +142,11 @@ pub enum Command {
         /// ranking), hiragana, katakana or kuzushiji (Kuzushiji-49's 49 classes).
         #[arg(long, default_value = "all")]
         script: String,
+        /// Also read every sample with this recognizer (B; `bundled` for the bundled one) and
+        /// report, per set, the samples only one of the two reads right and the exact McNemar
+        /// test of that difference (under `against` in JSON).
+        #[arg(long)]
+        against: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

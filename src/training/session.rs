@@ -176,6 +176,10 @@ impl RunPlan {
         let mut plan = RunPlan::in_folder(data, cfg, Init::Resume(dir.to_path_buf()), dir);
         plan.model = model;
         plan.recognizer.label_smoothing = num("label_smoothing").map(|v| v as f32).unwrap_or(0.0);
+        if let Ok(t) = setting("teachers") {
+            let teachers = RecognizerConfig::teachers_from_setting(&t).map_err(|e| Error::file(&json, e))?;
+            plan.recognizer = plan.recognizer.clone().with_teachers(teachers, num("teacher_weight")? as f32).map_err(|e| Error::file(&json, e))?;
+        }
         if model == ModelKind::Generator {
             let d = GeneratorConfig::default();
             plan.generator = GeneratorConfig {
@@ -471,6 +475,37 @@ mod tests {
         let (r, events) = run(&RunPlan::resume_folder(dir.path()).unwrap(), &RunControl::default());
         assert!(r.unwrap_err().to_string().contains("already has 2 epochs"));
         assert!(matches!(events.last(), Some(TrainEvent::Failed { .. })));
+    }
+
+    #[test]
+    fn a_run_with_teachers_learns_from_them_records_them_and_resumes_with_them() {
+        let teacher_dir = tempfile::tempdir().unwrap();
+        run(&RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, teacher_dir.path()), &RunControl::default()).0.unwrap();
+        let teacher = teacher_dir.path().join(LAST);
+        let plain_dir = tempfile::tempdir().unwrap();
+        run(&RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, plain_dir.path()), &RunControl::default()).0.unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        plan.recognizer = plan.recognizer.clone().with_teachers(vec![teacher.clone()], 0.7).unwrap();
+        run(&plan, &RunControl::default()).0.unwrap();
+        // The same seed and data without the teacher train other weights.
+        let weights = |d: &Path| std::fs::read(d.join("last.safetensors")).unwrap();
+        assert_ne!(weights(dir.path()), weights(plain_dir.path()), "the teacher's term changed nothing");
+        let ck = Checkpoint::load(&dir.path().join(LAST), &Device::Cpu).unwrap();
+        let settings = &ck.sidecar.training.settings;
+        assert_eq!(settings.get("teacher_weight").map(String::as_str), Some("0.7"));
+        let again = RunPlan::resume_folder(dir.path()).unwrap();
+        assert_eq!((again.recognizer.teachers.clone(), again.recognizer.teacher_weight), (vec![teacher], 0.7));
+
+        // A teacher that is not there stops the run before it trains, naming the path.
+        let dir = tempfile::tempdir().unwrap();
+        let mut plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
+        plan.recognizer.teachers = vec![dir.path().join("no-such-teacher")];
+        let (r, events) = run(&plan, &RunControl::default());
+        assert!(r.unwrap_err().to_string().contains("no-such-teacher"));
+        assert!(!events.iter().any(|e| matches!(e, TrainEvent::CheckpointWritten { .. })));
+        assert!(RecognizerConfig::default().with_teachers(Vec::new(), 1.5).is_err(), "a share above 1");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Issue 21's held-out and proxy figures for one or more recognizers side by side, to decide whether a
-# newly trained one may replace the bundled one ("no worse" on every held-out set). Usage, from the
+# newly trained one may replace the bundled one ("no worse" on every held-out set; for each model
+# but the bundled one, also the samples only one of the two reads right and the exact McNemar
+# p-value, from `fude eval --against bundled`). Usage, from the
 # repository root after a release build (`bundled` names the embedded model):
 #   tools/recognizer/compare.sh bundled /work/runs/rec6/recognizer
 # The size figures read as any full-size kana, the specks' and the tests' thresholds come from the
@@ -26,5 +28,9 @@ for m in "$@"; do
   echo "held-out, Auto with no text:         $("$FUDE" eval "${opt[@]}" --script auto --data fonts,drawings,pens --json 2>/dev/null | tops)"
   echo "kuzushiji as pictures / as kuzushiji: $("$FUDE" eval "${opt[@]}" --as-pictures --data "$N" --json 2>/dev/null | tops)/ $("$FUDE" eval "${opt[@]}" --as-pictures --script kuzushiji --data "$N" --json 2>/dev/null | tops)"
   echo "shrunk 0.6 / 0.75 read exactly (Auto): $("$FUDE" eval "${opt[@]}" --script auto --data drawings=shrunk0.6 --json 2>/dev/null | tops)/ $("$FUDE" eval "${opt[@]}" --script auto --data drawings=shrunk0.75 --json 2>/dev/null | tops)"
+  if [ "$m" != bundled ]; then
+    echo "against the bundled model, sample by sample (network's own ranking):"
+    "$FUDE" eval "${opt[@]}" --against bundled --data "fonts,drawings,pens,scans,$N" 2>/dev/null | grep '^against' | sed 's/^against bundled: /  /'
+  fi
   echo "lines (fude bench line): $("$FUDE" bench line "${opt[@]}" 2>/dev/null | grep '^line reader' | sed 's/.*words right: //')"
 done

@@ -26,21 +26,18 @@ pub struct Distillation {
     pub decoder_channels: Vec<usize>,
 }
 
-/// How the bundled generator is named as a teacher, on the command line and in settings.
-const BUNDLED_TEACHER: &str = "bundled";
-
 impl Distillation {
     /// A distillation from the teacher named `teacher` (`bundled` or a checkpoint's path) into
     /// the decoder channels `channels` (`32,16,8`), as the command line and a run's settings
     /// give them ([`Distillation::teacher_name`] writes the name back).
     pub fn parse(teacher: &Path, channels: &str) -> Result<Self> {
-        let teacher = (teacher != Path::new(BUNDLED_TEACHER)).then(|| teacher.to_path_buf());
+        let teacher = (teacher != Path::new(crate::training::BUNDLED_NAME)).then(|| teacher.to_path_buf());
         Ok(Distillation { teacher, decoder_channels: Self::parse_channels(channels)? })
     }
 
     /// How the teacher is named in settings and on the command line (`bundled` or its path).
     pub fn teacher_name(&self) -> String {
-        self.teacher.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| BUNDLED_TEACHER.into())
+        self.teacher.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| crate::training::BUNDLED_NAME.into())
     }
 
     /// Parses `--decoder-channels` (`32,16,8`): 1 to 4 stages of 1 to 1024 channels.

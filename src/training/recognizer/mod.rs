@@ -1,8 +1,11 @@
-//! The recognizer's part of training: its settings (label smoothing), its step (smoothed
-//! cross-entropy on a batch of samples, with the batch's accuracy), its validation (the held-out
-//! reports of [`evaluate()`]) and its checkpoints, for the one loop in [`crate::training::learner`].
+//! The recognizer's part of training: its settings (label smoothing, teachers), its step (smoothed
+//! cross-entropy on a batch of samples, with the teachers' term when there are teachers, and the
+//! batch's accuracy), its validation (the held-out reports of [`evaluate()`]) and its
+//! checkpoints, for the one loop in [`crate::training::learner`].
 
 pub mod evaluate;
+pub mod paired;
+pub mod teachers;
 
 use super::events::HeldOut;
 use super::learner::{BatchFeed, ModelKind, StepOutput, TrainStep, ValidStep};
@@ -16,6 +19,8 @@ use crate::models::recognizer::TrainingRecord;
 use crate::models::{Architecture, Recognizer, Sidecar};
 use candle_core::{Tensor, D};
 use evaluate::evaluate;
+use std::path::PathBuf;
+use teachers::{distillation_loss, Teachers};
 
 /// A step loss above this many times the run's first loss (and above [`MIN_EXPLODED_LOSS`]) is
 /// taken as divergence.
@@ -31,13 +36,21 @@ pub struct RecognizerConfig {
     /// The network a run from scratch builds (validated when it is built); a resumed or
     /// fine-tuned model keeps its own.
     pub architecture: Architecture,
+    /// Recognizers whose averaged reading the network also learns (see [`teachers`]); each a
+    /// checkpoint path, or `bundled`. Empty: the labels alone.
+    pub teachers: Vec<PathBuf>,
+    /// The teachers' share of the loss (0..=1; the labels' share is the rest).
+    pub teacher_weight: f32,
 }
 
 impl Default for RecognizerConfig {
     fn default() -> Self {
-        RecognizerConfig { label_smoothing: 0.1, architecture: Architecture::default() }
+        RecognizerConfig { label_smoothing: 0.1, architecture: Architecture::default(), teachers: Vec::new(), teacher_weight: DEFAULT_TEACHER_WEIGHT }
     }
 }
+
+/// The teachers' share of the loss when a run names teachers and no weight.
+pub const DEFAULT_TEACHER_WEIGHT: f32 = 0.5;
 
 impl RecognizerConfig {
     /// Four channel counts written `48,48,96,96`.
@@ -45,6 +58,22 @@ impl RecognizerConfig {
         let bad = || Error::Invalid(format!("--channels takes four counts such as 48,48,96,96, not {text:?}"));
         let counts: Vec<usize> = text.split(',').map(|c| c.trim().parse().map_err(|_| bad())).collect::<Result<_>>()?;
         counts.try_into().map_err(|_| bad())
+    }
+
+    /// Sets the teachers and their share of the loss, refusing a share outside 0..=1.
+    pub fn with_teachers(mut self, teachers: Vec<PathBuf>, weight: f32) -> Result<Self> {
+        if !(0.0..=1.0).contains(&weight) {
+            return Err(Error::Invalid(format!("--teacher-weight must be between 0 and 1, not {weight}")));
+        }
+        self.teachers = teachers;
+        self.teacher_weight = weight;
+        Ok(self)
+    }
+
+    /// The teachers as a run's settings record them (a JSON list of paths).
+    pub fn teachers_from_setting(text: &str) -> std::result::Result<Vec<PathBuf>, String> {
+        let paths: Vec<String> = serde_json::from_str(text).map_err(|e| format!("its teachers are not a list of paths: {e}"))?;
+        Ok(paths.into_iter().map(PathBuf::from).collect())
     }
 }
 
@@ -95,12 +124,14 @@ pub struct RecognizerStep {
     pub config: RecognizerConfig,
     /// The last finished epoch's held-out reports.
     pub reports: Vec<EvalReport>,
+    /// The frozen recognizers it also learns from, if any.
+    pub teachers: Option<Teachers>,
 }
 
 impl RecognizerStep {
-    /// A step training `model`, evaluated on `eval_sets`.
+    /// A step training `model`, evaluated on `eval_sets`, without teachers.
     pub fn new(model: Recognizer, eval_sets: Vec<(String, Vec<Sample>)>, config: RecognizerConfig) -> Self {
-        RecognizerStep { model, eval_sets, config, reports: Vec::new() }
+        RecognizerStep { model, eval_sets, config, reports: Vec::new(), teachers: None }
     }
 
     fn reports_now(&self) -> Result<Vec<EvalReport>> {
@@ -123,7 +154,12 @@ impl TrainStep for RecognizerStep {
         let labels: Vec<u32> = batch.iter().map(|s| s.label as u32).collect();
         let y = Tensor::from_vec(labels.clone(), labels.len(), self.model.device())?;
         let logits = self.model.forward(&x, true)?;
-        let loss = smoothed_cross_entropy(&logits, &y, self.config.label_smoothing)?;
+        let mut loss = smoothed_cross_entropy(&logits, &y, self.config.label_smoothing)?;
+        if let Some(t) = &self.teachers {
+            let share = f64::from(self.config.teacher_weight);
+            let taught = distillation_loss(&logits, &t.soft_targets(&x)?)?;
+            loss = ((loss * (1.0 - share))? + (taught * share)?)?;
+        }
         let pred = logits.argmax(D::Minus1)?.to_vec1::<u32>()?;
         let correct = pred.iter().zip(&labels).filter(|(a, b)| a == b).count();
         Ok(StepOutput { loss, samples: labels.len(), correct: Some(correct) })
@@ -169,11 +205,22 @@ impl Trainee for RecognizerStep {
                 eval_sets.push((src.name(), set));
             }
         }
-        Ok((RecognizerStep::new(model, eval_sets, plan.recognizer.clone()), RecognizerFeed { mixture, batch: plan.cfg.batch }))
+        let mut step = RecognizerStep::new(model, eval_sets, plan.recognizer.clone());
+        if !plan.recognizer.teachers.is_empty() {
+            step.teachers = Some(Teachers::load(&plan.recognizer.teachers, &plan.device)?);
+        }
+        Ok((step, RecognizerFeed { mixture, batch: plan.cfg.batch }))
     }
 
     fn settings(plan: &RunPlan) -> Vec<(&'static str, String)> {
-        vec![("label_smoothing", plan.recognizer.label_smoothing.to_string())]
+        let r = &plan.recognizer;
+        let mut s = vec![("label_smoothing", r.label_smoothing.to_string())];
+        if !r.teachers.is_empty() {
+            let paths: Vec<String> = r.teachers.iter().map(|p| p.display().to_string()).collect();
+            s.push(("teachers", serde_json::Value::from(paths).to_string()));
+            s.push(("teacher_weight", r.teacher_weight.to_string()));
+        }
+        s
     }
 
     fn sidecar(&self, training: TrainingRecord, held_out: &[HeldOut]) -> Sidecar {

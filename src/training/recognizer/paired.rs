@@ -1,0 +1,141 @@
+//! Two recognizers read the same held-out samples: which samples only one of them reads right,
+//! and whether that difference is more than chance (the exact McNemar test). Deciding that a new
+//! model is "no worse" than the bundled one by their accuracies alone mistakes a few samples of
+//! noise for a regression, or the reverse; the samples they disagree on tell.
+
+use crate::data::Sample;
+use crate::error::Result;
+use crate::models::recognizer::rank;
+use crate::models::recognizer::reading::Reading;
+use crate::models::Recognizer;
+use serde::Serialize;
+
+/// How two recognizers, A and B, read the same samples.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Paired {
+    /// The set's name.
+    pub name: String,
+    /// Samples both read right.
+    pub both: usize,
+    /// Samples only A reads right.
+    pub only_a: usize,
+    /// Samples only B reads right.
+    pub only_b: usize,
+    /// Samples neither reads right.
+    pub neither: usize,
+}
+
+impl Paired {
+    /// All samples compared.
+    pub fn samples(&self) -> usize {
+        self.both + self.only_a + self.only_b + self.neither
+    }
+
+    /// The two-sided p-value of the exact McNemar test: the chance, were A and B equally good, of
+    /// a split of their disagreements at least this uneven (1 when they never disagree).
+    pub fn p_value(&self) -> f64 {
+        mcnemar_exact(self.only_a, self.only_b)
+    }
+
+    /// One line: each model's accuracy, the disagreements and the p-value.
+    pub fn to_text(&self) -> String {
+        let n = self.samples().max(1) as f64;
+        format!(
+            "{}: A {:.2}%, B {:.2}% | only A right {}, only B right {} | exact McNemar p = {:.3}",
+            self.name,
+            100.0 * (self.both + self.only_a) as f64 / n,
+            100.0 * (self.both + self.only_b) as f64 / n,
+            self.only_a,
+            self.only_b,
+            self.p_value()
+        )
+    }
+}
+
+/// Two-sided exact binomial test of `b` against `c` successes out of `b + c` at one half:
+/// `min(1, 2 · P(X ≤ min(b, c)))`, summed in logarithms so that large counts do not underflow.
+pub fn mcnemar_exact(b: usize, c: usize) -> f64 {
+    let n = b + c;
+    if n == 0 {
+        return 1.0;
+    }
+    let k = b.min(c);
+    let half = (n as f64) * 0.5f64.ln();
+    // ln C(n, i) for i = 0..=k, added up with the largest term factored out.
+    let mut ln_choose = 0.0f64;
+    let mut terms = Vec::with_capacity(k + 1);
+    for i in 0..=k {
+        if i > 0 {
+            ln_choose += ((n - i + 1) as f64).ln() - (i as f64).ln();
+        }
+        terms.push(ln_choose + half);
+    }
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let tail = top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln();
+    (2.0 * tail.exp()).min(1.0)
+}
+
+/// Reads `samples` with `a` and `b`, ranking each as `reading` does (or as the network does with
+/// `None`), and counts where their first choices are right.
+pub fn compare_paired(a: &Recognizer, b: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>) -> Result<Paired> {
+    let mut out = Paired { name: name.to_string(), ..Paired::default() };
+    for chunk in samples.chunks(256) {
+        let inputs: Vec<_> = chunk.iter().map(|s| &s.input).collect();
+        let (pa, pb) = (a.probabilities(&inputs)?, b.probabilities(&inputs)?);
+        for ((s, p), q) in chunk.iter().zip(&pa).zip(&pb) {
+            let right = |p: &[f32]| first_choice(s, p, reading) == Some(s.label);
+            match (right(p), right(q)) {
+                (true, true) => out.both += 1,
+                (true, false) => out.only_a += 1,
+                (false, true) => out.only_b += 1,
+                (false, false) => out.neither += 1,
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn first_choice(s: &Sample, p: &[f32], reading: Option<&Reading>) -> Option<usize> {
+    match reading {
+        Some(r) => r.for_input(&s.input).candidates(p, 1).top.first().map(|c| c.class),
+        None => rank(p, 1).first().map(|r| r.class),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{FontSource, Source, Split};
+    use crate::models::Checkpoint;
+    use candle_core::Device;
+
+    #[test]
+    fn the_exact_test_matches_the_binomial_by_hand() {
+        assert_eq!(mcnemar_exact(0, 0), 1.0);
+        assert_eq!(mcnemar_exact(3, 3), 1.0);
+        // 0 against 5: 2 · 0.5^5.
+        assert!((mcnemar_exact(0, 5) - 0.0625).abs() < 1e-12);
+        // 1 against 9: 2 · (1 + 10) / 1024.
+        assert!((mcnemar_exact(9, 1) - 22.0 / 1024.0).abs() < 1e-12);
+        // 17 against 21 (38 disagreements): about 0.627.
+        assert!((mcnemar_exact(17, 21) - 0.627).abs() < 0.001, "{}", mcnemar_exact(17, 21));
+        // Thousands of disagreements do not underflow.
+        let p = mcnemar_exact(5000, 5100);
+        assert!(p > 0.3 && p < 0.35, "{p}");
+        assert!(mcnemar_exact(4000, 6000) < 1e-80);
+    }
+
+    #[test]
+    fn a_model_against_itself_never_disagrees_and_against_an_untrained_one_wins() {
+        let dev = Device::Cpu;
+        let bundled = Checkpoint::bundled(&dev).unwrap().model;
+        let samples: Vec<Sample> = FontSource::new(Split::Test).eval_samples().into_iter().step_by(9).collect();
+        let same = compare_paired(&bundled, &bundled, "fonts", &samples, None).unwrap();
+        assert_eq!((same.only_a, same.only_b, same.samples()), (0, 0, samples.len()));
+        assert_eq!(same.p_value(), 1.0);
+        let raw = Recognizer::new_seeded(bundled.arch.clone(), &dev, 3).unwrap();
+        let d = compare_paired(&bundled, &raw, "fonts", &samples, Some(&Reading::default())).unwrap();
+        assert!(d.only_a > 100 && d.only_b < 5 && d.p_value() < 1e-20, "{d:?}");
+        assert!(d.to_text().contains("only A right") && d.to_text().starts_with("fonts: A 9"), "{}", d.to_text());
+    }
+}

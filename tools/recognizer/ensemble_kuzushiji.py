@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The kuzushiji sample's held-out pictures read by each recognizer and by their average.
+
+Writes the 2,000 held-out images (the first 200 of each class, as `fude eval` holds them out) as
+PNG files, reads them with `fude predict --json --top 180` once per model (as pictures, the way
+`predict` reads a file), and prints each model's top-1 and the top-1 of their averaged
+probabilities: how much two networks that read differently would gain together, which is what
+`fude train --teacher` tries to carry over to one network. Usage, from the repository root after
+a release build (`bundled` names the embedded model):
+
+    tools/recognizer/ensemble_kuzushiji.py [--script kuzushiji] bundled /path/to/other/recognizer
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+import numpy as np
+
+HELD_OUT_PER_CLASS = 200
+
+
+def write_png(path, a):
+    h, w = a.shape
+    raw = b"".join(b"\x00" + a[i].tobytes() for i in range(h))
+
+    def chunk(t, d):
+        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--script", default="all")
+    ap.add_argument("--fude", default="target/release/fude")
+    ap.add_argument("--data", default="../shared/data/kuzushiji-sample")
+    a = ap.parse_args()
+    imgs = np.load(os.path.join(a.data, "kuzushiji-sample-imgs.npz"))["arr_0"]
+    labels = np.load(os.path.join(a.data, "kuzushiji-sample-labels.npz"))["arr_0"]
+    with open(os.path.join(a.data, "kuzushiji-sample_classmap.csv"), encoding="utf-8") as f:
+        chars = [line.strip().split(",")[2] for line in f.readlines()[1:]]
+    held = [i for c in range(len(chars)) for i in np.where(labels == c)[0][:HELD_OUT_PER_CLASS]]
+    truth = [chars[labels[i]] for i in held]
+    with tempfile.TemporaryDirectory() as d:
+        names = []
+        for k, i in enumerate(held):
+            names.append(f"{k:05d}.png")
+            write_png(os.path.join(d, names[-1]), imgs[i])
+        fude = os.path.abspath(a.fude)
+        probs = {}
+        for m in a.models:
+            opt = [] if m == "bundled" else ["--model", os.path.abspath(m)]
+            out = subprocess.run([fude, "predict", *opt, "--json", "--top", "180", "--script", a.script, *names],
+                                 cwd=d, capture_output=True, text=True, check=True).stdout
+            probs[m] = [{t["char"]: t["prob"] for t in json.loads(line)["top"]} for line in out.splitlines()]
+    if any(len(p) != len(truth) for p in probs.values()):
+        sys.exit("a model did not read every picture")
+
+    def top1(rows):
+        return 100.0 * sum(max(r, key=r.get) == t for r, t in zip(rows, truth)) / len(truth)
+
+    for m, rows in probs.items():
+        print(f"{m}: {top1(rows):.2f}%")
+    mean = [{c: sum(p[k].get(c, 0.0) for p in probs.values()) / len(probs) for c in probs[a.models[0]][k]}
+            for k in range(len(truth))]
+    print(f"average of the {len(probs)}: {top1(mean):.2f}% ({len(truth)} pictures, --script {a.script})")
+
+
+if __name__ == "__main__":
+    main()
