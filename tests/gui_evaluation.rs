@@ -1,6 +1,7 @@
 //! The evaluation view driven through egui_kittest: a past run is compared with the current
 //! model from the training panel; the view shows both models' accuracy and balanced accuracy on
-//! the same held-out data, per-class recall worst first, the confusion heatmap and misreads.
+//! the same held-out data, the samples only one of them reads right (with the exact McNemar
+//! test), per-class recall worst first, the confusion heatmap and misreads.
 
 mod support;
 
@@ -46,12 +47,18 @@ fn compare_a_run_with_the_current_model_and_see_where_it_errs() {
     h.step();
     let r = h.state().training().evaluation.result().unwrap();
     assert_eq!(r.models.len(), 2, "the new model beside the current one");
-    for label in ["current: accuracy", "new: accuracy", "All held out", "Recall per class, worst first", "Confusion (rows: truth, columns: read as)"] {
+    for label in ["current: accuracy", "new: accuracy", "Recall per class, worst first", "Confusion (rows: truth, columns: read as)"] {
         assert!(h.query_by_label_contains(label).is_some(), "{label}");
     }
+    assert_eq!(h.query_all_by_label("All held out").count(), 2, "in the figures and in the comparison");
     // Both columns show the same figures (the same model, the same held-out data).
     let acc = format!("{:.2}%", 100.0 * r.models[0].whole.report.accuracy);
     assert!(h.query_all_by_label(&acc).count() >= 2, "{acc} in both columns");
+    // Sample by sample, the same model never disagrees with itself.
+    for label in ["new against current, sample by sample", "only new right", "only current right"] {
+        assert!(h.query_by_label_contains(label).is_some(), "{label}");
+    }
+    assert!(h.query_all_by_label("within chance").count() >= 2, "all held out and the fonts, within chance");
     let first = &r.models[0].whole.misreads[0];
     let ch = |c: usize| fude::data::classes::get(c).map(|k| k.ch).unwrap_or('?');
     let misread = format!("{} read as {}", ch(first.truth), ch(first.read_as));

@@ -11,6 +11,7 @@ use crate::ink::INPUT_SIDE;
 use crate::models::Checkpoint;
 use crate::training::metrics::{ClassRecall, Confusion, EvalReport};
 use crate::models::recognizer::Reading;
+use crate::training::recognizer::paired::Paired;
 use crate::training::{evaluate_detailed, DetailedEval};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver};
@@ -34,6 +35,8 @@ pub struct ModelEvaluation {
     pub label: String,
     /// One report per held-out set.
     pub sets: Vec<EvalReport>,
+    /// Per held-out set, whether each sample was read right (in set order).
+    pub right: Vec<Vec<bool>>,
     /// All sets together, with the confusion counts and misreads.
     pub whole: DetailedEval,
 }
@@ -45,6 +48,21 @@ pub struct Evaluation {
     pub sets: Vec<(String, usize)>,
     /// The models, in the order asked.
     pub models: Vec<ModelEvaluation>,
+}
+
+impl Evaluation {
+    /// The second model (A, "new") against the first (B, "current"), sample by sample: all held
+    /// out together, then each set. Empty with fewer than two models.
+    pub fn paired(&self) -> Vec<Paired> {
+        let [b, a, ..] = self.models.as_slice() else { return Vec::new() };
+        let mut out = vec![Paired::from_right("All held out", &a.whole.right, &b.whole.right)];
+        for (i, (name, _)) in self.sets.iter().enumerate() {
+            if let (Some(x), Some(y)) = (a.right.get(i), b.right.get(i)) {
+                out.push(Paired::from_right(name, x, y));
+            }
+        }
+        out
+    }
 }
 
 /// Evaluates `models` on the held-out split of `data` (on the calling thread, on the CPU).
@@ -68,7 +86,7 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
             None => Checkpoint::bundled(&device)?,
         };
         let mut confusion = Confusion::default();
-        let (mut reports, mut misreads) = (Vec::new(), Vec::new());
+        let (mut reports, mut misreads, mut right) = (Vec::new(), Vec::new(), Vec::new());
         for (name, samples, pictures) in &sets {
             // Pictures are ranked as the app reads an opened picture (and `fude eval` does).
             let reading = Reading { picture: *pictures, ..Reading::default() };
@@ -77,9 +95,10 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
             confusion.merge(&d.confusion);
             misreads.extend(d.misreads);
             reports.push(d.report);
+            right.push(d.right);
         }
-        let whole = DetailedEval { report: confusion.report("all held out", 10), confusion, misreads };
-        out.push(ModelEvaluation { label: m.label.clone(), sets: reports, whole });
+        let whole = DetailedEval { report: confusion.report("all held out", 10), confusion, misreads, right: right.concat() };
+        out.push(ModelEvaluation { label: m.label.clone(), sets: reports, right, whole });
     }
     Ok(Evaluation { sets: sets.iter().map(|(n, s, _)| (n.clone(), s.len())).collect(), models: out })
 }
@@ -269,6 +288,7 @@ pub fn evaluation_ui(ui: &mut egui::Ui, view: &mut EvaluationView) {
     let sets: Vec<String> = result.sets.iter().map(|(n, s)| format!("{n} ({s})")).collect();
     ui.weak(format!("Held out: {}", sets.join(", ")));
     figures_ui(ui, result);
+    paired_ui(ui, result);
     if result.models.len() > 1 {
         ui.horizontal(|ui| {
             ui.label("Details of");
@@ -325,6 +345,52 @@ fn figures_ui(ui: &mut egui::Ui, result: &Evaluation) {
                 let r = m.sets.get(i);
                 ui.label(r.map(|r| pct(r.accuracy)).unwrap_or_default());
                 ui.label(r.map(|r| pct(r.balanced_accuracy)).unwrap_or_default());
+            }
+            ui.end_row();
+        }
+    });
+}
+
+/// Below this p-value a difference between two models is called more than chance.
+pub const SIGNIFICANT_P: f64 = 0.05;
+
+/// What the paired test says of the second model against the first, in words.
+pub fn paired_verdict(p: &Paired, a: &str, b: &str) -> String {
+    if p.p_value() >= SIGNIFICANT_P {
+        "within chance".into()
+    } else if p.only_a > p.only_b {
+        format!("{a} reads better")
+    } else {
+        format!("{b} reads better")
+    }
+}
+
+/// The second model against the first, sample by sample: the samples only one of them reads
+/// right, and whether that difference is more than chance (exact McNemar test).
+fn paired_ui(ui: &mut egui::Ui, result: &Evaluation) {
+    let pairs = result.paired();
+    let ([b, a, ..], false) = (result.models.as_slice(), pairs.is_empty()) else { return };
+    ui.add_space(6.0);
+    ui.strong(format!("{} against {}, sample by sample", a.label, b.label)).on_hover_text(
+        "The samples only one of the two models reads right. p is the chance, were the two equally good,          of a split at least this uneven (exact McNemar test); below 0.05 the difference is more than chance.",
+    );
+    egui::Grid::new("eval-paired").striped(true).num_columns(5).show(ui, |ui| {
+        ui.label("");
+        ui.strong(format!("only {} right", a.label));
+        ui.strong(format!("only {} right", b.label));
+        ui.strong("p");
+        ui.strong("");
+        ui.end_row();
+        for p in &pairs {
+            ui.label(&p.name);
+            ui.label(p.only_a.to_string());
+            ui.label(p.only_b.to_string());
+            ui.label(format!("{:.3}", p.p_value()));
+            let verdict = paired_verdict(p, &a.label, &b.label);
+            if p.p_value() < SIGNIFICANT_P {
+                ui.strong(verdict);
+            } else {
+                ui.weak(verdict);
             }
             ui.end_row();
         }
@@ -490,6 +556,15 @@ mod tests {
         assert!(!m.whole.misreads.is_empty() && m.whole.misreads.len() <= MAX_MISREADS);
         assert!(m.whole.misreads.iter().all(|r| r.truth != r.read_as && m.whole.confusion.count(r.truth, r.read_as) > 0));
         assert_eq!(m.whole.report.accuracy, e.models[1].whole.report.accuracy);
+        // The same model twice never disagrees with itself: every set is within chance.
+        let pairs = e.paired();
+        assert_eq!(pairs.len(), 1 + e.sets.len());
+        assert_eq!(pairs[0].samples() as u64, m.whole.report.samples);
+        assert!(pairs.iter().all(|p| p.only_a == 0 && p.only_b == 0 && paired_verdict(p, "new", "current") == "within chance"));
+        let lopsided = Paired { name: "x".into(), both: 10, only_a: 12, only_b: 1, neither: 0 };
+        assert_eq!(paired_verdict(&lopsided, "new", "current"), "new reads better");
+        let other = Paired { only_a: 1, only_b: 12, ..lopsided };
+        assert_eq!(paired_verdict(&other, "new", "current"), "current reads better");
         let e = run_evaluation(&[EvalModel { label: "x".into(), path: Some("/no/such/model".into()) }], &data, OpenOptions::default());
         assert!(e.is_err());
     }

@@ -759,6 +759,25 @@ fn controls_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
     });
 }
 
+/// A run's data source as the list of past runs shows it: the kind and weight, with a file
+/// source named by its first file's name, not its whole path (the full spec is on hover).
+fn short_source(spec: &str) -> String {
+    let (body, weight) = match spec.rsplit_once('@') {
+        Some((b, w)) if w.parse::<f64>().is_ok() => (b, Some(w)),
+        _ => (spec, None),
+    };
+    let file_name = |p: &str| Path::new(p).file_stem().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let short = match body.split_once('=') {
+        Some(("npz", files)) => format!("npz {}", file_name(files.split(',').next().unwrap_or_default())),
+        Some(("k49", dir)) => format!("k49 {}", file_name(dir)),
+        Some(("mine", dir)) => format!("mine {}", file_name(dir)),
+        Some(("fonts", list)) => format!("fonts ({} chosen)", list.split('+').count()),
+        _ => body.to_string(),
+    };
+    let short = crate::text::escape_controls(&short);
+    weight.map_or(short.clone(), |w| format!("{short}@{w}"))
+}
+
 fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) -> Option<AppCommand> {
     let mut action = None;
     let mut resume = None;
@@ -781,7 +800,9 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
                             ModelKind::Recognizer => format!("top-1 {:.2}%", 100.0 * run.best_accuracy()),
                             ModelKind::Generator => format!("generator, −ELBO {:.1}", run.best_metric("neg_elbo")),
                         };
-                        ui.weak(format!("{}/{} epochs · {figure} · {}", run.epochs, run.total_epochs, run.data.join(",")));
+                        let sources: Vec<String> = run.data.iter().map(|d| short_source(d)).collect();
+                        ui.weak(format!("{}/{} epochs · {figure} · {}", run.epochs, run.total_epochs, sources.join(", ")))
+                            .on_hover_text(crate::text::escape_controls(&run.data.join(",")));
                         if ui.small_button("Use").clicked() {
                             action = Some(match run.model {
                                 ModelKind::Recognizer => AppCommand::UseModel(best.clone()),
@@ -824,6 +845,17 @@ fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_runs_name_their_sources_shortly() {
+        let npz = "npz=../shared/data/kuzushiji-sample/kuzushiji-sample-imgs.npz,../shared/data/kuzushiji-sample/kuzushiji-sample-labels.npz,../shared/data/kuzushiji-sample/kuzushiji-sample_classmap.csv@1.6";
+        assert_eq!(short_source(npz), "npz kuzushiji-sample-imgs@1.6");
+        assert_eq!(short_source("fonts@2"), "fonts@2");
+        assert_eq!(short_source("drawings=shrunk0.6"), "drawings=shrunk0.6");
+        assert_eq!(short_source("k49=/home/me/k49@0.5"), "k49 k49@0.5");
+        assert_eq!(short_source("fonts=A.ttf+/x/B.otf"), "fonts (2 chosen)");
+        assert_eq!(short_source("mine=/a@b/hand"), "mine hand", "an @ in a path is no weight");
+    }
 
     #[test]
     fn form_rows_become_specs() {

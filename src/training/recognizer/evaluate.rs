@@ -33,8 +33,8 @@ pub struct Misread {
     pub confidence: f32,
 }
 
-/// An evaluation with what a view needs beyond the report: the confusion counts and the
-/// misread samples (the first `max_misreads` of them, in set order).
+/// An evaluation with what a view needs beyond the report: the confusion counts, the misread
+/// samples (the first `max_misreads` of them, in set order) and which samples were read right.
 #[derive(Debug, Clone)]
 pub struct DetailedEval {
     /// The figures.
@@ -43,6 +43,9 @@ pub struct DetailedEval {
     pub confusion: Confusion,
     /// Misread samples.
     pub misreads: Vec<Misread>,
+    /// Whether each sample's first choice was right, in set order (to pair two models' reads:
+    /// [`super::paired::Paired::from_right`]).
+    pub right: Vec<bool>,
 }
 
 /// Evaluates `model` on `samples`, ranking as `reading` does (see [`evaluate`]), keeping the
@@ -50,12 +53,14 @@ pub struct DetailedEval {
 pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, max_misreads: usize) -> Result<DetailedEval> {
     let mut confusion = Confusion::default();
     let mut misreads = Vec::new();
+    let mut right = Vec::with_capacity(samples.len());
     classify(model, samples, reading, &mut confusion, |_| {}, |s, read_as, confidence| {
-        if misreads.len() < max_misreads {
+        right.push(read_as == Some(s.label));
+        if let Some(read_as) = read_as.filter(|&c| c != s.label && misreads.len() < max_misreads) {
             misreads.push(Misread { input: Box::new(s.input), truth: s.label, read_as, confidence });
         }
     })?;
-    Ok(DetailedEval { report: confusion.report(name, MOST_CONFUSED), confusion, misreads })
+    Ok(DetailedEval { report: confusion.report(name, MOST_CONFUSED), confusion, misreads, right })
 }
 
 /// Evaluates `model` on a set made of named parts (e.g. one per held-out font): one report for
@@ -79,14 +84,15 @@ pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Samp
 }
 
 /// Classifies `samples` in batches into `confusion`, ranking as `reading` does (or as the network
-/// does); `on_miss` gets each misread sample with the class read and its probability.
+/// does); `on_read` gets each sample, in order, with its first choice (none when every class is
+/// ruled out) and that class's probability.
 fn classify(
     model: &Recognizer,
     samples: &[Sample],
     reading: Option<&Reading>,
     confusion: &mut Confusion,
     mut on_batch: impl FnMut(usize),
-    mut on_miss: impl FnMut(&Sample, usize, f32),
+    mut on_read: impl FnMut(&Sample, Option<usize>, f32),
 ) -> Result<()> {
     let mut done = 0;
     for chunk in samples.chunks(256) {
@@ -98,9 +104,8 @@ fn classify(
                 None => rank(p, 5).into_iter().map(|r| r.class).collect(),
             };
             confusion.add(s.label, &ranked);
-            if let Some(&top) = ranked.first().filter(|&&c| c != s.label) {
-                on_miss(s, top, p.get(top).copied().unwrap_or(0.0));
-            }
+            let top = ranked.first().copied();
+            on_read(s, top, top.and_then(|t| p.get(t)).copied().unwrap_or(0.0));
             confusion.add_probability(p.get(s.label).copied().unwrap_or(0.0));
         }
         done += chunk.len();

@@ -3,9 +3,9 @@
 //! model is "no worse" than the bundled one by their accuracies alone mistakes a few samples of
 //! noise for a regression, or the reverse; the samples they disagree on tell.
 
+use super::evaluate::evaluate_detailed;
 use crate::data::Sample;
 use crate::error::Result;
-use crate::models::recognizer::rank;
 use crate::models::recognizer::reading::Reading;
 use crate::models::Recognizer;
 use serde::Serialize;
@@ -26,6 +26,22 @@ pub struct Paired {
 }
 
 impl Paired {
+    /// Pairs two models' reads of the same samples (`a[i]`, `b[i]`: whether each read sample `i`
+    /// right, as [`super::evaluate::DetailedEval::right`] records); a longer list's extra samples
+    /// are left out.
+    pub fn from_right(name: &str, a: &[bool], b: &[bool]) -> Self {
+        let mut out = Paired { name: name.to_string(), ..Paired::default() };
+        for (&x, &y) in a.iter().zip(b) {
+            match (x, y) {
+                (true, true) => out.both += 1,
+                (true, false) => out.only_a += 1,
+                (false, true) => out.only_b += 1,
+                (false, false) => out.neither += 1,
+            }
+        }
+        out
+    }
+
     /// All samples compared.
     pub fn samples(&self) -> usize {
         self.both + self.only_a + self.only_b + self.neither
@@ -76,30 +92,10 @@ pub fn mcnemar_exact(b: usize, c: usize) -> f64 {
 }
 
 /// Reads `samples` with `a` and `b`, ranking each as `reading` does (or as the network does with
-/// `None`), and counts where their first choices are right.
+/// `None`, as [`evaluate_detailed`] ranks), and counts where their first choices are right.
 pub fn compare_paired(a: &Recognizer, b: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>) -> Result<Paired> {
-    let mut out = Paired { name: name.to_string(), ..Paired::default() };
-    for chunk in samples.chunks(256) {
-        let inputs: Vec<_> = chunk.iter().map(|s| &s.input).collect();
-        let (pa, pb) = (a.probabilities(&inputs)?, b.probabilities(&inputs)?);
-        for ((s, p), q) in chunk.iter().zip(&pa).zip(&pb) {
-            let right = |p: &[f32]| first_choice(s, p, reading) == Some(s.label);
-            match (right(p), right(q)) {
-                (true, true) => out.both += 1,
-                (true, false) => out.only_a += 1,
-                (false, true) => out.only_b += 1,
-                (false, false) => out.neither += 1,
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn first_choice(s: &Sample, p: &[f32], reading: Option<&Reading>) -> Option<usize> {
-    match reading {
-        Some(r) => r.for_input(&s.input).candidates(p, 1).top.first().map(|c| c.class),
-        None => rank(p, 1).first().map(|r| r.class),
-    }
+    let right = |m: &Recognizer| evaluate_detailed(m, name, samples, reading, 0).map(|d| d.right);
+    Ok(Paired::from_right(name, &right(a)?, &right(b)?))
 }
 
 #[cfg(test)]
@@ -137,5 +133,7 @@ mod tests {
         let d = compare_paired(&bundled, &raw, "fonts", &samples, Some(&Reading::default())).unwrap();
         assert!(d.only_a > 100 && d.only_b < 5 && d.p_value() < 1e-20, "{d:?}");
         assert!(d.to_text().contains("only A right") && d.to_text().starts_with("fonts: A 9"), "{}", d.to_text());
+        let pairs = Paired::from_right("x", &[true, true, false, false, true], &[true, false, true, false]);
+        assert_eq!((pairs.both, pairs.only_a, pairs.only_b, pairs.neither), (1, 1, 1, 1), "the longer list's extra sample is left out");
     }
 }
