@@ -127,3 +127,38 @@ fn train_watch_pause_stop_use_and_resume() {
     assert!(sidecar.contains("\"epochs\": 3"), "{sidecar}");
     assert!(h.query_by_label("Resume run").is_none(), "a finished run is not offered for resuming");
 }
+
+#[test]
+fn continue_the_current_model_keeping_what_it_knows() {
+    let data = tempfile::tempdir().unwrap();
+    let mut h = app(data.path());
+    h.get_by_label("Train…").click();
+    h.step();
+    h.step();
+    h.get_by_label("From scratch").click();
+    h.step();
+    assert!(h.query_by_label("Keep what it knows").is_none(), "only a continued recognizer has a model to keep");
+    h.get_by_label("Continue the current model").click();
+    h.step();
+    {
+        let form = &mut h.state_mut().training_mut().form;
+        for row in &mut form.sources {
+            row.enabled = row.kind == SourceKind::Fonts;
+        }
+        form.cfg.epochs = 1;
+        form.cfg.epoch_size = 256;
+        form.cfg.batch = 64;
+    }
+    h.get_by_label("Keep what it knows").click();
+    h.step();
+    assert!(h.state().training().form.keep_what_it_knows);
+    h.get_by_label("Start").click();
+    h.step();
+    wait_until(&mut h, "the run to finish", 300, |a| !a.training().is_running());
+    let p = h.state().training().progress();
+    assert_eq!(p.phase, RunPhase::Finished, "{:?}", p.error);
+    // The run learned from the model in use (the bundled one) and says so in its checkpoint.
+    let run_dir = h.state().training().run_dir().map(|d| d.to_path_buf()).unwrap();
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run_dir.join("last.json")).unwrap()).unwrap();
+    assert_eq!(sidecar["training"]["settings"]["teachers"], "[\"bundled\"]", "{sidecar}");
+}

@@ -206,19 +206,16 @@ pub fn k49_download_ui(ui: &mut egui::Ui, state: &mut K49Download) {
             let ctx = ui.ctx().clone();
             state.start(&ctx);
         }
-        match state.outcome() {
-            Some(DownloadOutcome::Finished(d)) => {
-                ui.label(format!("Downloaded to {}", d.display()));
-            }
-            Some(DownloadOutcome::Cancelled) => {
-                ui.label("Download cancelled; nothing half-written was kept.");
-            }
-            Some(DownloadOutcome::Failed(e)) => {
-                ui.colored_label(ui.visuals().error_fg_color, format!("Download failed: {e}"));
-            }
-            None => {}
-        }
     });
+    // Below the button, not beside it: a long path or address then wraps within the panel
+    // (wrapped beside a button, its later rows started left of the panel's edge, cut off).
+    let text = match state.outcome() {
+        Some(DownloadOutcome::Finished(d)) => egui::RichText::new(format!("Downloaded to {}", d.display())),
+        Some(DownloadOutcome::Cancelled) => egui::RichText::new("Download cancelled; nothing half-written was kept."),
+        Some(DownloadOutcome::Failed(e)) => egui::RichText::new(format!("Download failed: {e}")).color(ui.visuals().error_fg_color),
+        None => return,
+    };
+    ui.add(egui::Label::new(text).wrap_mode(egui::TextWrapMode::Wrap));
 }
 
 /// Bytes in the largest fitting unit (KB = 1000 bytes).

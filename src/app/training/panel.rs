@@ -147,6 +147,9 @@ pub struct TrainingForm {
     pub sources: Vec<SourceRow>,
     /// Hyper-parameters (the CLI's defaults).
     pub cfg: TrainConfig,
+    /// Continuing a recognizer: it also learns the current model's reading (the model as a
+    /// teacher, `fude train --teacher`), so it forgets less of what the chosen data leaves out.
+    pub keep_what_it_knows: bool,
 }
 
 impl Default for TrainingForm {
@@ -166,6 +169,7 @@ impl Default for TrainingForm {
                 row(SourceKind::Mine(None), false),
             ],
             cfg: TrainConfig::default(),
+            keep_what_it_knows: false,
         };
         form.quick();
         form
@@ -406,8 +410,15 @@ impl TrainingPanel {
             Err(e) => return self.fail(PanelError::RunFolder(e.to_string())),
         };
         let continues = matches!(init, Init::FineTune(_));
+        let teacher = match &init {
+            Init::FineTune(from) if self.form.keep_what_it_knows && self.form.model == ModelKind::Recognizer => {
+                Some(from.clone().unwrap_or_else(|| PathBuf::from(crate::training::BUNDLED_NAME)))
+            }
+            _ => None,
+        };
         let mut plan = RunPlan::in_folder(specs, self.form.cfg.clone(), init, &dir);
         plan.model = self.form.model;
+        plan.recognizer.teachers = teacher.into_iter().collect();
         plan.command = "fude app: training panel".into();
         self.launch(ctx, plan, dir);
         self.run_continues = continues;
@@ -685,6 +696,13 @@ fn settings_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, current: Option<&st
         ui.radio_value(&mut panel.form.start, StartFrom::Scratch, "From scratch");
         ui.radio_value(&mut panel.form.start, StartFrom::Current, "Continue the current model").on_hover_text(continues);
     });
+    if panel.form.model == ModelKind::Recognizer && panel.form.start == StartFrom::Current {
+        ui.checkbox(&mut panel.form.keep_what_it_knows, "Keep what it knows").on_hover_text(
+            "The model also learns how the current model reads each sample, so it forgets less of what the chosen \
+             data leaves out (the current model as a teacher, about a third slower). Fine-tuned on pen-like \
+             drawings alone, the bundled model lost 47 kuzushiji samples of 2,000 with it, 68 without.",
+        );
+    }
     ui.label("Data (weight)");
     let kept: usize = panel.kept.iter().map(|(_, n)| n).sum();
     for row in &mut panel.form.sources {
