@@ -1,7 +1,8 @@
 //! The evaluation view: where a recognizer errs on the held-out data of the chosen sources.
 //! One or two models (the current one, and a run's best beside it) are evaluated on the same
 //! held-out samples on a worker thread; the view shows accuracy and balanced accuracy side by
-//! side, per-class recall worst first, a confusion heatmap (hover: "truth → read as: count")
+//! side, the samples only one of the two reads right with the exact McNemar test
+//! ([`Evaluation::paired`]), per-class recall worst first, a confusion heatmap (hover: "truth → read as: count")
 //! and a gallery of misreads (the model's input, the truth, what it read).
 
 use crate::data::classes::{self, NUM_CLASSES};
