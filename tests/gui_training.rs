@@ -30,6 +30,17 @@ fn draw_line(h: &mut Harness<'_, FudeApp>) {
     wait_until(h, "candidates", 30, |a| a.is_up_to_date() && !a.candidates().is_empty());
 }
 
+/// Sets the form to a tiny run on the generated kana alone: `epochs` of `epoch_size` samples.
+fn tiny_fonts_run(h: &mut Harness<'_, FudeApp>, epochs: usize, epoch_size: usize) {
+    let form = &mut h.state_mut().training_mut().form;
+    for row in &mut form.sources {
+        row.enabled = row.kind == SourceKind::Fonts;
+    }
+    form.cfg.epochs = epochs;
+    form.cfg.epoch_size = epoch_size;
+    form.cfg.batch = 64;
+}
+
 fn steps_done(app: &FudeApp) -> usize {
     app.training().progress().train_loss.len()
 }
@@ -45,15 +56,7 @@ fn train_watch_pause_stop_use_and_resume() {
     assert!(h.state().training().open);
     h.get_by_label("Quick").click();
     h.step();
-    {
-        let form = &mut h.state_mut().training_mut().form;
-        for row in &mut form.sources {
-            row.enabled = row.kind == SourceKind::Fonts;
-        }
-        form.cfg.epochs = 3;
-        form.cfg.epoch_size = 2048;
-        form.cfg.batch = 64;
-    }
+    tiny_fonts_run(&mut h, 3, 2048);
     // Keep for training (Ctrl+K) files the drawing under its label and the panel counts it.
     draw_line(&mut h);
     let label = h.state().keep_label().unwrap();
@@ -140,15 +143,7 @@ fn continue_the_current_model_keeping_what_it_knows() {
     assert!(h.query_by_label("Keep what it knows").is_none(), "only a continued recognizer has a model to keep");
     h.get_by_label("Continue the current model").click();
     h.step();
-    {
-        let form = &mut h.state_mut().training_mut().form;
-        for row in &mut form.sources {
-            row.enabled = row.kind == SourceKind::Fonts;
-        }
-        form.cfg.epochs = 1;
-        form.cfg.epoch_size = 256;
-        form.cfg.batch = 64;
-    }
+    tiny_fonts_run(&mut h, 1, 256);
     h.get_by_label("Keep what it knows").click();
     h.step();
     assert!(h.state().training().form.keep_what_it_knows);

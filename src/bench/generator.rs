@@ -37,7 +37,7 @@ pub fn train() -> Result<()> {
 pub fn decode(other: Option<&std::path::Path>) -> Result<()> {
     let mut models = Vec::new();
     match GeneratorCheckpoint::bundled(&Device::Cpu) {
-        Ok(g) => models.push(("bundled".to_string(), g)),
+        Ok(g) => models.push((crate::models::BUNDLED_NAME.to_string(), g)),
         Err(e) => println!("generator decode: {e}"),
     }
     if let Some(p) = other {

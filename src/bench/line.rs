@@ -98,7 +98,7 @@ pub fn run(model: Option<&std::path::Path>) -> Result<()> {
         None => Checkpoint::bundled(&device)?,
     };
     let net = CpuRecognizer::new(&ck.model)?;
-    println!("recognizer: {}", model.map_or_else(|| "bundled".to_string(), |p| p.display().to_string()));
+    println!("recognizer: {}", model.map_or_else(|| crate::models::BUNDLED_NAME.to_string(), |p| p.display().to_string()));
     let words = word_drawings(Split::Test, WORDS, 6, 0);
     println!("{} held-out word drawings (2-6 kana, strokes traced from the held-out fonts), half with gaps, half touching", words.len());
     let full = LineOptions::default();

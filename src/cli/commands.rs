@@ -33,8 +33,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let cfg = TrainConfig { epochs, seed, epoch_size, batch: batch.unwrap_or(d.batch), lr: lr.unwrap_or(d.lr), ..d };
             let init = match (resume, from) {
                 (Some(p), _) => Init::Resume(p),
-                (None, Some(p)) if p.as_os_str() == "bundled" => Init::FineTune(None),
-                (None, Some(p)) => Init::FineTune(Some(p)),
+                (None, Some(p)) => Init::FineTune(crate::models::named_checkpoint(&p).map(Path::to_path_buf)),
                 (None, None) => Init::Scratch,
             };
             let d = GeneratorConfig::default();
@@ -121,10 +120,7 @@ fn spinner(msg: &str) -> ProgressBar {
 pub(super) fn load_model(path: Option<&Path>, device: &str) -> Result<Checkpoint> {
     let dev = select_device(device.parse()?)?;
     eprintln!("device: {}", dev.description);
-    Ok(match path {
-        Some(p) => Checkpoint::load(p, &dev.device)?,
-        None => Checkpoint::bundled(&dev.device)?,
-    })
+    Ok(Checkpoint::load_or_bundled(path, &dev.device)?)
 }
 
 /// The command line as run, with the program called `fude` whatever its path.
@@ -300,7 +296,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
     let EvalHow { train_split, as_pictures, script, against, json } = how;
     let ck = load_model(model, device)?;
     let other = match &against {
-        Some(p) => Some(load_model(Some(p).filter(|p| p.as_os_str() != crate::training::BUNDLED_NAME).map(PathBuf::as_path), device)?),
+        Some(p) => Some(load_model(crate::models::named_checkpoint(p), device)?),
         None => None,
     };
     // All ranks as the network does.

@@ -65,10 +65,7 @@ pub fn eval_gen_cmd(a: &EvalGenArgs) -> Result<()> {
     super::generate::check_temperature(a.temperature)?;
     let specs = spec::parse(std::slice::from_ref(&a.data))?;
     let g = load_generator(a.model.as_deref())?;
-    let rec_ck = match &a.recognizer {
-        Some(p) => Checkpoint::load(p, &candle_core::Device::Cpu)?,
-        None => Checkpoint::bundled(&candle_core::Device::Cpu)?,
-    };
+    let rec_ck = Checkpoint::load_or_bundled(a.recognizer.as_deref(), &candle_core::Device::Cpu)?;
     let rec = CpuRecognizer::new(&rec_ck.model)?;
     let side = g.side();
     let per_class = a.per_class.clamp(2, 500);

@@ -17,11 +17,7 @@ use std::path::Path;
 
 /// Loads `--model` or the bundled generator (on the CPU).
 pub fn load_generator(path: Option<&Path>) -> Result<GeneratorCheckpoint> {
-    let dev = candle_core::Device::Cpu;
-    Ok(match path {
-        Some(p) => GeneratorCheckpoint::load(p, &dev)?,
-        None => GeneratorCheckpoint::bundled(&dev)?,
-    })
+    Ok(GeneratorCheckpoint::load_or_bundled(path, &candle_core::Device::Cpu)?)
 }
 
 /// The characters `--char`, `--chars` or `--all` ask for, as class indices.

@@ -369,10 +369,7 @@ mod style_tests {
         let held_out = MineSource::open(&hand, Split::Test).unwrap().eval_samples();
         assert_eq!(held_out.len(), 2 * kana.chars().count());
         let accuracy = |path: Option<&Path>| {
-            let ck = match path {
-                Some(p) => Checkpoint::load(p, &Device::Cpu).unwrap(),
-                None => Checkpoint::bundled(&Device::Cpu).unwrap(),
-            };
+            let ck = Checkpoint::load_or_bundled(path, &Device::Cpu).unwrap();
             evaluate(&ck.model, "mine:test", &held_out, None, |_| {}).unwrap().accuracy
         };
         let before = accuracy(None);

@@ -15,6 +15,16 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::Path;
 
+/// The name that stands for the bundled model where a checkpoint is named on the command line
+/// or in a run's settings (`--from`, `--teacher`, `--against`, `--distill-from`).
+pub const BUNDLED_NAME: &str = "bundled";
+
+/// The checkpoint `name` stands for: `None` (the bundled model) for [`BUNDLED_NAME`], else the
+/// path itself.
+pub fn named_checkpoint(name: &Path) -> Option<&Path> {
+    (name.as_os_str() != BUNDLED_NAME).then_some(name)
+}
+
 /// What a model kind's checkpoints hold of their own (implemented by its architecture).
 pub trait CheckpointKind: Layout + Clone + Sized {
     /// The JSON sidecar of this kind.
@@ -66,6 +76,19 @@ impl<A: CheckpointKind> ModelCheckpoint<A> {
     /// path and the reason.
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         load_checkpoint(path, Self::parse_sidecar, |bytes, sidecar| Self::from_parts(bytes, sidecar, device))
+    }
+
+    /// Loads the checkpoint at `path`, or the bundled one when there is none.
+    pub fn load_or_bundled(path: Option<&Path>, device: &Device) -> Result<Self> {
+        match path {
+            Some(p) => Self::load(p, device),
+            None => Self::bundled(device),
+        }
+    }
+
+    /// Loads the checkpoint `name` stands for (see [`named_checkpoint`]).
+    pub fn load_named(name: &Path, device: &Device) -> Result<Self> {
+        Self::load_or_bundled(named_checkpoint(name), device)
     }
 
     /// Loads a checkpoint from memory (the bundled one).

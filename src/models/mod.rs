@@ -9,7 +9,7 @@ pub mod kernels;
 pub mod parameters;
 pub mod recognizer;
 
-pub use checkpoint::{CheckpointKind, ModelCheckpoint};
+pub use checkpoint::{named_checkpoint, CheckpointKind, ModelCheckpoint, BUNDLED_NAME};
 pub use device::{select_device, DeviceChoice, SelectedDevice};
 pub use parameters::{Layout, Network};
 pub use recognizer::{Architecture, Checkpoint, CpuRecognizer, Prediction, Recognizer, Sidecar};

@@ -20,7 +20,3 @@ pub use learner::{fit, ModelKind};
 pub use metrics::EvalReport;
 pub use recognizer::evaluate::{evaluate, evaluate_detailed, evaluate_parts, DetailedEval, Misread};
 pub use session::{Init, RunOutcome, RunPlan};
-
-/// The name that stands for the bundled model where a run names a checkpoint to learn from (a
-/// teacher, a generator to distil).
-pub const BUNDLED_NAME: &str = "bundled";

@@ -337,10 +337,7 @@ impl RunPlan {
         let model = match &self.init {
             Init::Scratch => S::scratch(self)?,
             Init::FineTune(from) => {
-                let ck = match from {
-                    Some(p) => ModelCheckpoint::<S::Arch>::load(p, &self.device)?,
-                    None => ModelCheckpoint::<S::Arch>::bundled(&self.device)?,
-                };
+                let ck = ModelCheckpoint::<S::Arch>::load_or_bundled(from.as_deref(), &self.device)?;
                 Self::note_fine_tune(&mut record, from.as_deref(), S::BUNDLED);
                 ck.model
             }

@@ -103,7 +103,7 @@ impl FudeApp {
                 FileEvent::ModelLoaded(model) => {
                     self.say(format!("Model loaded: {}", model.name), false);
                     // Remembered for the next start (the bundled one is the default, nothing to remember).
-                    self.settings.model_path = (model.name != "bundled").then(|| PathBuf::from(&model.name));
+                    self.settings.model_path = (model.name != crate::models::BUNDLED_NAME).then(|| PathBuf::from(&model.name));
                     self.recognition.worker.set_model(model);
                     self.recognition.posted_revision = u64::MAX; // re-recognise with the new model
                     self.generator.refresh();

@@ -32,10 +32,8 @@ impl LoadedGenerator {
     /// this build has none). A checkpoint of another kind is refused with the reason.
     pub fn load(path: Option<&Path>) -> crate::Result<Self> {
         let device = Device::Cpu;
-        let (model, name) = match path {
-            Some(p) => (GeneratorCheckpoint::load(p, &device)?, p.display().to_string()),
-            None => (GeneratorCheckpoint::bundled(&device)?, "bundled".to_string()),
-        };
+        let model = GeneratorCheckpoint::load_or_bundled(path, &device)?;
+        let name = path.map_or_else(|| crate::models::BUNDLED_NAME.to_string(), |p| p.display().to_string());
         Ok(LoadedGenerator { model: Arc::new(model), name })
     }
 }

@@ -40,10 +40,8 @@ impl LoadedModel {
     /// loads the bundled model. A checkpoint that does not fit this build is refused with the reason.
     pub fn load(path: Option<&Path>) -> crate::Result<Self> {
         let device = candle_core::Device::Cpu;
-        let (checkpoint, name) = match path {
-            Some(p) => (Checkpoint::load(p, &device)?, p.display().to_string()),
-            None => (Checkpoint::bundled(&device)?, "bundled".to_string()),
-        };
+        let checkpoint = Checkpoint::load_or_bundled(path, &device)?;
+        let name = path.map_or_else(|| crate::models::BUNDLED_NAME.to_string(), |p| p.display().to_string());
         Ok(LoadedModel {
             net: Arc::new(CpuRecognizer::new(&checkpoint.model)?),
             name,

@@ -19,11 +19,11 @@ impl FudeApp {
                     }
                 }
                 ui.separator();
-                let bundled = self.model_name().as_deref() == Some("bundled");
+                let bundled = self.model_name().as_deref() == Some(crate::models::BUNDLED_NAME);
                 if ui.add_enabled(!bundled, egui::Button::new("Use the bundled recognizer")).clicked() {
                     command = Some(AppCommand::UseBundledModel);
                 }
-                let bundled = self.generator.model_name() == Some("bundled");
+                let bundled = self.generator.model_name() == Some(crate::models::BUNDLED_NAME);
                 if ui.add_enabled(!bundled, egui::Button::new("Use the bundled generator")).clicked() {
                     command = Some(AppCommand::UseBundledGenerator);
                 }

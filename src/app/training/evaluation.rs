@@ -36,9 +36,8 @@ pub struct ModelEvaluation {
     pub label: String,
     /// One report per held-out set.
     pub sets: Vec<EvalReport>,
-    /// Per held-out set, whether each sample was read right (in set order).
-    pub right: Vec<Vec<bool>>,
-    /// All sets together, with the confusion counts and misreads.
+    /// All sets together, with the confusion counts, misreads and which samples were read right
+    /// (the sets one after another).
     pub whole: DetailedEval,
 }
 
@@ -57,10 +56,12 @@ impl Evaluation {
     pub fn paired(&self) -> Vec<Paired> {
         let [b, a, ..] = self.models.as_slice() else { return Vec::new() };
         let mut out = vec![Paired::from_right("All held out", &a.whole.right, &b.whole.right)];
-        for (i, (name, _)) in self.sets.iter().enumerate() {
-            if let (Some(x), Some(y)) = (a.right.get(i), b.right.get(i)) {
-                out.push(Paired::from_right(name, x, y));
-            }
+        let mut start = 0;
+        for (name, len) in &self.sets {
+            let range = start..start + len;
+            let (x, y) = (a.whole.right.get(range.clone()).unwrap_or_default(), b.whole.right.get(range).unwrap_or_default());
+            out.push(Paired::from_right(name, x, y));
+            start += len;
         }
         out
     }
@@ -82,10 +83,7 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
     let device = candle_core::Device::Cpu;
     let mut out = Vec::new();
     for m in models {
-        let ck = match &m.path {
-            Some(p) => Checkpoint::load(p, &device)?,
-            None => Checkpoint::bundled(&device)?,
-        };
+        let ck = Checkpoint::load_or_bundled(m.path.as_deref(), &device)?;
         let mut confusion = Confusion::default();
         let (mut reports, mut misreads, mut right) = (Vec::new(), Vec::new(), Vec::new());
         for (name, samples, pictures) in &sets {
@@ -96,10 +94,10 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
             confusion.merge(&d.confusion);
             misreads.extend(d.misreads);
             reports.push(d.report);
-            right.push(d.right);
+            right.extend(d.right);
         }
-        let whole = DetailedEval { report: confusion.report("all held out", 10), confusion, misreads, right: right.concat() };
-        out.push(ModelEvaluation { label: m.label.clone(), sets: reports, right, whole });
+        let whole = DetailedEval { report: confusion.report("all held out", 10), confusion, misreads, right };
+        out.push(ModelEvaluation { label: m.label.clone(), sets: reports, whole });
     }
     Ok(Evaluation { sets: sets.iter().map(|(n, s, _)| (n.clone(), s.len())).collect(), models: out })
 }

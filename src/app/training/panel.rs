@@ -402,7 +402,7 @@ impl TrainingPanel {
             (StartFrom::Scratch, _) => Init::Scratch,
             // The generator continues from the bundled generator.
             (StartFrom::Current, _) if self.form.model == ModelKind::Generator => Init::FineTune(None),
-            (StartFrom::Current, Some("bundled") | None) => Init::FineTune(None),
+            (StartFrom::Current, Some(crate::models::BUNDLED_NAME) | None) => Init::FineTune(None),
             (StartFrom::Current, Some(path)) => Init::FineTune(Some(PathBuf::from(path))),
         };
         let dir = match new_run_folder(&self.runs_dir()) {
@@ -412,7 +412,7 @@ impl TrainingPanel {
         let continues = matches!(init, Init::FineTune(_));
         let teacher = match &init {
             Init::FineTune(from) if self.form.keep_what_it_knows && self.form.model == ModelKind::Recognizer => {
-                Some(from.clone().unwrap_or_else(|| PathBuf::from(crate::training::BUNDLED_NAME)))
+                Some(from.clone().unwrap_or_else(|| PathBuf::from(crate::models::BUNDLED_NAME)))
             }
             _ => None,
         };
@@ -544,7 +544,7 @@ impl TrainingPanel {
             Ok(_) => return self.fail(PanelError::Data("choose a source to evaluate on".into())),
             Err(e) => return self.fail(PanelError::Data(e.to_string())),
         };
-        let path = current.filter(|c| *c != "bundled").map(PathBuf::from);
+        let path = current.filter(|c| *c != crate::models::BUNDLED_NAME).map(PathBuf::from);
         let itself = match (&path, &other) {
             (Some(a), Some(b)) => crate::app::training::evaluation::same_checkpoint(a, b),
             _ => false,
@@ -671,7 +671,7 @@ fn models_in_use_ui(ui: &mut egui::Ui, current: Option<&str>, generator: Option<
         ui.horizontal_wrapped(|ui| {
             let name = name.unwrap_or("none");
             ui.label(format!("{what}: {}", short_model_name(name))).on_hover_text(name);
-            if ui.add_enabled(name != "bundled", egui::Button::new(button).small()).on_hover_text("Go back to the model that comes with fude").clicked() {
+            if ui.add_enabled(name != crate::models::BUNDLED_NAME, egui::Button::new(button).small()).on_hover_text("Go back to the model that comes with fude").clicked() {
                 action = Some(ask);
             }
         });

@@ -31,13 +31,13 @@ impl Distillation {
     /// the decoder channels `channels` (`32,16,8`), as the command line and a run's settings
     /// give them ([`Distillation::teacher_name`] writes the name back).
     pub fn parse(teacher: &Path, channels: &str) -> Result<Self> {
-        let teacher = (teacher != Path::new(crate::training::BUNDLED_NAME)).then(|| teacher.to_path_buf());
+        let teacher = crate::models::named_checkpoint(teacher).map(Path::to_path_buf);
         Ok(Distillation { teacher, decoder_channels: Self::parse_channels(channels)? })
     }
 
     /// How the teacher is named in settings and on the command line (`bundled` or its path).
     pub fn teacher_name(&self) -> String {
-        self.teacher.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| crate::training::BUNDLED_NAME.into())
+        self.teacher.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| crate::models::BUNDLED_NAME.into())
     }
 
     /// Parses `--decoder-channels` (`32,16,8`): 1 to 4 stages of 1 to 1024 channels.
@@ -52,10 +52,7 @@ impl Distillation {
 
     /// Loads the teacher.
     pub fn load_teacher(&self) -> Result<GeneratorCheckpoint> {
-        match &self.teacher {
-            Some(p) => GeneratorCheckpoint::load(p, &Device::Cpu),
-            None => GeneratorCheckpoint::bundled(&Device::Cpu),
-        }
+        GeneratorCheckpoint::load_or_bundled(self.teacher.as_deref(), &Device::Cpu)
     }
 }
 

@@ -6,9 +6,8 @@
 
 use crate::error::{Error, Result};
 use crate::models::{Checkpoint, Recognizer};
-use crate::training::BUNDLED_NAME;
 use candle_core::{Device, Tensor, D};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The temperature both the teachers' and the network's logits are softened by.
 pub const TEACHER_TEMPERATURE: f64 = 2.0;
@@ -22,12 +21,12 @@ pub struct Teachers {
 
 impl Teachers {
     /// Loads the teachers at `paths` (each a checkpoint path without extension, or
-    /// [`BUNDLED_NAME`]) onto `device`. None at all, or more than [`MAX_TEACHERS`], is an error.
+    /// [`crate::models::BUNDLED_NAME`]) onto `device`. None at all, or more than [`MAX_TEACHERS`], is an error.
     pub fn load(paths: &[PathBuf], device: &Device) -> Result<Self> {
         if paths.is_empty() || paths.len() > MAX_TEACHERS {
             return Err(Error::Invalid(format!("a run reads with 1 to {MAX_TEACHERS} teachers, not {}", paths.len())));
         }
-        let models = paths.iter().map(|p| load_teacher(p, device)).collect::<Result<Vec<_>>>()?;
+        let models = paths.iter().map(|p| Checkpoint::load_named(p, device).map(|ck| ck.model)).collect::<Result<Vec<_>>>()?;
         Ok(Teachers { models })
     }
 
@@ -51,11 +50,6 @@ impl Teachers {
         let sum = sum.ok_or_else(|| Error::Invalid("no teachers".into()))?;
         Ok((sum / self.models.len() as f64)?.detach())
     }
-}
-
-fn load_teacher(path: &Path, device: &Device) -> Result<Recognizer> {
-    let ck = if path.as_os_str() == BUNDLED_NAME { Checkpoint::bundled(device)? } else { Checkpoint::load(path, device)? };
-    Ok(ck.model)
 }
 
 /// The distillation term: `T² · KL(targets ‖ softmax(logits / T))`, averaged over the batch
@@ -115,7 +109,7 @@ mod tests {
     fn a_list_of_teachers_is_refused_empty_too_long_or_missing() {
         let dev = Device::Cpu;
         assert!(Teachers::load(&[], &dev).is_err());
-        let many = vec![PathBuf::from(BUNDLED_NAME); MAX_TEACHERS + 1];
+        let many = vec![PathBuf::from(crate::models::BUNDLED_NAME); MAX_TEACHERS + 1];
         assert!(Teachers::load(&many, &dev).err().unwrap().to_string().contains("1 to"));
         let err = Teachers::load(&[PathBuf::from("/nonexistent/teacher")], &dev).err().unwrap().to_string();
         assert!(err.contains("/nonexistent/teacher"), "{err}");
