@@ -2,7 +2,7 @@
 //! kana generated from the bundled fonts, and synthetic pen drawings traced from those fonts.
 //! Each is opened for a [`Split`]; training draws random samples, evaluation takes a fixed set.
 
-use super::augment::Augment;
+use super::augment::{Augment, Resample};
 use super::classes::NUM_CLASSES;
 use super::fonts::{FontPick, KanaFont};
 use crate::error::{Error, Result};
@@ -88,6 +88,11 @@ pub trait Source: Send + Sync {
 /// Chance that a training draw of an image set is cropped to its ink (see
 /// [`ImageSetSource`]'s `sample`).
 pub const PICTURE_FRAMING_CHANCE: f32 = 0.3;
+/// Chance that a recognizer's training draw of an image set is the picture's own pixels, as the
+/// set publishes it: every augmented draw is resampled, which softens its edges, so a network
+/// that only ever saw those reads a dataset cell opened as it is worse than the same cell blurred
+/// (see `models/README.md`, "Session 21").
+pub const AS_PUBLISHED_CHANCE: f32 = 0.25;
 
 /// A finite labeled image set, sampled class-balanced.
 pub struct ImageSetSource {
@@ -124,18 +129,24 @@ impl Source for ImageSetSource {
         let mut img = self.image(i);
         let aug = Augment { strength: self.augment.strength * aug.strength, effects: self.augment.effects && aug.effects, placement: false };
         if aug.strength > 0.0 {
+            // Resampled sharply: the pictures are read later as they are, as sharp as published.
             let t = aug.image_geometry(rng, img.width.max(img.height) as f32);
-            img = super::augment::warp_affine(&img, t);
-            aug.raster_effects(rng, &mut img);
+            img = super::augment::warp_affine_with(&img, t, Resample::Sharp);
+            aug.raster_effects_with(rng, &mut img, Resample::Sharp);
         }
         (img, label)
     }
 
-    /// A training draw, preprocessed as a writing box or, with chance [`PICTURE_FRAMING_CHANCE`]
+    /// A training draw (with chance [`AS_PUBLISHED_CHANCE`] the picture as published, else
+    /// augmented), preprocessed as a writing box or, with chance [`PICTURE_FRAMING_CHANCE`]
     /// for a full-size kana, cropped to its ink as `fude predict` reads a picture that is not
     /// framed like a dataset cell: the network learns both framings of the same pictures.
     fn sample(&self, rng: &mut ChaCha8Rng) -> Sample {
-        let (img, label) = self.sample_ink(rng, RASTER_SIDE, Augment::TRAIN);
+        let (img, label) = if rng.random::<f32>() < AS_PUBLISHED_CHANCE {
+            self.sample_ink(rng, RASTER_SIDE, Augment::NONE)
+        } else {
+            self.sample_ink(rng, RASTER_SIDE, Augment::TRAIN)
+        };
         let full_size = super::classes::get(label).is_some_and(|c| !c.is_small());
         let cropped = (rng.random::<f32>() < PICTURE_FRAMING_CHANCE && full_size).then(|| crop_character(&img).ok()).flatten();
         Sample { input: cropped.map_or_else(|| model_input(&img), |c| model_input(&c.image)), label }
@@ -738,5 +749,84 @@ mod tests {
         assert_eq!(batch.len(), 64);
         assert_eq!(batch, mix.batch(1, 0, 64));
         assert_ne!(batch, mix.batch(1, 1, 64));
+    }
+
+    /// The repository's 300 real kuzushiji cells.
+    fn kuzushiji_fixture() -> LabeledImages {
+        use crate::data::test_data::fixture;
+        let file = |n: &str| fixture(&format!("kuzushiji-fixture{n}"));
+        LabeledImages::from_npz("kuzushiji", &file("-imgs.npz"), &file("-labels.npz"), &file("_classmap.csv")).unwrap()
+    }
+
+    #[test]
+    fn some_training_draws_of_an_image_set_are_its_pictures_as_published() {
+        let set = kuzushiji_fixture();
+        let published: Vec<(ModelInput, usize)> = (0..set.len())
+            .map(|i| (model_input(&InkImage::from_u8(28, 28, set.image(i).unwrap()).unwrap()), set.label(i).unwrap()))
+            .collect();
+        let src = ImageSetSource::new(set, Augment::TRAIN);
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let n = 400;
+        let as_published = (0..n)
+            .filter(|_| {
+                let s = src.sample(&mut rng);
+                published.iter().any(|(input, label)| *label == s.label && *input == s.input)
+            })
+            .count();
+        // A quarter are drawn as published; of those, the crop branch reframes three in ten.
+        let expected = n as f32 * AS_PUBLISHED_CHANCE * (1.0 - PICTURE_FRAMING_CHANCE);
+        assert!((as_published as f32 - expected).abs() < 0.35 * expected, "{as_published} of {n}, expected about {expected}");
+    }
+
+    #[test]
+    fn generated_sources_always_draw_augmented() {
+        // Only image sets draw some pictures as published; fonts and drawings (the trait's own
+        // `sample`) are augmented every time.
+        for seed in 0..12 {
+            for src in [&FontSource::new(Split::Train) as &dyn Source, &DrawingSource::new(Split::Train)] {
+                let s = src.sample(&mut ChaCha8Rng::seed_from_u64(seed));
+                let (img, label) = src.sample_ink(&mut ChaCha8Rng::seed_from_u64(seed), RASTER_SIDE, Augment::TRAIN);
+                assert_eq!((s.input, s.label), (model_input(&img), label), "{} seed {seed}", src.name());
+            }
+        }
+    }
+
+    /// The median share of a model input's inked pixels (above 0.05) that are mid-tones (below
+    /// 0.8): resampling softens edges, which raises it.
+    fn median_mid_tones(inputs: impl Iterator<Item = ModelInput>) -> f32 {
+        let mut shares: Vec<f32> = inputs
+            .map(|v| {
+                let inked = v.iter().filter(|&&x| x > 0.05).count().max(1);
+                v.iter().filter(|&&x| x > 0.05 && x < 0.8).count() as f32 / inked as f32
+            })
+            .collect();
+        shares.sort_by(f32::total_cmp);
+        shares.get(shares.len() / 2).copied().unwrap_or(0.0)
+    }
+
+    #[test]
+    fn augmented_draws_of_an_image_set_are_resampled_sharply() {
+        let set = kuzushiji_fixture();
+        let published = median_mid_tones((0..set.len()).map(|i| model_input(&InkImage::from_u8(28, 28, set.image(i).unwrap()).unwrap())));
+        // The geometry alone (the raster effects, a blur among them, are augmentation of their own).
+        let shape = Augment { effects: false, ..Augment::TRAIN };
+        let src = ImageSetSource::new(set, shape);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let drawn = median_mid_tones((0..2000).map(|_| model_input(&src.sample_ink(&mut rng, RASTER_SIDE, shape).0)));
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let bilinear = median_mid_tones((0..2000).map(|_| {
+            let label = src.present.choose(&mut rng).copied().unwrap();
+            let i = *src.by_class[label].choose(&mut rng).unwrap();
+            let img = super::super::augment::warp_affine(&src.image(i), shape.image_geometry(&mut rng, 28.0));
+            let mut img = img;
+            shape.raster_effects(&mut rng, &mut img);
+            model_input(&img)
+        }));
+        eprintln!("mid-tone share: published {published:.3}, sharp draws {drawn:.3}, bilinear draws {bilinear:.3}");
+        // Any resampling of a 28-pixel picture softens it (published 0.53, sharp draws 0.64,
+        // bilinear draws 0.69 on this fixture): the sharp kernel keeps draws nearer the pictures,
+        // and the draws as published (`AS_PUBLISHED_CHANCE`) show the network the rest.
+        assert!(bilinear > published + 0.1, "bilinear warps soften: {bilinear} against {published}");
+        assert!(drawn < bilinear - 0.03 && drawn > published, "sharp draws {drawn}, bilinear {bilinear}, the pictures {published}");
     }
 }

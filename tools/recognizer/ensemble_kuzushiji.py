@@ -5,10 +5,12 @@ Writes the 2,000 held-out images (the first 200 of each class, as `fude eval` ho
 PNG files, reads them with `fude predict --json --top 180` once per model (as pictures, the way
 `predict` reads a file), and prints each model's top-1 and the top-1 of their averaged
 probabilities: how much two networks that read differently would gain together, which is what
-`fude train --teacher` tries to carry over to one network. Usage, from the repository root after
-a release build (`bundled` names the embedded model):
+`fude train --teacher` tries to carry over to one network. `--blur SIGMA` first blurs each picture
+(a Gaussian of SIGMA pixels): how much softer edges than the published pictures' change the
+reading. Usage, from the repository root after a release build (`bundled` names the embedded
+model):
 
-    tools/recognizer/ensemble_kuzushiji.py [--script kuzushiji] bundled /path/to/other/recognizer
+    tools/recognizer/ensemble_kuzushiji.py [--script kuzushiji] [--blur 0.6] bundled /path/to/other/recognizer
 """
 import argparse
 import json
@@ -36,10 +38,25 @@ def write_png(path, a):
                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+def blur(a, sigma):
+    """`a` (uint8) blurred with a separable Gaussian of `sigma` pixels, zero outside."""
+    if sigma <= 0:
+        return a
+    r = int(3 * sigma) + 1
+    x = np.arange(-r, r + 1)
+    k = np.exp(-x ** 2 / (2 * sigma ** 2))
+    k /= k.sum()
+    f = a.astype(np.float32)
+    f = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 1, f)
+    f = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 0, f)
+    return np.clip(f, 0, 255).astype(np.uint8)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+")
     ap.add_argument("--script", default="all")
+    ap.add_argument("--blur", type=float, default=0.0)
     ap.add_argument("--fude", default="target/release/fude")
     ap.add_argument("--data", default="../shared/data/kuzushiji-sample")
     a = ap.parse_args()
@@ -53,7 +70,7 @@ def main():
         names = []
         for k, i in enumerate(held):
             names.append(f"{k:05d}.png")
-            write_png(os.path.join(d, names[-1]), imgs[i])
+            write_png(os.path.join(d, names[-1]), blur(imgs[i], a.blur))
         fude = os.path.abspath(a.fude)
         probs = {}
         for m in a.models:
@@ -71,7 +88,7 @@ def main():
         print(f"{m}: {top1(rows):.2f}%")
     mean = [{c: sum(p[k].get(c, 0.0) for p in probs.values()) / len(probs) for c in probs[a.models[0]][k]}
             for k in range(len(truth))]
-    print(f"average of the {len(probs)}: {top1(mean):.2f}% ({len(truth)} pictures, --script {a.script})")
+    print(f"average of the {len(probs)}: {top1(mean):.2f}% ({len(truth)} pictures, --script {a.script}, --blur {a.blur})")
 
 
 if __name__ == "__main__":
