@@ -69,16 +69,16 @@ fn report(name: &str, rec: &CpuRecognizer, set: &[(InkImage, usize)]) {
     for (img, class) in set {
         let want = size_blind(*class);
         let as_box = rec.probabilities(&model_input(img)).unwrap();
-        // A thumbnail blurred as resampling softens every augmented training draw of a dataset
-        // cell (σ 0.6 px), read as `predict` reads it, alone and averaged with the picture as it is.
-        let thumbnail = img.width.max(img.height) <= INPUT_SIDE;
-        let read = |i: &InkImage| picture_input(i, false).map_or_else(|_| vec![0.0; as_box.len()], |p| rec.probabilities(&p.input).unwrap());
-        let softened = if thumbnail { read(&blur(img, 0.6)) } else { read(img) };
-        let with_softened: Vec<f32> = read(img).iter().zip(&softened).map(|(a, b)| a + b).collect();
         let c = crop_character(img).unwrap();
         let cropped = rec.probabilities(&model_input(&c.image)).unwrap();
         // A picture `predict` finds no ink in (an error there) counts as a miss.
-        let predict = picture_input(img, false).map_or_else(|_| vec![0.0; as_box.len()], |p| rec.probabilities(&p.input).unwrap());
+        let read = |i: &InkImage| picture_input(i, false).map_or_else(|_| vec![0.0; as_box.len()], |p| rec.probabilities(&p.input).unwrap());
+        let predict = read(img);
+        // A thumbnail blurred as resampling softens every augmented training draw of a dataset
+        // cell (σ 0.6 px), read as `predict` reads it, alone and averaged with the picture as it is.
+        let thumbnail = img.width.max(img.height) <= INPUT_SIDE;
+        let softened = if thumbnail { read(&blur(img, 0.6)) } else { predict.clone() };
+        let with_softened: Vec<f32> = predict.iter().zip(&softened).map(|(a, b)| a + b).collect();
         let (long, short) = (img.width.max(img.height), img.width.min(img.height));
         // (A frame's inside is what `crop_character` returns, read as the writing box.)
         let old_cell = !c.framed && long <= 96 && long * 4 <= short * 5 && c.fill >= 0.8;

@@ -760,11 +760,8 @@ mod tests {
 
     #[test]
     fn some_training_draws_of_an_image_set_are_its_pictures_as_published() {
-        let set = kuzushiji_fixture();
-        let published: Vec<(ModelInput, usize)> = (0..set.len())
-            .map(|i| (model_input(&InkImage::from_u8(28, 28, set.image(i).unwrap()).unwrap()), set.label(i).unwrap()))
-            .collect();
-        let src = ImageSetSource::new(set, Augment::TRAIN);
+        let src = ImageSetSource::new(kuzushiji_fixture(), Augment::TRAIN);
+        let published: Vec<(ModelInput, usize)> = (0..src.set.len()).map(|i| (model_input(&src.image(i)), src.set.label(i).unwrap())).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let n = 400;
         let as_published = (0..n)
@@ -806,19 +803,18 @@ mod tests {
 
     #[test]
     fn augmented_draws_of_an_image_set_are_resampled_sharply() {
-        let set = kuzushiji_fixture();
-        let published = median_mid_tones((0..set.len()).map(|i| model_input(&InkImage::from_u8(28, 28, set.image(i).unwrap()).unwrap())));
         // The geometry alone (the raster effects, a blur among them, are augmentation of their own).
         let shape = Augment { effects: false, ..Augment::TRAIN };
-        let src = ImageSetSource::new(set, shape);
+        let src = ImageSetSource::new(kuzushiji_fixture(), shape);
+        let published = median_mid_tones((0..src.set.len()).map(|i| model_input(&src.image(i))));
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let drawn = median_mid_tones((0..2000).map(|_| model_input(&src.sample_ink(&mut rng, RASTER_SIDE, shape).0)));
         let mut rng = ChaCha8Rng::seed_from_u64(3);
+        // The same draws (the same picks from the same seed) warped as before, bilinearly.
         let bilinear = median_mid_tones((0..2000).map(|_| {
             let label = src.present.choose(&mut rng).copied().unwrap();
             let i = *src.by_class[label].choose(&mut rng).unwrap();
-            let img = super::super::augment::warp_affine(&src.image(i), shape.image_geometry(&mut rng, 28.0));
-            let mut img = img;
+            let mut img = super::super::augment::warp_affine(&src.image(i), shape.image_geometry(&mut rng, 28.0));
             shape.raster_effects(&mut rng, &mut img);
             model_input(&img)
         }));
