@@ -2,6 +2,7 @@
 //! input. Strokes are rasterized with tiny-skia ([`raster`]); every source then goes through the one
 //! preprocessing function [`preprocess::model_input`].
 
+pub mod components;
 pub mod decode;
 pub mod drawing;
 pub mod image;

@@ -21,9 +21,9 @@
 //! as it is with the stage-4 recognizer; the thumbnail rule closed the rest of the gap to reading
 //! it as a writing box, see `models/README.md`).
 
+use super::components::{components, Component};
 use super::preprocess::{model_input, ModelInput, INPUT_SIDE};
 use super::InkImage;
-use std::collections::VecDeque;
 
 /// Margin around the ink's bounding box, as a fraction of its longer side.
 pub const MARGIN: f32 = 0.15;
@@ -147,29 +147,11 @@ fn apart(mut spans: Vec<(usize, usize)>, other: usize) -> bool {
     groups.iter().filter(|(a, b)| (b - a + 1) * 5 >= other * 2).count() >= 2
 }
 
-/// One 8-connected component of the ink mask.
-#[derive(Debug, Clone, Copy)]
-struct Component {
-    area: usize,
-    x0: usize,
-    y0: usize,
-    x1: usize,
-    y1: usize,
-}
-
-impl Component {
-    fn width(&self) -> usize {
-        self.x1 - self.x0 + 1
-    }
-    fn height(&self) -> usize {
-        self.y1 - self.y0 + 1
-    }
-    /// Gap between two boxes in pixels (0 when they overlap or touch).
-    fn gap(&self, o: &Bounds) -> usize {
-        let dx = o.x0.saturating_sub(self.x1).max(self.x0.saturating_sub(o.x1));
-        let dy = o.y0.saturating_sub(self.y1).max(self.y0.saturating_sub(o.y1));
-        dx.max(dy)
-    }
+/// Gap between a component's box and `o` in pixels (0 when they overlap or touch).
+fn gap(c: &Component, o: &Bounds) -> usize {
+    let dx = o.x0.saturating_sub(c.x1).max(c.x0.saturating_sub(o.x1));
+    let dy = o.y0.saturating_sub(c.y1).max(c.y0.saturating_sub(o.y1));
+    dx.max(dy)
 }
 
 /// An inclusive pixel rectangle.
@@ -258,43 +240,6 @@ fn percentile(values: impl Iterator<Item = f32>, q: f32) -> Option<f32> {
     let k = ((v.len() - 1) as f32 * q.clamp(0.0, 1.0)).round() as usize;
     let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
     Some(*x)
-}
-
-/// Labels the 8-connected components of `mask` (label 0 = no ink, component `i` has label `i+1`).
-fn components(mask: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Component>) {
-    let mut labels = vec![0u32; mask.len()];
-    let mut comps = Vec::new();
-    let mut queue = VecDeque::new();
-    for start in 0..mask.len() {
-        if !mask.get(start).copied().unwrap_or(false) || labels.get(start).copied().unwrap_or(1) != 0 {
-            continue;
-        }
-        let label = comps.len() as u32 + 1;
-        let (sx, sy) = (start % w, start / w);
-        let mut c = Component { area: 0, x0: sx, y0: sy, x1: sx, y1: sy };
-        if let Some(l) = labels.get_mut(start) {
-            *l = label;
-        }
-        queue.push_back(start);
-        while let Some(i) = queue.pop_front() {
-            let (x, y) = (i % w, i / w);
-            c.area += 1;
-            (c.x0, c.y0, c.x1, c.y1) = (c.x0.min(x), c.y0.min(y), c.x1.max(x), c.y1.max(y));
-            for ny in y.saturating_sub(1)..=(y + 1).min(h - 1) {
-                for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    let j = ny * w + nx;
-                    if mask.get(j).copied().unwrap_or(false) {
-                        if let Some(l) = labels.get_mut(j).filter(|l| **l == 0) {
-                            *l = label;
-                            queue.push_back(j);
-                        }
-                    }
-                }
-            }
-        }
-        comps.push(c);
-    }
-    (labels, comps)
 }
 
 /// The inside of a frame drawn around the character, if one component is a frame: at least half
@@ -389,7 +334,7 @@ fn character_components(comps: &[Component], w: usize, h: usize) -> Vec<bool> {
     for _ in 0..4 {
         let mut grew = false;
         for (c, k) in comps.iter().zip(keep.iter_mut()) {
-            if !*k && candidate(c) && c.gap(&near) <= reach {
+            if !*k && candidate(c) && gap(c, &near) <= reach {
                 *k = true;
                 grew = true;
                 near = near.union(c);

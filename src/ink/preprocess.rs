@@ -22,6 +22,7 @@
 //! The output is 784 floats in 0..=1, row-major, ink bright. The format is versioned by
 //! [`INPUT_FORMAT`]; checkpoints record it and are refused if it differs.
 
+use super::components::components;
 use super::InkImage;
 
 /// Side of the square model input.
@@ -41,11 +42,29 @@ pub fn is_blank(input: &[f32]) -> bool {
     input.iter().all(|&v| v < 0.1)
 }
 
+/// A detached bit of ink smaller than this (pixels above 0.3 in the model input) is a speck, not
+/// part of the character, for [`ink_centre_y`]: a scanner speck or a pen's blot that the speckle
+/// removal kept at full resolution is a pixel or three here, and above a small kana it would lift
+/// the ink's centre into the full-size range (on the held-out `pens`, 6 of 288 small kana).
+pub const CENTRE_SPECK_PIXELS: usize = 4;
+
 /// Where the ink of a model input sits: the vertical centre of its bounding box (pixels above
-/// 0.3), as a fraction of the box from the top; `None` for a blank input.
+/// 0.3, without detached specks of fewer than [`CENTRE_SPECK_PIXELS`]), as a fraction of the box
+/// from the top; `None` for a blank input.
 pub fn ink_centre_y(input: &[f32]) -> Option<f32> {
-    let rows = input.chunks(INPUT_SIDE).enumerate().filter(|(_, row)| row.iter().any(|&v| v > 0.3)).map(|(y, _)| y);
-    let (first, last) = rows.fold(None, |b: Option<(usize, usize)>, y| Some(b.map_or((y, y), |(a, _)| (a, y))))?;
+    ink_centre_y_without_specks(input, CENTRE_SPECK_PIXELS)
+}
+
+/// [`ink_centre_y`] with detached marks of fewer than `speck_pixels` pixels left out (for tuning
+/// [`CENTRE_SPECK_PIXELS`]; 0 counts every pixel above 0.3).
+pub fn ink_centre_y_without_specks(input: &[f32], speck_pixels: usize) -> Option<f32> {
+    let mask: Vec<bool> = input.iter().map(|&v| v > 0.3).collect();
+    let (_, comps) = components(&mask, INPUT_SIDE, input.len() / INPUT_SIDE);
+    let extent = |min_area: usize| {
+        comps.iter().filter(|c| c.area >= min_area).fold(None, |b: Option<(usize, usize)>, c| Some(b.map_or((c.y0, c.y1), |(a, z)| (a.min(c.y0), z.max(c.y1)))))
+    };
+    // Ink made only of specks is still ink: then every bit counts.
+    let (first, last) = extent(speck_pixels).or_else(|| extent(0))?;
     Some((first + last) as f32 / 2.0 / (INPUT_SIDE - 1) as f32)
 }
 
@@ -180,40 +199,10 @@ fn percentile(v: &[f32], q: f32) -> f32 {
 
 /// Erases small connected components (speckle noise) and their anti-aliased halo.
 fn remove_specks(v: &mut [f32], w: usize, h: usize) {
-    let mut label = vec![0u32; w * h];
-    let mut areas: Vec<usize> = vec![0];
-    let mut stack: Vec<usize> = Vec::new();
-    for start in 0..w * h {
-        if v.get(start).copied().unwrap_or(0.0) <= 0.5 || label.get(start) != Some(&0) {
-            continue;
-        }
-        let id = areas.len() as u32;
-        let mut area = 0usize;
-        stack.push(start);
-        if let Some(l) = label.get_mut(start) {
-            *l = id;
-        }
-        while let Some(p) = stack.pop() {
-            area += 1;
-            let (px, py) = ((p % w) as isize, (p / w) as isize);
-            for dy in -1..=1isize {
-                for dx in -1..=1isize {
-                    let (nx, ny) = (px + dx, py + dy);
-                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
-                        continue;
-                    }
-                    let q = ny as usize * w + nx as usize;
-                    if v.get(q).copied().unwrap_or(0.0) > 0.5 && label.get(q) == Some(&0) {
-                        if let Some(l) = label.get_mut(q) {
-                            *l = id;
-                        }
-                        stack.push(q);
-                    }
-                }
-            }
-        }
-        areas.push(area);
-    }
+    let mask: Vec<bool> = v.iter().map(|&x| x > 0.5).collect();
+    let (label, comps) = components(&mask, w, h);
+    // Index 0 is the background, component i has label i + 1.
+    let areas: Vec<usize> = std::iter::once(0).chain(comps.iter().map(|c| c.area)).collect();
     let largest = areas.iter().copied().max().unwrap_or(0);
     let min_area = 3usize.max(w * h / 4000).max(largest / 50);
     let keep: Vec<bool> = areas.iter().map(|&a| a >= min_area).collect();
@@ -336,8 +325,34 @@ mod tests {
         input[5 * INPUT_SIDE..16 * INPUT_SIDE].iter_mut().for_each(|v| *v = 1.0);
         input[25 * INPUT_SIDE + 3] = 1.0;
         assert_eq!(ink_reach_y(&input), Some(15.0 / 27.0));
-        assert_eq!(ink_centre_y(&input), Some(15.0 / 27.0), "the extent counts the tail");
         assert_eq!(ink_reach_y(&[0.0; INPUT_SIDE * INPUT_SIDE]), None);
+    }
+
+    #[test]
+    fn ink_centre_counts_a_tail_but_not_a_detached_speck() {
+        let mut input = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+        // Rows 10..=20 full width.
+        input[10 * INPUT_SIDE..21 * INPUT_SIDE].iter_mut().for_each(|v| *v = 1.0);
+        assert_eq!(ink_centre_y(&input), Some(15.0 / 27.0));
+        // A speck of 3 pixels at rows 2..=3, detached: the centre stays.
+        for i in [2 * INPUT_SIDE + 20, 2 * INPUT_SIDE + 21, 3 * INPUT_SIDE + 20] {
+            input[i] = 1.0;
+        }
+        assert_eq!(ink_centre_y(&input), Some(15.0 / 27.0), "a speck is not the character");
+        // A thin tail joined to the ink, down to row 26, counts however thin it is.
+        for y in 21..27 {
+            input[y * INPUT_SIDE + 5] = 1.0;
+        }
+        assert_eq!(ink_centre_y(&input), Some(18.0 / 27.0), "the extent counts the tail");
+        // A fourth pixel makes the mark a stroke of the character (a dot, a dakuten's tick).
+        input[3 * INPUT_SIDE + 21] = 1.0;
+        assert_eq!(ink_centre_y(&input), Some(14.0 / 27.0));
+        // Ink that is only specks still has a centre.
+        let mut dots = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+        dots[4 * INPUT_SIDE + 4] = 1.0;
+        dots[8 * INPUT_SIDE + 4] = 1.0;
+        assert_eq!(ink_centre_y(&dots), Some(6.0 / 27.0));
+        assert_eq!(ink_centre_y(&[0.0; INPUT_SIDE * INPUT_SIDE]), None);
     }
 
     fn mass_center(v: &ModelInput) -> (f32, f32, f32) {
