@@ -29,6 +29,16 @@ fn is_small(class: usize) -> bool {
     classes::get(class).unwrap().is_small()
 }
 
+/// The held-out or training samples of `src` as (input, class) pairs.
+fn samples(src: DrawingSource) -> Vec<(ModelInput, usize)> {
+    src.eval_samples().into_iter().map(|s| (s.input, s.label)).collect()
+}
+
+/// The samples of `src` whose class is a small kana.
+fn small_kana(src: DrawingSource) -> Vec<(ModelInput, usize)> {
+    samples(src).into_iter().filter(|(_, c)| is_small(*c)).collect()
+}
+
 /// Of `set` with the network's probabilities `probs`, the share that `first` (the first
 /// candidate for an input and its probabilities) reads exactly and the share it reads as some
 /// full-size kana.
@@ -54,23 +64,20 @@ fn read_shares(rec: &CpuRecognizer, set: &[(ModelInput, usize)]) -> (f64, f64) {
 fn full_size_kana_written_small_read_full_size_and_small_kana_small() {
     let rec = recognizer();
     for (factor, min_exact, min_full) in [(0.6f32, 0.93, 0.975), (0.75, 0.945, 0.97)] {
-        let set: Vec<(ModelInput, usize)> =
-            DrawingSource::shrunk(Split::Test, factor).eval_samples().into_iter().map(|s| (s.input, s.label)).collect();
+        let set = samples(DrawingSource::shrunk(Split::Test, factor));
         assert!(set.len() >= 1800 && set.iter().all(|(_, c)| !is_small(*c)), "{} samples", set.len());
         let (exact, full) = read_shares(&rec, &set);
         println!("full-size kana shrunk to {factor}: {} drawings, read exactly {:.2}%, read as a full-size kana {:.2}%", set.len(), 100.0 * exact, 100.0 * full);
         assert!(exact >= min_exact && full >= min_full, "shrunk to {factor}: exact {exact}, full-size {full}");
     }
-    let small: Vec<(ModelInput, usize)> =
-        DrawingSource::new(Split::Test).eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect();
+    let small = small_kana(DrawingSource::new(Split::Test));
     let (exact, _) = read_shares(&rec, &small);
     println!("small kana as written: {} drawings, read exactly {:.2}%", small.len(), 100.0 * exact);
     assert!(small.len() >= 280 && exact >= 0.975, "small kana {exact}");
     // Written with real writers' habits, thin pens and scanner specks (`pens`): a speck above a
     // small kana must not lift its ink's centre into the full-size range (94.44% with the bundled
     // model; 92.36% when specks counted).
-    let small: Vec<(ModelInput, usize)> =
-        DrawingSource::with_habits(Split::Test).eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect();
+    let small = small_kana(DrawingSource::with_habits(Split::Test));
     let (exact, _) = read_shares(&rec, &small);
     println!("small kana with pen habits and specks: {} drawings, read exactly {:.2}%", small.len(), 100.0 * exact);
     assert!(small.len() >= 280 && exact >= 0.94, "small kana with habits {exact}");
@@ -128,10 +135,10 @@ fn tune_small_centre() {
     let rec = recognizer();
     let sets: Vec<(String, Vec<(ModelInput, usize)>)> = [0.6f32, 0.75]
         .iter()
-        .map(|&f| (format!("shrunk {f}"), DrawingSource::shrunk(Split::Train, f).eval_samples().into_iter().map(|s| (s.input, s.label)).collect()))
+        .map(|&f| (format!("shrunk {f}"), samples(DrawingSource::shrunk(Split::Train, f))))
         .chain(std::iter::once((
             "small as written".to_string(),
-            DrawingSource::new(Split::Train).eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect(),
+            small_kana(DrawingSource::new(Split::Train)),
         )))
         .collect();
     let probs: Vec<Vec<Vec<f32>>> = sets.iter().map(|(_, s)| s.iter().map(|(i, _)| rec.probabilities(i).unwrap()).collect()).collect();
@@ -202,13 +209,11 @@ fn tune_centre_specks() {
     use fude::ink::preprocess::{ink_centre_y_without_specks, ink_reach_y};
     use fude::models::recognizer::reading::SMALL_KANA_MIN_REACH;
     let rec = recognizer();
-    let small_of = |src: DrawingSource| -> Vec<(ModelInput, usize)> { src.eval_samples().into_iter().filter(|s| is_small(s.label)).map(|s| (s.input, s.label)).collect() };
-    let all_of = |src: DrawingSource| -> Vec<(ModelInput, usize)> { src.eval_samples().into_iter().map(|s| (s.input, s.label)).collect() };
     let sets = [
-        ("drawings, small", small_of(DrawingSource::new(Split::Train))),
-        ("pens, small", small_of(DrawingSource::with_habits(Split::Train))),
-        ("shrunk 0.6", all_of(DrawingSource::shrunk(Split::Train, 0.6))),
-        ("shrunk 0.75", all_of(DrawingSource::shrunk(Split::Train, 0.75))),
+        ("drawings, small", small_kana(DrawingSource::new(Split::Train))),
+        ("pens, small", small_kana(DrawingSource::with_habits(Split::Train))),
+        ("shrunk 0.6", samples(DrawingSource::shrunk(Split::Train, 0.6))),
+        ("shrunk 0.75", samples(DrawingSource::shrunk(Split::Train, 0.75))),
     ];
     let probs: Vec<Vec<Vec<f32>>> = sets.iter().map(|(_, s)| s.iter().map(|(i, _)| rec.probabilities(i).unwrap()).collect()).collect();
     for speck in [0usize, 2, 3, 4, 5, 6, 8] {

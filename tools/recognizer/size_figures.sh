@@ -13,17 +13,14 @@ import json,sys
 small=set('$small'); d=json.load(sys.stdin)[0]
 print(f'full-size kana shrunk to $f: {d[\"samples\"]} samples, read exactly {100*d[\"accuracy\"]:.2f}%')"
 done
-"$FUDE" eval "$@" --data drawings --json | python3 -c "
+# Prints the small kana's share read exactly in one `fude eval --json` set on stdin, as "$1: ...".
+small_kana() { python3 -c "
 import json,sys
 small=set('$small'); d=json.load(sys.stdin)[0]
 rows=[c for c in d['per_class'] if c['ch'] in small]
 n=sum(c['support'] for c in rows); ok=sum(c['recall']*c['support'] for c in rows)
-print(f'small kana as written (held-out drawings): {n} samples, read exactly {100*ok/n:.2f}%')"
+print(f'$1: {n} samples, read exactly {100*ok/n:.2f}%')"; }
+"$FUDE" eval "$@" --data drawings --json | small_kana "small kana as written (held-out drawings)"
 for d in drawings pens; do
-  "$FUDE" eval "$@" --script auto --data "$d" --json | python3 -c "
-import json,sys
-small=set('$small'); d=json.load(sys.stdin)[0]
-rows=[c for c in d['per_class'] if c['ch'] in small]
-n=sum(c['support'] for c in rows); ok=sum(c['recall']*c['support'] for c in rows)
-print(f'small kana as the app reads them (held-out $d, Auto): {n} samples, read exactly {100*ok/n:.2f}%')"
+  "$FUDE" eval "$@" --script auto --data "$d" --json | small_kana "small kana as the app reads them (held-out $d, Auto)"
 done
