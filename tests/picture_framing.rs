@@ -8,19 +8,19 @@
 //! it, by session 14's rule (a dataset cell only when square, at most 96 pixels and filled at least
 //! 80%), and with the mean and geometric mean of the box and crop readings; and, for pictures no
 //! larger than the model input, blurred first (σ 0.6 px, as resampling softens the training draws
-//! of a dataset cell), alone and averaged with the picture as it is. A reading is right when
+//! of a dataset cell, and as `predict --script kuzushiji` reads them), alone and averaged with the
+//! picture as it is. A reading is right when
 //! its best class, with each small kana counted as its full-size form, is the picture's.
 
 mod support;
 
 use fude::data::augment::Augment;
-use fude::data::augment::blur;
 use fude::data::classes;
 use fude::data::scans::ScanSource;
 use fude::data::{spec, DrawingSource, FontSource, OpenOptions, Source, Split};
-use fude::ink::picture::{crop_character, picture_input};
+use fude::ink::picture::{crop_character, picture_input, PictureOptions};
 use fude::ink::{model_input, InkImage, INPUT_SIDE};
-use fude::models::recognizer::reading::full_size_of;
+use fude::models::recognizer::reading::{full_size_of, KUZUSHIJI_THUMBNAIL_BLUR};
 use fude::models::CpuRecognizer;
 
 /// The class, a small kana counted as its full-size form.
@@ -72,12 +72,12 @@ fn report(name: &str, rec: &CpuRecognizer, set: &[(InkImage, usize)]) {
         let c = crop_character(img).unwrap();
         let cropped = rec.probabilities(&model_input(&c.image)).unwrap();
         // A picture `predict` finds no ink in (an error there) counts as a miss.
-        let read = |i: &InkImage| picture_input(i, false).map_or_else(|_| vec![0.0; as_box.len()], |p| rec.probabilities(&p.input).unwrap());
-        let predict = read(img);
+        let read = |o: PictureOptions| picture_input(img, o).map_or_else(|_| vec![0.0; as_box.len()], |p| rec.probabilities(&p.input).unwrap());
+        let predict = read(PictureOptions::default());
         // A thumbnail blurred as resampling softens every augmented training draw of a dataset
-        // cell (σ 0.6 px), read as `predict` reads it, alone and averaged with the picture as it is.
-        let thumbnail = img.width.max(img.height) <= INPUT_SIDE;
-        let softened = if thumbnail { read(&blur(img, 0.6)) } else { predict.clone() };
+        // cell, as `predict --script kuzushiji` reads it (larger pictures are read as before),
+        // alone and averaged with the picture as it is.
+        let softened = read(PictureOptions { thumbnail_blur: KUZUSHIJI_THUMBNAIL_BLUR, ..PictureOptions::default() });
         let with_softened: Vec<f32> = predict.iter().zip(&softened).map(|(a, b)| a + b).collect();
         let (long, short) = (img.width.max(img.height), img.width.min(img.height));
         // (A frame's inside is what `crop_character` returns, read as the writing box.)

@@ -7,7 +7,7 @@ use crate::training::recognizer::RecognizerConfig;
 use crate::data::classes;
 use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
-use crate::ink::picture::picture_input;
+use crate::ink::picture::{picture_input, PictureOptions};
 use crate::ink::{Drawing, InkImage, ModelInput, INPUT_SIDE};
 use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
@@ -284,11 +284,11 @@ struct EvalHow {
 }
 
 /// The held-out samples of an image set read as picture files are read: see [`picture_input`].
-fn as_picture_samples(src: &dyn crate::data::sources::Source) -> Vec<Sample> {
+fn as_picture_samples(src: &dyn crate::data::sources::Source, script: ScriptChoice) -> Vec<Sample> {
     let blank = [0.0; crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE];
     src.eval_ink(crate::ink::raster::RASTER_SIDE, crate::data::augment::Augment::NONE)
         .into_iter()
-        .map(|(img, label)| Sample { input: picture_input(&img, false).map_or(blank, |p| p.input), label })
+        .map(|(img, label)| Sample { input: picture_input(&img, script.picture_options(false)).map_or(blank, |p| p.input), label })
         .collect()
 }
 
@@ -312,7 +312,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         let pictures = as_pictures && image_set;
         let parts = if pictures { Vec::new() } else { src.eval_parts() };
         let set: Vec<Sample> = if pictures {
-            as_picture_samples(src.as_ref())
+            as_picture_samples(src.as_ref(), script)
         } else if parts.is_empty() {
             src.eval_samples()
         } else {
@@ -364,10 +364,9 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
 }
 
 /// Reads one file into a model input: drawings (.json) are rasterized (their box is the writing
-/// box), anything else is decoded as a picture and cropped to its character unless `as_box` (see
-/// [`picture_input`]). Also says whether small and full-size kana can be told apart. Blank
-/// inputs are errors.
-pub fn read_input(path: &Path, as_box: bool) -> crate::Result<(ModelInput, bool)> {
+/// box), anything else is decoded as a picture and read as `options` say (see [`picture_input`]).
+/// Also says whether small and full-size kana can be told apart. Blank inputs are errors.
+pub fn read_input(path: &Path, options: PictureOptions) -> crate::Result<(ModelInput, bool)> {
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
         let d = Drawing::load(path)?;
@@ -380,7 +379,7 @@ pub fn read_input(path: &Path, as_box: bool) -> crate::Result<(ModelInput, bool)
         }
         return Ok((input, false));
     }
-    let p = picture_input(&InkImage::load(path)?, as_box).map_err(|reason| crate::Error::file(path, reason))?;
+    let p = picture_input(&InkImage::load(path)?, options).map_err(|reason| crate::Error::file(path, reason))?;
     Ok((p.input, p.cropped))
 }
 
@@ -391,7 +390,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
     let inputs: Vec<crate::Result<(ModelInput, bool)>> = files
         .par_iter()
         .map(|f| {
-            std::panic::catch_unwind(|| read_input(f, as_box))
+            std::panic::catch_unwind(|| read_input(f, reading.script.picture_options(as_box)))
                 .unwrap_or_else(|_| Err(crate::Error::file(f, "the reader failed on this file (a bug in fude: please report it)")))
         })
         .collect();

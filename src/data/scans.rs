@@ -13,10 +13,10 @@
 //! [`super::pen_habits`] (the held-out set is written without them, so its figures stay
 //! comparable from one model to the next).
 
-use super::augment::{blur, gauss};
+use super::augment::gauss;
 use super::classes::{self, NUM_CLASSES};
 use super::sources::{Sample, Source, Split};
-use crate::ink::picture::picture_input;
+use crate::ink::picture::{picture_input, PictureOptions};
 use crate::ink::raster::{draw_strokes, mask_to_image};
 use crate::ink::{InkImage, Stroke};
 use rand::{Rng, SeedableRng};
@@ -120,7 +120,7 @@ impl ScanSource {
                 }
             }
         }
-        let mut paper = blur(&paper, rng.random_range(0.3f32..0.8));
+        let mut paper = paper.blurred(rng.random_range(0.3f32..0.8));
         for p in paper.data.iter_mut() {
             *p = (*p + 0.03 * gauss(rng)).clamp(0.0, 1.0);
         }
@@ -130,7 +130,7 @@ impl ScanSource {
     /// The model input for a scan, read as `fude predict` reads a picture (or as a box); a scan
     /// where no ink is found becomes a blank input (a miss).
     fn read(&self, scan: &InkImage) -> crate::ink::ModelInput {
-        picture_input(scan, self.as_box).map(|p| p.input).unwrap_or([0.0; crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE])
+        picture_input(scan, PictureOptions { as_box: self.as_box, ..PictureOptions::default() }).map(|p| p.input).unwrap_or([0.0; crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE])
     }
 }
 

@@ -104,6 +104,47 @@ impl InkImage {
         img
     }
 
+    /// This image blurred by a separable Gaussian of `sigma` pixels (taps outside the image are
+    /// skipped; `sigma` at most 0.05 returns a copy).
+    pub fn blurred(&self, sigma: f32) -> InkImage {
+        if sigma <= 0.05 || self.width == 0 || self.height == 0 {
+            return self.clone();
+        }
+        let r = (sigma * 2.5).ceil() as usize;
+        let kernel: Vec<f32> = (0..=2 * r)
+            .map(|i| {
+                let d = i as f32 - r as f32;
+                (-(d * d) / (2.0 * sigma * sigma)).exp()
+            })
+            .collect();
+        let norm: f32 = kernel.iter().sum();
+        let (w, h) = (self.width, self.height);
+        // Horizontal: each output sums the taps that fall inside its row, in kernel order.
+        let mut tmp = vec![0.0f32; w * h];
+        for (src, dst) in self.data.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+            for (x, d) in dst.iter_mut().enumerate() {
+                let k0 = r.saturating_sub(x);
+                let k1 = (2 * r + 1).min(w + r - x);
+                let taps = kernel.get(k0..k1).unwrap_or(&[]);
+                let from = src.get(x + k0 - r..).unwrap_or(&[]);
+                *d = taps.iter().zip(from).fold(0.0, |acc, (k, v)| acc + k * v) / norm;
+            }
+        }
+        // Vertical: accumulate whole rows, tap by tap, in kernel order.
+        let mut out = vec![0.0f32; w * h];
+        for (y, dst) in out.chunks_exact_mut(w).enumerate() {
+            let k0 = r.saturating_sub(y);
+            let k1 = (2 * r + 1).min(h + r - y);
+            for k in k0..k1 {
+                let kv = kernel.get(k).copied().unwrap_or(0.0);
+                let row = tmp.get((y + k - r) * w..(y + k - r + 1) * w).unwrap_or(&[]);
+                dst.iter_mut().zip(row).for_each(|(d, v)| *d += kv * v);
+            }
+            dst.iter_mut().for_each(|d| *d /= norm);
+        }
+        InkImage { width: w, height: h, data: out }
+    }
+
     /// Saves as an 8-bit grayscale PNG, atomically.
     pub fn save_png(&self, path: &Path) -> Result<()> {
         let img = image::GrayImage::from_raw(self.width as u32, self.height as u32, self.to_u8())
@@ -164,5 +205,39 @@ mod tests {
         let e = InkImage::load(&bad).unwrap_err().to_string();
         assert!(e.contains("bad.png"), "{e}");
         assert!(InkImage::from_u8(2, 2, &[0]).is_none());
+    }
+
+    #[test]
+    fn blur_matches_a_direct_convolution() {
+        let mut img = InkImage::new(56, 56);
+        for y in 20..36 {
+            for x in 20..36 {
+                img.data[y * 56 + x] = 1.0;
+            }
+        }
+        img.data[3] = 1.0;
+        img.data[56 * 55 + 54] = 1.0;
+        assert_eq!(img.blurred(0.05), img, "no blur at all below 0.05 px");
+        for sigma in [0.4f32, 1.0, 2.2] {
+            let fast = img.blurred(sigma);
+            let r = (sigma * 2.5).ceil() as isize;
+            let k = |d: isize| (-((d * d) as f32) / (2.0 * sigma * sigma)).exp();
+            let norm: f32 = (-r..=r).map(k).sum();
+            for y in 0..56isize {
+                for x in 0..56isize {
+                    let mut acc = 0.0;
+                    for dy in -r..=r {
+                        for dx in -r..=r {
+                            let (sx, sy) = (x + dx, y + dy);
+                            if (0..56).contains(&sx) && (0..56).contains(&sy) {
+                                acc += k(dx) * k(dy) * img.data[(sy * 56 + sx) as usize];
+                            }
+                        }
+                    }
+                    let got = fast.data[(y * 56 + x) as usize];
+                    assert!((got - acc / (norm * norm)).abs() < 1e-5, "sigma {sigma} at {x},{y}");
+                }
+            }
+        }
     }
 }

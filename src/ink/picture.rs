@@ -19,7 +19,8 @@
 //! input, as Kuzushiji-49 publishes its pictures) as it is: cropping it again changes the framing
 //! the recognizer learned (on the kuzushiji sample read as pictures, 93.75% cropped against 97.10%
 //! as it is with the stage-4 recognizer; the thumbnail rule closed the rest of the gap to reading
-//! it as a writing box, see `models/README.md`).
+//! it as a writing box, see `models/README.md`). [`PictureOptions::thumbnail_blur`] softens such a
+//! thumbnail first, for the script choice that reads Kuzushiji-49's sharp published cells.
 
 use super::components::{components, Component};
 use super::preprocess::{model_input, ModelInput, INPUT_SIDE};
@@ -58,12 +59,25 @@ pub struct PictureInput {
     pub several: bool,
 }
 
+/// How [`picture_input`] reads a picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PictureOptions {
+    /// The picture is a writing box as it is: read whole, never cropped.
+    pub as_box: bool,
+    /// A thumbnail (no larger than the model input, as Kuzushiji-49 publishes its cells) is first
+    /// blurred by a Gaussian of this many pixels; 0 reads it as it is. Larger pictures are
+    /// softened by their scaling down already.
+    pub thumbnail_blur: f32,
+}
+
 /// Reads a picture as the recognizer should: cropped to its character (a frame, when there is
-/// one, is the writing box), or as a writing box as it is when `as_box` says the picture is one.
-/// Errors, with the reason, when there is no ink.
-pub fn picture_input(img: &InkImage, as_box: bool) -> Result<PictureInput, String> {
-    let (input, cropped) = if as_box {
-        (model_input(img), false)
+/// one, is the writing box), or as a writing box as it is when the options say the picture is
+/// one. Errors, with the reason, when there is no ink.
+pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureInput, String> {
+    let thumbnail = img.width.max(img.height) <= INPUT_SIDE;
+    let as_it_is = || if thumbnail { model_input(&soften(img, options.thumbnail_blur)) } else { model_input(img) };
+    let (input, cropped) = if options.as_box {
+        (as_it_is(), false)
     } else {
         let c = crop_character(img)?;
         if c.framed {
@@ -71,7 +85,7 @@ pub fn picture_input(img: &InkImage, as_box: bool) -> Result<PictureInput, Strin
         } else if is_dataset_cell(img, c.fill) {
             // Framed as the datasets frame their pictures: read as it is (cropping it would
             // change the framing the recognizer learned), still without telling sizes apart.
-            (model_input(img), true)
+            (as_it_is(), true)
         } else {
             (model_input(&c.image), true)
         }
@@ -80,6 +94,19 @@ pub fn picture_input(img: &InkImage, as_box: bool) -> Result<PictureInput, Strin
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
     Ok(PictureInput { input, cropped, several: seems_several_characters(img) })
+}
+
+/// The picture blurred by a Gaussian of `sigma` pixels about its paper's level, so that the
+/// paper beyond its edges neither darkens nor lightens them, whichever its polarity.
+fn soften(img: &InkImage, sigma: f32) -> InkImage {
+    if sigma <= 0.0 || img.data.len() != img.width * img.height || img.data.is_empty() {
+        return img.clone();
+    }
+    let paper = super::preprocess::border_median(&img.data, img.width, img.height);
+    let relative = InkImage { data: img.data.iter().map(|v| v - paper).collect(), ..img.clone() };
+    let mut out = relative.blurred(sigma);
+    out.data.iter_mut().for_each(|v| *v = (*v + paper).clamp(0.0, 1.0));
+    out
 }
 
 /// A picture at most this many pixels on its longer side can be a dataset cell.
@@ -440,7 +467,7 @@ mod tests {
             cross(&mut two, 60, 50);
             cross(&mut two, 110, 50);
             two
-        }, false).is_ok_and(|p| p.several));
+        }, PictureOptions::default()).is_ok_and(|p| p.several));
     }
 
     #[test]
@@ -451,7 +478,7 @@ mod tests {
         fill(&mut cell, 13, 2, 15, 25);
         let c = crop_character(&cell).unwrap();
         assert!(c.fill > 0.85 && is_dataset_cell(&cell, c.fill), "{}", c.fill);
-        let p = picture_input(&cell, false).unwrap();
+        let p = picture_input(&cell, PictureOptions::default()).unwrap();
         assert_eq!(p.input, model_input(&cell), "the cell is not cropped again");
         assert!(p.cropped, "sizes are still not told apart");
         // The same cross small in a large scan, or filling a wide strip, is cropped.
@@ -459,7 +486,7 @@ mod tests {
         cross(&mut scan, 60, 30);
         let c = crop_character(&scan).unwrap();
         assert!(!is_dataset_cell(&scan, c.fill));
-        assert_eq!(picture_input(&scan, false).unwrap().input, model_input(&c.image));
+        assert_eq!(picture_input(&scan, PictureOptions::default()).unwrap().input, model_input(&c.image));
         let mut strip = paper(60, 28);
         fill(&mut strip, 2, 13, 57, 15);
         assert!(!is_dataset_cell(&strip, 1.0), "not square");
@@ -476,7 +503,35 @@ mod tests {
         fill(&mut thumb, 13, 8, 14, 19);
         let c = crop_character(&thumb).unwrap();
         assert!(c.fill < CELL_MIN_FILL && is_dataset_cell(&thumb, c.fill), "{}", c.fill);
-        assert_eq!(picture_input(&thumb, false).unwrap().input, model_input(&thumb));
+        assert_eq!(picture_input(&thumb, PictureOptions::default()).unwrap().input, model_input(&thumb));
+    }
+
+    #[test]
+    fn only_thumbnails_are_softened_and_only_when_asked() {
+        let soft = PictureOptions { thumbnail_blur: 0.6, ..PictureOptions::default() };
+        let mut thumb = paper(28, 28);
+        fill(&mut thumb, 2, 13, 25, 15);
+        fill(&mut thumb, 13, 2, 15, 25);
+        let sharp = picture_input(&thumb, PictureOptions::default()).unwrap().input;
+        let softened = picture_input(&thumb, soft).unwrap().input;
+        assert_eq!(softened, model_input(&soften(&thumb, 0.6)));
+        // The paper stays paper at the edges, dark ink on white as light ink on black.
+        let white = soften(&thumb, 0.6);
+        assert!(white.get(0, 0) == 1.0 && white.get(27, 27) == 1.0 && white.get(14, 1) < 0.9);
+        let black = InkImage { data: thumb.data.iter().map(|v| 1.0 - v).collect(), ..thumb.clone() };
+        let black = soften(&black, 0.6);
+        assert!(black.data.iter().zip(&white.data).all(|(b, w)| (b + w - 1.0).abs() < 1e-5));
+        // Softer: more of the ink is mid-tone.
+        let mid = |v: &[f32]| v.iter().filter(|&&x| x > 0.05 && x < 0.8).count();
+        assert!(mid(&softened) > mid(&sharp), "{} {}", mid(&softened), mid(&sharp));
+        let as_box = PictureOptions { as_box: true, ..soft };
+        assert_eq!(picture_input(&thumb, as_box).unwrap().input, softened, "a thumbnail read as a box too");
+        // A larger picture, cropped or read as a box, is read as before.
+        let mut scan = paper(100, 80);
+        cross(&mut scan, 60, 30);
+        assert_eq!(picture_input(&scan, soft).unwrap(), picture_input(&scan, PictureOptions::default()).unwrap());
+        let as_box_scan = PictureOptions { as_box: true, ..PictureOptions::default() };
+        assert_eq!(picture_input(&scan, PictureOptions { thumbnail_blur: 0.6, ..as_box_scan }).unwrap(), picture_input(&scan, as_box_scan).unwrap());
     }
 
     #[test]

@@ -172,8 +172,8 @@ pub fn boxed_input(img: &InkImage, out_side: usize) -> Vec<f32> {
     out
 }
 
-/// Median of the pixels on the image border.
-fn border_median(v: &[f32], w: usize, h: usize) -> f32 {
+/// Median of the pixels on the image border (the paper's level).
+pub(super) fn border_median(v: &[f32], w: usize, h: usize) -> f32 {
     let mut border: Vec<f32> = Vec::with_capacity(2 * (w + h));
     for x in 0..w {
         border.extend(v.get(x).copied());

@@ -7,7 +7,8 @@ PNG files, reads them with `fude predict --json --top 180` once per model (as pi
 probabilities: how much two networks that read differently would gain together, which is what
 `fude train --teacher` tries to carry over to one network. `--blur SIGMA` first blurs each picture
 (a Gaussian of SIGMA pixels): how much softer edges than the published pictures' change the
-reading. Usage, from the repository root after a release build (`bundled` names the embedded
+reading (under `--script kuzushiji`, `fude predict` itself softens a picture of 28x28 or less by σ 0.6
+since session 26, and `--blur` comes on top of that). Usage, from the repository root after a release build (`bundled` names the embedded
 model):
 
     tools/recognizer/ensemble_kuzushiji.py [--script kuzushiji] [--blur 0.6] bundled /path/to/other/recognizer

@@ -6,7 +6,7 @@
 
 use crate::ink::picture::picture_input;
 use crate::ink::{Drawing, InkImage, ModelInput};
-use crate::models::recognizer::Reading;
+use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
 use std::path::Path;
 use crate::app::worker::{Posted, Worker};
@@ -141,12 +141,13 @@ impl Recognition {
     }
 }
 
-/// The model input for a job, the same path as `fude predict`, and whether it is a picture cropped
-/// to its ink (small and full-size kana look alike); an error for a picture without ink.
-pub fn job_input(job: &Job) -> Result<(ModelInput, bool, bool), String> {
+/// The model input for a job under a script choice, the same path as `fude predict`, and whether
+/// it is a picture cropped to its ink (small and full-size kana look alike) and seems to hold
+/// several characters; an error for a picture without ink.
+pub fn job_input(job: &Job, script: ScriptChoice) -> Result<(ModelInput, bool, bool), String> {
     match job {
         Job::Drawing(d) => Ok((crate::ink::drawing_input(d), false, false)),
-        Job::Picture(p, as_box) => picture_input(p, *as_box).map(|p| (p.input, p.cropped, p.several)),
+        Job::Picture(p, as_box) => picture_input(p, script.picture_options(*as_box)).map(|p| (p.input, p.cropped, p.several)),
     }
 }
 
@@ -155,7 +156,7 @@ pub use crate::ink::is_blank;
 fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -> Outcome {
     let t0 = Instant::now();
     let mut blank = false;
-    let (input, result) = match job_input(&req.job) {
+    let (input, result) = match job_input(&req.job, reading.script) {
         Ok((input, cropped, several)) => {
             blank = is_blank(&input);
             let read = Reading { picture: cropped, ..reading.clone() }.for_input(&input);
@@ -229,7 +230,7 @@ mod tests {
         for s in &mut shuffled.strokes {
             s.reverse();
         }
-        let (a, b) = (job_input(&Job::Drawing(d)).unwrap().0, job_input(&Job::Drawing(shuffled)).unwrap().0);
+        let (a, b) = (job_input(&Job::Drawing(d), ScriptChoice::Auto).unwrap().0, job_input(&Job::Drawing(shuffled), ScriptChoice::Auto).unwrap().0);
         // Only anti-aliasing where strokes cross, and the smoothing's end segments, differ.
         let mean = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
         assert!(mean < 0.005, "mean pixel difference {mean}");
@@ -237,6 +238,22 @@ mod tests {
         let (pa, pb) = (net.top_k(&a, 1).unwrap()[0], net.top_k(&b, 1).unwrap()[0]);
         assert_eq!((pa.ch, pb.ch), ('あ', 'あ'));
         assert!((pa.prob - pb.prob).abs() < 0.05, "{} vs {}", pa.prob, pb.prob);
+    }
+
+    #[test]
+    fn a_kuzushiji_cell_is_softened_only_under_the_kuzushiji_script() {
+        let mut cell = InkImage::new(28, 28);
+        for y in 4..24 {
+            cell.data[y * 28 + 13] = 1.0;
+            cell.data[13 * 28 + y] = 1.0;
+        }
+        let job = Job::Picture(Arc::new(cell.clone()), false);
+        let read = |script: ScriptChoice| job_input(&job, script).unwrap().0;
+        let options = ScriptChoice::Kuzushiji.picture_options(false);
+        assert!(options.thumbnail_blur > 0.0);
+        assert_eq!(read(ScriptChoice::Kuzushiji), picture_input(&cell, options).unwrap().input);
+        assert_ne!(read(ScriptChoice::Kuzushiji), read(ScriptChoice::Auto));
+        assert_eq!(read(ScriptChoice::Auto), crate::ink::model_input(&cell), "read as it is");
     }
 
     #[test]

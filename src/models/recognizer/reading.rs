@@ -3,7 +3,8 @@
 //! small and full-size kana cannot be told apart.
 //!
 //! - **Hiragana / Katakana / Kuzushiji** keep only that script's classes (Kuzushiji: the 49 classes
-//!   of Kuzushiji-49) and renormalize.
+//!   of Kuzushiji-49) and renormalize. Under Kuzushiji a picture file no larger than the model
+//!   input is also softened first ([`KUZUSHIJI_THUMBNAIL_BLUR`], [`ScriptChoice::picture_options`]).
 //! - **Auto**: once the text has kana, the other script's probabilities are scaled by
 //!   [`OTHER_SCRIPT_WEIGHT`]: a character that looks alike in both (り/リ, へ/ヘ, か/カ ...) is read
 //!   in the script of the text, while a clear reading in the other script still comes first. With
@@ -20,6 +21,7 @@ use super::network::rank;
 use super::Prediction;
 use crate::data::classes::{self, index_of, ClassMap, Script, NUM_CLASSES};
 use crate::data::k49::CLASSMAP_CSV;
+use crate::ink::picture::PictureOptions;
 use std::fmt;
 
 /// Weight of the other script's classes under [`ScriptChoice::Auto`] with context.
@@ -41,6 +43,14 @@ pub const SMALL_KANA_MIN_CENTRE: f32 = 0.53;
 /// the training fonts). Ink that stops above it is a full-size kana written small, wherever its
 /// centre is. Chosen on the training fonts' drawings; the held-out ones measure it.
 pub const SMALL_KANA_MIN_REACH: f32 = 0.72;
+
+/// Under [`ScriptChoice::Kuzushiji`] a picture no larger than the model input (a cell as
+/// Kuzushiji-49 publishes it, 28x28) is blurred by a Gaussian of this many pixels before it is
+/// read. The published cells are sharper than the recognizer's training draws of them, which are
+/// resampled; σ 0.6 is the softening session 21 measured as "thumbnails softened" (`models/README.md`).
+/// Under the other choices a thumbnail is read as it is: a 28-pixel rendering of a font or a
+/// drawing is as soft as its training draws already, and blurring it costs up to 4 points.
+pub const KUZUSHIJI_THUMBNAIL_BLUR: f32 = 0.6;
 
 /// Which characters the candidates may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -72,6 +82,14 @@ impl ScriptChoice {
             Self::Kuzushiji => "kuzushiji",
             Self::All => "all",
         }
+    }
+
+    /// How a picture file is read under this choice ([`crate::ink::picture::picture_input`]):
+    /// whole as a writing box when `as_box`, and, under Kuzushiji, a thumbnail softened by
+    /// [`KUZUSHIJI_THUMBNAIL_BLUR`].
+    pub fn picture_options(self, as_box: bool) -> PictureOptions {
+        let thumbnail_blur = if self == Self::Kuzushiji { KUZUSHIJI_THUMBNAIL_BLUR } else { 0.0 };
+        PictureOptions { as_box, thumbnail_blur }
     }
 
     /// Parses a `--script` value.
