@@ -120,3 +120,43 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
         h.run_steps(2);
     }
 }
+
+/// A Kuzushiji-49 cell (28x28, from the repository's fixture) under the Kuzushiji script: the app
+/// softens it as `fude predict --script kuzushiji` does, and shows the model that softened input.
+#[test]
+fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads_it() {
+    use fude::data::{spec, OpenOptions, Split};
+    use fude::ink::picture::picture_input;
+    use fude::models::recognizer::ScriptChoice;
+    let data = tempfile::tempdir().unwrap();
+    let fixture = |name: &str| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kuzushiji").join(name).to_string_lossy().to_string();
+    let text = format!(
+        "npz={},{},{}",
+        fixture("kuzushiji-fixture-imgs.npz"),
+        fixture("kuzushiji-fixture-labels.npz"),
+        fixture("kuzushiji-fixture_classmap.csv")
+    );
+    let src = spec::parse(&[text]).unwrap()[0].open(Split::Test, OpenOptions::default()).unwrap();
+    let (cell, _) = src.eval_ink(0, fude::data::augment::Augment::NONE).into_iter().next().unwrap();
+    assert_eq!((cell.width, cell.height), (28, 28));
+    let pic = data.path().join("cell.png");
+    cell.save_png(&pic).unwrap();
+    let pic_s = pic.to_string_lossy().to_string();
+    let saved = InkImage::load(&pic).unwrap();
+    let mut h = app(data.path(), egui::vec2(1040.0, 720.0), 1.0);
+
+    h.input_mut().dropped_files.push(std::sync::Arc::new(support::Dropped(pic.clone())));
+    settle(&mut h);
+    let as_published = h.state().model_eye().unwrap().to_vec();
+    assert_eq!(as_published, fude::ink::model_input(&saved).to_vec(), "under Auto the cell is read as it is");
+    assert_same(&shown(&h), &cli(&[&pic_s]), "the cell under Auto");
+
+    h.get_by_label("Script").click();
+    h.run_steps(2);
+    h.get_by_label("Kuzushiji").click();
+    settle(&mut h);
+    assert_same(&shown(&h), &cli(&["--script", "kuzushiji", &pic_s]), "the cell under Kuzushiji");
+    let softened = h.state().model_eye().unwrap().to_vec();
+    assert_eq!(softened, picture_input(&saved, ScriptChoice::Kuzushiji.picture_options(false)).unwrap().input.to_vec());
+    assert_ne!(softened, as_published, "the model sees the softened cell");
+}
