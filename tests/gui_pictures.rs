@@ -122,7 +122,8 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
 }
 
 /// A Kuzushiji-49 cell (28x28, from the repository's fixture) under the Kuzushiji script: the app
-/// softens it as `fude predict --script kuzushiji` does, and shows the model that softened input.
+/// softens it as `fude predict --script kuzushiji` does, shows the model that softened input and
+/// says so under the candidates.
 #[test]
 fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads_it() {
     use fude::data::{spec, OpenOptions, Split};
@@ -150,6 +151,7 @@ fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads
     let as_published = h.state().model_eye().unwrap().to_vec();
     assert_eq!(as_published, fude::ink::model_input(&saved).to_vec(), "under Auto the cell is read as it is");
     assert_same(&shown(&h), &cli(&[&pic_s]), "the cell under Auto");
+    assert!(h.query_by_label_contains("softened").is_none());
 
     h.get_by_label("Script").click();
     h.run_steps(2);
@@ -159,4 +161,5 @@ fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads
     let softened = h.state().model_eye().unwrap().to_vec();
     assert_eq!(softened, picture_input(&saved, ScriptChoice::Kuzushiji.picture_options(false)).unwrap().input.to_vec());
     assert_ne!(softened, as_published, "the model sees the softened cell");
+    assert!(h.query_by_label_contains("softened a little").is_some(), "the candidates say so");
 }

@@ -57,6 +57,8 @@ pub struct PictureInput {
     /// The picture seems to hold more than one character (side by side or one above the other),
     /// though it is read as one.
     pub several: bool,
+    /// The picture is a thumbnail that was softened first ([`PictureOptions::thumbnail_blur`]).
+    pub softened: bool,
 }
 
 /// How [`picture_input`] reads a picture.
@@ -74,26 +76,27 @@ pub struct PictureOptions {
 /// one, is the writing box), or as a writing box as it is when the options say the picture is
 /// one. Errors, with the reason, when there is no ink.
 pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureInput, String> {
-    let thumbnail = img.width.max(img.height) <= INPUT_SIDE;
-    let as_it_is = || if thumbnail { model_input(&soften(img, options.thumbnail_blur)) } else { model_input(img) };
-    let (input, cropped) = if options.as_box {
-        (as_it_is(), false)
+    // A thumbnail read as it is is softened when the options ask (a crop or a frame's inside is not).
+    let softened = img.width.max(img.height) <= INPUT_SIDE && options.thumbnail_blur > 0.0;
+    let as_it_is = || if softened { model_input(&soften(img, options.thumbnail_blur)) } else { model_input(img) };
+    let (input, cropped, softened) = if options.as_box {
+        (as_it_is(), false, softened)
     } else {
         let c = crop_character(img)?;
         if c.framed {
-            (model_input(&c.image), false)
+            (model_input(&c.image), false, false)
         } else if is_dataset_cell(img, c.fill) {
             // Framed as the datasets frame their pictures: read as it is (cropping it would
             // change the framing the recognizer learned), still without telling sizes apart.
-            (as_it_is(), true)
+            (as_it_is(), true, softened)
         } else {
-            (model_input(&c.image), true)
+            (model_input(&c.image), true, false)
         }
     };
     if super::is_blank(&input) {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
-    Ok(PictureInput { input, cropped, several: seems_several_characters(img) })
+    Ok(PictureInput { input, cropped, several: seems_several_characters(img), softened })
 }
 
 /// The picture blurred by a Gaussian of `sigma` pixels about its paper's level, so that the
@@ -124,6 +127,9 @@ pub fn is_dataset_cell(img: &InkImage, fill: f32) -> bool {
     let thumbnail = long <= INPUT_SIDE;
     short > 0 && (thumbnail || (long <= CELL_MAX_SIDE && long * 4 <= short * 5 && fill >= CELL_MIN_FILL))
 }
+
+/// The note shown when a thumbnail was softened before it was read ([`PictureInput::softened`]).
+pub const SOFTENED_NOTE: &str = "this small picture was softened a little before it was read: the model reads Kuzushiji-49's sharp cells better so";
 
 /// The note shown when a picture seems to hold more than one character.
 pub const SEVERAL_NOTE: &str = "this picture seems to hold more than one character, but it is read as one: crop it to a single character";
@@ -515,6 +521,7 @@ mod tests {
         let sharp = picture_input(&thumb, PictureOptions::default()).unwrap().input;
         let softened = picture_input(&thumb, soft).unwrap().input;
         assert_eq!(softened, model_input(&soften(&thumb, 0.6)));
+        assert!(picture_input(&thumb, soft).unwrap().softened && !picture_input(&thumb, PictureOptions::default()).unwrap().softened);
         // The paper stays paper at the edges, dark ink on white as light ink on black.
         let white = soften(&thumb, 0.6);
         assert!(white.get(0, 0) == 1.0 && white.get(27, 27) == 1.0 && white.get(14, 1) < 0.9);
@@ -529,7 +536,7 @@ mod tests {
         // A larger picture, cropped or read as a box, is read as before.
         let mut scan = paper(100, 80);
         cross(&mut scan, 60, 30);
-        assert_eq!(picture_input(&scan, soft).unwrap(), picture_input(&scan, PictureOptions::default()).unwrap());
+        assert_eq!(picture_input(&scan, soft).unwrap(), picture_input(&scan, PictureOptions::default()).unwrap(), "not softened");
         let as_box_scan = PictureOptions { as_box: true, ..PictureOptions::default() };
         assert_eq!(picture_input(&scan, PictureOptions { thumbnail_blur: 0.6, ..as_box_scan }).unwrap(), picture_input(&scan, as_box_scan).unwrap());
     }

@@ -4,8 +4,8 @@
 //! runs strokes → raster → model input → CNN, and sends the outcome back, waking the UI with
 //! `request_repaint`.
 
-use crate::ink::picture::picture_input;
-use crate::ink::{Drawing, InkImage, ModelInput};
+use crate::ink::picture::{picture_input, PictureInput, SEVERAL_NOTE, SOFTENED_NOTE};
+use crate::ink::{Drawing, InkImage};
 use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
 use std::path::Path;
@@ -141,13 +141,13 @@ impl Recognition {
     }
 }
 
-/// The model input for a job under a script choice, the same path as `fude predict`, and whether
-/// it is a picture cropped to its ink (small and full-size kana look alike) and seems to hold
-/// several characters; an error for a picture without ink.
-pub fn job_input(job: &Job, script: ScriptChoice) -> Result<(ModelInput, bool, bool), String> {
+/// The model input for a job under a script choice, the same path as `fude predict`, with what
+/// the candidates should say about it: a drawing is its own writing box (not cropped, one
+/// character, not softened); an error for a picture without ink.
+pub fn job_input(job: &Job, script: ScriptChoice) -> Result<PictureInput, String> {
     match job {
-        Job::Drawing(d) => Ok((crate::ink::drawing_input(d), false, false)),
-        Job::Picture(p, as_box) => picture_input(p, script.picture_options(*as_box)).map(|p| (p.input, p.cropped, p.several)),
+        Job::Drawing(d) => Ok(PictureInput { input: crate::ink::drawing_input(d), cropped: false, several: false, softened: false }),
+        Job::Picture(p, as_box) => picture_input(p, script.picture_options(*as_box)),
     }
 }
 
@@ -157,7 +157,7 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
     let t0 = Instant::now();
     let mut blank = false;
     let (input, result) = match job_input(&req.job, reading.script) {
-        Ok((input, cropped, several)) => {
+        Ok(PictureInput { input, cropped, several, softened }) => {
             blank = is_blank(&input);
             let read = Reading { picture: cropped, ..reading.clone() }.for_input(&input);
             let mut result = match model {
@@ -165,8 +165,12 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
                 Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
             };
-            if let (true, Ok(c)) = (several, &mut result) {
-                c.notes.insert(0, crate::ink::picture::SEVERAL_NOTE.to_string());
+            if let Ok(c) = &mut result {
+                for (shown, note) in [(softened, SOFTENED_NOTE), (several, SEVERAL_NOTE)] {
+                    if shown {
+                        c.notes.insert(0, note.to_string());
+                    }
+                }
             }
             (input, result)
         }
@@ -230,7 +234,7 @@ mod tests {
         for s in &mut shuffled.strokes {
             s.reverse();
         }
-        let (a, b) = (job_input(&Job::Drawing(d), ScriptChoice::Auto).unwrap().0, job_input(&Job::Drawing(shuffled), ScriptChoice::Auto).unwrap().0);
+        let (a, b) = (job_input(&Job::Drawing(d), ScriptChoice::Auto).unwrap().input, job_input(&Job::Drawing(shuffled), ScriptChoice::Auto).unwrap().input);
         // Only anti-aliasing where strokes cross, and the smoothing's end segments, differ.
         let mean = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32;
         assert!(mean < 0.005, "mean pixel difference {mean}");
@@ -248,7 +252,7 @@ mod tests {
             cell.data[13 * 28 + y] = 1.0;
         }
         let job = Job::Picture(Arc::new(cell.clone()), false);
-        let read = |script: ScriptChoice| job_input(&job, script).unwrap().0;
+        let read = |script: ScriptChoice| job_input(&job, script).unwrap().input;
         let options = ScriptChoice::Kuzushiji.picture_options(false);
         assert!(options.thumbnail_blur > 0.0);
         assert_eq!(read(ScriptChoice::Kuzushiji), picture_input(&cell, options).unwrap().input);
