@@ -139,3 +139,30 @@ fn eval_reads_scans_as_predict_reads_pictures() {
     // 93.70% and 77.78%.
     assert!(pictures["accuracy"].as_f64().unwrap() > boxes["accuracy"].as_f64().unwrap() + 0.1);
 }
+
+/// A 28x28 cell under `--script kuzushiji` is softened, and the notes say so (as the app's do);
+/// under the other scripts, and for a drawing, they do not.
+#[test]
+fn a_softened_cell_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let cell = dir.path().join("cell.png");
+    let mut img = InkImage::new(28, 28);
+    for i in 4..24 {
+        img.data[i * 28 + 13] = 1.0;
+        img.data[13 * 28 + i] = 1.0;
+        img.data[i * 28 + i] = 1.0;
+    }
+    img.save_png(&cell).unwrap();
+    let cell = cell.to_string_lossy().to_string();
+    let softened = |notes: &[String]| notes.iter().any(|n| n.contains("softened a little"));
+    let (_, notes) = predict_json(&["--script", "kuzushiji", &cell]);
+    assert!(softened(&notes), "{notes:?}");
+    let (_, notes) = predict_json(&["--script", "kuzushiji", "--as-box", &cell]);
+    assert!(softened(&notes), "as a box too: {notes:?}");
+    for script in ["auto", "hiragana", "all"] {
+        let (_, notes) = predict_json(&["--script", script, &cell]);
+        assert!(!softened(&notes), "{script}: {notes:?}");
+    }
+    let (_, notes) = predict_json(&["--script", "kuzushiji", &example("a.json").to_string_lossy()]);
+    assert!(!softened(&notes), "a drawing: {notes:?}");
+}

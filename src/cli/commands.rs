@@ -7,7 +7,7 @@ use crate::training::recognizer::RecognizerConfig;
 use crate::data::classes;
 use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
-use crate::ink::picture::{picture_input, PictureOptions};
+use crate::ink::picture::{picture_input, PictureInput, PictureOptions};
 use crate::ink::{Drawing, InkImage, ModelInput, INPUT_SIDE};
 use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
@@ -364,9 +364,10 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
 }
 
 /// Reads one file into a model input: drawings (.json) are rasterized (their box is the writing
-/// box), anything else is decoded as a picture and read as `options` say (see [`picture_input`]).
-/// Also says whether small and full-size kana can be told apart. Blank inputs are errors.
-pub fn read_input(path: &Path, options: PictureOptions) -> crate::Result<(ModelInput, bool)> {
+/// box), anything else is decoded as a picture and read as `options` say (see [`picture_input`]),
+/// with whether small and full-size kana can be told apart and the notes about the reading.
+/// Blank inputs are errors.
+pub fn read_input(path: &Path, options: PictureOptions) -> crate::Result<PictureInput> {
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
         let d = Drawing::load(path)?;
@@ -377,24 +378,23 @@ pub fn read_input(path: &Path, options: PictureOptions) -> crate::Result<(ModelI
         if crate::ink::is_blank(&input) {
             return Err(crate::Error::file(path, "no ink found (the drawing is empty or outside the box)"));
         }
-        return Ok((input, false));
+        return Ok(PictureInput::of_drawing(input));
     }
-    let p = picture_input(&InkImage::load(path)?, options).map_err(|reason| crate::Error::file(path, reason))?;
-    Ok((p.input, p.cropped))
+    picture_input(&InkImage::load(path)?, options).map_err(|reason| crate::Error::file(path, reason))
 }
 
 fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, reading: &Reading, as_box: bool, files: &[PathBuf]) -> Result<ExitCode> {
     use rayon::prelude::*;
     let ck = load_model(model, device)?;
     // One bad file never takes the others down, even if a decoder panics on it.
-    let inputs: Vec<crate::Result<(ModelInput, bool)>> = files
+    let inputs: Vec<crate::Result<PictureInput>> = files
         .par_iter()
         .map(|f| {
             std::panic::catch_unwind(|| read_input(f, reading.script.picture_options(as_box)))
                 .unwrap_or_else(|_| Err(crate::Error::file(f, "the reader failed on this file (a bug in fude: please report it)")))
         })
         .collect();
-    let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok().map(|(i, _)| i)).collect();
+    let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok().map(|p| &p.input)).collect();
     let probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
         // One image per thread through the lean CPU path.
         let fast = CpuRecognizer::new(&ck.model)?;
@@ -411,10 +411,11 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
     for (file, input) in files.iter().zip(&inputs) {
         let shown = escape_controls(&file.to_string_lossy());
         match input {
-            Ok((model_input, cropped)) => {
+            Ok(picture) => {
                 let p = probs.next().unwrap_or_default();
-                let read = Reading { picture: *cropped, ..reading.clone() }.for_input(model_input);
-                let cands = read.candidates(&p, top);
+                let read = Reading { picture: picture.cropped, ..reading.clone() }.for_input(&picture.input);
+                let mut cands = read.candidates(&p, top);
+                cands.notes.splice(0..0, picture.notes());
                 if json {
                     let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();
                     println!("{}", serde_json::json!({"file": file.to_string_lossy(), "top": top, "notes": cands.notes}));

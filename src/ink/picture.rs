@@ -61,6 +61,19 @@ pub struct PictureInput {
     pub softened: bool,
 }
 
+impl PictureInput {
+    /// A drawing's input, which is its own writing box: not cropped, one character, not softened.
+    pub fn of_drawing(input: ModelInput) -> Self {
+        PictureInput { input, cropped: false, several: false, softened: false }
+    }
+
+    /// What the candidates say about how this picture was read (several characters, softened),
+    /// before the reading's own notes; the app and `fude predict` show the same.
+    pub fn notes(&self) -> Vec<String> {
+        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE)].into_iter().filter(|(shown, _)| *shown).map(|(_, note)| note.to_string()).collect()
+    }
+}
+
 /// How [`picture_input`] reads a picture.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PictureOptions {
@@ -522,6 +535,8 @@ mod tests {
         let softened = picture_input(&thumb, soft).unwrap().input;
         assert_eq!(softened, model_input(&soften(&thumb, 0.6)));
         assert!(picture_input(&thumb, soft).unwrap().softened && !picture_input(&thumb, PictureOptions::default()).unwrap().softened);
+        assert_eq!(picture_input(&thumb, soft).unwrap().notes(), vec![SOFTENED_NOTE.to_string()]);
+        assert!(picture_input(&thumb, PictureOptions::default()).unwrap().notes().is_empty());
         // The paper stays paper at the edges, dark ink on white as light ink on black.
         let white = soften(&thumb, 0.6);
         assert!(white.get(0, 0) == 1.0 && white.get(27, 27) == 1.0 && white.get(14, 1) < 0.9);

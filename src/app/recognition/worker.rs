@@ -4,7 +4,7 @@
 //! runs strokes → raster → model input → CNN, and sends the outcome back, waking the UI with
 //! `request_repaint`.
 
-use crate::ink::picture::{picture_input, PictureInput, SEVERAL_NOTE, SOFTENED_NOTE};
+use crate::ink::picture::{picture_input, PictureInput};
 use crate::ink::{Drawing, InkImage};
 use crate::models::recognizer::{Reading, ScriptChoice};
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
@@ -146,7 +146,7 @@ impl Recognition {
 /// character, not softened); an error for a picture without ink.
 pub fn job_input(job: &Job, script: ScriptChoice) -> Result<PictureInput, String> {
     match job {
-        Job::Drawing(d) => Ok(PictureInput { input: crate::ink::drawing_input(d), cropped: false, several: false, softened: false }),
+        Job::Drawing(d) => Ok(PictureInput::of_drawing(crate::ink::drawing_input(d))),
         Job::Picture(p, as_box) => picture_input(p, script.picture_options(*as_box)),
     }
 }
@@ -157,20 +157,17 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
     let t0 = Instant::now();
     let mut blank = false;
     let (input, result) = match job_input(&req.job, reading.script) {
-        Ok(PictureInput { input, cropped, several, softened }) => {
+        Ok(picture) => {
+            let input = picture.input;
             blank = is_blank(&input);
-            let read = Reading { picture: cropped, ..reading.clone() }.for_input(&input);
+            let read = Reading { picture: picture.cropped, ..reading.clone() }.for_input(&input);
             let mut result = match model {
                 _ if blank => Ok(crate::models::recognizer::Candidates { top: Vec::new(), notes: Vec::new() }),
                 Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
             };
             if let Ok(c) = &mut result {
-                for (shown, note) in [(softened, SOFTENED_NOTE), (several, SEVERAL_NOTE)] {
-                    if shown {
-                        c.notes.insert(0, note.to_string());
-                    }
-                }
+                c.notes.splice(0..0, picture.notes());
             }
             (input, result)
         }
