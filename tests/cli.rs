@@ -7,10 +7,6 @@ use std::path::Path;
 use std::process::Output;
 use support::{example, fude, root};
 
-fn fixture(name: &str) -> String {
-    root().join("tests/fixtures/kuzushiji").join(name).to_string_lossy().to_string()
-}
-
 /// `../shared/data/REL`, or `None` (saying so) when this checkout has nothing beside it; CI sets
 /// `FUDE_REQUIRE_SHARED_DATA`, which makes the absence a failure.
 fn shared_or_skip(test: &str, rel: &str) -> Option<String> {
@@ -116,12 +112,7 @@ fn eval_real(spec: &str, samples: u64) {
 
 #[test]
 fn eval_on_the_kuzushiji_fixture() {
-    let spec = format!(
-        "npz={},{},{}",
-        fixture("kuzushiji-fixture-imgs.npz"),
-        fixture("kuzushiji-fixture-labels.npz"),
-        fixture("kuzushiji-fixture_classmap.csv")
-    );
+    let spec = support::kuzushiji_fixture_spec();
     // 30 images a class, fewer than the 200 held out per class: all 300 are held out.
     eval_real(&spec, 300);
 
@@ -148,9 +139,7 @@ fn eval_on_the_kuzushiji_sample_holdout() {
     let Some(dir) = shared_or_skip("eval_on_the_kuzushiji_sample_holdout", "kuzushiji-sample") else {
         return;
     };
-    let spec = format!(
-        "npz={dir}/kuzushiji-sample-imgs.npz,{dir}/kuzushiji-sample-labels.npz,{dir}/kuzushiji-sample_classmap.csv"
-    );
+    let spec = support::npz_spec(Path::new(&dir), "kuzushiji-sample");
     // 200 held-out images for each of the 10 classes.
     eval_real(&spec, 2000);
 }

@@ -126,19 +126,10 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
 /// says so under the candidates.
 #[test]
 fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads_it() {
-    use fude::data::{spec, OpenOptions, Split};
     use fude::ink::picture::picture_input;
     use fude::models::recognizer::ScriptChoice;
     let data = tempfile::tempdir().unwrap();
-    let fixture = |name: &str| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kuzushiji").join(name).to_string_lossy().to_string();
-    let text = format!(
-        "npz={},{},{}",
-        fixture("kuzushiji-fixture-imgs.npz"),
-        fixture("kuzushiji-fixture-labels.npz"),
-        fixture("kuzushiji-fixture_classmap.csv")
-    );
-    let src = spec::parse(&[text]).unwrap()[0].open(Split::Test, OpenOptions::default()).unwrap();
-    let (cell, _) = src.eval_ink(0, fude::data::augment::Augment::NONE).into_iter().next().unwrap();
+    let (cell, _) = support::held_out_pictures(&support::kuzushiji_fixture_spec()).into_iter().next().unwrap();
     assert_eq!((cell.width, cell.height), (28, 28));
     let pic = data.path().join("cell.png");
     cell.save_png(&pic).unwrap();

@@ -14,9 +14,8 @@
 
 mod support;
 
-use fude::data::augment::Augment;
 use fude::data::classes;
-use fude::data::{spec, DrawingSource, OpenOptions, Source, Split};
+use fude::data::{DrawingSource, Source, Split};
 use fude::ink::picture::{picture_input, PictureOptions};
 use fude::ink::{model_input, InkImage, ModelInput};
 use fude::models::recognizer::reading::{Reading, ScriptChoice, SMALL_KANA_MIN_CENTRE};
@@ -84,23 +83,11 @@ fn full_size_kana_written_small_read_full_size_and_small_kana_small() {
     assert!(small.len() >= 280 && exact >= 0.94, "small kana with habits {exact}");
 }
 
-/// The `--data` spec of the kuzushiji sample beside the repository.
-fn kuzushiji_spec() -> String {
-    let s = "../shared/data/kuzushiji-sample";
-    format!("npz={s}/kuzushiji-sample-imgs.npz,{s}/kuzushiji-sample-labels.npz,{s}/kuzushiji-sample_classmap.csv")
-}
-
-/// The kuzushiji sample's 2,000 held-out pictures, 28x28 as published, with their classes.
-fn kuzushiji_held_out() -> Vec<(InkImage, usize)> {
-    let src = spec::parse(&[kuzushiji_spec()]).unwrap()[0].open(Split::Test, OpenOptions::default()).unwrap();
-    src.eval_ink(0, Augment::NONE)
-}
-
 #[test]
 fn kuzushiji_pictures_read_as_well_as_pictures_as_as_writing_boxes() {
     let rec = recognizer();
     let (mut as_picture, mut as_box) = (0usize, 0usize);
-    let set = kuzushiji_held_out();
+    let set = support::held_out_pictures(&support::kuzushiji_sample_spec());
     for (img, class) in &set {
         let top = |input: &ModelInput| rec.top_k(input, 1).unwrap()[0].class;
         as_picture += usize::from(top(&picture_input(img, PictureOptions::default()).unwrap().input) == *class);
@@ -119,7 +106,7 @@ fn kuzushiji_pictures_read_as_well_as_pictures_as_as_writing_boxes() {
 #[test]
 fn kuzushiji_pictures_read_better_softened_under_the_kuzushiji_script() {
     let rec = recognizer();
-    let set = kuzushiji_held_out();
+    let set = support::held_out_pictures(&support::kuzushiji_sample_spec());
     let right = |img: &InkImage, class: usize, options: PictureOptions| {
         let p = picture_input(img, options).unwrap();
         let reading = Reading { script: ScriptChoice::Kuzushiji, picture: p.cropped, ..Reading::default() };
@@ -142,7 +129,7 @@ fn kuzushiji_pictures_read_better_softened_under_the_kuzushiji_script() {
 
 #[test]
 fn eval_reads_image_sets_as_pictures_when_asked() {
-    let data = kuzushiji_spec();
+    let data = support::kuzushiji_sample_spec();
     let run = |extra: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_fude")).args(["eval", "--json", "--data", &data]).args(extra).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -90,10 +90,10 @@ pub struct PictureOptions {
 /// one. Errors, with the reason, when there is no ink.
 pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureInput, String> {
     // A thumbnail read as it is is softened when the options ask (a crop or a frame's inside is not).
-    let softened = img.width.max(img.height) <= INPUT_SIDE && options.thumbnail_blur > 0.0;
-    let as_it_is = || if softened { model_input(&soften(img, options.thumbnail_blur)) } else { model_input(img) };
+    let soften_it = is_thumbnail(img) && options.thumbnail_blur > 0.0;
+    let as_it_is = || if soften_it { model_input(&soften(img, options.thumbnail_blur)) } else { model_input(img) };
     let (input, cropped, softened) = if options.as_box {
-        (as_it_is(), false, softened)
+        (as_it_is(), false, soften_it)
     } else {
         let c = crop_character(img)?;
         if c.framed {
@@ -101,7 +101,7 @@ pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureI
         } else if is_dataset_cell(img, c.fill) {
             // Framed as the datasets frame their pictures: read as it is (cropping it would
             // change the framing the recognizer learned), still without telling sizes apart.
-            (as_it_is(), true, softened)
+            (as_it_is(), true, soften_it)
         } else {
             (model_input(&c.image), true, false)
         }
@@ -137,8 +137,12 @@ pub const CELL_MIN_FILL: f32 = 0.8;
 /// can take a detached dot or a stroke along the edge for a speck or a band).
 pub fn is_dataset_cell(img: &InkImage, fill: f32) -> bool {
     let (long, short) = (img.width.max(img.height), img.width.min(img.height));
-    let thumbnail = long <= INPUT_SIDE;
-    short > 0 && (thumbnail || (long <= CELL_MAX_SIDE && long * 4 <= short * 5 && fill >= CELL_MIN_FILL))
+    short > 0 && (is_thumbnail(img) || (long <= CELL_MAX_SIDE && long * 4 <= short * 5 && fill >= CELL_MIN_FILL))
+}
+
+/// Whether a picture is no larger than the model's input on its longer side (a thumbnail).
+fn is_thumbnail(img: &InkImage) -> bool {
+    img.width.max(img.height) <= INPUT_SIDE
 }
 
 /// The note shown when a thumbnail was softened before it was read ([`PictureInput::softened`]).

@@ -49,6 +49,32 @@ pub fn example(name: &str) -> String {
     example_path(name).to_string_lossy().to_string()
 }
 
+/// The `--data` spec (`npz=IMAGES,LABELS,CLASSMAP`) of the kuzushiji set `stem` in `dir`, with
+/// its files named as Kuzushiji-49 names them (`STEM-imgs.npz`, `STEM-labels.npz`,
+/// `STEM_classmap.csv`).
+pub fn npz_spec(dir: &Path, stem: &str) -> String {
+    let file = |name: String| dir.join(name).to_string_lossy().to_string();
+    format!("npz={},{},{}", file(format!("{stem}-imgs.npz")), file(format!("{stem}-labels.npz")), file(format!("{stem}_classmap.csv")))
+}
+
+/// The repository's kuzushiji fixture (300 real cells, 10 classes) as a `--data` spec.
+pub fn kuzushiji_fixture_spec() -> String {
+    npz_spec(&root().join("tests/fixtures/kuzushiji"), "kuzushiji-fixture")
+}
+
+/// The kuzushiji sample beside the repository (`../shared/data/kuzushiji-sample`) as a `--data` spec.
+pub fn kuzushiji_sample_spec() -> String {
+    npz_spec(&root().join("../shared/data/kuzushiji-sample"), "kuzushiji-sample")
+}
+
+/// The held-out pictures of the image set `spec` names, as published, with their classes.
+pub fn held_out_pictures(spec: &str) -> Vec<(fude::ink::InkImage, usize)> {
+    let src = fude::data::spec::parse(&[spec.to_string()]).expect("a data spec")[0]
+        .open(fude::data::Split::Test, fude::data::OpenOptions::default())
+        .expect("the image set opens");
+    src.eval_ink(0, fude::data::augment::Augment::NONE)
+}
+
 /// The app under test, built from its window and options.
 pub struct TestApp {
     size: Vec2,
