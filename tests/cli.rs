@@ -251,6 +251,39 @@ fn train_a_recognizer_of_another_width_and_read_with_it() {
 }
 
 #[test]
+fn train_a_residual_recognizer_resume_it_and_read_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let k49_spec = k49_fixture(dir.path());
+    let out_s = dir.path().join("res").to_string_lossy().to_string();
+    let base = ["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epoch-size", "128", "--batch", "64"];
+    let o = fude(&[&base[..], &["--epochs", "1", "--residual", "--channels", "8,8,16,16", "--hidden", "32"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{out_s}.json")).unwrap()).unwrap();
+    assert_eq!(sidecar["architecture"]["name"], "fude-res");
+    assert_eq!(sidecar["architecture"]["channels"], serde_json::json!([8, 8, 16, 16]));
+    // The residual blocks' weights are in the file.
+    let tensors = candle_core::safetensors::load(format!("{out_s}.safetensors"), &candle_core::Device::Cpu).unwrap();
+    assert_eq!(tensors.len(), 20, "conv1, three blocks of two, conv3, fc1, fc2: weight and bias each");
+    assert!(tensors.contains_key("res3b.weight") && !tensors.contains_key("conv4.weight"));
+    // A resumed run goes on with the same family; predict reads with it.
+    let o = fude(&[&base[..], &["--epochs", "2", "--resume", &out_s]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("epoch 2/2"), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = fude(&["predict", "--model", &out_s, "--top", "3", &example("a.json")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A block keeps its stage's width; the flag shapes a recognizer only, and from scratch only.
+    for (extra, says) in [
+        (&["--epochs", "1", "--residual", "--channels", "8,16,16,16"][..], "keeps each stage's width"),
+        (&["--epochs", "1", "--residual", "--model", "generator"][..], "shape a recognizer"),
+        (&["--epochs", "3", "--residual", "--resume", &out_s][..], "--residual"),
+    ] {
+        let o = fude(&[&base[..], extra].concat());
+        assert!(!o.status.success(), "{extra:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+#[test]
 fn bad_arguments_are_explained() {
     let o = fude(&["train", "--data", "mnist", "--out", "x"]);
     assert!(!o.status.success());

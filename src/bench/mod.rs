@@ -106,7 +106,7 @@ pub fn run(what: &str, model: Option<&std::path::Path>, device: DeviceChoice) ->
 fn recognizer(path: Option<&std::path::Path>) -> Result<Recognizer> {
     if let Some(p) = path {
         let c = Checkpoint::load(p, &Device::Cpu)?;
-        println!("recognizer: {} ({:?}, hidden {})", p.display(), c.model.arch.channels, c.model.arch.hidden);
+        println!("recognizer: {} ({} {:?}, hidden {})", p.display(), c.model.arch.name, c.model.arch.channels, c.model.arch.hidden);
         return Ok(c.model);
     }
     Ok(match Checkpoint::bundled(&Device::Cpu) {
@@ -121,7 +121,11 @@ fn recognizer(path: Option<&std::path::Path>) -> Result<Recognizer> {
 /// The PyTorch reference's arguments for the network shape `arch`.
 fn shape_arguments(arch: &Architecture) -> Vec<String> {
     let channels: Vec<String> = arch.channels.iter().map(ToString::to_string).collect();
-    vec!["--channels".into(), channels.join(","), "--hidden".into(), arch.hidden.to_string()]
+    let mut args = vec!["--channels".into(), channels.join(","), "--hidden".into(), arch.hidden.to_string()];
+    if arch.is_residual() {
+        args.push("--residual".into());
+    }
+    args
 }
 
 /// Predict latency for one drawing (strokes → raster → preprocessing → CNN → top-10), the CNN

@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(arguments("train", 2, 128, 20, &[]), ["-", "train", "--threads", "2", "--batch", "128", "--steps", "20"]);
         let shape = ["--channels".to_string(), "48,48,96,96".into(), "--hidden".into(), "384".into()];
         assert_eq!(arguments("predict", 2, 128, 20, &shape), ["-", "predict", "--threads", "2", "--channels", "48,48,96,96", "--hidden", "384"]);
-        for flag in ["--threads", "--batch", "--steps", "--channels", "--hidden", "--device", "\"train\", \"predict\""] {
+        for flag in ["--threads", "--batch", "--steps", "--channels", "--hidden", "--residual", "--device", "\"train\", \"predict\""] {
             assert!(SCRIPT.contains(flag), "{flag}");
         }
     }

@@ -24,7 +24,7 @@ use std::process::ExitCode;
 /// Dispatches a parsed command.
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, channels, hidden, teachers, teacher_weight, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
+        Command::Train { kind, data, out, epochs, batch, lr, seed, epoch_size, device, resume, from, channels, hidden, residual, teachers, teacher_weight, style_group, read_weight, read_sharpness, distill_from, decoder_channels } => {
             // Each model's own defaults for what the command line leaves out.
             let (model, d) = match kind {
                 ModelKind::Recognizer => (crate::training::ModelKind::Recognizer, TrainConfig::default()),
@@ -57,8 +57,8 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
                 (None, None) => None,
                 _ => anyhow::bail!("--distill-from and --decoder-channels go together"),
             };
-            if (channels.is_some() || hidden.is_some()) && model != crate::training::ModelKind::Recognizer {
-                anyhow::bail!("--channels and --hidden shape a recognizer: leave them out with --model generator")
+            if (channels.is_some() || hidden.is_some() || residual) && model != crate::training::ModelKind::Recognizer {
+                anyhow::bail!("--channels, --hidden and --residual shape a recognizer: leave them out with --model generator")
             }
             if !teachers.is_empty() && model != crate::training::ModelKind::Recognizer {
                 anyhow::bail!("--teacher trains a recognizer: leave it out with --model generator")
@@ -70,6 +70,9 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             }
             if let Some(h) = hidden {
                 recognizer.architecture.hidden = h;
+            }
+            if residual {
+                recognizer.architecture.name = crate::models::recognizer::network::RES.into();
             }
             train_cmd(&data, &out, model, cfg, recognizer, generator, &device, init, distill).map(|_| ExitCode::SUCCESS)
         }

@@ -98,6 +98,11 @@ pub enum Command {
         /// Recognizer from scratch: the hidden fully connected layer's width [default: 256].
         #[arg(long, conflicts_with_all = ["resume", "from"])]
         hidden: Option<usize>,
+        /// Recognizer from scratch: residual blocks in place of the second and fourth
+        /// convolutions (fude-res; a block keeps its stage's width, so the second of `--channels`
+        /// equals the first and the fourth the third).
+        #[arg(long, conflicts_with_all = ["resume", "from"])]
+        residual: bool,
         /// Recognizer: also learn the averaged reading of this frozen recognizer (a checkpoint,
         /// or `bundled`); give it once per teacher, up to 4, and again with `--resume`.
         #[arg(long = "teacher")]

@@ -22,6 +22,8 @@ and times it on random data the way the Rust benchmark times candle:
 Prints one JSON object on stdout. Usage:
   python tools/bench/torch_reference.py {train|predict|gen-train|gen-train-thin} --threads 2 [--batch 128 --steps 20 --warmup 3 --reps 1000]
       [--channels 32,32,64,64 --hidden 256]   (train and predict: another recognizer shape)
+      [--residual]   (train and predict: fude-res, residual blocks in place of the second and fourth
+                     convolutions: conv 1-c1, pool, block c1, conv c1-c3, pool, two blocks c3)
       [--device cuda|mps]   (train: on the GPU, finishing each step before the clock stops)
 """
 import argparse
@@ -53,8 +55,28 @@ def time_steps(step, args):
     secs = time.perf_counter() - t
     return {"train_images_per_sec": args.batch * args.steps / secs, "ms_per_step": 1e3 * secs / args.steps}
 
-def network(channels=(32, 32, 64, 64), hidden=256, classes=180):
+class Block(nn.Module):
+    """fude-res's residual block: ReLU(x + conv(ReLU(conv(x))))."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.a = nn.Conv2d(c, c, 3, padding=1)
+        self.b = nn.Conv2d(c, c, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(x + self.b(torch.relu(self.a(x))))
+
+
+def network(channels=(32, 32, 64, 64), hidden=256, classes=180, residual=False):
     c1, c2, c3, c4 = channels
+    if residual:
+        return nn.Sequential(
+            nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), Block(c1),
+            nn.Conv2d(c1, c3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), Block(c3), Block(c3),
+            nn.Flatten(),
+            nn.Linear(7 * 7 * c3, hidden), nn.ReLU(), nn.Dropout(0.3),
+            nn.Linear(hidden, classes),
+        )
     return nn.Sequential(
         nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(),
@@ -176,6 +198,7 @@ def main():
     p.add_argument("--reps", type=int, default=1000)
     p.add_argument("--channels", default="32,32,64,64", help="the recognizer's four convolution widths")
     p.add_argument("--hidden", type=int, default=256, help="the recognizer's hidden fully connected width")
+    p.add_argument("--residual", action="store_true", help="the recognizer is fude-res (residual blocks)")
     p.add_argument("--device", choices=["cpu", "cuda", "mps"], default="cpu", help="train: where to train")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -183,7 +206,7 @@ def main():
     if args.what in ("gen-train", "gen-train-thin"):
         out = gen_train(args)
     else:
-        model = network(tuple(int(c) for c in args.channels.split(",")), args.hidden)
+        model = network(tuple(int(c) for c in args.channels.split(",")), args.hidden, residual=args.residual)
         out = train(args, model) if args.what == "train" else predict(args, model)
     out.update({
         "torch": torch.__version__,

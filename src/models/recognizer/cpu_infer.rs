@@ -72,8 +72,11 @@ impl Dense {
 
 /// The recognizer's network, ready for fast single-image CPU inference.
 pub struct CpuRecognizer {
+    /// The 3x3 convolutions in the architecture's order ([`crate::models::Architecture::convolutions`]).
     convs: Vec<Dense>,
     fc: Vec<Dense>,
+    /// The residual family ([`crate::models::recognizer::network::RES`]).
+    residual: bool,
 }
 
 impl CpuRecognizer {
@@ -81,18 +84,18 @@ impl CpuRecognizer {
     pub fn new(model: &Recognizer) -> Result<Self> {
         let get = |n: &str| model.parameter(n);
         let mut convs = Vec::new();
-        for i in 1..=4 {
+        for (name, _, _) in model.arch.convolutions() {
             // (O, C, ky, kx) → rows ordered (ky, kx, c) like im2col, one column per output channel.
-            let w = get(&format!("conv{i}.weight"))?;
+            let w = get(&format!("{name}.weight"))?;
             let (o, c, k, _) = w.dims4()?;
             let w = w.permute((2, 3, 1, 0))?.reshape((k * k * c, o))?;
-            convs.push(Dense::new(&w, &get(&format!("conv{i}.bias"))?)?);
+            convs.push(Dense::new(&w, &get(&format!("{name}.bias"))?)?);
         }
         let fc = vec![
             Dense::new(&get("fc1.weight")?.t()?, &get("fc1.bias")?)?,
             Dense::new(&get("fc2.weight")?.t()?, &get("fc2.bias")?)?,
         ];
-        Ok(CpuRecognizer { convs, fc })
+        Ok(CpuRecognizer { convs, fc, residual: model.arch.is_residual() })
     }
 
     fn conv(&self, i: usize, x: &[f32], (h, w): (usize, usize), cols: &mut Vec<f32>, out: &mut Vec<f32>) -> Result<usize> {
@@ -107,6 +110,20 @@ impl CpuRecognizer {
         im2col_image(x, (h, w, c), 3, cols);
         layer.apply(cols, h * w, out)?;
         Ok(layer.cols)
+    }
+
+    /// The residual block whose convolutions are `first` and `first + 1` on `x` (`side` square):
+    /// `out` = ReLU(x + conv(ReLU(conv(x)))); `scratch` holds im2col columns and the block's inside.
+    fn block(&self, first: usize, x: &[f32], side: usize, scratch: (&mut Vec<f32>, &mut Vec<f32>), out: &mut Vec<f32>) -> Result<()> {
+        let (cols, h) = scratch;
+        let _ = self.conv(first, x, (side, side), cols, h)?;
+        h.iter_mut().for_each(|v| *v = v.max(0.0));
+        let _ = self.conv(first + 1, h, (side, side), cols, out)?;
+        if out.len() != x.len() {
+            return Err(Error::Invalid("residual block: widths differ".into()));
+        }
+        out.iter_mut().zip(x).for_each(|(o, v)| *o = (*o + v).max(0.0));
+        Ok(())
     }
 
     /// Class probabilities for one input.
@@ -129,14 +146,26 @@ impl CpuRecognizer {
         pool(&a, (s, s, c1), &mut b);
         relu(&mut b);
         let s = s / 2;
-        let _ = self.conv(1, &b, (s, s), &mut cols, &mut a)?;
-        relu(&mut a);
-        let c3 = self.conv(2, &a, (s, s), &mut cols, &mut b)?;
-        pool(&b, (s, s, c3), &mut a);
-        relu(&mut a);
-        let s = s / 2;
-        let _ = self.conv(3, &a, (s, s), &mut cols, &mut b)?;
-        relu(&mut b);
+        if self.residual {
+            let mut h = Vec::new();
+            self.block(1, &b, s, (&mut cols, &mut h), &mut a)?;
+            let c3 = self.conv(3, &a, (s, s), &mut cols, &mut b)?;
+            pool(&b, (s, s, c3), &mut a);
+            relu(&mut a);
+            let s = s / 2;
+            self.block(4, &a, s, (&mut cols, &mut h), &mut b)?;
+            self.block(6, &b, s, (&mut cols, &mut h), &mut a)?;
+            std::mem::swap(&mut a, &mut b);
+        } else {
+            let _ = self.conv(1, &b, (s, s), &mut cols, &mut a)?;
+            relu(&mut a);
+            let c3 = self.conv(2, &a, (s, s), &mut cols, &mut b)?;
+            pool(&b, (s, s, c3), &mut a);
+            relu(&mut a);
+            let s = s / 2;
+            let _ = self.conv(3, &a, (s, s), &mut cols, &mut b)?;
+            relu(&mut b);
+        }
         let (f1, f2) = (self.fc.first(), self.fc.get(1));
         let (Some(f1), Some(f2)) = (f1, f2) else {
             return Err(Error::Invalid("fc layers".into()));
@@ -167,14 +196,18 @@ mod tests {
 
     #[test]
     fn matches_candle_forward() {
-        let m = Recognizer::new_seeded(Architecture::default(), &Device::Cpu, 5).unwrap();
-        // Non-zero biases too.
-        for (name, v) in m.varmap().data().lock().unwrap().iter() {
-            if name.ends_with("bias") {
-                let n = v.as_tensor().dim(0).unwrap();
-                v.set(&Tensor::randn(0f32, 0.1, n, &Device::Cpu).unwrap()).unwrap();
-            }
-        }
+        matches_candle_forward_for(Architecture::default());
+    }
+
+    #[test]
+    fn residual_matches_candle_forward() {
+        matches_candle_forward_for(Architecture { name: crate::models::recognizer::network::RES.into(), ..Architecture::default() });
+    }
+
+    fn matches_candle_forward_for(arch: Architecture) {
+        let m = Recognizer::new_seeded(arch, &Device::Cpu, 5).unwrap();
+        // Non-zero biases and residual branches too.
+        crate::models::recognizer::network::tests::randomize_zero_weights(&m);
         let fast = CpuRecognizer::new(&m).unwrap();
         // Dense input, and input that is mostly background (zeros) as drawings are.
         for sparse in [false, true] {

@@ -1,7 +1,13 @@
-//! The recognizer: a small CNN over the 28x28 model input, 180 classes.
+//! The recognizer: a small CNN over the 28x28 model input, 180 classes, in one of two families.
 //!
-//! conv3x3(c1) → ReLU → pool → conv3x3(c2) → ReLU → conv3x3(c3) → ReLU → pool → conv3x3(c4) → ReLU
-//! → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180). On the CPU the layers run as
+//! - [`CNN4`]: conv3x3(c1) → ReLU → pool → conv3x3(c2) → ReLU → conv3x3(c3) → ReLU → pool →
+//!   conv3x3(c4) → ReLU → flatten (NHWC order) → fc(hidden) → ReLU → dropout → fc(180).
+//! - [`RES`]: the same with residual blocks (x + conv3x3(ReLU(conv3x3(x))), then ReLU) in place
+//!   of the plain convolutions at a constant width: conv3x3(c1) → ReLU → pool → one block of c1 →
+//!   conv3x3(c3) → ReLU → pool → two blocks of c3 → the same head (so c2 = c1 and c4 = c3). Each
+//!   block's second convolution starts at zero, so a fresh block passes its input on.
+//!
+//! On the CPU the layers run as
 //! fused custom ops with their own backward ([`crate::models::kernels::conv_op`], [`crate::models::kernels::linear_op`],
 //! [`crate::models::kernels::fast_conv`]); on GPUs through candle's conv2d and matmul.
 
@@ -25,10 +31,15 @@ pub struct Architecture {
     pub hidden: usize,
 }
 
+/// The plain four-convolution family's name.
+pub const CNN4: &str = "fude-cnn4";
+/// The residual family's name.
+pub const RES: &str = "fude-res";
+
 impl Default for Architecture {
     fn default() -> Self {
         Architecture {
-            name: "fude-cnn4".into(),
+            name: CNN4.into(),
             channels: [32, 32, 64, 64],
             hidden: 256,
         }
@@ -38,31 +49,49 @@ impl Default for Architecture {
 impl Architecture {
     /// Every parameter tensor's name and shape, in a fixed order.
     pub fn parameter_shapes(&self) -> Vec<(String, Vec<usize>)> {
-        let [c1, c2, c3, c4] = self.channels;
+        let [_, _, _, c4] = self.channels;
         let flat = (INPUT_SIDE / 4) * (INPUT_SIDE / 4) * c4;
-        vec![
-            ("conv1.weight".into(), vec![c1, 1, 3, 3]),
-            ("conv1.bias".into(), vec![c1]),
-            ("conv2.weight".into(), vec![c2, c1, 3, 3]),
-            ("conv2.bias".into(), vec![c2]),
-            ("conv3.weight".into(), vec![c3, c2, 3, 3]),
-            ("conv3.bias".into(), vec![c3]),
-            ("conv4.weight".into(), vec![c4, c3, 3, 3]),
-            ("conv4.bias".into(), vec![c4]),
+        let mut shapes = Vec::new();
+        for (name, o, c) in self.convolutions() {
+            shapes.push((format!("{name}.weight"), vec![o, c, 3, 3]));
+            shapes.push((format!("{name}.bias"), vec![o]));
+        }
+        shapes.extend([
             ("fc1.weight".into(), vec![self.hidden, flat]),
             ("fc1.bias".into(), vec![self.hidden]),
             ("fc2.weight".into(), vec![NUM_CLASSES, self.hidden]),
             ("fc2.bias".into(), vec![NUM_CLASSES]),
-        ]
+        ]);
+        shapes
+    }
+
+    /// Whether this is the residual family ([`RES`]).
+    pub fn is_residual(&self) -> bool {
+        self.name == RES
+    }
+
+    /// The 3x3 convolutions in order: name, output and input channels. [`CNN4`]: conv1–conv4;
+    /// [`RES`]: conv1, the block res1 (res1a, res1b), conv3, the blocks res2 and res3.
+    pub fn convolutions(&self) -> Vec<(&'static str, usize, usize)> {
+        let [c1, c2, c3, c4] = self.channels;
+        if self.is_residual() {
+            vec![("conv1", c1, 1), ("res1a", c1, c1), ("res1b", c1, c1), ("conv3", c3, c1), ("res2a", c3, c3), ("res2b", c3, c3), ("res3a", c3, c3), ("res3b", c3, c3)]
+        } else {
+            vec![("conv1", c1, 1), ("conv2", c2, c1), ("conv3", c3, c2), ("conv4", c4, c3)]
+        }
     }
 
     /// Checks the architecture is one this build can run.
     pub fn validate(&self) -> Result<()> {
-        if self.name != "fude-cnn4" {
-            return Err(Error::ModelMismatch(format!("unknown architecture {:?} (this build runs fude-cnn4)", self.name)));
+        if self.name != CNN4 && self.name != RES {
+            return Err(Error::ModelMismatch(format!("unknown architecture {:?} (this build runs {CNN4} and {RES})", self.name)));
         }
         if self.channels.iter().chain([&self.hidden]).any(|&c| c == 0 || c > 4096) {
             return Err(Error::ModelMismatch(format!("bad layer sizes {:?}/{}", self.channels, self.hidden)));
+        }
+        let [c1, c2, c3, c4] = self.channels;
+        if self.is_residual() && (c2 != c1 || c4 != c3) {
+            return Err(Error::ModelMismatch(format!("{RES} keeps each stage's width: channels {:?} need the second equal to the first and the fourth to the third", self.channels)));
         }
         Ok(())
     }
@@ -88,11 +117,6 @@ impl Layout for Architecture {
     }
 }
 
-struct Params {
-    conv: Vec<(Tensor, Tensor)>,
-    fc: Vec<(Tensor, Tensor)>,
-}
-
 impl Recognizer {
     /// A freshly initialised network (Kaiming-normal weights, zero biases), the same as
     /// [`Self::new_seeded`] with seed 0.
@@ -104,19 +128,15 @@ impl Recognizer {
     /// seeded generator, zero biases), so a training run is reproducible.
     pub fn new_seeded(arch: Architecture, device: &Device, seed: u64) -> Result<Self> {
         arch.validate()?;
-        let gain = |name: &str| Some(if name.ends_with("bias") { 0.0 } else { 1.0 });
+        // A residual block's second convolution starts at zero: the block passes its input on.
+        let gain = |name: &str| Some(if name.ends_with("bias") || (name.starts_with("res") && name.ends_with("b.weight")) { 0.0 } else { 1.0 });
         let params = Parameters::seeded(&arch.parameter_shapes(), device, seed, gain)?;
         Ok(Recognizer { arch, params })
     }
 
-    fn params(&self) -> Result<Params> {
-        let pair = |p: &str| -> Result<(Tensor, Tensor)> {
-            Ok((self.parameter(&format!("{p}.weight"))?, self.parameter(&format!("{p}.bias"))?))
-        };
-        Ok(Params {
-            conv: vec![pair("conv1")?, pair("conv2")?, pair("conv3")?, pair("conv4")?],
-            fc: vec![pair("fc1")?, pair("fc2")?],
-        })
+    /// The weight and bias of layer `name`.
+    fn layer(&self, name: &str) -> Result<(Tensor, Tensor)> {
+        Ok((self.parameter(&format!("{name}.weight"))?, self.parameter(&format!("{name}.bias"))?))
     }
 
     /// Logits `(B, 180)` for inputs `(B, 784)` or `(B, 28, 28)`; `train` enables dropout. The
@@ -129,37 +149,49 @@ impl Recognizer {
     /// candle's own conv2d, max-pool, matmul and ReLU (the reference the fast ops are tested
     /// against; it runs on every device).
     pub fn forward_with(&self, x: &Tensor, train: bool, fast: bool) -> Result<Tensor> {
-        let p = self.params()?;
         let b = x.dim(0)?;
-        let conv = |x: &Tensor, i: usize, pooled: bool| -> Result<Tensor> {
-            let (w, bias) = p.conv.get(i).ok_or_else(|| Error::Invalid("layer index".into()))?;
+        let conv = |x: &Tensor, name: &str, relu: bool, pooled: bool| -> Result<Tensor> {
+            let (w, bias) = self.layer(name)?;
             Ok(if fast {
-                conv_bias_relu(x, w, bias, true, pooled)?
+                conv_bias_relu(x, &w, &bias, relu, pooled)?
             } else {
                 let o = w.dim(0)?;
-                let y = x.conv2d(w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?;
-                if pooled { y.max_pool2d(2)?.relu()? } else { y.relu()? }
+                let y = x.conv2d(&w, 1, 1, 1, 1)?.broadcast_add(&bias.reshape((1, o, 1, 1))?)?;
+                let y = if pooled { y.max_pool2d(2)? } else { y };
+                if relu { y.relu()? } else { y }
             })
+        };
+        // x + conv(ReLU(conv(x))), then ReLU.
+        let block = |x: &Tensor, name: &str| -> Result<Tensor> {
+            let h = conv(x, &format!("{name}a"), true, false)?;
+            let h = conv(&h, &format!("{name}b"), false, false)?;
+            Ok((x + h)?.relu()?)
         };
         let x = if fast {
             x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
         } else {
             x.reshape((b, 1, INPUT_SIDE, INPUT_SIDE))?
         };
-        let x = conv(&x, 0, true)?;
-        let x = conv(&x, 1, false)?;
-        let x = conv(&x, 2, true)?;
-        let x = conv(&x, 3, false)?;
+        let x = conv(&x, "conv1", true, true)?;
+        let x = if self.arch.is_residual() {
+            let x = block(&x, "res1")?;
+            let x = conv(&x, "conv3", true, true)?;
+            block(&block(&x, "res2")?, "res3")?
+        } else {
+            let x = conv(&x, "conv2", true, false)?;
+            let x = conv(&x, "conv3", true, true)?;
+            conv(&x, "conv4", true, false)?
+        };
         // Flatten in NHWC order on every device so checkpoints are interchangeable.
         let x = if fast { x } else { x.permute((0, 2, 3, 1))? };
         let x = x.flatten_from(1)?;
-        let (w1, b1) = p.fc.first().ok_or_else(|| Error::Invalid("fc1".into()))?;
-        let (w2, b2) = p.fc.get(1).ok_or_else(|| Error::Invalid("fc2".into()))?;
-        let mut h = if fast { linear_bias_relu(&x, w1, b1, true)? } else { x.matmul(&w1.t()?)?.broadcast_add(b1)?.relu()? };
+        let (w1, b1) = self.layer("fc1")?;
+        let (w2, b2) = self.layer("fc2")?;
+        let mut h = if fast { linear_bias_relu(&x, &w1, &b1, true)? } else { x.matmul(&w1.t()?)?.broadcast_add(&b1)?.relu()? };
         if train {
             h = candle_nn::ops::dropout(&h, 0.3)?;
         }
-        Ok(if fast { linear_bias_relu(&h, w2, b2, false)? } else { h.matmul(&w2.t()?)?.broadcast_add(b2)? })
+        Ok(if fast { linear_bias_relu(&h, &w2, &b2, false)? } else { h.matmul(&w2.t()?)?.broadcast_add(&b2)? })
     }
 
     /// Stacks model inputs into a `(B, 784)` tensor on the model's device.
@@ -202,7 +234,7 @@ pub fn rank(probs: &[f32], k: usize) -> Vec<Prediction> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use candle_core::DType;
 
@@ -238,9 +270,17 @@ mod tests {
 
     #[test]
     fn training_with_fast_ops_matches_reference_ops() {
+        fast_training_matches_reference(Architecture { name: CNN4.into(), channels: [4, 4, 8, 8], hidden: 32 });
+    }
+
+    #[test]
+    fn residual_training_with_fast_ops_matches_reference_ops() {
+        fast_training_matches_reference(Architecture { name: RES.into(), channels: [4, 4, 8, 8], hidden: 32 });
+    }
+
+    fn fast_training_matches_reference(arch: Architecture) {
         use crate::models::kernels::adamw::FastAdamW;
         use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-        let arch = Architecture { name: "fude-cnn4".into(), channels: [4, 4, 8, 8], hidden: 32 };
         let (test_x, test_y) = task(200, 7);
         let params = ParamsAdamW { lr: 3e-3, weight_decay: 1e-4, ..Default::default() };
         let mut results = Vec::new();
@@ -270,17 +310,50 @@ mod tests {
 
     #[test]
     fn fast_and_reference_forward_agree() {
-        let m = Recognizer::new_seeded(Architecture::default(), &Device::Cpu, 11).unwrap();
-        let (x, _) = task(5, 1);
-        let a = m.forward_with(&x, false, true).unwrap();
-        let b = m.forward_with(&x, false, false).unwrap();
-        let d = (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
-        assert!(d < 1e-4, "{d}");
+        let residual = Architecture { name: RES.into(), ..Architecture::default() };
+        for arch in [Architecture::default(), residual] {
+            let m = Recognizer::new_seeded(arch, &Device::Cpu, 11).unwrap();
+            randomize_zero_weights(&m);
+            let (x, _) = task(5, 1);
+            let a = m.forward_with(&x, false, true).unwrap();
+            let b = m.forward_with(&x, false, false).unwrap();
+            let d = (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
+            assert!(d < 1e-4, "{}: {d}", m.arch.name);
+        }
+    }
+
+    /// Gives every parameter that starts at zero (biases, each block's second convolution) small
+    /// random values, so that a check of the forward pass covers them.
+    pub(crate) fn randomize_zero_weights(m: &Recognizer) {
+        for (name, v) in m.varmap().data().lock().unwrap().iter() {
+            let t = v.as_tensor();
+            if t.abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() == 0.0 {
+                let std = if name.ends_with("bias") { 0.1 } else { 0.05 };
+                v.set(&Tensor::randn(0f32, std, t.shape(), &Device::Cpu).unwrap()).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_fresh_residual_block_passes_its_input_on() {
+        let arch = Architecture { name: RES.into(), ..Architecture::default() };
+        let m = Recognizer::new_seeded(arch.clone(), &Device::Cpu, 2).unwrap();
+        for (name, _, _) in arch.convolutions() {
+            let w = m.parameter(&format!("{name}.weight")).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+            assert_eq!(w == 0.0, name.starts_with("res") && name.ends_with('b'), "{name}");
+        }
+        let names: Vec<String> = arch.parameter_shapes().into_iter().map(|(n, _)| n).collect();
+        assert!(names.contains(&"res3b.weight".to_string()) && !names.iter().any(|n| n.starts_with("conv2") || n.starts_with("conv4")));
     }
 
     #[test]
     fn unknown_architectures_are_refused() {
         let a = Architecture { name: "resnet".into(), ..Default::default() };
         assert!(Recognizer::new(a, &Device::Cpu).is_err());
+        // A residual block keeps its stage's width.
+        let a = Architecture { name: RES.into(), channels: [32, 48, 64, 64], hidden: 256 };
+        let err = Recognizer::new(a, &Device::Cpu).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("keeps each stage's width"), "{err}");
+        assert!(Recognizer::new(Architecture { name: RES.into(), ..Default::default() }, &Device::Cpu).is_ok());
     }
 }
