@@ -27,6 +27,14 @@ import numpy as np
 HELD_OUT_PER_CLASS = 200
 
 
+def held_out_indices(labels, per_class=HELD_OUT_PER_CLASS, classes=None):
+    """The indices of each class's first `per_class` pictures in file order (as `fude train` and
+    `fude eval` hold out an npz set with `--holdout`), class by class; `classes` defaults to those
+    present in `labels`. The kuzushiji tools share this one rule."""
+    classes = np.unique(labels) if classes is None else classes
+    return np.concatenate([np.where(labels == c)[0][:per_class] for c in classes])
+
+
 def write_png(path, a):
     h, w = a.shape
     raw = b"".join(b"\x00" + a[i].tobytes() for i in range(h))
@@ -65,7 +73,7 @@ def main():
     labels = np.load(os.path.join(a.data, "kuzushiji-sample-labels.npz"))["arr_0"]
     with open(os.path.join(a.data, "kuzushiji-sample_classmap.csv"), encoding="utf-8") as f:
         chars = [line.strip().split(",")[2] for line in f.readlines()[1:]]
-    held = [i for c in range(len(chars)) for i in np.where(labels == c)[0][:HELD_OUT_PER_CLASS]]
+    held = held_out_indices(labels, classes=range(len(chars)))
     truth = [chars[labels[i]] for i in held]
     with tempfile.TemporaryDirectory() as d:
         names = []

@@ -17,11 +17,12 @@ Usage, with the interpreter `fude bench train` uses (`python3 -m venv .venv-torc
 """
 import sys, time, math
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+from ensemble_kuzushiji import held_out_indices
 torch.set_num_threads(2)
 D = "../shared/data/kuzushiji-sample"
 x = np.load(f"{D}/kuzushiji-sample-imgs.npz")["arr_0"].astype(np.float32) / 255
 y = np.load(f"{D}/kuzushiji-sample-labels.npz")["arr_0"].astype(np.int64)
-held = np.concatenate([np.where(y == c)[0][:200] for c in range(10)])
+held = held_out_indices(y)
 train = np.setdiff1d(np.arange(len(y)), held)
 X = torch.tensor(x).unsqueeze(1); Y = torch.tensor(y)
 

@@ -14,7 +14,7 @@ import shutil
 
 import numpy as np
 
-HELD_OUT_PER_CLASS = 200
+from ensemble_kuzushiji import HELD_OUT_PER_CLASS, held_out_indices
 
 
 def main():
@@ -27,7 +27,7 @@ def main():
     y = np.load(os.path.join(a.data, "kuzushiji-sample-labels.npz"))["arr_0"]
     os.makedirs(a.out, exist_ok=True)
     for k in a.sizes:
-        keep = np.sort(np.concatenate([np.where(y == c)[0][:HELD_OUT_PER_CLASS + k] for c in np.unique(y)]))
+        keep = np.sort(held_out_indices(y, HELD_OUT_PER_CLASS + k))
         np.savez_compressed(os.path.join(a.out, f"s{k}-imgs.npz"), x[keep])
         np.savez_compressed(os.path.join(a.out, f"s{k}-labels.npz"), y[keep])
         shutil.copy(os.path.join(a.data, "kuzushiji-sample_classmap.csv"), os.path.join(a.out, f"s{k}_classmap.csv"))
