@@ -2,18 +2,21 @@
 //!
 //! [`ConvBiasRelu`] is one candle custom op taking `(x, weight, bias)`: stride 1, "same" zero
 //! padding, odd kernel side. With pooling, the full-size activation is kept inside the op for the
-//! backward pass, so candle's graph only ever holds the pooled (four times smaller) tensor. Forward and backward work on chunks of a few images at a time, in
-//! parallel with rayon: im2col of the chunk (small enough to stay in cache), one single-threaded
-//! gemm against the weight matrix with the bias already in the output, ReLU in place. The
-//! backward pass, also a single op, masks the output gradient by the ReLU, then per chunk computes
-//! the bias gradient (column sums), the weight gradient (`colsᵀ·g`, summed over chunks) and the
-//! input gradient (`g·Wᵀ` folded back by col2im). candle's own CPU conv2d backward is a naive
-//! transposed convolution, which made training ten times slower than this.
+//! backward pass, so candle's graph only ever holds the pooled (four times smaller) tensor.
+//! Forward and backward work on chunks of a few images at a time, in parallel with rayon: im2col
+//! of the chunk (small enough to stay in cache, in a buffer each thread keeps), one
+//! single-threaded gemm against the weight matrix with the bias already in the output, ReLU in
+//! place. The backward pass, also a single op, masks the output gradient by the ReLU, then per
+//! chunk computes the bias gradient (column sums), the weight gradient (`colsᵀ·g`, summed over
+//! chunks) and the input gradient (`g·Wᵀ` folded back by col2im). candle's own CPU conv2d backward
+//! is a naive transposed convolution, which made training ten times slower than this.
 
 use super::fast_conv::{col2im_image, f32_slice, im2col_image, max_pool2_backward_image, max_pool2_image};
 use super::sgemm::{fill_rows, sgemm, Mat};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 /// Convolution `(B, H, W, C)` × weight `(O, C, k, k)` (candle's layout) + bias `(O)` →
@@ -80,14 +83,32 @@ fn images_per_chunk(b: usize, image_cols: usize) -> usize {
     by_cache.min(b.div_ceil(4 * threads)).max(1)
 }
 
-/// im2col of `n` consecutive images into a fresh `(n·h·w) × (k·k·c)` buffer.
-fn im2col_chunk(x: &[f32], (h, w, c): (usize, usize, usize), k: usize) -> Vec<f32> {
-    let row = k * k * c;
-    let mut cols = vec![0f32; (x.len() / (h * w * c).max(1)) * h * w * row];
-    for (img, dst) in x.chunks_exact(h * w * c).zip(cols.chunks_exact_mut(h * w * row)) {
-        im2col_image(img, (h, w, c), k, dst);
-    }
-    cols
+thread_local! {
+    /// This thread's im2col buffer, kept between chunks and calls: it grows to the largest chunk
+    /// the thread has seen (a few images, see [`images_per_chunk`]) and is never cleared, since
+    /// [`im2col_image`] writes every element.
+    static COLUMNS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the im2col columns of the consecutive images in `x` (`(n·h·w) × (k·k·c)`), held in
+/// this thread's reusable buffer (a fresh one if that is already in use).
+fn with_columns<T>(x: &[f32], (h, w, c): (usize, usize, usize), k: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
+    let (image, row) = (h * w * c, h * w * k * k * c);
+    let len = (x.len() / image.max(1)) * row;
+    let fill = |buffer: &mut Vec<f32>| {
+        if buffer.len() < len {
+            buffer.resize(len, 0.0);
+        }
+        let cols = buffer.get_mut(..len).unwrap_or_default();
+        for (img, dst) in x.chunks_exact(image.max(1)).zip(cols.chunks_exact_mut(row.max(1))) {
+            im2col_image(img, (h, w, c), k, dst);
+        }
+        f(cols)
+    };
+    COLUMNS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => fill(&mut buffer),
+        Err(_) => fill(&mut Vec::new()),
+    })
 }
 
 impl CustomOp3 for ConvBiasRelu {
@@ -114,10 +135,9 @@ impl CustomOp3 for ConvBiasRelu {
         // Pooled output chunks (an empty buffer gives none: then the zip below would be empty).
         let pool_chunk = (per * h2 * w2 * o).max(1);
         let conv_chunk = |(oc, xc): (&mut [f32], &[f32])| -> Result<()> {
-            let cols = im2col_chunk(xc, (h, w, c), k);
             let m = oc.len() / o;
             fill_rows(oc, bias);
-            if !sgemm(oc, true, Mat::rows(&cols, m, row), Mat::rows(&wm, row, o), 1) {
+            if !with_columns(xc, (h, w, c), k, |cols| sgemm(oc, true, Mat::rows(cols, m, row), Mat::rows(&wm, row, o), 1)) {
                 bail!("conv: matrix shapes");
             }
             if self.relu {
@@ -178,7 +198,9 @@ impl CustomOp3 for ConvBwd {
             bail!("conv backward: shapes {:?} {:?} {:?}", l1.shape(), l2.shape(), l3.shape());
         }
         let (x, res, g) = (f32_slice(s1, l1, self.name())?, f32_slice(s2, l2, self.name())?, f32_slice(s3, l3, self.name())?);
-        let mut gx = vec![0f32; b * h * w * c];
+        // The input gradient, with room for the weight and bias gradients packed after it.
+        let mut gx = Vec::with_capacity(b * h * w * c + row * o + o);
+        gx.resize(b * h * w * c, 0f32);
         let (mut gw, mut gb) = (vec![0f32; row * o], vec![0f32; o]);
         if !gx.is_empty() && o > 0 {
             let per = images_per_chunk(b, h * w * row);
@@ -213,35 +235,45 @@ impl ConvBwd {
         let (o, k) = (self.o, self.k);
         let row = k * k * c;
         let m = xc.len() / c.max(1);
-        let mut gm = if self.pre.is_some() {
+        // The gradient at the convolution's output: through the pooling, then masked by the ReLU.
+        let gm: Cow<[f32]> = if self.pre.is_some() {
             let mut full = vec![0f32; m * o];
             let (h2, w2) = (h / 2, w / 2);
             for ((img, g), out) in act.chunks_exact(h * w * o).zip(gc.chunks_exact((h2 * w2 * o).max(1))).zip(full.chunks_exact_mut(h * w * o)) {
                 max_pool2_backward_image(img, g, (h, w, o), out);
             }
-            full
+            if self.relu {
+                full.iter_mut().zip(act).for_each(|(g, &a)| *g = if a > 0.0 { *g } else { 0.0 });
+            }
+            Cow::Owned(full)
+        } else if self.relu {
+            Cow::Owned(gc.iter().zip(act).map(|(&g, &a)| if a > 0.0 { g } else { 0.0 }).collect())
         } else {
-            gc.to_vec()
+            Cow::Borrowed(gc)
         };
-        if self.relu {
-            gm.iter_mut().zip(act).for_each(|(g, &a)| *g = if a > 0.0 { *g } else { 0.0 });
-        }
         let mut gb = vec![0f32; o];
         for r in gm.chunks_exact(o) {
             gb.iter_mut().zip(r).for_each(|(a, v)| *a += v);
         }
-        let mut cols = im2col_chunk(xc, (h, w, c), k);
         let mut gw = vec![0f32; row * o];
-        if !sgemm(&mut gw, false, Mat::transposed(&cols, m, row), Mat::rows(&gm, m, o), 1) {
-            bail!("conv backward: weight-gradient shapes");
-        }
-        if self.need_gx {
-            if !sgemm(&mut cols, false, Mat::rows(&gm, m, o), Mat::transposed(&self.wm, row, o), 1) {
-                bail!("conv backward: input-gradient shapes");
+        let need_gx = self.need_gx;
+        let wm = &self.wm;
+        let done = with_columns(xc, (h, w, c), k, |cols| {
+            if !sgemm(&mut gw, false, Mat::transposed(cols, m, row), Mat::rows(&gm, m, o), 1) {
+                return Err("weight-gradient");
             }
-            for (img, dc) in gxc.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {
-                col2im_image(dc, (h, w, c), k, img);
+            if need_gx {
+                if !sgemm(cols, false, Mat::rows(&gm, m, o), Mat::transposed(wm, row, o), 1) {
+                    return Err("input-gradient");
+                }
+                for (img, dc) in gxc.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {
+                    col2im_image(dc, (h, w, c), k, img);
+                }
             }
+            Ok(())
+        });
+        if let Err(what) = done {
+            bail!("conv backward: {what} shapes");
         }
         Ok((gw, gb))
     }

@@ -50,9 +50,10 @@ pub fn add_conv3x3_one_channel(x: &[f32], (h, w): (usize, usize), taps: &[f32], 
     }
 }
 
-/// im2col of one `(h, w, c)` image into `out` (`h·w` rows of `k·k·c`, zero padded). `out` must be
-/// zeroed; short buffers leave the missing part untouched. In NHWC the taps `kx0..kx1` of one
-/// kernel row are contiguous in both the image and the row, so each is one copy.
+/// im2col of one `(h, w, c)` image into `out` (`h·w` rows of `k·k·c`, zero padded). Every
+/// element of the rows is written (the padding as zeros), so `out` may hold anything; short
+/// buffers leave the missing part untouched. In NHWC the taps `kx0..kx1` of one kernel row are
+/// contiguous in both the image and the row, so each is one copy.
 pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out: &mut [f32]) {
     let (row, pad) = (k * k * c, k / 2);
     if row == 0 || w == 0 {
@@ -62,12 +63,19 @@ pub fn im2col_image(img: &[f32], (h, w, c): (usize, usize, usize), k: usize, out
         let (y, x) = (p / w, p % w);
         let (kx0, kx1, sx0) = tap_run(x, k, pad, w);
         let run = kx1.saturating_sub(kx0) * c;
-        for ky in 0..k {
-            let Some(sy) = (y + ky).checked_sub(pad).filter(|&s| s < h) else { continue };
-            let (src, dst) = ((sy * w + sx0) * c, (ky * k + kx0) * c);
-            if let (Some(d), Some(s)) = (o.get_mut(dst..dst + run), img.get(src..src + run)) {
-                d.copy_from_slice(s);
+        for (ky, taps) in o.chunks_exact_mut(k * c).enumerate() {
+            let source = (y + ky).checked_sub(pad).filter(|&s| s < h).and_then(|sy| img.get((sy * w + sx0) * c..(sy * w + sx0) * c + run));
+            let Some(source) = source else {
+                taps.fill(0.0);
+                continue;
+            };
+            let (left, rest) = taps.split_at_mut((kx0 * c).min(taps.len()));
+            let (middle, right) = rest.split_at_mut(run.min(rest.len()));
+            left.fill(0.0);
+            if let Some(source) = source.get(..middle.len()) {
+                middle.copy_from_slice(source);
             }
+            right.fill(0.0);
         }
     }
 }
@@ -172,6 +180,10 @@ mod tests {
             let lhs: f32 = cols.iter().zip(&y).map(|(a, b)| a * b).sum();
             let rhs: f32 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
             assert!((lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0), "{:?}", (h, w, c, k));
+            // Every element is written: a buffer full of garbage ends the same as a zeroed one.
+            let mut dirty = vec![f32::NAN; cols.len()];
+            im2col_image(&x, (h, w, c), k, &mut dirty);
+            assert_eq!(dirty, cols, "{:?}", (h, w, c, k));
             // The centre tap of each row is the pixel itself.
             let centre = (k * k / 2) * c;
             for p in 0..h * w {

@@ -105,7 +105,7 @@ impl CpuRecognizer {
             layer.conv_one_channel(x, (h, w), out);
             return Ok(layer.cols);
         }
-        cols.clear();
+        // im2col writes every element: what the buffer held before does not matter.
         cols.resize(h * w * layer.rows, 0.0);
         im2col_image(x, (h, w, c), 3, cols);
         layer.apply(cols, h * w, out)?;

@@ -11,6 +11,7 @@
 //! fused custom ops with their own backward ([`crate::models::kernels::conv_op`], [`crate::models::kernels::linear_op`],
 //! [`crate::models::kernels::fast_conv`]); on GPUs through candle's conv2d and matmul.
 
+use crate::models::kernels::add_relu_op::add_relu;
 use crate::models::kernels::conv_op::conv_bias_relu;
 use crate::models::kernels::linear_op::linear_bias_relu;
 use crate::data::classes::{self, NUM_CLASSES};
@@ -165,7 +166,7 @@ impl Recognizer {
         let block = |x: &Tensor, name: &str| -> Result<Tensor> {
             let h = conv(x, &format!("{name}a"), true, false)?;
             let h = conv(&h, &format!("{name}b"), false, false)?;
-            Ok((x + h)?.relu()?)
+            Ok(if fast { add_relu(x, &h)? } else { (x + h)?.relu()? })
         };
         let x = if fast {
             x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
