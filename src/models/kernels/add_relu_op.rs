@@ -47,9 +47,10 @@ impl CustomOp2 for AddRelu {
         Ok((CpuStorage::F32(elementwise(a, b, |a, b| (a + b).max(0.0))), l1.shape().clone()))
     }
 
-    fn bwd(&self, _a: &Tensor, _b: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(&self, a: &Tensor, b: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let masked = res.contiguous()?.apply_op2_no_bwd(&grad.contiguous()?, &ReluMask)?;
-        Ok((Some(masked.clone()), Some(masked)))
+        // An operand that needs no gradient gets none (candle would otherwise store one for it).
+        Ok((a.track_op().then(|| masked.clone()), b.track_op().then_some(masked)))
     }
 }
 
@@ -100,6 +101,7 @@ mod tests {
         assert_eq!(y.to_vec1::<f32>().unwrap(), vec![0.0, 0.0, 0.75, 0.25]);
         let g = (y * 2.0).unwrap().sum_all().unwrap().backward().unwrap();
         assert_eq!(g.get(&a).unwrap().to_vec1::<f32>().unwrap(), vec![0.0, 0.0, 2.0, 2.0]);
+        assert!(g.get(&b).is_none());
     }
 
     #[test]
