@@ -1,9 +1,9 @@
 //! The end of a residual block, ReLU(x + y), as one CPU op with its own backward.
 //!
 //! candle's own `(x + y).relu()` makes two passes and two tensors forward and, backward, builds
-//! ReLU's mask from three more (compare, cast, multiply), each single-threaded. [`AddRelu`] adds
-//! and clamps in one parallel pass; its backward masks the output gradient in one more, and the
-//! same masked gradient goes to both inputs.
+//! ReLU's mask from four more tensor operations (zeros, compare, cast, multiply) and adds it into a
+//! fresh zeroed gradient of the sum. [`AddRelu`] adds and clamps in one parallel pass; its backward
+//! masks the output gradient in one more, and the same masked gradient goes to both inputs.
 
 use super::fast_conv::f32_slice;
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
