@@ -3,7 +3,9 @@
 //! candle's own `(x + y).relu()` makes two passes and two tensors forward and, backward, builds
 //! ReLU's mask from four more tensor operations (zeros, compare, cast, multiply) and adds it into a
 //! fresh zeroed gradient of the sum. [`AddRelu`] adds and clamps in one parallel pass; its backward
-//! masks the output gradient in one more, and the same masked gradient goes to both inputs.
+//! masks the output gradient in one more, and the same masked gradient goes to both inputs. Where
+//! a sum is exactly zero no gradient passes, as in PyTorch and fude's convolution op (candle's own
+//! ReLU passes it).
 
 use super::fast_conv::f32_slice;
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
