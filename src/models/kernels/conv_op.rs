@@ -256,14 +256,12 @@ impl ConvBwd {
             gb.iter_mut().zip(r).for_each(|(a, v)| *a += v);
         }
         let mut gw = vec![0f32; row * o];
-        let need_gx = self.need_gx;
-        let wm = &self.wm;
         let done = with_columns(xc, (h, w, c), k, |cols| {
             if !sgemm(&mut gw, false, Mat::transposed(cols, m, row), Mat::rows(&gm, m, o), 1) {
                 return Err("weight-gradient");
             }
-            if need_gx {
-                if !sgemm(cols, false, Mat::rows(&gm, m, o), Mat::transposed(wm, row, o), 1) {
+            if self.need_gx {
+                if !sgemm(cols, false, Mat::rows(&gm, m, o), Mat::transposed(&self.wm, row, o), 1) {
                     return Err("input-gradient");
                 }
                 for (img, dc) in gxc.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {

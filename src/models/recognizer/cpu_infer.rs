@@ -70,6 +70,11 @@ impl Dense {
     }
 }
 
+/// ReLU in place.
+fn relu(v: &mut [f32]) {
+    v.iter_mut().for_each(|x| *x = x.max(0.0));
+}
+
 /// The recognizer's network, ready for fast single-image CPU inference.
 pub struct CpuRecognizer {
     /// The 3x3 convolutions in the architecture's order ([`crate::models::Architecture::convolutions`]).
@@ -117,7 +122,7 @@ impl CpuRecognizer {
     fn block(&self, first: usize, x: &[f32], side: usize, scratch: (&mut Vec<f32>, &mut Vec<f32>), out: &mut Vec<f32>) -> Result<()> {
         let (cols, h) = scratch;
         let _ = self.conv(first, x, (side, side), cols, h)?;
-        h.iter_mut().for_each(|v| *v = v.max(0.0));
+        relu(h);
         let _ = self.conv(first + 1, h, (side, side), cols, out)?;
         if out.len() != x.len() {
             return Err(Error::Invalid("residual block: widths differ".into()));
@@ -134,7 +139,6 @@ impl CpuRecognizer {
     /// The penultimate features (the hidden layer after ReLU) and the class probabilities for one
     /// input; the features measure how different two characters look to the recognizer.
     pub fn features_and_probabilities(&self, input: &ModelInput) -> Result<(Vec<f32>, Vec<f32>)> {
-        let relu = |v: &mut Vec<f32>| v.iter_mut().for_each(|x| *x = x.max(0.0));
         let (mut a, mut b, mut cols) = (Vec::new(), Vec::new(), Vec::new());
         let s = INPUT_SIDE;
         let pool = |x: &[f32], (h, w, c): (usize, usize, usize), out: &mut Vec<f32>| {
