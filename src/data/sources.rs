@@ -130,7 +130,7 @@ impl Source for ImageSetSource {
         let aug = Augment { strength: self.augment.strength * aug.strength, effects: self.augment.effects && aug.effects, placement: false };
         if aug.strength > 0.0 {
             // Resampled sharply: the pictures are read later as they are, as sharp as published.
-            let t = aug.image_geometry(rng, img.width.max(img.height) as f32);
+            let t = aug.cell_geometry(rng, img.width.max(img.height) as f32);
             img = super::augment::warp_affine_with(&img, t, Resample::Sharp);
             aug.raster_effects_with(rng, &mut img, Resample::Sharp);
         }
@@ -814,7 +814,7 @@ mod tests {
         let bilinear = median_mid_tones((0..2000).map(|_| {
             let label = src.present.choose(&mut rng).copied().unwrap();
             let i = *src.by_class[label].choose(&mut rng).unwrap();
-            let mut img = super::super::augment::warp_affine(&src.image(i), shape.image_geometry(&mut rng, 28.0));
+            let mut img = super::super::augment::warp_affine(&src.image(i), shape.cell_geometry(&mut rng, 28.0));
             shape.raster_effects(&mut rng, &mut img);
             model_input(&img)
         }));
