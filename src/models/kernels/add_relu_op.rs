@@ -63,7 +63,7 @@ impl CustomOp2 for ReluMask {
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (res, g) = operands(self.name(), s1, l1, s2, l2)?;
-        Ok((CpuStorage::F32(elementwise(res, g, |r, g| if r > 0.0 { g } else { 0.0 })), l1.shape().clone()))
+        Ok((CpuStorage::F32(elementwise(res, g, |r, g| super::relu_grad(g, r))), l1.shape().clone()))
     }
 }
 

@@ -243,11 +243,11 @@ impl ConvBwd {
                 max_pool2_backward_image(img, g, (h, w, o), out);
             }
             if self.relu {
-                full.iter_mut().zip(act).for_each(|(g, &a)| *g = if a > 0.0 { *g } else { 0.0 });
+                full.iter_mut().zip(act).for_each(|(g, &a)| *g = super::relu_grad(*g, a));
             }
             Cow::Owned(full)
         } else if self.relu {
-            Cow::Owned(gc.iter().zip(act).map(|(&g, &a)| if a > 0.0 { g } else { 0.0 }).collect())
+            Cow::Owned(gc.iter().zip(act).map(|(&g, &a)| super::relu_grad(g, a)).collect())
         } else {
             Cow::Borrowed(gc)
         };

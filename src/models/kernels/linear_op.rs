@@ -78,7 +78,7 @@ impl CustomOp3 for LinearBwd {
         let (x, w, og) = (f32_slice(s1, l1, self.name())?, f32_slice(s2, l2, self.name())?, f32_slice(s3, l3, self.name())?);
         let (res, g) = og.split_at(m * n);
         let gm: Vec<f32> = if self.relu {
-            g.iter().zip(res).map(|(&g, &r)| if r > 0.0 { g } else { 0.0 }).collect()
+            g.iter().zip(res).map(|(&g, &r)| super::relu_grad(g, r)).collect()
         } else {
             g.to_vec()
         };

@@ -12,3 +12,10 @@ pub mod linear_op;
 mod op_check;
 pub mod sgemm;
 pub mod upsample_op;
+
+/// ReLU's gradient rule, the one every kernel here uses: `grad` passes where the ReLU's output
+/// `out` is positive and stops elsewhere (a sum of exactly zero included, as in PyTorch).
+#[inline(always)]
+pub fn relu_grad(grad: f32, out: f32) -> f32 {
+    if out > 0.0 { grad } else { 0.0 }
+}
