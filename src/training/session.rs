@@ -272,10 +272,14 @@ impl RunPlan {
     }
 
     /// Notes in `record` that the run starts from the checkpoint `from` (`None`: the bundled
-    /// model, called `bundled`).
-    fn note_fine_tune(record: &mut TrainingRecord, from: Option<&Path>, bundled: &str) {
+    /// model, called `bundled`), trained as `start` records: the chain of commands that made
+    /// the new weights stays in their sidecar.
+    fn note_fine_tune(record: &mut TrainingRecord, from: Option<&Path>, bundled: &str, start: &TrainingRecord) {
         let name = from.map(|p| p.display().to_string()).unwrap_or_else(|| bundled.into());
-        record.command = format!("{} ; starting from {name}", record.command);
+        record.command = match start.command.as_str() {
+            "" => format!("{} ; starting from {name}", record.command),
+            before => format!("{} ; starting from {name}, made by: {before}", record.command),
+        };
     }
 
     /// Carries a resumed checkpoint's record (`previous`) into `record`: its samples and the
@@ -338,7 +342,7 @@ impl RunPlan {
             Init::Scratch => S::scratch(self)?,
             Init::FineTune(from) => {
                 let ck = ModelCheckpoint::<S::Arch>::load_or_bundled(from.as_deref(), &self.device)?;
-                Self::note_fine_tune(&mut record, from.as_deref(), S::BUNDLED);
+                Self::note_fine_tune(&mut record, from.as_deref(), S::BUNDLED, S::Arch::training(&ck.sidecar));
                 ck.model
             }
             Init::Resume(from) => {
@@ -423,6 +427,11 @@ mod tests {
         if let Some(TrainEvent::Baseline { held_out }) = events.get(baseline) {
             assert!(mean_metric(held_out, "top1") > 0.9, "the bundled model's figures: {held_out:?}");
         }
+        // The new checkpoint records how the bundled model it started from was made.
+        let (_, bundled_json) = crate::models::recognizer::checkpoint::bundled_bytes().unwrap();
+        let made_by = serde_json::from_str::<RunRecord>(bundled_json).unwrap().training.command;
+        let command = read_sidecar(&dir.path().join("last.json")).unwrap().training.command;
+        assert!(!made_by.is_empty() && command.ends_with(&format!("starting from the bundled model, made by: {made_by}")), "{command}");
         // From scratch there is no starting model to measure.
         let dir = tempfile::tempdir().unwrap();
         let plan = RunPlan::in_folder(fonts(), tiny(1), Init::Scratch, dir.path());
