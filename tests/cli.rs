@@ -25,6 +25,18 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
+/// Asserts the command succeeded (showing its stderr when not) and returns its output.
+fn succeeded(o: Output) -> Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// Asserts the command failed and its stderr says `says`.
+fn refused(o: &Output, says: &str) {
+    assert!(!o.status.success(), "expected a refusal saying {says:?}: {}", stdout(o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}: {}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
     stdout(o).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
 }
@@ -47,8 +59,7 @@ fn drawing_png(dir: &Path, name: &str, dark_on_light: bool) -> String {
 
 #[test]
 fn predict_reads_drawings_with_the_bundled_model() {
-    let o = fude(&["predict", "--json", "--top", "3", &example("a.json"), &example("ka.json"), &example("small-ya.json")]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeded(fude(&["predict", "--json", "--top", "3", &example("a.json"), &example("ka.json"), &example("small-ya.json")]));
     let lines = json_lines(&o);
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["file"], example("a.json"));
@@ -66,8 +77,7 @@ fn predict_images_of_both_polarities_agree() {
     let dir = tempfile::tempdir().unwrap();
     let dark = drawing_png(dir.path(), "dark.png", true);
     let light = drawing_png(dir.path(), "light.png", false);
-    let o = fude(&["predict", "--json", &dark, &light]);
-    assert!(o.status.success());
+    let o = succeeded(fude(&["predict", "--json", &dark, &light]));
     let lines = json_lines(&o);
     assert_eq!(top1(&lines[0]), "あ");
     assert_eq!(top1(&lines[1]), "あ");
@@ -100,8 +110,7 @@ fn predict_reports_bad_files_and_goes_on() {
 
 /// Evaluates the bundled model on a real kuzushiji set and checks the report's shape.
 fn eval_real(spec: &str, samples: u64) {
-    let o = fude(&["eval", "--data", spec, "--json"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeded(fude(&["eval", "--data", spec, "--json"]));
     let reports: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let r = &reports[0];
     assert_eq!(r["samples"], samples);
@@ -119,8 +128,7 @@ fn eval_on_the_kuzushiji_fixture() {
     // `--script kuzushiji` reads only Kuzushiji-49's classes: never a katakana answer, and never
     // worse than the network's own ranking on a kuzushiji set.
     let accuracy = |script: &str| {
-        let o = fude(&["eval", "--data", &spec, "--json", "--script", script]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = succeeded(fude(&["eval", "--data", &spec, "--json", "--script", script]));
         let reports: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
         let confused: Vec<String> = reports[0]["most_confused"].as_array().unwrap().iter().map(|c| c["predicted"].as_str().unwrap().to_string()).collect();
         (reports[0]["accuracy"].as_f64().unwrap(), confused)
@@ -130,8 +138,7 @@ fn eval_on_the_kuzushiji_fixture() {
     assert!(k49 >= all, "{k49} < {all}");
     let k49_chars: Vec<char> = fude::models::recognizer::reading::kuzushiji_classes().iter().map(|&c| fude::data::classes::get(c).unwrap().ch).collect();
     assert!(confused.iter().all(|c| c.chars().all(|ch| k49_chars.contains(&ch))), "{confused:?}");
-    let o = fude(&["eval", "--data", &spec, "--script", "cyrillic"]);
-    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("unknown script"));
+    refused(&fude(&["eval", "--data", &spec, "--script", "cyrillic"]), "unknown script");
 }
 
 #[test]
@@ -164,8 +171,7 @@ fn train_resume_eval_and_refuse_bad_models() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("k49-train-imgs.npz") && (err.contains("truncated") || err.contains("md5")), "{err}");
 
-    let o = fude(&["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epochs", "1", "--epoch-size", "128", "--batch", "64", "--seed", "3"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeded(fude(&["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epochs", "1", "--epoch-size", "128", "--batch", "64", "--seed", "3"]));
     assert!(stdout(&o).contains("epoch 1/1"), "{}", stdout(&o));
     let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.with_extension("json")).unwrap()).unwrap();
     assert_eq!(sidecar["training"]["epochs"], 1);
@@ -173,12 +179,10 @@ fn train_resume_eval_and_refuse_bad_models() {
     assert!(sidecar["training"]["command"].as_str().unwrap().contains("--epoch-size 128"));
     assert!(sidecar["metrics"]["k49-test"]["top1"].as_f64().is_some());
 
-    let o = fude(&["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epochs", "2", "--epoch-size", "128", "--batch", "64", "--resume", &out_s]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeded(fude(&["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epochs", "2", "--epoch-size", "128", "--batch", "64", "--resume", &out_s]));
     assert!(stdout(&o).contains("resuming") && stdout(&o).contains("epoch 2/2"));
 
-    let o = fude(&["eval", "--model", &out_s, "--data", &k49_spec, "--no-verify"]);
-    assert!(o.status.success());
+    let o = succeeded(fude(&["eval", "--model", &out_s, "--data", &k49_spec, "--no-verify"]));
     assert!(stdout(&o).contains("k49-test: 98 samples"), "{}", stdout(&o));
 
     // A corrupt weights file is refused with its path and the reason: it does not match what
@@ -196,40 +200,32 @@ fn train_a_recognizer_of_another_width_and_read_with_it() {
     let k49_spec = k49_fixture(dir.path());
     let out_s = dir.path().join("narrow").to_string_lossy().to_string();
     let base = ["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epoch-size", "128", "--batch", "64"];
-    let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16,16", "--hidden", "32"]].concat());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeeded(fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16,16", "--hidden", "32"]].concat()));
     let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{out_s}.json")).unwrap()).unwrap();
     assert_eq!(sidecar["architecture"]["channels"], serde_json::json!([8, 8, 16, 16]));
     assert_eq!(sidecar["architecture"]["hidden"], 32);
-    let o = fude(&["predict", "--model", &out_s, "--top", "3", &example("a.json")]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeeded(fude(&["predict", "--model", &out_s, "--top", "3", &example("a.json")]));
 
     // A resumed run keeps the checkpoint's shape: giving one is refused, not ignored.
     let o = fude(&[&base[..], &["--epochs", "2", "--resume", &out_s, "--hidden", "64"]].concat());
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--hidden"), "{}", String::from_utf8_lossy(&o.stderr));
+    refused(&o, "--hidden");
     let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16"]].concat());
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("four counts"), "{}", String::from_utf8_lossy(&o.stderr));
+    refused(&o, "four counts");
     let o = fude(&[&base[..], &["--epochs", "1", "--channels", "8,8,16,0"]].concat());
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("bad layer sizes"), "{}", String::from_utf8_lossy(&o.stderr));
+    refused(&o, "bad layer sizes");
     let o = fude(&[&base[..], &["--epochs", "1", "--model", "generator", "--hidden", "64"]].concat());
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("shape a recognizer"), "{}", String::from_utf8_lossy(&o.stderr));
+    refused(&o, "shape a recognizer");
 
     // The narrow network teaches another of a different width; the run records its teacher.
     let student = dir.path().join("student").to_string_lossy().to_string();
     let taught = ["train", "--data", &k49_spec, "--no-verify", "--out", &student, "--epoch-size", "128", "--batch", "64", "--epochs", "1"];
-    let o = fude(&[&taught[..], &["--channels", "8,8,8,8", "--hidden", "16", "--teacher", &out_s, "--teacher-weight", "0.8"]].concat());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeeded(fude(&[&taught[..], &["--channels", "8,8,8,8", "--hidden", "16", "--teacher", &out_s, "--teacher-weight", "0.8"]].concat()));
     let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{student}.json")).unwrap()).unwrap();
     let settings = &sidecar["training"]["settings"];
     assert_eq!(settings["teacher_weight"], "0.8");
     assert_eq!(serde_json::from_str::<Vec<String>>(settings["teachers"].as_str().unwrap()).unwrap(), vec![out_s.clone()]);
     // Student and teacher compared sample by sample: the counts add up to the set.
-    let o = fude(&["eval", "--model", &student, "--against", &out_s, "--data", &k49_spec, "--no-verify", "--json"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeded(fude(&["eval", "--model", &student, "--against", &out_s, "--data", &k49_spec, "--no-verify", "--json"]));
     let reports: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let (r, a) = (&reports[0], &reports[0]["against"]);
     let counts: Vec<u64> = ["both", "only_a", "only_b", "neither"].iter().map(|k| a[k].as_u64().unwrap()).collect();
@@ -245,8 +241,7 @@ fn train_a_recognizer_of_another_width_and_read_with_it() {
         (&["--teacher", "/nonexistent/teacher"][..], "/nonexistent/teacher"),
     ] {
         let o = fude(&[&taught[..], extra].concat());
-        assert!(!o.status.success());
-        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}: {}", String::from_utf8_lossy(&o.stderr));
+        refused(&o, says);
     }
 }
 
@@ -256,8 +251,7 @@ fn train_a_residual_recognizer_resume_it_and_read_with_it() {
     let k49_spec = k49_fixture(dir.path());
     let out_s = dir.path().join("res").to_string_lossy().to_string();
     let base = ["train", "--data", &k49_spec, "--no-verify", "--out", &out_s, "--epoch-size", "128", "--batch", "64"];
-    let o = fude(&[&base[..], &["--epochs", "1", "--residual", "--channels", "8,8,16,16", "--hidden", "32"]].concat());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeeded(fude(&[&base[..], &["--epochs", "1", "--residual", "--channels", "8,8,16,16", "--hidden", "32"]].concat()));
     let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{out_s}.json")).unwrap()).unwrap();
     assert_eq!(sidecar["architecture"]["name"], "fude-res");
     assert_eq!(sidecar["architecture"]["channels"], serde_json::json!([8, 8, 16, 16]));
@@ -266,11 +260,9 @@ fn train_a_residual_recognizer_resume_it_and_read_with_it() {
     assert_eq!(tensors.len(), 20, "conv1, three blocks of two, conv3, fc1, fc2: weight and bias each");
     assert!(tensors.contains_key("res3b.weight") && !tensors.contains_key("conv4.weight"));
     // A resumed run goes on with the same family; predict reads with it.
-    let o = fude(&[&base[..], &["--epochs", "2", "--resume", &out_s]].concat());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = succeeded(fude(&[&base[..], &["--epochs", "2", "--resume", &out_s]].concat()));
     assert!(String::from_utf8_lossy(&o.stdout).contains("epoch 2/2"), "{}", String::from_utf8_lossy(&o.stdout));
-    let o = fude(&["predict", "--model", &out_s, "--top", "3", &example("a.json")]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeeded(fude(&["predict", "--model", &out_s, "--top", "3", &example("a.json")]));
     // A block keeps its stage's width; the flag shapes a recognizer only, and from scratch only.
     for (extra, says) in [
         (&["--epochs", "1", "--residual", "--channels", "8,16,16,16"][..], "keeps each stage's width"),
@@ -278,16 +270,13 @@ fn train_a_residual_recognizer_resume_it_and_read_with_it() {
         (&["--epochs", "3", "--residual", "--resume", &out_s][..], "--residual"),
     ] {
         let o = fude(&[&base[..], extra].concat());
-        assert!(!o.status.success(), "{extra:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}: {}", String::from_utf8_lossy(&o.stderr));
+        refused(&o, says);
     }
 }
 
 #[test]
 fn bad_arguments_are_explained() {
-    let o = fude(&["train", "--data", "mnist", "--out", "x"]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("expected k49=DIR"));
+    refused(&fude(&["train", "--data", "mnist", "--out", "x"]), "expected k49=DIR");
     let o = fude(&["predict", "--device", "tpu", &example("a.json")]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown device"));
 }
