@@ -278,7 +278,7 @@ impl RunPlan {
         let name = from.map(|p| p.display().to_string()).unwrap_or_else(|| bundled.into());
         record.command = match start.command.as_str() {
             "" => format!("{} ; starting from {name}", record.command),
-            before => format!("{} ; starting from {name}, made by: {before}", record.command),
+            before => bounded_history(format!("{} ; starting from {name}, made by: {before}", record.command)),
         };
     }
 
@@ -287,7 +287,7 @@ impl RunPlan {
     fn note_resume(record: &mut TrainingRecord, previous: &TrainingRecord) -> usize {
         record.samples_seen = previous.samples_seen;
         if previous.command != record.command {
-            record.command = format!("{} ; resumed: {}", previous.command, record.command);
+            record.command = bounded_history(format!("{} ; resumed: {}", previous.command, record.command));
         }
         previous.epochs
     }
@@ -393,6 +393,23 @@ impl RunPlan {
     }
 }
 
+/// The longest chain of commands a training record keeps, in bytes.
+const MAX_COMMAND_HISTORY: usize = 64 << 10;
+
+/// `history` (a chain of commands, each resume or fine-tune adding to it), its middle left out
+/// when it is longer than [`MAX_COMMAND_HISTORY`]: the first and the latest commands stay, and a
+/// model fine-tuned again and again keeps a sidecar of bounded size.
+fn bounded_history(history: String) -> String {
+    if history.len() <= MAX_COMMAND_HISTORY {
+        return history;
+    }
+    let half = MAX_COMMAND_HISTORY / 2;
+    let head_end = (0..=half).rev().find(|&i| history.is_char_boundary(i)).unwrap_or(0);
+    let tail_start = (history.len() - half..history.len()).find(|&i| history.is_char_boundary(i)).unwrap_or(history.len());
+    let left_out = tail_start - head_end;
+    format!("{} … ({left_out} bytes of earlier commands left out) … {}", &history[..head_end], &history[tail_start..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +430,25 @@ mod tests {
         let mut events = Vec::new();
         let r = plan.run(control, |e| events.push(e.clone()));
         (r, events)
+    }
+
+    #[test]
+    fn command_history_keeps_its_ends_within_bounds() {
+        assert_eq!(bounded_history("fude train a ; resumed: b".into()), "fude train a ; resumed: b");
+        // Multi-byte text about the cut: the ends stay whole characters.
+        let long = format!("fude train first ; {} ; fude train latest", "へ ; ".repeat(40_000));
+        let kept = bounded_history(long.clone());
+        assert!(kept.len() < MAX_COMMAND_HISTORY + 100 && kept.starts_with("fude train first") && kept.ends_with("fude train latest"), "{}", kept.len());
+        assert!(kept.contains("bytes of earlier commands left out"));
+        // Fine-tuned again and again: the record stops growing.
+        let mut record = TrainingRecord { command: "fude train x --from bundled".into(), ..Default::default() };
+        for _ in 0..2000 {
+            let start = record.clone();
+            record.command = "fude train x --from bundled".into();
+            RunPlan::note_fine_tune(&mut record, None, "the bundled model", &start);
+        }
+        assert!(record.command.len() <= MAX_COMMAND_HISTORY + 100, "{}", record.command.len());
+        assert!(record.command.starts_with("fude train x --from bundled ; starting from the bundled model, made by: "));
     }
 
     #[test]
