@@ -276,10 +276,8 @@ impl RunPlan {
     /// the new weights stays in their sidecar.
     fn note_fine_tune(record: &mut TrainingRecord, from: Option<&Path>, bundled: &str, start: &TrainingRecord) {
         let name = from.map(|p| p.display().to_string()).unwrap_or_else(|| bundled.into());
-        record.command = match start.command.as_str() {
-            "" => format!("{} ; starting from {name}", record.command),
-            before => bounded_history(format!("{} ; starting from {name}, made by: {before}", record.command)),
-        };
+        let made_by = if start.command.is_empty() { String::new() } else { format!(", made by: {}", start.command) };
+        record.command = bounded_history(format!("{} ; starting from {name}{made_by}", record.command));
     }
 
     /// Carries a resumed checkpoint's record (`previous`) into `record`: its samples and the
@@ -404,10 +402,9 @@ fn bounded_history(history: String) -> String {
         return history;
     }
     let half = MAX_COMMAND_HISTORY / 2;
-    let head_end = (0..=half).rev().find(|&i| history.is_char_boundary(i)).unwrap_or(0);
-    let tail_start = (history.len() - half..history.len()).find(|&i| history.is_char_boundary(i)).unwrap_or(history.len());
-    let left_out = tail_start - head_end;
-    format!("{} … ({left_out} bytes of earlier commands left out) … {}", &history[..head_end], &history[tail_start..])
+    let (head, tail) = history.split_at(history.floor_char_boundary(half));
+    let (left_out, tail) = tail.split_at(tail.ceil_char_boundary(tail.len() - half));
+    format!("{head} … ({} bytes of earlier commands left out) … {tail}", left_out.len())
 }
 
 #[cfg(test)]
