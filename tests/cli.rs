@@ -297,4 +297,10 @@ fn bench_runs_off_the_cpu_only_for_train() {
         assert!(String::from_utf8_lossy(&o.stderr).contains("--features cuda"), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(!stdout(&o).contains("round 1"), "{}", stdout(&o));
     }
+    // Rounds are bounded: none, or more than 50, is refused before anything is timed.
+    for rounds in ["0", "51", "many"] {
+        let o = fude(&["bench", "train", "--rounds", rounds]);
+        refused(&o, "--rounds");
+        assert!(!stdout(&o).contains("round 1"), "{}", stdout(&o));
+    }
 }

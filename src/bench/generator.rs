@@ -12,10 +12,10 @@ use candle_nn::{Optimizer, ParamsAdamW};
 /// Generator training throughput (64x64, batch 64, AdamW, random data prepared beforehand),
 /// candle then PyTorch, in rounds: the first generator's shape (decoder channels 64, 32, 16),
 /// then the thin decoder the bundled generator was distilled into (32, 16, 8).
-pub fn train() -> Result<()> {
+pub fn train(rounds: usize) -> Result<()> {
     let (batch, steps) = (64, 10);
     for (what, mode, decoder) in [("generator", "gen-train", vec![64, 32, 16]), ("thin generator", "gen-train-thin", vec![32, 16, 8])] {
-        compare_training(what, mode, &[], batch, steps, || {
+        compare_training(what, mode, &[], (batch, steps, rounds), || {
             let dev = Device::Cpu;
             let arch = GeneratorArchitecture { decoder_channels: decoder.clone(), ..GeneratorArchitecture::default() };
             let g = Generator::new_seeded(arch, &dev, 0)?;

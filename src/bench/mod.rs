@@ -58,8 +58,9 @@ pub fn percentiles_ms(mut d: Vec<Duration>) -> (f64, f64) {
 
 /// Runs the named benchmarks and prints their figures; `line` reads with the recognizer at
 /// `model` when given (the bundled one otherwise), `generator` decodes with the generator at
-/// `model` beside the bundled one; the other benchmarks refuse it.
-pub fn run(what: &str, model: Option<&std::path::Path>, device: DeviceChoice) -> Result<()> {
+/// `model` beside the bundled one; the other benchmarks refuse it. `train` and `generator` time
+/// `rounds` rounds of candle then PyTorch.
+pub fn run(what: &str, model: Option<&std::path::Path>, device: DeviceChoice, rounds: usize) -> Result<()> {
     let all = what == "all";
     if device != DeviceChoice::Cpu && what != "train" {
         return Err(Error::Invalid(format!("--device: only `fude bench train` runs off the CPU, not `{what}`")));
@@ -92,10 +93,10 @@ pub fn run(what: &str, model: Option<&std::path::Path>, device: DeviceChoice) ->
         data();
     }
     if let (Some(r), Some(d)) = (&timed, train_device) {
-        train(&r.arch, d)?;
+        train(&r.arch, d, rounds)?;
     }
     if all || what == "generator" {
-        generator::train()?;
+        generator::train(rounds)?;
         generator::decode(None)?;
     }
     Ok(())
@@ -275,7 +276,7 @@ pub(crate) fn time_steps(dev: &Device, batch: usize, steps: usize, mut opt: Fast
 /// beforehand), candle then the PyTorch reference on the same device, in rounds; the ratio uses
 /// each side's best round (the least disturbed by other load on the machine); a fresh network of
 /// the shape `arch`. A GPU times 200 steps a round, the CPU 20.
-pub fn train(arch: &Architecture, device: SelectedDevice) -> Result<()> {
+pub fn train(arch: &Architecture, device: SelectedDevice, rounds: usize) -> Result<()> {
     println!("device: {}", device.description);
     let dev = device.device;
     let mut torch_extra = shape_arguments(arch);
@@ -292,15 +293,18 @@ pub fn train(arch: &Architecture, device: SelectedDevice) -> Result<()> {
     }
     let steps = if dev.is_cpu() { 20 } else { 200 };
     let batch = 128;
-    compare_training("recognizer", "train", &torch_extra, batch, steps, || candle_train(arch, &dev, batch, steps))
+    compare_training("recognizer", "train", &torch_extra, (batch, steps, rounds), || candle_train(arch, &dev, batch, steps))
 }
 
-/// Three rounds of `candle` then the PyTorch reference in mode `torch_mode`; prints each round and
-/// the ratio of the best rounds (`{what} training ratio candle/pytorch: X`).
-pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[String], batch: usize, steps: usize, mut candle: impl FnMut() -> Result<CandleTrain>) -> Result<()> {
-    let rounds = 3;
+/// `rounds` rounds (at least one) of `candle` then the PyTorch reference in mode `torch_mode`,
+/// `batch` images a step, `steps` steps a round; prints each round, the ratio of the best rounds
+/// (`{what} training ratio candle/pytorch: X`) and the median of the rounds' own ratios, each
+/// candle round over the PyTorch round right after it (steadier when the machine is shared).
+pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[String], (batch, steps, rounds): (usize, usize, usize), mut candle: impl FnMut() -> Result<CandleTrain>) -> Result<()> {
+    let rounds = rounds.max(1);
     let threads = rayon::current_num_threads();
     let (mut best_c, mut best_t) = (0f64, None::<f64>);
+    let mut ratios = Vec::with_capacity(rounds);
     let mut torch_ok = true;
     for round in 1..=rounds {
         let c = candle()?;
@@ -318,6 +322,7 @@ pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[Stri
                 let place = f.device.unwrap_or_else(|| "cpu".into());
                 println!("round {round}: pytorch {} {what} training: {v:.0} images/s ({place}, {} threads, oneDNN {})", f.torch, f.threads, f.mkldnn);
                 best_t = Some(best_t.map_or(v, |b: f64| b.max(v)));
+                ratios.push(c.images_per_sec / v);
             }
             Err(e) => {
                 println!("{e}");
@@ -330,5 +335,38 @@ pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[Stri
         println!("pytorch {what} training, best of {rounds}: {t:.0} images/s");
         println!("{what} training ratio candle/pytorch: {:.2}", best_c / t);
     }
+    if let Some(m) = median(&ratios) {
+        println!("{what} training ratio candle/pytorch, median of {} rounds' ratios: {m:.2}", ratios.len());
+    }
     Ok(())
+}
+
+/// The median of `values` (the mean of the middle two for an even count); `None` when empty or
+/// when a value is not a number.
+fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    match (sorted.get(mid.wrapping_sub(1)), sorted.get(mid)) {
+        (Some(a), Some(b)) if sorted.len() % 2 == 0 => Some((a + b) / 2.0),
+        (_, Some(b)) => Some(*b),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_round_ratios() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[0.9]), Some(0.9));
+        assert_eq!(median(&[1.3, 0.5, 1.0]), Some(1.0), "odd count: the middle value, whatever the order");
+        assert_eq!(median(&[1.2, 0.8, 1.0, 0.6]), Some(0.9), "even count: the mean of the middle two");
+        assert_eq!(median(&[1.0, f64::NAN]), None, "a failed round is no ratio");
+    }
 }

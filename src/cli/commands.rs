@@ -103,7 +103,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
             let args = super::eval_gen::EvalGenArgs { model, recognizer, data, per_class, temperature, styles, seed, json };
             super::eval_gen::eval_gen_cmd(&args).map(|_| ExitCode::SUCCESS)
         }
-        Command::Bench { what, model, device } => crate::bench::run(&what, model.as_deref(), device.parse()?).map(|_| ExitCode::SUCCESS).map_err(Into::into),
+        Command::Bench { what, model, device, rounds } => crate::bench::run(&what, model.as_deref(), device.parse()?, rounds as usize).map(|_| ExitCode::SUCCESS).map_err(Into::into),
     }
 }
 

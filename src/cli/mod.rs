@@ -339,6 +339,10 @@ pub enum Command {
         /// its back end); the other benchmarks run on the CPU.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// `train`, `generator`: rounds of candle then PyTorch (1 to 50, default 3); more rounds
+        /// steady the median of the rounds' ratios on a shared machine.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
+        rounds: u32,
     },
 }
 
