@@ -304,7 +304,7 @@ pub(crate) fn compare_training(what: &str, torch_mode: &str, torch_extra: &[Stri
     let rounds = rounds.max(1);
     let threads = rayon::current_num_threads();
     let (mut best_c, mut best_t) = (0f64, None::<f64>);
-    let mut ratios = Vec::with_capacity(rounds);
+    let mut ratios = Vec::new();
     let mut torch_ok = true;
     for round in 1..=rounds {
         let c = candle()?;
