@@ -63,7 +63,7 @@ pub fn weight_matrix(w: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
 }
 
 /// The inverse of [`weight_matrix`]: `(k·k·C) × O` → `(O, C, k, k)`.
-fn weight_from_matrix(m: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
+pub(super) fn weight_from_matrix(m: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
     let kk = k * k;
     let mut w = vec![0f32; o * c * kk];
     for (i, d) in w.iter_mut().enumerate() {
@@ -77,7 +77,7 @@ fn weight_from_matrix(m: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
 
 /// Images per parallel chunk: the chunk's im2col buffer near 1 MB, and at least four chunks per
 /// thread so both cores stay busy.
-fn images_per_chunk(b: usize, image_cols: usize) -> usize {
+pub(super) fn images_per_chunk(b: usize, image_cols: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
     let by_cache = (256 * 1024 / image_cols.max(1)).max(1);
     by_cache.min(b.div_ceil(4 * threads)).max(1)
@@ -92,7 +92,7 @@ thread_local! {
 
 /// Runs `f` on the im2col columns of the consecutive images in `x` (`(n·h·w) × (k·k·c)`), held in
 /// this thread's reusable buffer (a fresh one if that is already in use).
-fn with_columns<T>(x: &[f32], (h, w, c): (usize, usize, usize), k: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
+pub(super) fn with_columns<T>(x: &[f32], (h, w, c): (usize, usize, usize), k: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
     let (image, row) = (h * w * c, h * w * k * k * c);
     let len = (x.len() / image.max(1)) * row;
     let fill = |buffer: &mut Vec<f32>| {

@@ -1,12 +1,12 @@
 //! Fast CPU kernels shared by both networks: fused convolution (+ bias, ReLU, 2x2 max-pool),
-//! linear and residual-sum (+ ReLU) custom ops with their own backward, the image kernels under them (im2col, col2im,
+//! linear and residual-block custom ops with their own backward, the image kernels under them (im2col, col2im,
 //! pooling), single-threaded sgemm, and an in-place AdamW. GPUs use candle's own ops instead.
 
 pub mod adamw;
-pub mod add_relu_op;
 pub mod conv_op;
 pub mod fast_conv;
 pub mod parity_conv;
+pub mod res_block_op;
 pub mod linear_op;
 #[cfg(test)]
 mod op_check;

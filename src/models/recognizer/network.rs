@@ -9,11 +9,11 @@
 //!
 //! On the CPU the layers run as
 //! fused custom ops with their own backward ([`crate::models::kernels::conv_op`], [`crate::models::kernels::linear_op`],
-//! [`crate::models::kernels::fast_conv`]); on GPUs through candle's conv2d and matmul.
+//! [`crate::models::kernels::res_block_op`], [`crate::models::kernels::fast_conv`]); on GPUs through candle's conv2d and matmul.
 
-use crate::models::kernels::add_relu_op::add_relu;
 use crate::models::kernels::conv_op::conv_bias_relu;
 use crate::models::kernels::linear_op::linear_bias_relu;
+use crate::models::kernels::res_block_op::res_block;
 use crate::data::classes::{self, NUM_CLASSES};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
@@ -164,9 +164,14 @@ impl Recognizer {
         };
         // x + conv(ReLU(conv(x))), then ReLU.
         let block = |x: &Tensor, name: &str| -> Result<Tensor> {
+            if fast {
+                let (wa, ba) = self.layer(&format!("{name}a"))?;
+                let (wb, bb) = self.layer(&format!("{name}b"))?;
+                return Ok(res_block(x, (&wa, &ba), (&wb, &bb))?);
+            }
             let h = conv(x, &format!("{name}a"), true, false)?;
             let h = conv(&h, &format!("{name}b"), false, false)?;
-            Ok(if fast { add_relu(x, &h)? } else { (x + h)?.relu()? })
+            Ok((x + h)?.relu()?)
         };
         let x = if fast {
             x.reshape((b, INPUT_SIDE, INPUT_SIDE, 1))?
