@@ -92,7 +92,7 @@ thread_local! {
 
 /// Runs `f` on the im2col columns of the consecutive images in `x` (`(n·h·w) × (k·k·c)`), held in
 /// this thread's reusable buffer (a fresh one if that is already in use).
-pub(super) fn with_columns<T>(x: &[f32], (h, w, c): (usize, usize, usize), k: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
+fn with_columns<T>(x: &[f32], (h, w, c): (usize, usize, usize), k: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
     let (image, row) = (h * w * c, h * w * k * k * c);
     let len = (x.len() / image.max(1)) * row;
     let fill = |buffer: &mut Vec<f32>| {
@@ -108,6 +108,43 @@ pub(super) fn with_columns<T>(x: &[f32], (h, w, c): (usize, usize, usize), k: us
     COLUMNS.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buffer) => fill(&mut buffer),
         Err(_) => fill(&mut Vec::new()),
+    })
+}
+
+/// One chunk of a convolution: `out` (the chunk's output pixels, rows of `O` = `bias.len()`) =
+/// `bias` + im2col(`x`) · `wm` (the `(k·k·C) × O` [`weight_matrix`]), then ReLU when `relu` is
+/// set. False (with `out` unspecified) when the matrix shapes disagree.
+pub(super) fn conv_rows(out: &mut [f32], x: &[f32], (h, w, c): (usize, usize, usize), k: usize, wm: &[f32], bias: &[f32], relu: bool) -> bool {
+    let (o, row) = (bias.len(), k * k * c);
+    let m = out.len() / o.max(1);
+    fill_rows(out, bias);
+    let ok = with_columns(x, (h, w, c), k, |cols| sgemm(out, true, Mat::rows(cols, m, row), Mat::rows(wm, row, o), 1));
+    if relu {
+        out.iter_mut().for_each(|v| *v = v.max(0.0));
+    }
+    ok
+}
+
+/// The backward of [`conv_rows`] for one chunk, given the gradient `g` at its output rows (already
+/// through any ReLU and pooling): sets `gw` (`(k·k·C) × O`) to im2col(`x`)ᵀ · `g` and, when `gx` is
+/// given, adds `g` · `wm`ᵀ folded back onto the input pixels (col2im) into it. Names the product
+/// whose shapes disagree, if one does.
+pub(super) fn conv_rows_backward(x: &[f32], (h, w, c): (usize, usize, usize), k: usize, wm: &[f32], g: &[f32], gw: &mut [f32], gx: Option<&mut [f32]>) -> std::result::Result<(), &'static str> {
+    let row = k * k * c;
+    let (m, o) = (x.len() / c.max(1), wm.len() / row.max(1));
+    with_columns(x, (h, w, c), k, |cols| {
+        if !sgemm(gw, false, Mat::transposed(cols, m, row), Mat::rows(g, m, o), 1) {
+            return Err("weight-gradient");
+        }
+        if let Some(gx) = gx {
+            if !sgemm(cols, false, Mat::rows(g, m, o), Mat::transposed(wm, row, o), 1) {
+                return Err("input-gradient");
+            }
+            for (img, dc) in gx.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {
+                col2im_image(dc, (h, w, c), k, img);
+            }
+        }
+        Ok(())
     })
 }
 
@@ -135,13 +172,8 @@ impl CustomOp3 for ConvBiasRelu {
         // Pooled output chunks (an empty buffer gives none: then the zip below would be empty).
         let pool_chunk = (per * h2 * w2 * o).max(1);
         let conv_chunk = |(oc, xc): (&mut [f32], &[f32])| -> Result<()> {
-            let m = oc.len() / o;
-            fill_rows(oc, bias);
-            if !with_columns(xc, (h, w, c), k, |cols| sgemm(oc, true, Mat::rows(cols, m, row), Mat::rows(&wm, row, o), 1)) {
+            if !conv_rows(oc, xc, (h, w, c), k, &wm, bias, self.relu) {
                 bail!("conv: matrix shapes");
-            }
-            if self.relu {
-                oc.iter_mut().for_each(|v| *v = v.max(0.0));
             }
             Ok(())
         };
@@ -252,25 +284,9 @@ impl ConvBwd {
             Cow::Borrowed(gc)
         };
         let mut gb = vec![0f32; o];
-        for r in gm.chunks_exact(o) {
-            gb.iter_mut().zip(r).for_each(|(a, v)| *a += v);
-        }
+        super::add_column_sums(&mut gb, &gm);
         let mut gw = vec![0f32; row * o];
-        let done = with_columns(xc, (h, w, c), k, |cols| {
-            if !sgemm(&mut gw, false, Mat::transposed(cols, m, row), Mat::rows(&gm, m, o), 1) {
-                return Err("weight-gradient");
-            }
-            if self.need_gx {
-                if !sgemm(cols, false, Mat::rows(&gm, m, o), Mat::transposed(&self.wm, row, o), 1) {
-                    return Err("input-gradient");
-                }
-                for (img, dc) in gxc.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {
-                    col2im_image(dc, (h, w, c), k, img);
-                }
-            }
-            Ok(())
-        });
-        if let Err(what) = done {
+        if let Err(what) = conv_rows_backward(xc, (h, w, c), k, &self.wm, &gm, &mut gw, self.need_gx.then_some(gxc)) {
             bail!("conv backward: {what} shapes");
         }
         Ok((gw, gb))

@@ -85,11 +85,7 @@ impl CustomOp3 for LinearBwd {
         let mut packed = vec![0f32; m * k + n * k + n];
         let (gx, rest) = packed.split_at_mut(m * k);
         let (gw, gb) = rest.split_at_mut(n * k);
-        if n > 0 {
-            for r in gm.chunks_exact(n) {
-                gb.iter_mut().zip(r).for_each(|(a, v)| *a += v);
-            }
-        }
+        super::add_column_sums(gb, &gm);
         let ok_w = sgemm(gw, false, Mat::transposed(&gm, m, n), Mat::rows(x, m, k), threads());
         let ok_x = !self.need_gx || sgemm(gx, false, Mat::rows(&gm, m, n), Mat::rows(w, n, k), threads());
         if !ok_w || !ok_x {

@@ -19,3 +19,14 @@ pub mod upsample_op;
 pub fn relu_grad(grad: f32, out: f32) -> f32 {
     if out > 0.0 { grad } else { 0.0 }
 }
+
+/// Adds the column sums of `g` (rows as long as `sums`) into `sums`: a bias gradient. An empty
+/// `sums` stays as it is.
+pub fn add_column_sums(sums: &mut [f32], g: &[f32]) {
+    if sums.is_empty() {
+        return;
+    }
+    for r in g.chunks_exact(sums.len()) {
+        sums.iter_mut().zip(r).for_each(|(a, v)| *a += v);
+    }
+}

@@ -8,10 +8,9 @@
 //! backward pass, and its backward walks each chunk back the same way, returning the input
 //! gradient whole. Both convolutions keep the block's width `C`, stride 1, "same" zero padding.
 
-use super::conv_op::{images_per_chunk, weight_from_matrix, weight_matrix, with_columns};
-use super::fast_conv::{col2im_image, f32_slice};
-use super::relu_grad;
-use super::sgemm::{fill_rows, sgemm, Mat};
+use super::conv_op::{conv_rows, conv_rows_backward, images_per_chunk, weight_from_matrix, weight_matrix};
+use super::fast_conv::f32_slice;
+use super::{add_column_sums, relu_grad};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -48,15 +47,6 @@ fn block_shape(x: &Shape, w: &Shape, b: &Shape) -> Result<((usize, usize, usize,
     Ok(((bs, h, wd, c), k))
 }
 
-/// Column sums of `g` (`m` rows of `c`).
-fn column_sums(g: &[f32], c: usize) -> Vec<f32> {
-    let mut sums = vec![0f32; c];
-    for r in g.chunks_exact(c.max(1)) {
-        sums.iter_mut().zip(r).for_each(|(a, v)| *a += v);
-    }
-    sums
-}
-
 impl CustomOp3 for ResBlock {
     fn name(&self) -> &'static str {
         "fude-res-block"
@@ -77,14 +67,7 @@ impl CustomOp3 for ResBlock {
         }
         let per = images_per_chunk(b, h * w * row) * image;
         out.par_chunks_mut(per).zip(inner.par_chunks_mut(per)).zip(x.par_chunks(per)).try_for_each(|((yc, hc), xc)| {
-            let m = xc.len() / c;
-            fill_rows(hc, ba);
-            if !with_columns(xc, (h, w, c), k, |cols| sgemm(hc, true, Mat::rows(cols, m, row), Mat::rows(&ma, row, c), 1)) {
-                bail!("residual block: matrix shapes");
-            }
-            hc.iter_mut().for_each(|v| *v = v.max(0.0));
-            fill_rows(yc, bb);
-            if !with_columns(hc, (h, w, c), k, |cols| sgemm(yc, true, Mat::rows(cols, m, row), Mat::rows(&mb, row, c), 1)) {
+            if !conv_rows(hc, xc, (h, w, c), k, &ma, ba, true) || !conv_rows(yc, hc, (h, w, c), k, &mb, bb, false) {
                 bail!("residual block: matrix shapes");
             }
             yc.iter_mut().zip(xc).for_each(|(y, &x)| *y = (*y + x).max(0.0));
@@ -167,39 +150,26 @@ impl ResBlockBwd {
     /// gradients. `yc` is the block's output, `gc` its gradient, `hc` the inner activation.
     fn chunk(&self, gxc: &mut [f32], xc: &[f32], yc: &[f32], gc: &[f32], hc: &[f32], (h, w, c): (usize, usize, usize)) -> Result<Partial> {
         let (k, [ma, mb]) = (self.k, &self.matrices);
-        let (row, m) = (k * k * c, xc.len() / c.max(1));
+        let row = k * k * c;
         // Through the block's ReLU: the gradient of the sum, which the shortcut passes on as is.
         let gz: Vec<f32> = gc.iter().zip(yc).map(|(&g, &y)| relu_grad(g, y)).collect();
         // Back through the second convolution to the inner activation, then its ReLU.
-        let mut gwb = vec![0f32; row * c];
-        let mut gh = vec![0f32; m * c];
-        let second = with_columns(hc, (h, w, c), k, |cols| {
-            let ok = sgemm(&mut gwb, false, Mat::transposed(cols, m, row), Mat::rows(&gz, m, c), 1)
-                && sgemm(cols, false, Mat::rows(&gz, m, c), Mat::transposed(mb, row, c), 1);
-            for (img, dc) in gh.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {
-                col2im_image(dc, (h, w, c), k, img);
-            }
-            ok
-        });
+        let (mut gwb, mut gh) = (vec![0f32; row * c], vec![0f32; hc.len()]);
+        let second = conv_rows_backward(hc, (h, w, c), k, mb, &gz, &mut gwb, Some(&mut gh));
         gh.iter_mut().zip(hc).for_each(|(g, &a)| *g = relu_grad(*g, a));
-        // Back through the first convolution to the block's input.
+        // Back through the first convolution to the block's input, which also takes the shortcut's part.
         let mut gwa = vec![0f32; row * c];
-        let first = with_columns(xc, (h, w, c), k, |cols| {
-            let weights = sgemm(&mut gwa, false, Mat::transposed(cols, m, row), Mat::rows(&gh, m, c), 1);
-            if !self.need_gx {
-                return weights;
-            }
-            let input = sgemm(cols, false, Mat::rows(&gh, m, c), Mat::transposed(ma, row, c), 1);
-            for (img, dc) in gxc.chunks_exact_mut(h * w * c).zip(cols.chunks_exact(h * w * row)) {
-                col2im_image(dc, (h, w, c), k, img);
-            }
-            gxc.iter_mut().zip(&gz).for_each(|(g, v)| *g += v);
-            weights && input
-        });
-        if !(first && second) {
-            bail!("residual block backward: matrix shapes");
+        let first = conv_rows_backward(xc, (h, w, c), k, ma, &gh, &mut gwa, self.need_gx.then_some(&mut *gxc));
+        if let Err(what) = second.and(first) {
+            bail!("residual block backward: {what} shapes");
         }
-        Ok(([gwa, gwb], [column_sums(&gh, c), column_sums(&gz, c)]))
+        if self.need_gx {
+            gxc.iter_mut().zip(&gz).for_each(|(g, v)| *g += v);
+        }
+        let (mut gba, mut gbb) = (vec![0f32; c], vec![0f32; c]);
+        add_column_sums(&mut gba, &gh);
+        add_column_sums(&mut gbb, &gz);
+        Ok(([gwa, gwb], [gba, gbb]))
     }
 }
 
