@@ -1,6 +1,7 @@
 //! Build script: embeds the bundled fonts (listed in assets/fonts/fonts.json) and, when present,
 //! the bundled recognizer (models/recognizer.safetensors + .json) and generator
-//! (models/generator.safetensors + .json), so the binary works from any directory. A checkout
+//! (models/generator.safetensors + .json) and the Kuzushiji reader (models/kuzushiji.safetensors +
+//! .json), so the binary works from any directory. A checkout
 //! without trained models still builds (the first `fude train` makes one).
 
 use std::env;
@@ -13,6 +14,9 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_model)");
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_generator)");
+    println!("cargo::rustc-check-cfg=cfg(fude_bundled_kuzushiji)");
+    println!("cargo::rerun-if-changed=models/kuzushiji.safetensors");
+    println!("cargo::rerun-if-changed=models/kuzushiji.json");
     println!("cargo::rerun-if-changed=models/generator.safetensors");
     println!("cargo::rerun-if-changed=models/generator.json");
     println!("cargo::rerun-if-changed=assets/fonts/fonts.json");
@@ -35,6 +39,9 @@ fn main() {
         println!("cargo::rustc-cfg=fude_bundled_generator");
     } else {
         println!("cargo::warning=no bundled generator in models/: generation will need --model");
+    }
+    if root.join("models/kuzushiji.safetensors").is_file() && root.join("models/kuzushiji.json").is_file() {
+        println!("cargo::rustc-cfg=fude_bundled_kuzushiji");
     }
 }
 

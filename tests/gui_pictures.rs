@@ -122,8 +122,8 @@ fn pictures_and_scripts_read_as_the_command_line_does() {
 }
 
 /// A Kuzushiji-49 cell (28x28, from the repository's fixture) under the Kuzushiji script: the app
-/// softens it as `fude predict --script kuzushiji` does, shows the model that softened input and
-/// says so under the candidates.
+/// softens it as `fude predict --script kuzushiji` does, has the Kuzushiji reader read it too, as
+/// `predict` does, shows the model that softened input and says both under the candidates.
 #[test]
 fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads_it() {
     use fude::ink::picture::picture_input;
@@ -153,4 +153,5 @@ fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads
     assert_eq!(softened, picture_input(&saved, ScriptChoice::Kuzushiji.picture_options(false)).unwrap().input.to_vec());
     assert_ne!(softened, as_published, "the model sees the softened cell");
     assert!(h.query_by_label_contains("softened a little").is_some(), "the candidates say so");
+    assert!(h.query_by_label_contains("a second network").is_some(), "and that the Kuzushiji reader read the picture too");
 }

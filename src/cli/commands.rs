@@ -329,8 +329,13 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         }
         let bar = ProgressBar::new(total as u64);
         // Pictures are ranked as `predict` ranks them: small and full-size kana alike.
-        let reading = Reading { script, picture: pictures || src.reads_pictures(), ..Reading::default() };
-        let reading = (limits || reading.picture).then_some(&reading);
+        let picture = pictures || src.reads_pictures();
+        // Pictures read by the bundled recognizer, on either side, have the Kuzushiji reader join it.
+        let reading = Reading { script, picture, kuzushiji_reader: picture && model.is_none(), ..Reading::default() };
+        let against_bundled = against.as_deref().is_some_and(|p| crate::models::named_checkpoint(p).is_none());
+        let against_reading = Reading { kuzushiji_reader: picture && against_bundled, ..reading.clone() };
+        let limits = limits || reading.picture;
+        let (reading, against_reading) = (limits.then_some(&reading), limits.then_some(&against_reading));
         let report = if parts.is_empty() {
             evaluate(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
         } else {
@@ -340,7 +345,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         let paired = match &other {
             Some(b) => {
                 let all: Vec<Sample> = if parts.is_empty() { set } else { parts.into_iter().flat_map(|(_, s)| s).collect() };
-                Some(compare_paired(&ck.model, &b.model, &name, &all, reading)?)
+                Some(compare_paired((&ck.model, reading), (&b.model, against_reading), &name, &all)?)
             }
             None => None,
         };
@@ -397,8 +402,9 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
                 .unwrap_or_else(|_| Err(crate::Error::file(f, "the reader failed on this file (a bug in fude: please report it)")))
         })
         .collect();
-    let ok: Vec<&ModelInput> = inputs.iter().filter_map(|r| r.as_ref().ok().map(|p| &p.input)).collect();
-    let probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
+    let pictures: Vec<&PictureInput> = inputs.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let ok: Vec<&ModelInput> = pictures.iter().map(|p| &p.input).collect();
+    let mut probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
         // One image per thread through the lean CPU path.
         let fast = CpuRecognizer::new(&ck.model)?;
         ok.par_iter().map(|i| fast.probabilities(i)).collect::<crate::Result<_>>()?
@@ -409,6 +415,11 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         }
         v
     };
+    // A picture file read by the bundled recognizer has the Kuzushiji reader join it.
+    let read_as = |picture: &PictureInput| {
+        Reading { picture: picture.cropped, kuzushiji_reader: model.is_none() && !picture.drawing, ..reading.clone() }.for_input(&picture.input)
+    };
+    probs.par_iter_mut().zip(pictures.par_iter()).try_for_each(|(p, picture)| read_as(picture).blend(&picture.input, p))?;
     let mut probs = probs.into_iter();
     let mut failed = false;
     for (file, input) in files.iter().zip(&inputs) {
@@ -416,7 +427,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         match input {
             Ok(picture) => {
                 let p = probs.next().unwrap_or_default();
-                let read = Reading { picture: picture.cropped, ..reading.clone() }.for_input(&picture.input);
+                let read = read_as(picture);
                 let mut cands = read.candidates(&p, top);
                 cands.notes.splice(0..0, picture.notes());
                 if json {

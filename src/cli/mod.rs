@@ -141,7 +141,8 @@ pub enum Command {
         train_split: bool,
         /// Read the pictures of image sets (npz, k49, mine) as `predict` reads a picture file
         /// (cropped to the character unless framed like a dataset cell; under --script kuzushiji
-        /// a 28x28 cell softened first), not as writing boxes.
+        /// a 28x28 cell softened first, and the bundled model joined by the Kuzushiji reader),
+        /// not as writing boxes.
         #[arg(long)]
         as_pictures: bool,
         /// Which characters may be read, as `predict --script` limits them: all (the network's own
@@ -176,7 +177,8 @@ pub enum Command {
         device: String,
         /// Which characters may be read: auto, hiragana, katakana, kuzushiji (Kuzushiji-49's 49
         /// classes; a picture no larger than 28x28, as Kuzushiji-49 publishes its cells, is
-        /// softened first) or all. Auto reads look-alikes (り/リ) in the script of --context.
+        /// softened first, and the bundled model reads pictures together with the bundled
+        /// Kuzushiji reader) or all. Auto reads look-alikes (り/リ) in the script of --context.
         #[arg(long, default_value = "auto")]
         script: String,
         /// The text written so far, for --script auto.

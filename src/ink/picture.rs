@@ -59,12 +59,14 @@ pub struct PictureInput {
     pub several: bool,
     /// The picture is a thumbnail that was softened first ([`PictureOptions::thumbnail_blur`]).
     pub softened: bool,
+    /// A drawing's strokes, not a picture file.
+    pub drawing: bool,
 }
 
 impl PictureInput {
     /// A drawing's input, which is its own writing box: not cropped, one character, not softened.
     pub fn of_drawing(input: ModelInput) -> Self {
-        PictureInput { input, cropped: false, several: false, softened: false }
+        PictureInput { input, cropped: false, several: false, softened: false, drawing: true }
     }
 
     /// What the candidates say about how this picture was read (several characters, softened),
@@ -109,7 +111,7 @@ pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureI
     if super::is_blank(&input) {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
-    Ok(PictureInput { input, cropped, several: seems_several_characters(img), softened })
+    Ok(PictureInput { input, cropped, several: seems_several_characters(img), softened, drawing: false })
 }
 
 /// The picture blurred by a Gaussian of `sigma` pixels about its paper's level, so that the

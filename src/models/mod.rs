@@ -12,4 +12,4 @@ pub mod recognizer;
 pub use checkpoint::{named_checkpoint, CheckpointKind, ModelCheckpoint, BUNDLED_NAME};
 pub use device::{select_device, DeviceChoice, SelectedDevice};
 pub use parameters::{Layout, Network};
-pub use recognizer::{Architecture, Checkpoint, CpuRecognizer, Prediction, Recognizer, Sidecar};
+pub use recognizer::{Architecture, Checkpoint, CpuRecognizer, KuzushijiReader, Prediction, Recognizer, Sidecar};

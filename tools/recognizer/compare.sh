@@ -8,7 +8,9 @@
 # The size figures read as any full-size kana, the specks' and the tests' thresholds come from the
 # tests, which read `$FUDE_MODEL` in place of the bundled model:
 # `FUDE_MODEL=/work/runs/rec6/recognizer cargo test --release --test recognizer_size --test recognizer_specks -- --nocapture`
-# (and `--test picture_framing -- --ignored` for the framing proxies).
+# (and `--test picture_framing -- --ignored` for the framing proxies). Under `--script kuzushiji` the
+# bundled model reads pictures together with the bundled Kuzushiji reader (`models/kuzushiji.*`), and a
+# model from a file reads alone: for `bundled` that figure is also given for `models/recognizer` alone.
 set -euo pipefail
 FUDE=${FUDE:-target/release/fude}
 S=${S:-../shared/data/kuzushiji-sample}
@@ -27,6 +29,9 @@ for m in "$@"; do
   echo "held-out, the network's own ranking: $("$FUDE" eval "${opt[@]}" --data "fonts,drawings,pens,scans,$N" --json 2>/dev/null | tops)"
   echo "held-out, Auto with no text:         $("$FUDE" eval "${opt[@]}" --script auto --data fonts,drawings,pens --json 2>/dev/null | tops)"
   echo "kuzushiji as pictures / as kuzushiji: $("$FUDE" eval "${opt[@]}" --as-pictures --data "$N" --json 2>/dev/null | tops)/ $("$FUDE" eval "${opt[@]}" --as-pictures --script kuzushiji --data "$N" --json 2>/dev/null | tops)"
+  if [ "$m" = bundled ]; then
+    echo "  as kuzushiji, the recognizer alone (no Kuzushiji reader): $("$FUDE" eval --model models/recognizer --as-pictures --script kuzushiji --data "$N" --json 2>/dev/null | tops)"
+  fi
   echo "shrunk 0.6 / 0.75 read exactly (Auto): $("$FUDE" eval "${opt[@]}" --script auto --data drawings=shrunk0.6 --json 2>/dev/null | tops)/ $("$FUDE" eval "${opt[@]}" --script auto --data drawings=shrunk0.75 --json 2>/dev/null | tops)"
   if [ "$m" != bundled ]; then
     echo "against the bundled model, sample by sample (network's own ranking):"

@@ -8,7 +8,9 @@ probabilities: how much two networks that read differently would gain together, 
 `fude train --teacher` tries to carry over to one network. `--blur SIGMA` first blurs each picture
 (a Gaussian of SIGMA pixels): how much softer edges than the published pictures' change the
 reading (under `--script kuzushiji`, `fude predict` itself softens a picture of 28x28 or less by σ 0.6
-since session 26, and `--blur` comes on top of that). Usage, from the repository root after a release build (`bundled` names the embedded
+since session 26, and `--blur` comes on top of that). Under `--script kuzushiji`, `bundled` reads with the
+bundled Kuzushiji reader joining it (session 33), as `predict` does; `models/recognizer` is the same
+recognizer read alone. Usage, from the repository root after a release build (`bundled` names the embedded
 model):
 
     tools/recognizer/ensemble_kuzushiji.py [--script kuzushiji] [--blur 0.6] bundled /path/to/other/recognizer

@@ -33,6 +33,9 @@ pub struct LoadedModel {
     pub net: Arc<CpuRecognizer>,
     /// Where it came from ("bundled" or a path).
     pub name: String,
+    /// It is the bundled recognizer (the bundled Kuzushiji reader joins it for a picture under
+    /// Kuzushiji: [`Reading::kuzushiji_reader`]).
+    pub bundled: bool,
 }
 
 impl LoadedModel {
@@ -45,6 +48,7 @@ impl LoadedModel {
         Ok(LoadedModel {
             net: Arc::new(CpuRecognizer::new(&checkpoint.model)?),
             name,
+            bundled: path.is_none(),
         })
     }
 }
@@ -160,10 +164,16 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
         Ok(picture) => {
             let input = picture.input;
             blank = is_blank(&input);
-            let read = Reading { picture: picture.cropped, ..reading.clone() }.for_input(&input);
+            let kuzushiji_reader = !picture.drawing && model.is_some_and(|m| m.bundled);
+            let read = Reading { picture: picture.cropped, kuzushiji_reader, ..reading.clone() }.for_input(&input);
             let mut result = match model {
                 _ if blank => Ok(crate::models::recognizer::Candidates { top: Vec::new(), notes: Vec::new() }),
-                Some(m) => m.net.probabilities(&input).map(|p| read.candidates(&p, TOP_K)).map_err(|e| e.to_string()),
+                Some(m) => m
+                    .net
+                    .probabilities(&input)
+                    .and_then(|mut p| read.blend(&input, &mut p).map(|()| p))
+                    .map(|p| read.candidates(&p, TOP_K))
+                    .map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
             };
             if let Ok(c) = &mut result {
@@ -273,6 +283,7 @@ mod tests {
         r.set_model(LoadedModel {
             net: Arc::new(CpuRecognizer::new(&net).unwrap()),
             name: "test".into(),
+            bundled: false,
         });
         r.post(Job::Drawing(d));
         let o = wait(&mut r);

@@ -10,6 +10,9 @@
 //!   in the script of the text, while a clear reading in the other script still comes first. With
 //!   no context, katakana is scaled by [`LONE_KATAKANA_WEIGHT`] (hiragana is the common script).
 //! - **All** ranks as the network does.
+//! - **The Kuzushiji reader** ([`Reading::blend`]): under Kuzushiji the bundled recognizer's
+//!   probabilities for a picture file are first averaged with a second bundled network's, trained
+//!   mostly on real cells.
 //! - **Pictures** ([`Reading::picture`]): each small kana and its full-size form share their
 //!   probability mass, full-size first, since a picture's crop does not show how large the
 //!   character was written.
@@ -51,6 +54,10 @@ pub const SMALL_KANA_MIN_REACH: f32 = 0.72;
 /// Under the other choices a thumbnail is read as it is: a 28-pixel rendering of a font or a
 /// drawing is as soft as its training draws already, and blurring it costs up to 4 points.
 pub const KUZUSHIJI_THUMBNAIL_BLUR: f32 = 0.6;
+
+/// What the candidates say when the Kuzushiji reader joined the bundled recognizer ([`Reading::blend`]).
+pub const KUZUSHIJI_READER_NOTE: &str =
+    "under Kuzushiji a second network, trained mostly on real Kuzushiji-MNIST cells, reads a picture too: each percentage is the two networks' average";
 
 /// Which characters the candidates may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -126,14 +133,18 @@ pub struct Reading {
     /// The ink sits high in its writing box (see [`Reading::for_input`]): a full-size kana written
     /// small, not a small kana, which sits low.
     pub high: bool,
+    /// The input is a picture file read by the bundled recognizer (not a drawing, nor a
+    /// recognizer opened from a file): under Kuzushiji the bundled
+    /// [`KuzushijiReader`](super::kuzushiji_reader::KuzushijiReader) joins it ([`Reading::blend`]).
+    pub kuzushiji_reader: bool,
 }
 
 /// The candidates and what changed their order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidates {
     /// Best first (in the order the script, context and picture rules give), each with the
-    /// network's own probability, so the figures mean what they say and never add up to more
-    /// than 100%.
+    /// network's own probability (the average of the two under the Kuzushiji reader), so the
+    /// figures mean what they say and never add up to more than 100%.
     pub top: Vec<Prediction>,
     /// One line per adjustment that changed the order of the network's own ranking.
     pub notes: Vec<String>,
@@ -207,8 +218,13 @@ impl Reading {
         if let Some(r) = reason.filter(|_| changed) {
             notes.insert(0, r);
         }
+        let blended = self.blends() && matches!(super::KuzushijiReader::bundled(), Ok(Some(_)));
         if !notes.is_empty() {
-            notes.push("the percentages are the network's own, before this ordering".into());
+            let whose = if blended { "the two networks' average" } else { "the network's own" };
+            notes.push(format!("the percentages are {whose}, before this ordering"));
+        }
+        if blended {
+            notes.push(KUZUSHIJI_READER_NOTE.into());
         }
         Candidates { top, notes }
     }

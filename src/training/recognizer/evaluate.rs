@@ -97,8 +97,12 @@ fn classify(
     let mut done = 0;
     for chunk in samples.chunks(256) {
         let inputs: Vec<_> = chunk.iter().map(|s| &s.input).collect();
-        let probs = model.probabilities(&inputs)?;
-        for (s, p) in chunk.iter().zip(&probs) {
+        let mut probs = model.probabilities(&inputs)?;
+        for (s, p) in chunk.iter().zip(&mut probs) {
+            if let Some(r) = reading {
+                r.blend(&s.input, p)?;
+            }
+            let p = &*p;
             let ranked: Vec<usize> = match reading {
                 Some(r) => r.for_input(&s.input).candidates(p, 5).top.into_iter().map(|c| c.class).collect(),
                 None => rank(p, 5).into_iter().map(|r| r.class).collect(),
