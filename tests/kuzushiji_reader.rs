@@ -1,16 +1,16 @@
 //! The Kuzushiji reader (`models/kuzushiji.*`): under the Kuzushiji script the bundled recognizer's
-//! probabilities are averaged with a second bundled network's, trained mostly on real
+//! probabilities for a picture are averaged with a second bundled network's, trained mostly on real
 //! Kuzushiji-MNIST cells.
 //!
 //! - The kuzushiji sample's 2,000 held-out pictures, read as `fude predict --script kuzushiji`
 //!   reads a picture file, read better with the reader than by the recognizer alone.
 //! - Modern kana of Kuzushiji-49's classes as 28x28 picture files (the held-out fonts, drawings
-//!   and pens, as someone who makes a kana MNIST writes them) read no worse.
+//!   and pens, as someone who makes a kana MNIST writes them) read no worse beyond chance.
 //! - A drawing, and anything read with a recognizer opened from a file, is read without the
 //!   reader; the reader's sidecar records how it was made.
 //!
-//! Thresholds are just under the figures measured for the bundled pair (`models/README.md`,
-//! "Session 33").
+//! The sample's threshold is just under the figure measured for the bundled pair, 1,973 of 2,000
+//! (`models/README.md`, "Session 33").
 
 mod support;
 

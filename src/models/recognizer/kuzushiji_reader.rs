@@ -1,5 +1,5 @@
 //! The Kuzushiji reader: a second bundled recognizer (`models/kuzushiji.*`, fude-res) trained
-//! mostly on real Kuzushiji-MNIST cells, with the fonts for every other class. Under
+//! mostly on real Kuzushiji-MNIST cells, with fonts, drawings, pens and scans of every class. Under
 //! [`ScriptChoice::Kuzushiji`] the bundled recognizer's probabilities for a picture file are
 //! averaged with its probabilities for the same input ([`Reading::blend`]): the bundled recognizer
 //! learns from fonts and drawings first, and a network that sees real cells most of the time reads
