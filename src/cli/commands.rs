@@ -9,7 +9,7 @@ use crate::data::spec::{self, open_mixture};
 use crate::data::{OpenOptions, Sample, Split};
 use crate::ink::picture::{picture_input, PictureInput, PictureOptions};
 use crate::ink::{Drawing, InkImage, ModelInput, INPUT_SIDE};
-use crate::models::recognizer::{Reading, ScriptChoice};
+use crate::models::recognizer::{Candidates, Reading, ScriptChoice};
 use crate::models::{select_device, Checkpoint, CpuRecognizer};
 use crate::training::events::mean_metric;
 use crate::training::session::best_beside;
@@ -404,7 +404,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         .collect();
     let pictures: Vec<&PictureInput> = inputs.iter().filter_map(|r| r.as_ref().ok()).collect();
     let ok: Vec<&ModelInput> = pictures.iter().map(|p| &p.input).collect();
-    let mut probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
+    let probs: Vec<Vec<f32>> = if ck.model.device().is_cpu() {
         // One image per thread through the lean CPU path.
         let fast = CpuRecognizer::new(&ck.model)?;
         ok.par_iter().map(|i| fast.probabilities(i)).collect::<crate::Result<_>>()?
@@ -415,20 +415,24 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         }
         v
     };
-    // A picture file read by the bundled recognizer has the Kuzushiji reader join it.
-    let read_as = |picture: &PictureInput| {
-        Reading { picture: picture.cropped, kuzushiji_reader: model.is_none() && !picture.drawing, ..reading.clone() }.for_input(&picture.input)
-    };
-    probs.par_iter_mut().zip(pictures.par_iter()).try_for_each(|(p, picture)| read_as(picture).blend(&picture.input, p))?;
-    let mut probs = probs.into_iter();
+    // Each picture's reading, made once: a picture file read by the bundled recognizer has the
+    // Kuzushiji reader join it.
+    let ranked: Vec<Candidates> = probs
+        .into_par_iter()
+        .zip(pictures.par_iter())
+        .map(|(mut p, picture)| {
+            let read = Reading { picture: picture.cropped, kuzushiji_reader: model.is_none() && !picture.drawing, ..reading.clone() }.for_input(&picture.input);
+            read.blend(&picture.input, &mut p)?;
+            Ok(read.candidates(&p, top))
+        })
+        .collect::<crate::Result<_>>()?;
+    let mut ranked = ranked.into_iter();
     let mut failed = false;
     for (file, input) in files.iter().zip(&inputs) {
         let shown = escape_controls(&file.to_string_lossy());
         match input {
             Ok(picture) => {
-                let p = probs.next().unwrap_or_default();
-                let read = read_as(picture);
-                let mut cands = read.candidates(&p, top);
+                let mut cands = ranked.next().unwrap_or_else(|| Candidates { top: Vec::new(), notes: Vec::new() });
                 cands.notes.splice(0..0, picture.notes());
                 if json {
                     let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();
