@@ -55,7 +55,8 @@ pub const SMALL_KANA_MIN_REACH: f32 = 0.72;
 /// drawing is as soft as its training draws already, and blurring it costs up to 4 points.
 pub const KUZUSHIJI_THUMBNAIL_BLUR: f32 = 0.6;
 
-/// What the candidates say when the Kuzushiji reader joined the bundled recognizer ([`Reading::blend`]).
+/// What the candidates say when the Kuzushiji reader joined the bundled recognizer ([`Reading::blend`]),
+/// followed by ", before this ordering" when another note reordered them.
 pub const KUZUSHIJI_READER_NOTE: &str =
     "under Kuzushiji a second network, trained mostly on real Kuzushiji-MNIST cells, reads a picture too: each percentage is the two networks' average";
 
@@ -218,13 +219,13 @@ impl Reading {
         if let Some(r) = reason.filter(|_| changed) {
             notes.insert(0, r);
         }
+        // One note says what the percentages are: with the Kuzushiji reader, its own.
         let blended = self.blends() && matches!(super::KuzushijiReader::bundled(), Ok(Some(_)));
-        if !notes.is_empty() {
-            let whose = if blended { "the two networks' average" } else { "the network's own" };
-            notes.push(format!("the percentages are {whose}, before this ordering"));
-        }
+        let reordered = !notes.is_empty();
         if blended {
-            notes.push(KUZUSHIJI_READER_NOTE.into());
+            notes.push(format!("{KUZUSHIJI_READER_NOTE}{}", if reordered { ", before this ordering" } else { "" }));
+        } else if reordered {
+            notes.push("the percentages are the network's own, before this ordering".into());
         }
         Candidates { top, notes }
     }
