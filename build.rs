@@ -1,7 +1,7 @@
 //! Build script: embeds the bundled fonts (listed in assets/fonts/fonts.json) and, when present,
 //! the bundled recognizer (models/recognizer.safetensors + .json) and generator
-//! (models/generator.safetensors + .json) and the Kuzushiji reader (models/kuzushiji.safetensors +
-//! .json), so the binary works from any directory. A checkout
+//! (models/generator.safetensors + .json) and the Kuzushiji reader's networks (every
+//! models/kuzushiji*.safetensors with its .json), so the binary works from any directory. A checkout
 //! without trained models still builds (the first `fude train` makes one).
 
 use std::env;
@@ -14,9 +14,7 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_model)");
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_generator)");
-    println!("cargo::rustc-check-cfg=cfg(fude_bundled_kuzushiji)");
-    println!("cargo::rerun-if-changed=models/kuzushiji.safetensors");
-    println!("cargo::rerun-if-changed=models/kuzushiji.json");
+    println!("cargo::rerun-if-changed=models");
     println!("cargo::rerun-if-changed=models/generator.safetensors");
     println!("cargo::rerun-if-changed=models/generator.json");
     println!("cargo::rerun-if-changed=assets/fonts/fonts.json");
@@ -26,6 +24,9 @@ fn main() {
     let fonts = fonts_table(&root);
     if let Err(e) = fs::write(out.join("fonts.rs"), fonts) {
         panic!("cannot write fonts table: {e}");
+    }
+    if let Err(e) = fs::write(out.join("kuzushiji_readers.rs"), kuzushiji_readers_table(&root)) {
+        panic!("cannot write the Kuzushiji reader's table: {e}");
     }
 
     let model = root.join("models/recognizer.safetensors");
@@ -40,9 +41,33 @@ fn main() {
     } else {
         println!("cargo::warning=no bundled generator in models/: generation will need --model");
     }
-    if root.join("models/kuzushiji.safetensors").is_file() && root.join("models/kuzushiji.json").is_file() {
-        println!("cargo::rustc-cfg=fude_bundled_kuzushiji");
+}
+
+/// Rust source for a `&[(&[u8], &str)]` literal: the weights and sidecar of every
+/// `models/kuzushiji*.safetensors` that has its `.json` beside it, in file-name order (empty when
+/// there is none).
+fn kuzushiji_readers_table(root: &Path) -> String {
+    let mut members: Vec<PathBuf> = fs::read_dir(root.join("models"))
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    members.retain(|p| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        name.starts_with("kuzushiji") && name.ends_with(".safetensors") && p.with_extension("json").is_file()
+    });
+    members.sort();
+    let mut s = String::from("&[\n");
+    for weights in members {
+        println!("cargo::rerun-if-changed={}", weights.display());
+        println!("cargo::rerun-if-changed={}", weights.with_extension("json").display());
+        let _ = writeln!(
+            s,
+            "    (include_bytes!({:?}), include_str!({:?})),",
+            weights.display().to_string(),
+            weights.with_extension("json").display().to_string()
+        );
     }
+    s.push(']');
+    s
 }
 
 /// Rust source for a `&[FontInfo]` literal with one entry per font in the manifest.

@@ -9,7 +9,7 @@ fn script_hint(choice: ScriptChoice) -> &'static str {
         ScriptChoice::Auto => "Look-alikes (り/リ, へ/ヘ ...) are read in the script of your text so far",
         ScriptChoice::Hiragana => "Only hiragana",
         ScriptChoice::Katakana => "Only katakana",
-        ScriptChoice::Kuzushiji => "Only the 49 classical hiragana of Kuzushiji-49 (an opened picture of 28x28 pixels or less, as Kuzushiji-49 publishes its cells, is softened a little first: the model reads them better so; with the bundled model, a second network trained mostly on real Kuzushiji-MNIST cells reads opened pictures too)",
+        ScriptChoice::Kuzushiji => "Only the 49 classical hiragana of Kuzushiji-49 (an opened picture of 28x28 pixels or less, as Kuzushiji-49 publishes its cells, is softened a little first: the model reads them better so; with the bundled model, a reader trained mostly on real Kuzushiji-MNIST cells reads opened pictures too)",
         ScriptChoice::All => "Every kana, as the model ranks them",
     }
 }

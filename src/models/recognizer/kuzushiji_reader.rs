@@ -1,9 +1,10 @@
-//! The Kuzushiji reader: a second bundled recognizer (`models/kuzushiji.*`, fude-res) trained
-//! mostly on real Kuzushiji-MNIST cells, with fonts, drawings, pens and scans of every class. Under
-//! [`ScriptChoice::Kuzushiji`] the bundled recognizer's probabilities for a picture file are
-//! averaged with its probabilities for the same input ([`Reading::blend`]): the bundled recognizer
-//! learns from fonts and drawings first, and a network that sees real cells most of the time reads
-//! real pictures better. A drawing is read by the recognizer alone (the reader's cells are
+//! The Kuzushiji reader: bundled recognizers (`models/kuzushiji*.*`, fude-res, one recipe trained
+//! with different seeds) that learned mostly from real Kuzushiji-MNIST cells, with fonts, drawings,
+//! pens and scans of every class. Under [`ScriptChoice::Kuzushiji`] the bundled recognizer's
+//! probabilities for a picture file are averaged with the reader's, itself the average of its
+//! networks' probabilities for the same input ([`Reading::blend`]): the bundled recognizer learns
+//! from fonts and drawings first, and networks that see real cells most of the time read real
+//! pictures better. A drawing is read by the recognizer alone (the reader's cells are
 //! scanned brush writing, not strokes, and a drawing keeps to one network's time), and so is
 //! everything with a recognizer opened from a file: it is the user's choice of network.
 
@@ -11,46 +12,65 @@ use super::reading::{Reading, ScriptChoice};
 use super::{Checkpoint, CpuRecognizer};
 use crate::error::{Error, Result};
 use crate::ink::ModelInput;
+use rayon::prelude::*;
 use std::sync::OnceLock;
 
 /// The Kuzushiji reader's share of the averaged probabilities (the bundled recognizer has the rest).
 pub const KUZUSHIJI_READER_WEIGHT: f32 = 0.5;
 
-/// A recognizer that joins the bundled one under [`ScriptChoice::Kuzushiji`].
+/// The networks that join the bundled recognizer under [`ScriptChoice::Kuzushiji`], read as one.
 pub struct KuzushijiReader {
-    net: CpuRecognizer,
+    nets: Vec<CpuRecognizer>,
 }
 
 impl KuzushijiReader {
-    /// A reader from checkpoint bytes (weights and sidecar), refused with the reason when they do
-    /// not fit this build.
-    pub fn from_bytes(weights: &[u8], sidecar_json: &str) -> Result<Self> {
-        let ck = Checkpoint::from_bytes(weights, sidecar_json, &candle_core::Device::Cpu)?;
-        Ok(KuzushijiReader { net: CpuRecognizer::new(&ck.model)? })
+    /// A reader from each network's checkpoint bytes (weights and sidecar), loaded side by side
+    /// and refused with the member and the reason when one does not fit this build; `None` for no
+    /// member.
+    pub fn from_bytes(members: &[(&[u8], &str)]) -> Result<Option<Self>> {
+        let nets = members
+            .par_iter()
+            .enumerate()
+            .map(|(k, (weights, sidecar_json))| {
+                Checkpoint::from_bytes(weights, sidecar_json, &candle_core::Device::Cpu)
+                    .and_then(|ck| CpuRecognizer::new(&ck.model))
+                    .map_err(|e| Error::Invalid(format!("network {} of {}: {e}", k + 1, members.len())))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((!nets.is_empty()).then_some(KuzushijiReader { nets }))
     }
 
     /// The bundled reader, loaded on first use; `None` when this build has none.
     pub fn bundled() -> Result<Option<&'static KuzushijiReader>> {
         static READER: OnceLock<std::result::Result<Option<KuzushijiReader>, String>> = OnceLock::new();
-        let loaded = READER.get_or_init(|| match bundled_bytes() {
-            Some((weights, sidecar)) => KuzushijiReader::from_bytes(weights, sidecar).map(Some).map_err(|e| e.to_string()),
-            None => Ok(None),
-        });
+        let loaded = READER.get_or_init(|| KuzushijiReader::from_bytes(BUNDLED).map_err(|e| e.to_string()));
         match loaded {
             Ok(reader) => Ok(reader.as_ref()),
             Err(e) => Err(Error::Invalid(format!("bundled Kuzushiji reader: {e}"))),
         }
     }
 
+    /// How many networks the reader averages.
+    pub fn networks(&self) -> usize {
+        self.nets.len()
+    }
+
     /// `probs` (another recognizer's probabilities for `input`, one per class) averaged with this
-    /// reader's, [`KUZUSHIJI_READER_WEIGHT`] to it.
+    /// reader's (the mean of its networks'), [`KUZUSHIJI_READER_WEIGHT`] to it.
     pub fn blend(&self, input: &ModelInput, probs: &mut [f32]) -> Result<()> {
-        let own = self.net.probabilities(input)?;
-        if own.len() != probs.len() {
-            return Err(Error::Invalid(format!("Kuzushiji reader: {} classes against {}", own.len(), probs.len())));
+        let share = KUZUSHIJI_READER_WEIGHT / self.nets.len() as f32;
+        let mut own = vec![0.0f32; probs.len()];
+        for net in &self.nets {
+            let q = net.probabilities(input)?;
+            if q.len() != probs.len() {
+                return Err(Error::Invalid(format!("Kuzushiji reader: {} classes against {}", q.len(), probs.len())));
+            }
+            for (o, q) in own.iter_mut().zip(q) {
+                *o += share * q;
+            }
         }
-        for (p, q) in probs.iter_mut().zip(own) {
-            *p = (1.0 - KUZUSHIJI_READER_WEIGHT) * *p + KUZUSHIJI_READER_WEIGHT * q;
+        for (p, o) in probs.iter_mut().zip(own) {
+            *p = (1.0 - KUZUSHIJI_READER_WEIGHT) * *p + o;
         }
         Ok(())
     }
@@ -76,20 +96,9 @@ impl Reading {
     }
 }
 
-/// The bundled reader's weights and sidecar, when the build found them.
-#[cfg(fude_bundled_kuzushiji)]
-fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
-    Some((
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/models/kuzushiji.safetensors")),
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/models/kuzushiji.json")),
-    ))
-}
-
-/// The bundled reader's weights and sidecar, when the build found them.
-#[cfg(not(fude_bundled_kuzushiji))]
-fn bundled_bytes() -> Option<(&'static [u8], &'static str)> {
-    None
-}
+/// The bundled networks' weights and sidecars (every `models/kuzushiji*.safetensors` with its
+/// `.json`, in file-name order), as `build.rs` found them.
+const BUNDLED: &[(&[u8], &str)] = include!(concat!(env!("OUT_DIR"), "/kuzushiji_readers.rs"));
 
 #[cfg(test)]
 mod tests {
@@ -104,17 +113,24 @@ mod tests {
         x
     }
 
+    fn net(seed: u64) -> CpuRecognizer {
+        CpuRecognizer::new(&Recognizer::new_seeded(Architecture::default(), &candle_core::Device::Cpu, seed).unwrap()).unwrap()
+    }
+
     #[test]
-    fn blending_averages_the_two_readings() {
-        let net = Recognizer::new(Architecture::default(), &candle_core::Device::Cpu).unwrap();
-        let reader = KuzushijiReader { net: CpuRecognizer::new(&net).unwrap() };
+    fn blending_averages_the_recognizer_with_the_mean_of_the_readers_networks() {
+        let reader = KuzushijiReader { nets: vec![net(1), net(2)] };
+        assert_eq!(reader.networks(), 2);
         let x = input();
-        let own = reader.net.probabilities(&x).unwrap();
-        let mut probs = vec![0.0f32; own.len()];
+        let a = reader.nets[0].probabilities(&x).unwrap();
+        let b = reader.nets[1].probabilities(&x).unwrap();
+        assert_ne!(a, b, "two networks that read differently");
+        let mut probs = vec![0.0f32; a.len()];
         probs[3] = 1.0;
         reader.blend(&x, &mut probs).unwrap();
-        for (c, (p, q)) in probs.iter().zip(&own).enumerate() {
-            let want = if c == 3 { 0.5 + 0.5 * q } else { 0.5 * q };
+        for (c, p) in probs.iter().enumerate() {
+            let own = if c == 3 { 1.0 } else { 0.0 };
+            let want = 0.5 * own + 0.25 * a[c] + 0.25 * b[c];
             assert!((p - want).abs() < 1e-6, "class {c}: {p} against {want}");
         }
         let mut short = vec![0.5f32; 2];
@@ -147,8 +163,9 @@ mod tests {
     }
 
     #[test]
-    fn corrupt_bytes_are_refused_with_the_reason() {
-        let e = KuzushijiReader::from_bytes(b"garbage", "{").err().unwrap().to_string();
-        assert!(e.contains("sidecar") || e.contains("safetensors"), "{e}");
+    fn corrupt_bytes_are_refused_with_the_member_and_the_reason() {
+        let e = KuzushijiReader::from_bytes(&[(b"garbage", "{")]).err().unwrap().to_string();
+        assert!(e.contains("network 1 of 1") && (e.contains("sidecar") || e.contains("safetensors")), "{e}");
+        assert!(KuzushijiReader::from_bytes(&[]).unwrap().is_none(), "no member, no reader");
     }
 }

@@ -11,8 +11,8 @@
 //!   no context, katakana is scaled by [`LONE_KATAKANA_WEIGHT`] (hiragana is the common script).
 //! - **All** ranks as the network does.
 //! - **The Kuzushiji reader** ([`Reading::blend`]): under Kuzushiji the bundled recognizer's
-//!   probabilities for a picture file are first averaged with a second bundled network's, trained
-//!   mostly on real cells.
+//!   probabilities for a picture file are first averaged with the bundled reader's (three networks
+//!   of one recipe, trained mostly on real cells).
 //! - **Pictures** ([`Reading::picture`]): each small kana and its full-size form share their
 //!   probability mass, full-size first, since a picture's crop does not show how large the
 //!   character was written.
@@ -58,7 +58,7 @@ pub const KUZUSHIJI_THUMBNAIL_BLUR: f32 = 0.6;
 /// What the candidates say when the Kuzushiji reader joined the bundled recognizer ([`Reading::blend`]),
 /// followed by ", before this ordering" when another note reordered them.
 pub const KUZUSHIJI_READER_NOTE: &str =
-    "under Kuzushiji a second network, trained mostly on real Kuzushiji-MNIST cells, reads a picture too: each percentage is the two networks' average";
+    "under Kuzushiji a reader trained mostly on real Kuzushiji-MNIST cells reads a picture too: each percentage is the average of its reading and the recognizer's";
 
 /// Which characters the candidates may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
