@@ -1,7 +1,7 @@
 //! Build script: embeds the bundled fonts (listed in assets/fonts/fonts.json) and, when present,
 //! the bundled recognizer (models/recognizer.safetensors + .json) and generator
 //! (models/generator.safetensors + .json) and the Kuzushiji reader's networks (every
-//! models/kuzushiji*.safetensors with its .json), so the binary works from any directory. A checkout
+//! models/kuzushiji/*.safetensors with its .json), so the binary works from any directory. A checkout
 //! without trained models still builds (the first `fude train` makes one).
 
 use std::env;
@@ -14,7 +14,7 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_model)");
     println!("cargo::rustc-check-cfg=cfg(fude_bundled_generator)");
-    println!("cargo::rerun-if-changed=models");
+    println!("cargo::rerun-if-changed=models/kuzushiji");
     println!("cargo::rerun-if-changed=models/generator.safetensors");
     println!("cargo::rerun-if-changed=models/generator.json");
     println!("cargo::rerun-if-changed=assets/fonts/fonts.json");
@@ -44,15 +44,14 @@ fn main() {
 }
 
 /// Rust source for a `&[(&[u8], &str)]` literal: the weights and sidecar of every
-/// `models/kuzushiji*.safetensors` that has its `.json` beside it, in file-name order (empty when
+/// `models/kuzushiji/*.safetensors` that has its `.json` beside it, in file-name order (empty when
 /// there is none).
 fn kuzushiji_readers_table(root: &Path) -> String {
-    let mut members: Vec<PathBuf> = fs::read_dir(root.join("models"))
+    let mut members: Vec<PathBuf> = fs::read_dir(root.join("models/kuzushiji"))
         .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     members.retain(|p| {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        name.starts_with("kuzushiji") && name.ends_with(".safetensors") && p.with_extension("json").is_file()
+        p.extension().is_some_and(|x| x == "safetensors") && p.with_extension("json").is_file()
     });
     members.sort();
     let mut s = String::from("&[\n");

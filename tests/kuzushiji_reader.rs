@@ -1,4 +1,4 @@
-//! The Kuzushiji reader (`models/kuzushiji*.*`): under the Kuzushiji script the bundled recognizer's
+//! The Kuzushiji reader (`models/kuzushiji/`): under the Kuzushiji script the bundled recognizer's
 //! probabilities for a picture are averaged with the reader's, the mean of three bundled networks
 //! of one recipe (seeds 3, 4 and 5), trained mostly on real Kuzushiji-MNIST cells.
 //!
@@ -60,15 +60,15 @@ fn as_picture_file(img: &InkImage, class: usize) -> (ModelInput, usize, bool) {
 
 #[test]
 fn the_build_has_every_network_of_the_reader_and_each_sidecar_records_how_it_was_made() {
-    let models = support::root().join("models");
-    let mut sidecars: Vec<std::path::PathBuf> = std::fs::read_dir(&models)
+    let mut sidecars: Vec<std::path::PathBuf> = std::fs::read_dir(support::root().join("models/kuzushiji"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("kuzushiji") && p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
+    assert_eq!(sidecars.len(), 3, "seeds 3, 4 and 5: {sidecars:?}");
     sidecars.sort();
-    let reader = KuzushijiReader::bundled().unwrap().expect("models/kuzushiji*.* were bundled");
-    assert_eq!(reader.networks(), sidecars.len(), "one network per models/kuzushiji*.json");
+    let reader = KuzushijiReader::bundled().unwrap().expect("models/kuzushiji/ was bundled");
+    assert_eq!(reader.networks(), sidecars.len(), "one network per models/kuzushiji/*.json");
     let mut seeds = Vec::new();
     for path in &sidecars {
         let sidecar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

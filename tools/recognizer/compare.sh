@@ -9,7 +9,7 @@
 # tests, which read `$FUDE_MODEL` in place of the bundled model:
 # `FUDE_MODEL=/work/runs/rec6/recognizer cargo test --release --test recognizer_size --test recognizer_specks -- --nocapture`
 # (and `--test picture_framing -- --ignored` for the framing proxies). Under `--script kuzushiji` the
-# bundled model reads pictures together with the bundled Kuzushiji reader (`models/kuzushiji*.*`), and a
+# bundled model reads pictures together with the bundled Kuzushiji reader (`models/kuzushiji/`), and a
 # model from a file reads alone: for `bundled` that figure is also given for `models/recognizer` alone.
 set -euo pipefail
 FUDE=${FUDE:-target/release/fude}

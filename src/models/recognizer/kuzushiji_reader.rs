@@ -1,4 +1,4 @@
-//! The Kuzushiji reader: bundled recognizers (`models/kuzushiji*.*`, fude-res, one recipe trained
+//! The Kuzushiji reader: bundled recognizers (`models/kuzushiji/`, fude-res, one recipe trained
 //! with different seeds) that learned mostly from real Kuzushiji-MNIST cells, with fonts, drawings,
 //! pens and scans of every class. Under [`ScriptChoice::Kuzushiji`] the bundled recognizer's
 //! probabilities for a picture file are averaged with the reader's, itself the average of its
@@ -96,7 +96,7 @@ impl Reading {
     }
 }
 
-/// The bundled networks' weights and sidecars (every `models/kuzushiji*.safetensors` with its
+/// The bundled networks' weights and sidecars (every `models/kuzushiji/*.safetensors` with its
 /// `.json`, in file-name order), as `build.rs` found them.
 const BUNDLED: &[(&[u8], &str)] = include!(concat!(env!("OUT_DIR"), "/kuzushiji_readers.rs"));
 
