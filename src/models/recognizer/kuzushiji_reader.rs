@@ -5,7 +5,7 @@
 //! networks' probabilities for the same input ([`Reading::blend`]): the bundled recognizer learns
 //! from fonts and drawings first, and networks that see real cells most of the time read real
 //! pictures better. A drawing is read by the recognizer alone (the reader's cells are
-//! scanned brush writing, not strokes, and a drawing keeps to one network's time), and so is
+//! mostly scanned brush writing, not strokes, and a drawing keeps to one network's time), and so is
 //! everything with a recognizer opened from a file: it is the user's choice of network.
 
 use super::reading::{Reading, ScriptChoice};
