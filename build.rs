@@ -55,9 +55,8 @@ fn kuzushiji_readers_table(root: &Path) -> String {
     });
     members.sort();
     let mut s = String::from("&[\n");
+    // `rerun-if-changed=models/kuzushiji` (in `main`) already watches every file in the folder.
     for weights in members {
-        println!("cargo::rerun-if-changed={}", weights.display());
-        println!("cargo::rerun-if-changed={}", weights.with_extension("json").display());
         let _ = writeln!(
             s,
             "    (include_bytes!({:?}), include_str!({:?})),",

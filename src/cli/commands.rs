@@ -432,7 +432,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         let shown = escape_controls(&file.to_string_lossy());
         match input {
             Ok(picture) => {
-                let mut cands = ranked.next().unwrap_or_else(|| Candidates { top: Vec::new(), notes: Vec::new() });
+                let mut cands = ranked.next().unwrap_or_default();
                 cands.notes.splice(0..0, picture.notes());
                 if json {
                     let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();

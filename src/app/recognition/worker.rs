@@ -167,7 +167,7 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
             let kuzushiji_reader = !picture.drawing && model.is_some_and(|m| m.bundled);
             let read = Reading { picture: picture.cropped, kuzushiji_reader, ..reading.clone() }.for_input(&input);
             let mut result = match model {
-                _ if blank => Ok(crate::models::recognizer::Candidates { top: Vec::new(), notes: Vec::new() }),
+                _ if blank => Ok(crate::models::recognizer::Candidates::default()),
                 Some(m) => m
                     .net
                     .probabilities(&input)

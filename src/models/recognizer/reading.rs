@@ -141,7 +141,7 @@ pub struct Reading {
 }
 
 /// The candidates and what changed their order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Candidates {
     /// Best first (in the order the script, context and picture rules give), each with the
     /// network's own probability (the average of the two under the Kuzushiji reader), so the
