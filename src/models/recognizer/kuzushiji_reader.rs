@@ -2,7 +2,8 @@
 //! with different seeds) that learned mostly from real Kuzushiji-MNIST cells, with fonts, drawings,
 //! pens and scans of every class. Under [`ScriptChoice::Kuzushiji`] the bundled recognizer's
 //! probabilities for a picture file are averaged with the reader's, itself the average of its
-//! networks' probabilities for the same input ([`Reading::blend`]): the bundled recognizer learns
+//! networks' probabilities for the input and for the input moved one pixel up, down, left and right
+//! ([`READER_MOVES`], [`Reading::blend`]): the bundled recognizer learns
 //! from fonts and drawings first, and networks that see real cells most of the time read real
 //! pictures better. A drawing is read by the recognizer alone (the reader's cells are
 //! mostly scanned brush writing, not strokes, and a drawing keeps to one network's time), and so is
@@ -11,12 +12,29 @@
 use super::reading::{Reading, ScriptChoice};
 use super::{Checkpoint, CpuRecognizer};
 use crate::error::{Error, Result};
-use crate::ink::ModelInput;
+use crate::ink::{ModelInput, INPUT_SIDE};
 use rayon::prelude::*;
 use std::sync::OnceLock;
 
 /// The Kuzushiji reader's share of the averaged probabilities (the bundled recognizer has the rest).
 pub const KUZUSHIJI_READER_WEIGHT: f32 = 0.5;
+
+/// Where each network of the reader reads the input from: the input as it is and moved by one
+/// pixel (`(dx, dy)`, right and down positive), the networks' probabilities averaged over them.
+pub const READER_MOVES: &[(i32, i32)] = &[(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)];
+
+/// `input` moved by `dx` pixels right and `dy` down; what comes in from beyond the edge is paper.
+fn moved(input: &ModelInput, dx: i32, dy: i32) -> ModelInput {
+    let side = INPUT_SIDE as i32;
+    let mut out = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+    for (i, v) in out.iter_mut().enumerate() {
+        let (x, y) = ((i % INPUT_SIDE) as i32 - dx, (i / INPUT_SIDE) as i32 - dy);
+        if (0..side).contains(&x) && (0..side).contains(&y) {
+            *v = input.get((y * side + x) as usize).copied().unwrap_or(0.0);
+        }
+    }
+    out
+}
 
 /// The networks that join the bundled recognizer under [`ScriptChoice::Kuzushiji`], read as one.
 pub struct KuzushijiReader {
@@ -56,17 +74,20 @@ impl KuzushijiReader {
     }
 
     /// `probs` (another recognizer's probabilities for `input`, one per class) averaged with this
-    /// reader's (the mean of its networks'), [`KUZUSHIJI_READER_WEIGHT`] to it.
+    /// reader's (the mean of its networks' over [`READER_MOVES`]), [`KUZUSHIJI_READER_WEIGHT`] to it.
     pub fn blend(&self, input: &ModelInput, probs: &mut [f32]) -> Result<()> {
-        let share = KUZUSHIJI_READER_WEIGHT / self.nets.len() as f32;
+        let share = KUZUSHIJI_READER_WEIGHT / (self.nets.len() * READER_MOVES.len()) as f32;
         let mut own = vec![0.0f32; probs.len()];
-        for net in &self.nets {
-            let q = net.probabilities(input)?;
-            if q.len() != probs.len() {
-                return Err(Error::Invalid(format!("Kuzushiji reader: {} classes against {}", q.len(), probs.len())));
-            }
-            for (o, q) in own.iter_mut().zip(q) {
-                *o += share * q;
+        for &(dx, dy) in READER_MOVES {
+            let there = moved(input, dx, dy);
+            for net in &self.nets {
+                let q = net.probabilities(&there)?;
+                if q.len() != probs.len() {
+                    return Err(Error::Invalid(format!("Kuzushiji reader: {} classes against {}", q.len(), probs.len())));
+                }
+                for (o, q) in own.iter_mut().zip(q) {
+                    *o += share * q;
+                }
             }
         }
         for (p, o) in probs.iter_mut().zip(own) {
@@ -122,8 +143,16 @@ mod tests {
         let reader = KuzushijiReader { nets: vec![net(1), net(2)] };
         assert_eq!(reader.networks(), 2);
         let x = input();
-        let a = reader.nets[0].probabilities(&x).unwrap();
-        let b = reader.nets[1].probabilities(&x).unwrap();
+        let over_moves = |net: &CpuRecognizer| {
+            let mut mean = vec![0.0f32; crate::data::classes::NUM_CLASSES];
+            for &(dx, dy) in READER_MOVES {
+                for (m, q) in mean.iter_mut().zip(net.probabilities(&moved(&x, dx, dy)).unwrap()) {
+                    *m += q / READER_MOVES.len() as f32;
+                }
+            }
+            mean
+        };
+        let (a, b) = (over_moves(&reader.nets[0]), over_moves(&reader.nets[1]));
         assert_ne!(a, b, "two networks that read differently");
         let mut probs = vec![0.0f32; a.len()];
         probs[3] = 1.0;
@@ -160,6 +189,22 @@ mod tests {
             assert!((with_reader.iter().sum::<f32>() - 1.0).abs() < 1e-4);
             assert!(with_reader[7] >= 1.0 - KUZUSHIJI_READER_WEIGHT - 1e-6);
         }
+    }
+
+    #[test]
+    fn a_moved_input_keeps_its_ink_and_takes_paper_in_from_the_edge() {
+        let mut x = [0.0f32; INPUT_SIDE * INPUT_SIDE];
+        x[0] = 0.5; // top left
+        x[INPUT_SIDE + 1] = 1.0; // one in from the top left
+        assert_eq!(moved(&x, 0, 0), x);
+        let right_down = moved(&x, 1, 1);
+        assert_eq!(right_down[INPUT_SIDE + 1], 0.5);
+        assert_eq!(right_down[2 * INPUT_SIDE + 2], 1.0);
+        assert_eq!(right_down.iter().filter(|&&v| v > 0.0).count(), 2);
+        let left_up = moved(&x, -1, -1);
+        assert_eq!(left_up[0], 1.0, "the top-left pixel went beyond the edge");
+        assert_eq!(left_up.iter().filter(|&&v| v > 0.0).count(), 1);
+        assert!(READER_MOVES.contains(&(0, 0)), "the input as it is is read too");
     }
 
     #[test]
