@@ -155,3 +155,41 @@ fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads
     assert!(h.query_by_label_contains("softened a little").is_some(), "the candidates say so");
     assert!(h.query_by_label_contains("a reader trained mostly on real Kuzushiji-MNIST cells").is_some(), "and that the Kuzushiji reader read the picture too");
 }
+
+/// The same cell under Auto (the default): the candidates say that it looks like a Kuzushiji-49 cell
+/// and offer "Read as Kuzushiji"; one click reads it as the Kuzushiji script does (as `fude predict
+/// --script kuzushiji` reads it), and the note and its button go.
+#[test]
+fn a_kuzushiji_cell_under_auto_offers_to_be_read_as_kuzushiji() {
+    use fude::models::recognizer::ScriptChoice;
+    let data = tempfile::tempdir().unwrap();
+    let (cell, _) = support::held_out_pictures(&support::kuzushiji_fixture_spec()).into_iter().next().unwrap();
+    let pic = data.path().join("cell.png");
+    cell.save_png(&pic).unwrap();
+    let pic_s = pic.to_string_lossy().to_string();
+    let mut h = app(data.path(), egui::vec2(1040.0, 720.0), 1.0);
+
+    h.input_mut().dropped_files.push(std::sync::Arc::new(support::Dropped(pic.clone())));
+    settle(&mut h);
+    assert_eq!(h.state().script(), ScriptChoice::Auto);
+    assert!(h.query_by_label_contains("looks like a Kuzushiji-49 cell").is_some(), "the note under Auto");
+    h.get_by_label("Read as Kuzushiji").click();
+    settle(&mut h);
+    assert_eq!(h.state().script(), ScriptChoice::Kuzushiji);
+    assert_same(&shown(&h), &cli(&["--script", "kuzushiji", &pic_s]), "the cell read as Kuzushiji");
+    assert!(h.query_by_label_contains("looks like a Kuzushiji-49 cell").is_none(), "no note under Kuzushiji");
+    assert!(h.query_by_label("Read as Kuzushiji").is_none());
+    assert!(h.query_by_label_contains("softened a little").is_some());
+
+    // A picture of dark ink on white paper of the same size is not taken for a Kuzushiji cell.
+    let inverted = InkImage { data: cell.data.iter().map(|v| 1.0 - v).collect(), ..cell.clone() };
+    let white = data.path().join("white.png");
+    inverted.save_png(&white).unwrap();
+    h.get_by_label("Script").click();
+    h.run_steps(2);
+    h.get_by_label("Auto").click();
+    h.input_mut().dropped_files.push(std::sync::Arc::new(support::Dropped(white)));
+    settle(&mut h);
+    assert!(!h.state().candidates().is_empty());
+    assert!(h.query_by_label_contains("looks like a Kuzushiji-49 cell").is_none(), "dark on white: no note");
+}

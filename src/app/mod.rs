@@ -156,6 +156,11 @@ impl FudeApp {
         &self.recognition.candidates
     }
 
+    /// The Script choice the candidates are read under.
+    pub fn script(&self) -> crate::models::recognizer::ScriptChoice {
+        self.settings.script
+    }
+
     /// The text written so far.
     pub fn text(&self) -> &str {
         self.settings.text.text()

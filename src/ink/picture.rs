@@ -59,6 +59,9 @@ pub struct PictureInput {
     pub several: bool,
     /// The picture is a thumbnail that was softened first ([`PictureOptions::thumbnail_blur`]).
     pub softened: bool,
+    /// The picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell (a thumbnail, light ink on
+    /// dark paper) and the options asked to say so ([`PictureOptions::kuzushiji_hint`]).
+    pub kuzushiji_like: bool,
     /// A drawing's strokes, not a picture file.
     pub drawing: bool,
 }
@@ -66,13 +69,17 @@ pub struct PictureInput {
 impl PictureInput {
     /// A drawing's input, which is its own writing box: not cropped, one character, not softened.
     pub fn of_drawing(input: ModelInput) -> Self {
-        PictureInput { input, cropped: false, several: false, softened: false, drawing: true }
+        PictureInput { input, cropped: false, several: false, softened: false, kuzushiji_like: false, drawing: true }
     }
 
-    /// What the candidates say about how this picture was read (several characters, softened),
-    /// before the reading's own notes; the app and `fude predict` show the same.
+    /// What the candidates say about how this picture was read (several characters, softened,
+    /// like a Kuzushiji cell), before the reading's own notes; the app and `fude predict` show the same.
     pub fn notes(&self) -> Vec<String> {
-        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE)].into_iter().filter(|(shown, _)| *shown).map(|(_, note)| note.to_string()).collect()
+        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE), (self.kuzushiji_like, KUZUSHIJI_CELL_NOTE)]
+            .into_iter()
+            .filter(|(shown, _)| *shown)
+            .map(|(_, note)| note.to_string())
+            .collect()
     }
 }
 
@@ -85,6 +92,9 @@ pub struct PictureOptions {
     /// blurred by a Gaussian of this many pixels; 0 reads it as it is. Larger pictures are
     /// softened by their scaling down already.
     pub thumbnail_blur: f32,
+    /// Say when a thumbnail looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
+    /// ([`PictureInput::kuzushiji_like`]): every script but Kuzushiji, which reads such cells better.
+    pub kuzushiji_hint: bool,
 }
 
 /// Reads a picture as the recognizer should: cropped to its character (a frame, when there is
@@ -111,7 +121,8 @@ pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureI
     if super::is_blank(&input) {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
-    Ok(PictureInput { input, cropped, several: seems_several_characters(img), softened, drawing: false })
+    let kuzushiji_like = options.kuzushiji_hint && looks_like_kuzushiji_cell(img);
+    Ok(PictureInput { input, cropped, several: seems_several_characters(img), softened, kuzushiji_like, drawing: false })
 }
 
 /// The picture blurred by a Gaussian of `sigma` pixels about its paper's level, so that the
@@ -125,6 +136,13 @@ fn soften(img: &InkImage, sigma: f32) -> InkImage {
     let mut out = relative.blurred(sigma);
     out.data.iter_mut().for_each(|v| *v = (*v + paper).clamp(0.0, 1.0));
     out
+}
+
+/// Whether a picture looks like a cell as Kuzushiji-MNIST and Kuzushiji-49 publish them: a thumbnail
+/// ([`INPUT_SIDE`] pixels or less on its longer side) of light ink on dark paper (its border's
+/// median below half). Modern kana can be saved so too; the note it brings only says what to try.
+pub fn looks_like_kuzushiji_cell(img: &InkImage) -> bool {
+    img.width > 0 && img.height > 0 && img.data.len() == img.width * img.height && is_thumbnail(img) && super::preprocess::border_median(&img.data, img.width, img.height) < 0.5
 }
 
 /// A picture at most this many pixels on its longer side can be a dataset cell.
@@ -149,6 +167,10 @@ fn is_thumbnail(img: &InkImage) -> bool {
 
 /// The note shown when a thumbnail was softened before it was read ([`PictureInput::softened`]).
 pub const SOFTENED_NOTE: &str = "this small picture was softened a little before it was read: the model reads Kuzushiji-49's sharp cells better so";
+
+/// The note shown when a picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
+/// ([`PictureInput::kuzushiji_like`]) and another script than Kuzushiji reads it.
+pub const KUZUSHIJI_CELL_NOTE: &str = "this looks like a cell of Kuzushiji-MNIST or Kuzushiji-49 (a small picture, light ink on dark): if it is classical writing, the Kuzushiji script reads such cells better";
 
 /// The note shown when a picture seems to hold more than one character.
 pub const SEVERAL_NOTE: &str = "this picture seems to hold more than one character, but it is read as one: crop it to a single character";
@@ -560,6 +582,28 @@ mod tests {
         assert_eq!(picture_input(&scan, soft).unwrap(), picture_input(&scan, PictureOptions::default()).unwrap(), "not softened");
         let as_box_scan = PictureOptions { as_box: true, ..PictureOptions::default() };
         assert_eq!(picture_input(&scan, PictureOptions { thumbnail_blur: 0.6, ..as_box_scan }).unwrap(), picture_input(&scan, as_box_scan).unwrap());
+    }
+
+    #[test]
+    fn a_thumbnail_of_light_ink_on_dark_is_noted_as_a_kuzushiji_cell_when_asked() {
+        let hint = PictureOptions { kuzushiji_hint: true, ..PictureOptions::default() };
+        let mut dark_on_white = paper(28, 28);
+        fill(&mut dark_on_white, 2, 13, 25, 15);
+        fill(&mut dark_on_white, 13, 2, 15, 25);
+        let light_on_dark = InkImage { data: dark_on_white.data.iter().map(|v| 1.0 - v).collect(), ..dark_on_white.clone() };
+        assert!(looks_like_kuzushiji_cell(&light_on_dark) && !looks_like_kuzushiji_cell(&dark_on_white));
+        let cell = picture_input(&light_on_dark, hint).unwrap();
+        assert!(cell.kuzushiji_like);
+        assert_eq!(cell.notes(), vec![KUZUSHIJI_CELL_NOTE.to_string()]);
+        assert_eq!(cell.input, picture_input(&light_on_dark, PictureOptions::default()).unwrap().input, "the note changes no reading");
+        assert!(!picture_input(&light_on_dark, PictureOptions::default()).unwrap().kuzushiji_like, "only when asked");
+        assert!(!picture_input(&dark_on_white, hint).unwrap().kuzushiji_like, "dark ink on white paper");
+        // A larger picture of light ink on dark is a scan or a photograph, not a dataset cell.
+        let mut big = paper(100, 80);
+        cross(&mut big, 60, 30);
+        let big = InkImage { data: big.data.iter().map(|v| 1.0 - v).collect(), ..big };
+        assert!(!looks_like_kuzushiji_cell(&big) && !picture_input(&big, hint).unwrap().kuzushiji_like);
+        assert!(!looks_like_kuzushiji_cell(&InkImage { width: 0, height: 0, data: Vec::new() }));
     }
 
     #[test]

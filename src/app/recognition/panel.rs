@@ -38,15 +38,19 @@ impl FudeApp {
         let eye = self.settings.show_model_eye && ui.available_height() > EYE_HEIGHT + KEEP_HEIGHT + 4.0 * candidates::ROW_HEIGHT;
         // A solid scrollbar: a floating one is invisible until hovered, hiding that rows are below.
         ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-        let picked = egui::ScrollArea::vertical()
+        let (as_kuzushiji, picked) = egui::ScrollArea::vertical()
             .max_height(ui.available_height() - if eye { EYE_HEIGHT } else { 0.0 } - KEEP_HEIGHT)
             .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
             .show(ui, |ui| {
                 // Inside the scrolled part, so a long note never pushes the Keep row out of the panel.
-                crate::app::recognition::script_choice::reading_notes_ui(ui, &self.recognition.reading_notes);
-                candidates::candidates_ui(ui, &self.recognition.candidates, stale)
+                let as_kuzushiji = crate::app::recognition::script_choice::reading_notes_ui(ui, &self.recognition.reading_notes);
+                (as_kuzushiji, candidates::candidates_ui(ui, &self.recognition.candidates, stale))
             })
             .inner;
+        if as_kuzushiji {
+            // As if chosen in the Script menu: the picture is read again under Kuzushiji.
+            self.settings.script = crate::models::recognizer::ScriptChoice::Kuzushiji;
+        }
         let keep = self.keep_ui(ui);
         if eye {
             ui.separator();

@@ -1,6 +1,7 @@
 //! The recognition panel's reading controls: the Script choice, whether an opened picture is a
 //! writing box, and the notes saying what changed the candidates' order.
 
+use crate::ink::picture::KUZUSHIJI_CELL_NOTE;
 use crate::models::recognizer::ScriptChoice;
 
 /// What each script choice means, shown on hover.
@@ -41,11 +42,24 @@ pub fn picture_box_ui(ui: &mut egui::Ui, as_box: &mut bool) -> bool {
 }
 
 /// The notes under the candidates (why their order is not the model's own).
-pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) {
+/// Returns whether "Read as Kuzushiji", offered under the note that the picture looks like a
+/// Kuzushiji-49 cell, was clicked.
+pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) -> bool {
+    let mut read_as_kuzushiji = false;
     // At the body size: a note that explains the order must be readable.
     for note in notes {
-        ui.add(egui::Label::new(egui::RichText::new(format!("Note: {note}"))).wrap());
+        if note == KUZUSHIJI_CELL_NOTE {
+            // Short, with what to do beside it: the whole note on hover (the candidates stay in view
+            // in a small window).
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Note: this looks like a Kuzushiji-49 cell").on_hover_text(note);
+                read_as_kuzushiji |= ui.button("Read as Kuzushiji").on_hover_text(script_hint(ScriptChoice::Kuzushiji)).clicked();
+            });
+        } else {
+            ui.add(egui::Label::new(egui::RichText::new(format!("Note: {note}"))).wrap());
+        }
     }
+    read_as_kuzushiji
 }
 
 #[cfg(test)]

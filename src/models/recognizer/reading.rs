@@ -94,10 +94,12 @@ impl ScriptChoice {
 
     /// How a picture file is read under this choice ([`crate::ink::picture::picture_input`]):
     /// whole as a writing box when `as_box`, and, under Kuzushiji, a thumbnail softened by
-    /// [`KUZUSHIJI_THUMBNAIL_BLUR`].
+    /// [`KUZUSHIJI_THUMBNAIL_BLUR`]; under every other choice, a picture like a Kuzushiji-49
+    /// cell is noted as such.
     pub fn picture_options(self, as_box: bool) -> PictureOptions {
-        let thumbnail_blur = if self == Self::Kuzushiji { KUZUSHIJI_THUMBNAIL_BLUR } else { 0.0 };
-        PictureOptions { as_box, thumbnail_blur }
+        let kuzushiji = self == Self::Kuzushiji;
+        let thumbnail_blur = if kuzushiji { KUZUSHIJI_THUMBNAIL_BLUR } else { 0.0 };
+        PictureOptions { as_box, thumbnail_blur, kuzushiji_hint: !kuzushiji }
     }
 
     /// Parses a `--script` value.
