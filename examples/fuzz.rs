@@ -13,8 +13,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let which = args.first().map_or("all", String::as_str);
+    let names = Target::ALL.map(Target::name).join(", ");
     if matches!(which, "-h" | "--help") {
-        println!("usage: fuzz [TARGET|all] [ITERATIONS] [SEED] [CRASH_DIR]\n\nTARGET: drawing, picture, npz, classmap, checkpoint, rec-sidecar, gen-sidecar, font, spec or all (default all)\nITERATIONS per target (default 1000000), SEED (default 1), CRASH_DIR for crashing inputs (default fuzz-crashes)\nExit status 1 if any input crashed a reader.");
+        println!("usage: fuzz [TARGET|all] [ITERATIONS] [SEED] [CRASH_DIR]\n\nTARGET: {names} or all (default all)\nITERATIONS per target (default 1000000), SEED (default 1), CRASH_DIR for crashing inputs (default fuzz-crashes)\nExit status 1 if any input crashed a reader.");
         return ExitCode::SUCCESS;
     }
     let iterations: u64 = args.get(1).and_then(|a| a.replace('_', "").parse().ok()).unwrap_or(1_000_000);
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
         name => match Target::from_name(name) {
             Some(t) => vec![t],
             None => {
-                eprintln!("unknown target {name:?}: drawing, picture, npz, classmap, checkpoint, rec-sidecar, gen-sidecar, font, spec or all");
+                eprintln!("unknown target {name:?}: {names} or all");
                 return ExitCode::FAILURE;
             }
         },

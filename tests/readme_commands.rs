@@ -4,10 +4,12 @@
 //! (`tools/…`, `src/…`, `tests/…`, `docs/…`, …) is there. `models/README.md` is a log of sessions,
 //! so its paths may name files that a later session removed; its commands must still run.
 
+mod support;
+
 use std::path::Path;
 
 fn read(doc: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap()
+    std::fs::read_to_string(support::root().join(doc)).unwrap()
 }
 
 /// The words following `flag ` in `text` that look like a target name.
@@ -23,7 +25,7 @@ fn targets_after<'a>(text: &'a str, flag: &str) -> Vec<&'a str> {
 
 #[test]
 fn every_cargo_target_the_docs_name_exists() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = support::root();
     let mut named = 0;
     for doc in ["README.md", "models/README.md"] {
         let text = read(doc);
@@ -39,7 +41,7 @@ fn every_cargo_target_the_docs_name_exists() {
 
 #[test]
 fn every_repository_path_the_readme_names_exists() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = support::root();
     let text = read("README.md");
     let mut named = 0;
     for top in ["tools/", "src/", "tests/", "benches/", "examples/", "docs/", "assets/"] {
