@@ -142,7 +142,9 @@ fn eval_reads_scans_as_predict_reads_pictures() {
 
 /// A 28x28 cell under `--script kuzushiji` is softened, and the notes say so (as the app's do);
 /// under the other scripts, and for a drawing, they do not. Under the other scripts, the cell (light
-/// ink on dark, as Kuzushiji-49 publishes them) is noted as looking like a Kuzushiji-49 cell.
+/// ink on dark, as Kuzushiji-49 publishes them) is noted as looking like a Kuzushiji-49 cell: under
+/// Auto the Kuzushiji reader reads it too, under Hiragana, Katakana and All the note points to the
+/// Kuzushiji script.
 #[test]
 fn a_softened_cell_is_noted() {
     let dir = tempfile::tempdir().unwrap();
@@ -156,7 +158,10 @@ fn a_softened_cell_is_noted() {
     img.save_png(&cell).unwrap();
     let cell = cell.to_string_lossy().to_string();
     let softened = |notes: &[String]| notes.iter().any(|n| n.contains("softened a little"));
-    let like_a_cell = |notes: &[String]| notes.iter().any(|n| n == fude::ink::picture::KUZUSHIJI_CELL_NOTE);
+    use fude::models::recognizer::reading::{KUZUSHIJI_CELL_NOTE, KUZUSHIJI_READER_NOTE, KUZUSHIJI_SCRIPT_ADVICE};
+    let like_a_cell = |notes: &[String]| notes.iter().any(|n| n.starts_with(KUZUSHIJI_CELL_NOTE));
+    let advised = |notes: &[String]| notes.iter().any(|n| *n == format!("{KUZUSHIJI_CELL_NOTE}{KUZUSHIJI_SCRIPT_ADVICE}"));
+    let reader = |notes: &[String]| notes.iter().any(|n| n.starts_with(&format!("{KUZUSHIJI_CELL_NOTE}, so {KUZUSHIJI_READER_NOTE}")));
     let (_, notes) = predict_json(&["--script", "kuzushiji", &cell]);
     assert!(softened(&notes) && !like_a_cell(&notes), "{notes:?}");
     let (_, notes) = predict_json(&["--script", "kuzushiji", "--as-box", &cell]);
@@ -165,7 +170,13 @@ fn a_softened_cell_is_noted() {
         let (_, notes) = predict_json(&["--script", script, &cell]);
         assert!(!softened(&notes), "{script}: {notes:?}");
         assert!(like_a_cell(&notes), "{script}: {notes:?}");
+        let auto = script == "auto";
+        assert!(reader(&notes) == auto && advised(&notes) != auto, "{script}: {notes:?}");
     }
+    // A recognizer opened from a file reads alone, so under Auto the note points to the script.
+    let model = support::root().join("models/recognizer").to_string_lossy().to_string();
+    let (_, notes) = predict_json(&["--model", &model, &cell]);
+    assert!(advised(&notes) && !reader(&notes), "{notes:?}");
     let (_, notes) = predict_json(&["--script", "kuzushiji", &example("a.json").to_string_lossy()]);
     assert!(!softened(&notes), "a drawing: {notes:?}");
     let (_, notes) = predict_json(&[&example("a.json").to_string_lossy()]);

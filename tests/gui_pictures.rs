@@ -156,11 +156,12 @@ fn a_kuzushiji_cell_is_read_softened_under_the_kuzushiji_script_as_predict_reads
     assert!(h.query_by_label_contains("a reader trained mostly on real Kuzushiji-MNIST cells").is_some(), "and that the Kuzushiji reader read the picture too");
 }
 
-/// The same cell under Auto (the default): the candidates say that it looks like a Kuzushiji-49 cell
-/// and offer "Read as Kuzushiji"; one click reads it as the Kuzushiji script does (as `fude predict
+/// The same cell under Auto (the default): the candidates say that it looks like a Kuzushiji-49 cell,
+/// so the Kuzushiji reader read it too, and they are `fude predict`'s (Auto). Under Hiragana the note
+/// offers "Read as Kuzushiji"; one click reads it as the Kuzushiji script does (as `fude predict
 /// --script kuzushiji` reads it), and the note and its button go.
 #[test]
-fn a_kuzushiji_cell_under_auto_offers_to_be_read_as_kuzushiji() {
+fn a_kuzushiji_cell_under_auto_is_read_by_the_reader_too_and_other_scripts_offer_kuzushiji() {
     use fude::models::recognizer::ScriptChoice;
     let data = tempfile::tempdir().unwrap();
     let (cell, _) = support::held_out_pictures(&support::kuzushiji_fixture_spec()).into_iter().next().unwrap();
@@ -172,7 +173,15 @@ fn a_kuzushiji_cell_under_auto_offers_to_be_read_as_kuzushiji() {
     h.input_mut().dropped_files.push(std::sync::Arc::new(support::Dropped(pic.clone())));
     settle(&mut h);
     assert_eq!(h.state().script(), ScriptChoice::Auto);
-    assert!(h.query_by_label_contains("looks like a Kuzushiji-49 cell").is_some(), "the note under Auto");
+    assert!(h.query_by_label_contains("looks like a Kuzushiji-49 cell, so the Kuzushiji reader read it too").is_some(), "the note under Auto");
+    assert_same(&shown(&h), &cli(&[&pic_s]), "the cell under Auto");
+    assert!(h.query_by_label("Read as Kuzushiji").is_none(), "the reader reads it already");
+
+    h.get_by_label("Script").click();
+    h.run_steps(2);
+    h.get_by_label("Hiragana").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("looks like a Kuzushiji-49 cell").is_some(), "the note under Hiragana");
     h.get_by_label("Read as Kuzushiji").click();
     settle(&mut h);
     assert_eq!(h.state().script(), ScriptChoice::Kuzushiji);

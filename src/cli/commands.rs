@@ -286,13 +286,18 @@ struct EvalHow {
     json: bool,
 }
 
-/// The held-out samples of an image set read as picture files are read: see [`picture_input`].
-fn as_picture_samples(src: &dyn crate::data::sources::Source, script: ScriptChoice) -> Vec<Sample> {
+/// The held-out samples of an image set read as picture files are read (see [`picture_input`]),
+/// with whether each looked like a Kuzushiji-49 cell ([`Reading::kuzushiji_cell`]).
+fn as_picture_samples(src: &dyn crate::data::sources::Source, script: ScriptChoice) -> (Vec<Sample>, Vec<bool>) {
     let blank = [0.0; crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE];
     src.eval_ink(crate::ink::raster::RASTER_SIDE, crate::data::augment::Augment::NONE)
         .into_iter()
-        .map(|(img, label)| Sample { input: picture_input(&img, script.picture_options(false)).map_or(blank, |p| p.input), label })
-        .collect()
+        .map(|(img, label)| {
+            let read = picture_input(&img, script.picture_options(false));
+            let cell = read.as_ref().is_ok_and(|p| p.kuzushiji_like);
+            (Sample { input: read.map_or(blank, |p| p.input), label }, cell)
+        })
+        .unzip()
 }
 
 fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -> Result<()> {
@@ -314,12 +319,12 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         let image_set = src.class_counts().is_some();
         let pictures = as_pictures && image_set;
         let parts = if pictures { Vec::new() } else { src.eval_parts() };
-        let set: Vec<Sample> = if pictures {
+        let (set, cells): (Vec<Sample>, Vec<bool>) = if pictures {
             as_picture_samples(src.as_ref(), script)
         } else if parts.is_empty() {
-            src.eval_samples()
+            (src.eval_samples(), Vec::new())
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         pb.finish_and_clear();
         let total = set.len() + parts.iter().map(|(_, s)| s.len()).sum::<usize>();
@@ -330,14 +335,15 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         let bar = ProgressBar::new(total as u64);
         // Pictures are ranked as `predict` ranks them: small and full-size kana alike.
         let picture = pictures || src.reads_pictures();
-        // Pictures read by the bundled recognizer, on either side, have the Kuzushiji reader join it.
+        // Pictures read by the bundled recognizer, on either side, have the Kuzushiji reader join it
+        // (under Auto, those that look like Kuzushiji-49 cells).
         let reading = Reading { script, picture, kuzushiji_reader: picture && model.is_none(), ..Reading::default() };
         let against_bundled = against.as_deref().is_some_and(|p| crate::models::named_checkpoint(p).is_none());
         let against_reading = Reading { kuzushiji_reader: picture && against_bundled, ..reading.clone() };
         let limits = limits || reading.picture;
         let (reading, against_reading) = (limits.then_some(&reading), limits.then_some(&against_reading));
         let report = if parts.is_empty() {
-            evaluate(&ck.model, &name, &set, reading, |n| bar.set_position(n as u64))?
+            evaluate(&ck.model, &name, &set, reading, &cells, |n| bar.set_position(n as u64))?
         } else {
             evaluate_parts(&ck.model, &name, &parts, reading, |n| bar.set_position(n as u64))?
         };
@@ -345,7 +351,7 @@ fn eval_cmd(model: Option<&Path>, data: &DataArgs, how: EvalHow, device: &str) -
         let paired = match &other {
             Some(b) => {
                 let all: Vec<Sample> = if parts.is_empty() { set } else { parts.into_iter().flat_map(|(_, s)| s).collect() };
-                Some(compare_paired((&ck.model, reading), (&b.model, against_reading), &name, &all)?)
+                Some(compare_paired((&ck.model, reading), (&b.model, against_reading), &name, &all, &cells)?)
             }
             None => None,
         };
@@ -421,7 +427,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         .into_par_iter()
         .zip(pictures.par_iter())
         .map(|(mut p, picture)| {
-            let read = Reading { picture: picture.cropped, kuzushiji_reader: model.is_none() && !picture.drawing, ..reading.clone() }.for_input(&picture.input);
+            let read = reading.for_picture(picture, model.is_none());
             read.blend(&picture.input, &mut p)?;
             Ok(read.candidates(&p, top))
         })

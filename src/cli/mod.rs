@@ -141,8 +141,8 @@ pub enum Command {
         train_split: bool,
         /// Read the pictures of image sets (npz, k49, mine) as `predict` reads a picture file
         /// (cropped to the character unless framed like a dataset cell; under --script kuzushiji
-        /// a 28x28 cell softened first, and the bundled model joined by the Kuzushiji reader),
-        /// not as writing boxes.
+        /// a 28x28 cell softened first, and the bundled model joined by the Kuzushiji reader, as
+        /// under --script auto for a picture like a Kuzushiji-49 cell), not as writing boxes.
         #[arg(long)]
         as_pictures: bool,
         /// Which characters may be read, as `predict --script` limits them: all (the network's own
@@ -178,7 +178,9 @@ pub enum Command {
         /// Which characters may be read: auto, hiragana, katakana, kuzushiji (Kuzushiji-49's 49
         /// classes; a picture no larger than 28x28, as Kuzushiji-49 publishes its cells, is
         /// softened first, and the bundled model reads pictures together with the bundled
-        /// Kuzushiji reader) or all. Auto reads look-alikes (り/リ) in the script of --context.
+        /// Kuzushiji reader) or all. Auto reads look-alikes (り/リ) in the script of --context,
+        /// and with the bundled model reads a picture like a Kuzushiji-49 cell (28x28 or less,
+        /// light ink on dark) together with the Kuzushiji reader too.
         #[arg(long, default_value = "auto")]
         script: String,
         /// The text written so far, for --script auto.

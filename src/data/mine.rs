@@ -370,7 +370,7 @@ mod style_tests {
         assert_eq!(held_out.len(), 2 * kana.chars().count());
         let accuracy = |path: Option<&Path>| {
             let ck = Checkpoint::load_or_bundled(path, &Device::Cpu).unwrap();
-            evaluate(&ck.model, "mine:test", &held_out, None, |_| {}).unwrap().accuracy
+            evaluate(&ck.model, "mine:test", &held_out, None, &[], |_| {}).unwrap().accuracy
         };
         let before = accuracy(None);
         let data = vec![

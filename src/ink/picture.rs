@@ -60,7 +60,8 @@ pub struct PictureInput {
     /// The picture is a thumbnail that was softened first ([`PictureOptions::thumbnail_blur`]).
     pub softened: bool,
     /// The picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell (a thumbnail, light ink on
-    /// dark paper) and the options asked to say so ([`PictureOptions::kuzushiji_hint`]).
+    /// dark paper) and the options asked ([`PictureOptions::kuzushiji_hint`]): the reading decides
+    /// what that changes (`models::recognizer::Reading::kuzushiji_cell`).
     pub kuzushiji_like: bool,
     /// A drawing's strokes, not a picture file.
     pub drawing: bool,
@@ -72,10 +73,10 @@ impl PictureInput {
         PictureInput { input, cropped: false, several: false, softened: false, kuzushiji_like: false, drawing: true }
     }
 
-    /// What the candidates say about how this picture was read (several characters, softened,
-    /// like a Kuzushiji cell), before the reading's own notes; the app and `fude predict` show the same.
+    /// What the candidates say about how this picture was read (several characters, softened),
+    /// before the reading's own notes; the app and `fude predict` show the same.
     pub fn notes(&self) -> Vec<String> {
-        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE), (self.kuzushiji_like, KUZUSHIJI_CELL_NOTE)]
+        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE)]
             .into_iter()
             .filter(|(shown, _)| *shown)
             .map(|(_, note)| note.to_string())
@@ -92,8 +93,9 @@ pub struct PictureOptions {
     /// blurred by a Gaussian of this many pixels; 0 reads it as it is. Larger pictures are
     /// softened by their scaling down already.
     pub thumbnail_blur: f32,
-    /// Say when a thumbnail looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
-    /// ([`PictureInput::kuzushiji_like`]): every script but Kuzushiji, which reads such cells better.
+    /// Tell whether a thumbnail looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
+    /// ([`PictureInput::kuzushiji_like`]): every script but Kuzushiji, which reads every picture
+    /// as classical writing.
     pub kuzushiji_hint: bool,
 }
 
@@ -167,10 +169,6 @@ fn is_thumbnail(img: &InkImage) -> bool {
 
 /// The note shown when a thumbnail was softened before it was read ([`PictureInput::softened`]).
 pub const SOFTENED_NOTE: &str = "this small picture was softened a little before it was read: the model reads Kuzushiji-49's sharp cells better so";
-
-/// The note shown when a picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
-/// ([`PictureInput::kuzushiji_like`]) and another script than Kuzushiji reads it.
-pub const KUZUSHIJI_CELL_NOTE: &str = "this looks like a cell of Kuzushiji-MNIST or Kuzushiji-49 (a small picture, light ink on dark): if it is classical writing, the Kuzushiji script reads such cells better";
 
 /// The note shown when a picture seems to hold more than one character.
 pub const SEVERAL_NOTE: &str = "this picture seems to hold more than one character, but it is read as one: crop it to a single character";
@@ -585,7 +583,7 @@ mod tests {
     }
 
     #[test]
-    fn a_thumbnail_of_light_ink_on_dark_is_noted_as_a_kuzushiji_cell_when_asked() {
+    fn a_thumbnail_of_light_ink_on_dark_is_taken_for_a_kuzushiji_cell_when_asked() {
         let hint = PictureOptions { kuzushiji_hint: true, ..PictureOptions::default() };
         let mut dark_on_white = paper(28, 28);
         fill(&mut dark_on_white, 2, 13, 25, 15);
@@ -594,8 +592,7 @@ mod tests {
         assert!(looks_like_kuzushiji_cell(&light_on_dark) && !looks_like_kuzushiji_cell(&dark_on_white));
         let cell = picture_input(&light_on_dark, hint).unwrap();
         assert!(cell.kuzushiji_like);
-        assert_eq!(cell.notes(), vec![KUZUSHIJI_CELL_NOTE.to_string()]);
-        assert_eq!(cell.input, picture_input(&light_on_dark, PictureOptions::default()).unwrap().input, "the note changes no reading");
+        assert_eq!(cell.input, picture_input(&light_on_dark, PictureOptions::default()).unwrap().input, "the input is the same");
         assert!(!picture_input(&light_on_dark, PictureOptions::default()).unwrap().kuzushiji_like, "only when asked");
         assert!(!picture_input(&dark_on_white, hint).unwrap().kuzushiji_like, "dark ink on white paper");
         // A larger picture of light ink on dark is a scan or a photograph, not a dataset cell.

@@ -1,13 +1,13 @@
 //! The recognition panel's reading controls: the Script choice, whether an opened picture is a
 //! writing box, and the notes saying what changed the candidates' order.
 
-use crate::ink::picture::KUZUSHIJI_CELL_NOTE;
+use crate::models::recognizer::reading::{KUZUSHIJI_CELL_NOTE, KUZUSHIJI_READER_NOTE, KUZUSHIJI_SCRIPT_ADVICE};
 use crate::models::recognizer::ScriptChoice;
 
 /// What each script choice means, shown on hover.
 fn script_hint(choice: ScriptChoice) -> &'static str {
     match choice {
-        ScriptChoice::Auto => "Look-alikes (り/リ, へ/ヘ ...) are read in the script of your text so far",
+        ScriptChoice::Auto => "Look-alikes (り/リ, へ/ヘ ...) are read in the script of your text so far (with no text yet, as hiragana); with the bundled model, an opened picture that looks like a Kuzushiji-49 cell (28x28 pixels or less, light ink on dark) is also read by a reader trained mostly on real Kuzushiji-MNIST cells",
         ScriptChoice::Hiragana => "Only hiragana",
         ScriptChoice::Katakana => "Only katakana",
         ScriptChoice::Kuzushiji => "Only the 49 classical hiragana of Kuzushiji-49 (an opened picture of 28x28 pixels or less, as Kuzushiji-49 publishes its cells, is softened a little first: the model reads them better so; with the bundled model, a reader trained mostly on real Kuzushiji-MNIST cells reads opened pictures too)",
@@ -43,18 +43,22 @@ pub fn picture_box_ui(ui: &mut egui::Ui, as_box: &mut bool) -> bool {
 
 /// The notes under the candidates (why their order is not the model's own).
 /// Returns whether "Read as Kuzushiji", offered under the note that the picture looks like a
-/// Kuzushiji-49 cell, was clicked.
+/// Kuzushiji-49 cell (under Hiragana, Katakana and All), was clicked.
 pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) -> bool {
     let mut read_as_kuzushiji = false;
-    // At the body size: a note that explains the order must be readable.
+    // At the body size: a note that explains the order must be readable. The notes about a
+    // Kuzushiji-49 cell are short, the whole note on hover, so the candidates stay in view in a
+    // small window.
     for note in notes {
-        if note == KUZUSHIJI_CELL_NOTE {
-            // Short, with what to do beside it: the whole note on hover (the candidates stay in view
-            // in a small window).
+        let about_cell = note.strip_prefix(KUZUSHIJI_CELL_NOTE);
+        if about_cell == Some(KUZUSHIJI_SCRIPT_ADVICE) {
+            // With what to do beside it.
             ui.horizontal_wrapped(|ui| {
                 ui.label("Note: this looks like a Kuzushiji-49 cell").on_hover_text(note);
                 read_as_kuzushiji |= ui.button("Read as Kuzushiji").on_hover_text(script_hint(ScriptChoice::Kuzushiji)).clicked();
             });
+        } else if about_cell.is_some_and(|rest| rest.contains(KUZUSHIJI_READER_NOTE)) {
+            ui.add(egui::Label::new("Note: this looks like a Kuzushiji-49 cell, so the Kuzushiji reader read it too").wrap()).on_hover_text(note);
         } else {
             ui.add(egui::Label::new(egui::RichText::new(format!("Note: {note}"))).wrap());
         }

@@ -34,7 +34,7 @@ pub struct LoadedModel {
     /// Where it came from ("bundled" or a path).
     pub name: String,
     /// It is the bundled recognizer (the bundled Kuzushiji reader joins it for a picture under
-    /// Kuzushiji: [`Reading::kuzushiji_reader`]).
+    /// Kuzushiji, or a Kuzushiji-49 cell under Auto: [`Reading::kuzushiji_reader`]).
     pub bundled: bool,
 }
 
@@ -164,8 +164,7 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
         Ok(picture) => {
             let input = picture.input;
             blank = is_blank(&input);
-            let kuzushiji_reader = !picture.drawing && model.is_some_and(|m| m.bundled);
-            let read = Reading { picture: picture.cropped, kuzushiji_reader, ..reading.clone() }.for_input(&input);
+            let read = reading.for_picture(&picture, model.is_some_and(|m| m.bundled));
             let mut result = match model {
                 _ if blank => Ok(crate::models::recognizer::Candidates::default()),
                 Some(m) => m

@@ -90,7 +90,7 @@ pub fn run_evaluation(models: &[EvalModel], data: &[DataSpec], open: OpenOptions
             // Pictures are ranked as the app reads an opened picture (and `fude eval` does).
             let reading = Reading { picture: *pictures, ..Reading::default() };
             let reading = pictures.then_some(&reading);
-            let d = evaluate_detailed(&ck.model, name, samples, reading, MAX_MISREADS.saturating_sub(misreads.len()))?;
+            let d = evaluate_detailed(&ck.model, name, samples, reading, &[], MAX_MISREADS.saturating_sub(misreads.len()))?;
             confusion.merge(&d.confusion);
             misreads.extend(d.misreads);
             reports.push(d.report);

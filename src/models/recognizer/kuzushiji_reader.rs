@@ -1,6 +1,9 @@
 //! The Kuzushiji reader: bundled recognizers (`models/kuzushiji/`, fude-res, one recipe trained
 //! with different seeds) that learned mostly from real Kuzushiji-MNIST cells, with fonts, drawings,
-//! pens and scans of every class. Under [`ScriptChoice::Kuzushiji`] the bundled recognizer's
+//! pens and scans of every class. Under [`ScriptChoice::Kuzushiji`], and under
+//! [`ScriptChoice::Auto`] for a picture that looks like a Kuzushiji-49 cell
+//! ([`Reading::kuzushiji_cell`]: no larger than the model input, light ink on dark, as
+//! Kuzushiji-MNIST and Kuzushiji-49 publish their cells), the bundled recognizer's
 //! probabilities for a picture file are averaged with the reader's, itself the average of its
 //! networks' probabilities for the input and for the input moved one pixel up, down, left and right
 //! ([`READER_MOVES`], [`Reading::blend`]): the bundled recognizer learns
@@ -9,8 +12,9 @@
 //! mostly scanned brush writing, not strokes, and a drawing keeps to one network's time), and so is
 //! everything with a recognizer opened from a file: it is the user's choice of network.
 
-use super::reading::{Reading, ScriptChoice};
+use super::reading::{script_twin, Reading, ScriptChoice};
 use super::{Checkpoint, CpuRecognizer};
+use crate::data::classes::{index_of, Script};
 use crate::error::{Error, Result};
 use crate::ink::{ModelInput, INPUT_SIDE};
 use rayon::prelude::*;
@@ -98,21 +102,53 @@ impl KuzushijiReader {
 }
 
 impl Reading {
-    /// Whether [`Reading::blend`] may change probabilities: Kuzushiji, for a picture file read by
-    /// the bundled recognizer ([`Reading::kuzushiji_reader`]).
+    /// Whether [`Reading::blend`] may change probabilities: for a picture file read by the bundled
+    /// recognizer ([`Reading::kuzushiji_reader`]), under Kuzushiji, and under Auto when the picture
+    /// looks like a Kuzushiji-49 cell ([`Reading::kuzushiji_cell`]; Hiragana, Katakana and All
+    /// read as they did).
     pub fn blends(&self) -> bool {
-        self.script == ScriptChoice::Kuzushiji && self.kuzushiji_reader
+        let script = match self.script {
+            ScriptChoice::Kuzushiji => true,
+            ScriptChoice::Auto => self.kuzushiji_cell,
+            ScriptChoice::Hiragana | ScriptChoice::Katakana | ScriptChoice::All => false,
+        };
+        script && self.kuzushiji_reader
     }
 
     /// `probs`, the recognizer's probabilities for `input`, as this reading ranks them: when
     /// [`Reading::blends`], averaged with the bundled [`KuzushijiReader`]'s; otherwise as they are.
+    /// Under Auto the reader does not choose between a hiragana and the katakana of the same shape
+    /// ([`script_twin`]: へ/ヘ, り/リ): classical writing has no katakana, so it learned none of
+    /// them apart: each pair keeps the recognizer's split between the two.
     pub fn blend(&self, input: &ModelInput, probs: &mut [f32]) -> Result<()> {
         if !self.blends() {
             return Ok(());
         }
-        match KuzushijiReader::bundled()? {
-            Some(reader) => reader.blend(input, probs),
-            None => Ok(()),
+        let Some(reader) = KuzushijiReader::bundled()? else { return Ok(()) };
+        let alone = probs.to_vec();
+        reader.blend(input, probs)?;
+        if self.script == ScriptChoice::Auto {
+            keep_script_split(&alone, probs);
+        }
+        Ok(())
+    }
+}
+
+/// Gives each pair of a hiragana and its katakana twin of the same shape ([`script_twin`]) its
+/// blended probability, shared between the two as the recognizer alone (`alone`) shared it.
+fn keep_script_split(alone: &[f32], blended: &mut [f32]) {
+    for kana in crate::data::classes::all() {
+        let h = kana.index;
+        let Some(k) = (kana.script() == Script::Hiragana).then(|| script_twin(kana.ch)).flatten().and_then(index_of) else { continue };
+        let (Some(&ah), Some(&ak), Some(&bh), Some(&bk)) = (alone.get(h), alone.get(k), blended.get(h), blended.get(k)) else { continue };
+        let (before, after) = (ah + ak, bh + bk);
+        if before > 0.0 {
+            if let Some(p) = blended.get_mut(h) {
+                *p = after * ah / before;
+            }
+            if let Some(p) = blended.get_mut(k) {
+                *p = after * ak / before;
+            }
         }
     }
 }
@@ -168,27 +204,57 @@ mod tests {
     }
 
     #[test]
-    fn only_pictures_read_by_the_bundled_recognizer_under_kuzushiji_are_blended() {
+    fn only_pictures_read_by_the_bundled_recognizer_under_kuzushiji_or_cells_under_auto_are_blended() {
         let x = input();
         let probs: Vec<f32> = (0..crate::data::classes::NUM_CLASSES).map(|c| if c == 7 { 1.0 } else { 0.0 }).collect();
-        let blended = |script: ScriptChoice, kuzushiji_reader: bool| {
+        let blended = |script: ScriptChoice, kuzushiji_reader: bool, kuzushiji_cell: bool| {
             let mut p = probs.clone();
-            Reading { script, kuzushiji_reader, ..Reading::default() }.blend(&x, &mut p).unwrap();
+            Reading { script, kuzushiji_reader, kuzushiji_cell, ..Reading::default() }.blend(&x, &mut p).unwrap();
             p
         };
+        let has_reader = KuzushijiReader::bundled().unwrap().is_some();
         for script in ScriptChoice::ALL {
-            assert_eq!(blended(script, false), probs, "{script}: a drawing, or a model from a file, reads alone");
-            if script != ScriptChoice::Kuzushiji {
-                assert_eq!(blended(script, true), probs, "{script}: only Kuzushiji blends");
+            for cell in [false, true] {
+                assert_eq!(blended(script, false, cell), probs, "{script}: a drawing, or a model from a file, reads alone");
+                let blends = script == ScriptChoice::Kuzushiji || (script == ScriptChoice::Auto && cell);
+                assert_eq!(Reading { script, kuzushiji_reader: true, kuzushiji_cell: cell, ..Reading::default() }.blends(), blends, "{script}, cell {cell}");
+                if !blends {
+                    assert_eq!(blended(script, true, cell), probs, "{script}, cell {cell}: reads alone");
+                }
             }
         }
-        let with_reader = blended(ScriptChoice::Kuzushiji, true);
-        let has_reader = KuzushijiReader::bundled().unwrap().is_some();
+        let mut kuzushiji = blended(ScriptChoice::Kuzushiji, true, false);
+        keep_script_split(&probs, &mut kuzushiji);
+        assert_eq!(blended(ScriptChoice::Auto, true, true), kuzushiji, "the same reader under Auto, the script of shape twins left to the recognizer");
+        let with_reader = blended(ScriptChoice::Kuzushiji, true, false);
         assert_eq!(with_reader != probs, has_reader, "the bundled reader, when this build has one, changes the reading");
         if has_reader {
             assert!((with_reader.iter().sum::<f32>() - 1.0).abs() < 1e-4);
             assert!(with_reader[7] >= 1.0 - KUZUSHIJI_READER_WEIGHT - 1e-6);
         }
+    }
+
+    #[test]
+    fn the_recognizer_alone_shares_each_shape_twins_probability_between_the_scripts() {
+        let at = |ch: char| index_of(ch).unwrap();
+        let n = crate::data::classes::NUM_CLASSES;
+        let mut alone = vec![0.0f32; n];
+        let mut blended = vec![0.0f32; n];
+        for (ch, a, b) in [('へ', 0.2, 0.5), ('ヘ', 0.6, 0.1), ('あ', 0.1, 0.2), ('り', 0.0, 0.1), ('リ', 0.0, 0.05), ('ア', 0.1, 0.05)] {
+            alone[at(ch)] = a;
+            blended[at(ch)] = b;
+        }
+        let before = blended.clone();
+        keep_script_split(&alone, &mut blended);
+        let near = |ch: char, want: f32| assert!((blended[at(ch)] - want).abs() < 1e-6, "{ch}: {} against {want}", blended[at(ch)]);
+        // The pair keeps its blended 0.6, shared 1 : 3 as the recognizer alone shared it.
+        near('へ', 0.15);
+        near('ヘ', 0.45);
+        // Other classes, and a pair the recognizer alone gave nothing, keep the blend.
+        for ch in ['あ', 'り', 'リ', 'ア'] {
+            near(ch, before[at(ch)]);
+        }
+        assert!((blended.iter().sum::<f32>() - before.iter().sum::<f32>()).abs() < 1e-6);
     }
 
     #[test]

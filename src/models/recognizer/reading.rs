@@ -10,7 +10,8 @@
 //!   in the script of the text, while a clear reading in the other script still comes first. With
 //!   no context, katakana is scaled by [`LONE_KATAKANA_WEIGHT`] (hiragana is the common script).
 //! - **All** ranks as the network does.
-//! - **The Kuzushiji reader** ([`Reading::blend`]): under Kuzushiji the bundled recognizer's
+//! - **The Kuzushiji reader** ([`Reading::blend`]): under Kuzushiji, and under Auto for a picture
+//!   that looks like a Kuzushiji-49 cell ([`Reading::kuzushiji_cell`]), the bundled recognizer's
 //!   probabilities for a picture file are first averaged with the bundled reader's (three networks
 //!   of one recipe, trained mostly on real cells).
 //! - **Pictures** ([`Reading::picture`]): each small kana and its full-size form share their
@@ -24,7 +25,7 @@ use super::network::rank;
 use super::Prediction;
 use crate::data::classes::{self, index_of, ClassMap, Script, NUM_CLASSES};
 use crate::data::k49::CLASSMAP_CSV;
-use crate::ink::picture::PictureOptions;
+use crate::ink::picture::{PictureInput, PictureOptions};
 use std::fmt;
 
 /// Weight of the other script's classes under [`ScriptChoice::Auto`] with context.
@@ -56,9 +57,19 @@ pub const SMALL_KANA_MIN_REACH: f32 = 0.72;
 pub const KUZUSHIJI_THUMBNAIL_BLUR: f32 = 0.6;
 
 /// What the candidates say when the Kuzushiji reader joined the bundled recognizer ([`Reading::blend`]),
-/// followed by ", before this ordering" when another note reordered them.
+/// after why it joined ("under Kuzushiji, " or [`KUZUSHIJI_CELL_NOTE`] and ", so ") and followed by
+/// ", before this ordering" when another note reordered them.
 pub const KUZUSHIJI_READER_NOTE: &str =
-    "under Kuzushiji a reader trained mostly on real Kuzushiji-MNIST cells reads a picture too: each percentage is the average of its reading and the recognizer's";
+    "a reader trained mostly on real Kuzushiji-MNIST cells reads the picture too: each percentage is the average of its reading and the recognizer's";
+
+/// The note shown when a picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
+/// ([`Reading::kuzushiji_cell`]): under Auto, the start of the Kuzushiji reader's note; under
+/// Hiragana, Katakana and All (and under Auto without the bundled reader), followed by
+/// [`KUZUSHIJI_SCRIPT_ADVICE`].
+pub const KUZUSHIJI_CELL_NOTE: &str = "this looks like a cell of Kuzushiji-MNIST or Kuzushiji-49 (a small picture, light ink on dark)";
+
+/// What follows [`KUZUSHIJI_CELL_NOTE`] when the Kuzushiji reader did not read the picture.
+pub const KUZUSHIJI_SCRIPT_ADVICE: &str = ": if it is classical writing, the Kuzushiji script reads such cells better";
 
 /// Which characters the candidates may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -94,8 +105,8 @@ impl ScriptChoice {
 
     /// How a picture file is read under this choice ([`crate::ink::picture::picture_input`]):
     /// whole as a writing box when `as_box`, and, under Kuzushiji, a thumbnail softened by
-    /// [`KUZUSHIJI_THUMBNAIL_BLUR`]; under every other choice, a picture like a Kuzushiji-49
-    /// cell is noted as such.
+    /// [`KUZUSHIJI_THUMBNAIL_BLUR`]; under every other choice, whether a picture looks like a
+    /// Kuzushiji-49 cell is told ([`Reading::kuzushiji_cell`]).
     pub fn picture_options(self, as_box: bool) -> PictureOptions {
         let kuzushiji = self == Self::Kuzushiji;
         let thumbnail_blur = if kuzushiji { KUZUSHIJI_THUMBNAIL_BLUR } else { 0.0 };
@@ -140,6 +151,10 @@ pub struct Reading {
     /// recognizer opened from a file): under Kuzushiji the bundled
     /// [`KuzushijiReader`](super::kuzushiji_reader::KuzushijiReader) joins it ([`Reading::blend`]).
     pub kuzushiji_reader: bool,
+    /// The picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
+    /// ([`PictureInput::kuzushiji_like`]): under Auto the Kuzushiji reader joins too, and under
+    /// the other scripts but Kuzushiji the candidates say so.
+    pub kuzushiji_cell: bool,
 }
 
 /// The candidates and what changed their order.
@@ -162,6 +177,18 @@ impl Reading {
         let high = !self.picture
             && (ink_centre_y(input).is_some_and(|y| y < SMALL_KANA_MIN_CENTRE) || ink_reach_y(input).is_some_and(|y| y < SMALL_KANA_MIN_REACH));
         Reading { high, ..self.clone() }
+    }
+
+    /// This reading for a picture file or a drawing read as [`crate::ink::picture::picture_input`]
+    /// makes it, by the bundled recognizer when `bundled` (see [`Reading::for_input`]).
+    pub fn for_picture(&self, picture: &PictureInput, bundled: bool) -> Reading {
+        Reading {
+            picture: picture.cropped,
+            kuzushiji_reader: bundled && !picture.drawing,
+            kuzushiji_cell: picture.kuzushiji_like,
+            ..self.clone()
+        }
+        .for_input(&picture.input)
     }
 
     /// The `k` best candidates for the network's probabilities `probs` (one per class).
@@ -224,8 +251,12 @@ impl Reading {
         // One note says what the percentages are: with the Kuzushiji reader, its own.
         let blended = self.blends() && matches!(super::KuzushijiReader::bundled(), Ok(Some(_)));
         let reordered = !notes.is_empty();
+        if self.kuzushiji_cell && !blended && self.script != ScriptChoice::Kuzushiji {
+            notes.push(format!("{KUZUSHIJI_CELL_NOTE}{KUZUSHIJI_SCRIPT_ADVICE}"));
+        }
         if blended {
-            notes.push(format!("{KUZUSHIJI_READER_NOTE}{}", if reordered { ", before this ordering" } else { "" }));
+            let why = if self.script == ScriptChoice::Kuzushiji { "under Kuzushiji, ".to_string() } else { format!("{KUZUSHIJI_CELL_NOTE}, so ") };
+            notes.push(format!("{why}{KUZUSHIJI_READER_NOTE}{}", if reordered { ", before this ordering" } else { "" }));
         } else if reordered {
             notes.push("the percentages are the network's own, before this ordering".into());
         }
@@ -423,6 +454,38 @@ mod tests {
         assert_eq!(chars(&c), "リりゐヰ");
         assert_eq!(kuzushiji_classes().len(), 49);
         assert!(!kuzushiji_classes().contains(&index_of('ぱ').unwrap()), "no dakuten forms in Kuzushiji-49");
+    }
+
+    #[test]
+    fn a_kuzushiji_cell_is_noted_by_script_and_read_by_the_reader_under_auto() {
+        let p = probs(&[('あ', 0.9), ('お', 0.1)]);
+        let has_reader = matches!(super::super::KuzushijiReader::bundled(), Ok(Some(_)));
+        let advice = format!("{KUZUSHIJI_CELL_NOTE}{KUZUSHIJI_SCRIPT_ADVICE}");
+        for script in ScriptChoice::ALL {
+            for bundled in [false, true] {
+                let notes = Reading { script, kuzushiji_cell: true, kuzushiji_reader: bundled, ..Default::default() }.candidates(&p, 3).notes;
+                let reader = script == ScriptChoice::Auto && bundled && has_reader;
+                let advised = script != ScriptChoice::Kuzushiji && !reader;
+                assert_eq!(notes.contains(&advice), advised, "{script}, bundled {bundled}: {notes:?}");
+                assert_eq!(notes.iter().any(|n| n.starts_with(&format!("{KUZUSHIJI_CELL_NOTE}, so {KUZUSHIJI_READER_NOTE}"))), reader, "{script}, bundled {bundled}: {notes:?}");
+                let plain = Reading { script, kuzushiji_reader: bundled, ..Default::default() }.candidates(&p, 3).notes;
+                assert!(plain.iter().all(|n| !n.contains(KUZUSHIJI_CELL_NOTE)), "{script}: {plain:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_picture_s_reading_says_how_it_was_read() {
+        use crate::ink::picture::PictureInput;
+        let mut input = [0.0f32; crate::ink::INPUT_SIDE * crate::ink::INPUT_SIDE];
+        input[400] = 1.0;
+        let cell = PictureInput { input, cropped: true, several: false, softened: false, kuzushiji_like: true, drawing: false };
+        let base = Reading { script: ScriptChoice::Auto, context: "あ".into(), ..Default::default() };
+        let r = base.for_picture(&cell, true);
+        assert!(r.picture && r.kuzushiji_reader && r.kuzushiji_cell && r.context == "あ");
+        assert!(!base.for_picture(&cell, false).kuzushiji_reader, "a recognizer from a file reads alone");
+        let drawing = base.for_picture(&PictureInput::of_drawing(input), true);
+        assert!(!drawing.picture && !drawing.kuzushiji_reader && !drawing.kuzushiji_cell);
     }
 
     #[test]

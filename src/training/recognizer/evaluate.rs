@@ -13,10 +13,11 @@ const MOST_CONFUSED: usize = 10;
 
 /// Evaluates `model` on `samples` in batches, ranking each sample's candidates as `reading` does
 /// (a script choice that limits them, the picture rule), or as the network does with `None`;
-/// `on_batch` gets the number done so far.
-pub fn evaluate(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, on_batch: impl FnMut(usize)) -> Result<EvalReport> {
+/// `cells` says which samples, read from picture files, looked like Kuzushiji-49 cells (one per
+/// sample, as [`Reading::kuzushiji_cell`]; empty for none); `on_batch` gets the number done so far.
+pub fn evaluate(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, cells: &[bool], on_batch: impl FnMut(usize)) -> Result<EvalReport> {
     let mut confusion = Confusion::default();
-    classify(model, samples, reading, &mut confusion, on_batch, |_, _, _| {})?;
+    classify(model, samples, (reading, cells), &mut confusion, on_batch, |_, _, _| {})?;
     Ok(confusion.report(name, MOST_CONFUSED))
 }
 
@@ -48,13 +49,13 @@ pub struct DetailedEval {
     pub right: Vec<bool>,
 }
 
-/// Evaluates `model` on `samples`, ranking as `reading` does (see [`evaluate`]), keeping the
-/// confusion counts and up to `max_misreads` misread samples.
-pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, max_misreads: usize) -> Result<DetailedEval> {
+/// Evaluates `model` on `samples`, ranking as `reading` and `cells` say (see [`evaluate`]), keeping
+/// the confusion counts and up to `max_misreads` misread samples.
+pub fn evaluate_detailed(model: &Recognizer, name: &str, samples: &[Sample], reading: Option<&Reading>, cells: &[bool], max_misreads: usize) -> Result<DetailedEval> {
     let mut confusion = Confusion::default();
     let mut misreads = Vec::new();
     let mut right = Vec::with_capacity(samples.len());
-    classify(model, samples, reading, &mut confusion, |_| {}, |s, read_as, confidence| {
+    classify(model, samples, (reading, cells), &mut confusion, |_| {}, |s, read_as, confidence| {
         right.push(read_as == Some(s.label));
         if let Some(read_as) = read_as.filter(|&c| c != s.label && misreads.len() < max_misreads) {
             misreads.push(Misread { input: Box::new(s.input), truth: s.label, read_as, confidence });
@@ -73,7 +74,7 @@ pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Samp
     let mut before = 0;
     for (part_name, samples) in parts {
         let mut part = Confusion::default();
-        classify(model, samples, reading, &mut part, |n| on_batch(before + n), |_, _, _| {})?;
+        classify(model, samples, (reading, &[]), &mut part, |n| on_batch(before + n), |_, _, _| {})?;
         before += samples.len();
         accuracies.push(PartAccuracy::from(&part.report(part_name, 0)));
         whole.merge(&part);
@@ -83,13 +84,14 @@ pub fn evaluate_parts(model: &Recognizer, name: &str, parts: &[(String, Vec<Samp
     Ok(report)
 }
 
-/// Classifies `samples` in batches into `confusion`, ranking as `reading` does (or as the network
-/// does); `on_read` gets each sample, in order, with its first choice (none when every class is
-/// ruled out) and that class's probability.
+/// Classifies `samples` in batches into `confusion`, ranking as the reading does (or as the network
+/// does), each sample a Kuzushiji-49 cell where the cells say so (see [`evaluate`]); `on_read` gets
+/// each sample, in order, with its first choice (none when every class is ruled out) and that
+/// class's probability.
 fn classify(
     model: &Recognizer,
     samples: &[Sample],
-    reading: Option<&Reading>,
+    (reading, cells): (Option<&Reading>, &[bool]),
     confusion: &mut Confusion,
     mut on_batch: impl FnMut(usize),
     mut on_read: impl FnMut(&Sample, Option<usize>, f32),
@@ -98,13 +100,15 @@ fn classify(
     for chunk in samples.chunks(256) {
         let inputs: Vec<_> = chunk.iter().map(|s| &s.input).collect();
         let mut probs = model.probabilities(&inputs)?;
-        for (s, p) in chunk.iter().zip(&mut probs) {
-            if let Some(r) = reading {
+        for (k, (s, p)) in chunk.iter().zip(&mut probs).enumerate() {
+            let cell = cells.get(done + k).copied().unwrap_or(false);
+            let reading = reading.map(|r| Reading { kuzushiji_cell: cell, ..r.clone() }.for_input(&s.input));
+            if let Some(r) = &reading {
                 r.blend(&s.input, p)?;
             }
             let p = &*p;
-            let ranked: Vec<usize> = match reading {
-                Some(r) => r.for_input(&s.input).candidates(p, 5).top.into_iter().map(|c| c.class).collect(),
+            let ranked: Vec<usize> = match &reading {
+                Some(r) => r.candidates(p, 5).top.into_iter().map(|c| c.class).collect(),
                 None => rank(p, 5).into_iter().map(|r| r.class).collect(),
             };
             confusion.add(s.label, &ranked);

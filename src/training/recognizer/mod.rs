@@ -135,7 +135,7 @@ impl RecognizerStep {
     }
 
     fn reports_now(&self) -> Result<Vec<EvalReport>> {
-        self.eval_sets.iter().map(|(name, set)| evaluate(&self.model, name, set, None, |_| {})).collect()
+        self.eval_sets.iter().map(|(name, set)| evaluate(&self.model, name, set, None, &[], |_| {})).collect()
     }
 }
 

@@ -92,10 +92,10 @@ pub fn mcnemar_exact(b: usize, c: usize) -> f64 {
 }
 
 /// Reads `samples` with the recognizers `a` and `b`, each ranking as its reading does (or as the
-/// network does with `None`, as [`evaluate_detailed`] ranks; the readings differ only in
-/// [`Reading::kuzushiji_reader`]), and counts where their first choices are right.
-pub fn compare_paired(a: (&Recognizer, Option<&Reading>), b: (&Recognizer, Option<&Reading>), name: &str, samples: &[Sample]) -> Result<Paired> {
-    let right = |(m, reading): (&Recognizer, Option<&Reading>)| evaluate_detailed(m, name, samples, reading, 0).map(|d| d.right);
+/// network does with `None`, as [`evaluate_detailed`] ranks with `cells`; the readings differ only
+/// in [`Reading::kuzushiji_reader`]), and counts where their first choices are right.
+pub fn compare_paired(a: (&Recognizer, Option<&Reading>), b: (&Recognizer, Option<&Reading>), name: &str, samples: &[Sample], cells: &[bool]) -> Result<Paired> {
+    let right = |(m, reading): (&Recognizer, Option<&Reading>)| evaluate_detailed(m, name, samples, reading, cells, 0).map(|d| d.right);
     Ok(Paired::from_right(name, &right(a)?, &right(b)?))
 }
 
@@ -127,11 +127,11 @@ mod tests {
         let dev = Device::Cpu;
         let bundled = Checkpoint::bundled(&dev).unwrap().model;
         let samples: Vec<Sample> = FontSource::new(Split::Test).eval_samples().into_iter().step_by(9).collect();
-        let same = compare_paired((&bundled, None), (&bundled, None), "fonts", &samples).unwrap();
+        let same = compare_paired((&bundled, None), (&bundled, None), "fonts", &samples, &[]).unwrap();
         assert_eq!((same.only_a, same.only_b, same.samples()), (0, 0, samples.len()));
         assert_eq!(same.p_value(), 1.0);
         let raw = Recognizer::new_seeded(bundled.arch.clone(), &dev, 3).unwrap();
-        let d = compare_paired((&bundled, Some(&Reading::default())), (&raw, Some(&Reading::default())), "fonts", &samples).unwrap();
+        let d = compare_paired((&bundled, Some(&Reading::default())), (&raw, Some(&Reading::default())), "fonts", &samples, &[]).unwrap();
         assert!(d.only_a > 100 && d.only_b < 5 && d.p_value() < 1e-20, "{d:?}");
         assert!(d.to_text().contains("only A right") && d.to_text().starts_with("fonts: A 9"), "{}", d.to_text());
         let pairs = Paired::from_right("x", &[true, true, false, false, true], &[true, false, true, false]);
