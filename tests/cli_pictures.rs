@@ -182,3 +182,58 @@ fn a_softened_cell_is_noted() {
     let (_, notes) = predict_json(&[&example("a.json").to_string_lossy()]);
     assert!(!like_a_cell(&notes), "a drawing: {notes:?}");
 }
+
+/// `fude eval --as-pictures` reads each picture of an image set as `fude predict` reads it as a
+/// file, one by one: in a set of real Kuzushiji-MNIST cells where every other cell is turned to
+/// dark ink on white, under Auto only the light-on-dark cells are taken for Kuzushiji-49 cells
+/// (the Kuzushiji reader joins for them), and eval's first choices are predict's, under Auto and
+/// under Kuzushiji.
+#[test]
+fn eval_as_pictures_reads_each_cell_as_predict_does() {
+    use fude::data::npz::{read_u8, write_u8};
+    let fixture = support::root().join("tests/fixtures/kuzushiji");
+    let dir = tempfile::tempdir().unwrap();
+    let imgs = read_u8(&fixture.join("kuzushiji-fixture-imgs.npz")).unwrap();
+    let cell = 28 * 28;
+    let mut data = imgs.data.clone();
+    for (k, c) in data.chunks_mut(cell).enumerate() {
+        if k % 2 == 1 {
+            c.iter_mut().for_each(|v| *v = 255 - *v);
+        }
+    }
+    write_u8(&dir.path().join("mixed-imgs.npz"), &imgs.shape, &data).unwrap();
+    for (from, to) in [("kuzushiji-fixture-labels.npz", "mixed-labels.npz"), ("kuzushiji-fixture_classmap.csv", "mixed_classmap.csv")] {
+        std::fs::copy(fixture.join(from), dir.path().join(to)).unwrap();
+    }
+    let spec = support::npz_spec(dir.path(), "mixed");
+    let pictures = support::held_out_pictures(&spec);
+    assert_eq!(pictures.len(), 300);
+    let mut files = Vec::new();
+    for (k, (img, _)) in pictures.iter().enumerate() {
+        let path = dir.path().join(format!("{k:03}.png"));
+        img.save_png(&path).unwrap();
+        files.push(path.to_string_lossy().to_string());
+    }
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let cell_note = fude::models::recognizer::reading::KUZUSHIJI_CELL_NOTE;
+    for script in ["auto", "kuzushiji"] {
+        let o = fude(&[&["predict", "--json", "--top", "1", "--script", script], &files[..]].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 300);
+        let mut right = 0;
+        for (k, (line, (_, class))) in lines.iter().zip(&pictures).enumerate() {
+            let noted = line["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with(cell_note));
+            assert_eq!(noted, script == "auto" && k % 2 == 0, "{script}, cell {k}: {line}");
+            let first = line["top"][0]["char"].as_str().unwrap().chars().next().unwrap();
+            right += usize::from(fude::data::classes::index_of(first) == Some(*class));
+        }
+        let o = fude(&["eval", "--as-pictures", "--script", script, "--json", "--data", &spec]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v[0]["samples"], 300);
+        let eval_right = (v[0]["accuracy"].as_f64().unwrap() * 300.0).round() as usize;
+        assert_eq!(eval_right, right, "{script}: eval and predict read the same");
+        println!("{script}: {right} of 300 right (half the cells dark ink on white)");
+    }
+}
