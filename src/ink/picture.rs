@@ -76,11 +76,7 @@ impl PictureInput {
     /// What the candidates say about how this picture was read (several characters, softened),
     /// before the reading's own notes; the app and `fude predict` show the same.
     pub fn notes(&self) -> Vec<String> {
-        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE)]
-            .into_iter()
-            .filter(|(shown, _)| *shown)
-            .map(|(_, note)| note.to_string())
-            .collect()
+        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE)].into_iter().filter(|(shown, _)| *shown).map(|(_, note)| note.to_string()).collect()
     }
 }
 

@@ -102,7 +102,7 @@ fn classify(
         let mut probs = model.probabilities(&inputs)?;
         for (k, (s, p)) in chunk.iter().zip(&mut probs).enumerate() {
             let cell = cells.get(done + k).copied().unwrap_or(false);
-            let reading = reading.map(|r| Reading { kuzushiji_cell: cell, ..r.clone() }.for_input(&s.input));
+            let reading = reading.map(|r| Reading { kuzushiji_cell: cell, ..r.for_input(&s.input) });
             if let Some(r) = &reading {
                 r.blend(&s.input, p)?;
             }
