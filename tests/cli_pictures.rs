@@ -158,10 +158,10 @@ fn a_softened_cell_is_noted() {
     img.save_png(&cell).unwrap();
     let cell = cell.to_string_lossy().to_string();
     let softened = |notes: &[String]| notes.iter().any(|n| n.contains("softened a little"));
-    use fude::models::recognizer::reading::{KUZUSHIJI_CELL_NOTE, KUZUSHIJI_READER_NOTE, KUZUSHIJI_SCRIPT_ADVICE};
+    use fude::models::recognizer::notes::{Note, KUZUSHIJI_CELL_NOTE};
     let like_a_cell = |notes: &[String]| notes.iter().any(|n| n.starts_with(KUZUSHIJI_CELL_NOTE));
-    let advised = |notes: &[String]| notes.iter().any(|n| *n == format!("{KUZUSHIJI_CELL_NOTE}{KUZUSHIJI_SCRIPT_ADVICE}"));
-    let reader = |notes: &[String]| notes.iter().any(|n| n.starts_with(&format!("{KUZUSHIJI_CELL_NOTE}, so {KUZUSHIJI_READER_NOTE}")));
+    let advised = |notes: &[String]| notes.iter().any(|n| *n == Note::KuzushijiCell.to_string());
+    let reader = |notes: &[String]| notes.iter().any(|n| n.starts_with(&Note::KuzushijiReader { cell: true, reordered: false }.to_string()));
     let (_, notes) = predict_json(&["--script", "kuzushiji", &cell]);
     assert!(softened(&notes) && !like_a_cell(&notes), "{notes:?}");
     let (_, notes) = predict_json(&["--script", "kuzushiji", "--as-box", &cell]);
@@ -215,7 +215,7 @@ fn eval_as_pictures_reads_each_cell_as_predict_does() {
         files.push(path.to_string_lossy().to_string());
     }
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
-    let cell_note = fude::models::recognizer::reading::KUZUSHIJI_CELL_NOTE;
+    let cell_note = fude::models::recognizer::notes::KUZUSHIJI_CELL_NOTE;
     for script in ["auto", "kuzushiji"] {
         let o = fude(&[&["predict", "--json", "--top", "1", "--script", script], &files[..]].concat());
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -22,7 +22,8 @@ mod support;
 use fude::data::{DrawingSource, FontSource, Sample, Source, Split};
 use fude::ink::picture::picture_input;
 use fude::ink::{InkImage, ModelInput};
-use fude::models::recognizer::reading::{kuzushiji_classes, Reading, ScriptChoice, KUZUSHIJI_READER_NOTE};
+use fude::models::recognizer::reading::{kuzushiji_classes, Reading, ScriptChoice};
+use fude::models::recognizer::Note;
 use fude::models::{CpuRecognizer, KuzushijiReader};
 use fude::training::recognizer::paired::Paired;
 
@@ -191,7 +192,7 @@ fn a_recognizer_from_a_file_or_a_drawing_reads_alone_and_the_candidates_say_when
     };
     let (with, alone) = (read(&[]), read(&["--model", &model]));
     assert_ne!(with["top"], alone["top"], "the same network from a file reads without the reader");
-    let says = |v: &serde_json::Value| v["notes"].as_array().unwrap().iter().any(|n| n.as_str().is_some_and(|n| n.starts_with(&format!("under Kuzushiji, {KUZUSHIJI_READER_NOTE}"))));
+    let says = |v: &serde_json::Value| v["notes"].as_array().unwrap().iter().any(|n| n.as_str().is_some_and(|n| n.starts_with(&Note::KuzushijiReader { cell: false, reordered: false }.to_string())));
     assert!(says(&with) && !says(&alone), "{with} / {alone}");
     let own_note = |v: &serde_json::Value| v["notes"].as_array().unwrap().iter().any(|n| n.as_str().is_some_and(|n| n.starts_with("the percentages are")));
     assert!(!own_note(&with), "one note says what the percentages are: {with}");

@@ -438,8 +438,7 @@ fn predict_cmd(model: Option<&Path>, top: usize, json: bool, device: &str, readi
         let shown = escape_controls(&file.to_string_lossy());
         match input {
             Ok(picture) => {
-                let mut cands = ranked.next().unwrap_or_default();
-                cands.notes.splice(0..0, picture.notes());
+                let cands = ranked.next().unwrap_or_default().with_picture_notes(picture);
                 if json {
                     let top: Vec<_> = cands.top.iter().map(|r| serde_json::json!({"char": r.ch.to_string(), "prob": r.prob})).collect();
                     println!("{}", serde_json::json!({"file": file.to_string_lossy(), "top": top, "notes": cands.notes}));

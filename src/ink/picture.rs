@@ -72,12 +72,6 @@ impl PictureInput {
     pub fn of_drawing(input: ModelInput) -> Self {
         PictureInput { input, cropped: false, several: false, softened: false, kuzushiji_like: false, drawing: true }
     }
-
-    /// What the candidates say about how this picture was read (several characters, softened),
-    /// before the reading's own notes; the app and `fude predict` show the same.
-    pub fn notes(&self) -> Vec<String> {
-        [(self.several, SEVERAL_NOTE), (self.softened, SOFTENED_NOTE)].into_iter().filter(|(shown, _)| *shown).map(|(_, note)| note.to_string()).collect()
-    }
 }
 
 /// How [`picture_input`] reads a picture.
@@ -162,12 +156,6 @@ pub fn is_dataset_cell(img: &InkImage, fill: f32) -> bool {
 fn is_thumbnail(img: &InkImage) -> bool {
     img.width.max(img.height) <= INPUT_SIDE
 }
-
-/// The note shown when a thumbnail was softened before it was read ([`PictureInput::softened`]).
-pub const SOFTENED_NOTE: &str = "this small picture was softened a little before it was read: the model reads Kuzushiji-49's sharp cells better so";
-
-/// The note shown when a picture seems to hold more than one character.
-pub const SEVERAL_NOTE: &str = "this picture seems to hold more than one character, but it is read as one: crop it to a single character";
 
 /// Whether the picture's ink seems to be more than one character: after ruled lines and specks
 /// go, its ink is at least 1.5 times as wide as tall (or tall as wide) and falls apart along
@@ -557,8 +545,6 @@ mod tests {
         let softened = picture_input(&thumb, soft).unwrap().input;
         assert_eq!(softened, model_input(&soften(&thumb, 0.6)));
         assert!(picture_input(&thumb, soft).unwrap().softened && !picture_input(&thumb, PictureOptions::default()).unwrap().softened);
-        assert_eq!(picture_input(&thumb, soft).unwrap().notes(), vec![SOFTENED_NOTE.to_string()]);
-        assert!(picture_input(&thumb, PictureOptions::default()).unwrap().notes().is_empty());
         // The paper stays paper at the edges, dark ink on white as light ink on black.
         let white = soften(&thumb, 0.6);
         assert!(white.get(0, 0) == 1.0 && white.get(27, 27) == 1.0 && white.get(14, 1) < 0.9);

@@ -4,7 +4,7 @@
 use crate::app::recognition::worker::{Job, Recognition};
 use crate::app::FudeApp;
 use crate::ink::INPUT_SIDE;
-use crate::models::recognizer::Reading;
+use crate::models::recognizer::{Note, Reading};
 use crate::models::Prediction;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +36,7 @@ pub struct RecognitionView {
     /// The shown result read a blank model input: the drawing is empty or outside the box.
     pub(in crate::app) blank: bool,
     /// Why the shown candidates are not in the model's own order (script, context, picture).
-    pub(in crate::app) reading_notes: Vec<String>,
+    pub(in crate::app) reading_notes: Vec<Note>,
     /// The picture on the canvas is a writing box (not cropped to its character).
     pub(in crate::app) picture_as_box: bool,
     /// The reading (script, text) the posted request was made with.

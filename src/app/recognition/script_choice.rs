@@ -1,8 +1,7 @@
 //! The recognition panel's reading controls: the Script choice, whether an opened picture is a
 //! writing box, and the notes saying what changed the candidates' order.
 
-use crate::models::recognizer::reading::{KUZUSHIJI_CELL_NOTE, KUZUSHIJI_READER_NOTE, KUZUSHIJI_SCRIPT_ADVICE};
-use crate::models::recognizer::ScriptChoice;
+use crate::models::recognizer::{Note, ScriptChoice};
 
 /// What each script choice means, shown on hover.
 fn script_hint(choice: ScriptChoice) -> &'static str {
@@ -44,23 +43,26 @@ pub fn picture_box_ui(ui: &mut egui::Ui, as_box: &mut bool) -> bool {
 /// The notes under the candidates (why their order is not the model's own).
 /// Returns whether "Read as Kuzushiji", offered under the note that the picture looks like a
 /// Kuzushiji-49 cell (under Hiragana, Katakana and All), was clicked.
-pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[String]) -> bool {
+pub fn reading_notes_ui(ui: &mut egui::Ui, notes: &[Note]) -> bool {
     let mut read_as_kuzushiji = false;
     // At the body size: a note that explains the order must be readable. The notes about a
     // Kuzushiji-49 cell are short, the whole note on hover, so the candidates stay in view in a
     // small window.
     for note in notes {
-        let about_cell = note.strip_prefix(KUZUSHIJI_CELL_NOTE);
-        if about_cell == Some(KUZUSHIJI_SCRIPT_ADVICE) {
-            // With what to do beside it.
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Note: this looks like a Kuzushiji-49 cell").on_hover_text(note);
-                read_as_kuzushiji |= ui.button("Read as Kuzushiji").on_hover_text(script_hint(ScriptChoice::Kuzushiji)).clicked();
-            });
-        } else if about_cell.is_some_and(|rest| rest.contains(KUZUSHIJI_READER_NOTE)) {
-            ui.add(egui::Label::new("Note: this looks like a Kuzushiji-49 cell, so the Kuzushiji reader read it too").wrap()).on_hover_text(note);
-        } else {
-            ui.add(egui::Label::new(egui::RichText::new(format!("Note: {note}"))).wrap());
+        match note.short() {
+            Some(short) if note.offers_kuzushiji() => {
+                // With what to do beside it.
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!("Note: {short}")).on_hover_text(note.to_string());
+                    read_as_kuzushiji |= ui.button("Read as Kuzushiji").on_hover_text(script_hint(ScriptChoice::Kuzushiji)).clicked();
+                });
+            }
+            Some(short) => {
+                ui.add(egui::Label::new(format!("Note: {short}")).wrap()).on_hover_text(note.to_string());
+            }
+            None => {
+                ui.add(egui::Label::new(format!("Note: {note}")).wrap());
+            }
         }
     }
     read_as_kuzushiji

@@ -6,7 +6,7 @@
 
 use crate::ink::picture::{picture_input, PictureInput};
 use crate::ink::{Drawing, InkImage};
-use crate::models::recognizer::{Reading, ScriptChoice};
+use crate::models::recognizer::{Note, Reading, ScriptChoice};
 use crate::models::{Checkpoint, CpuRecognizer, Prediction};
 use std::path::Path;
 use crate::app::worker::{Posted, Worker};
@@ -80,7 +80,7 @@ pub struct Outcome {
     /// Best candidates first (empty on error).
     pub candidates: Vec<Prediction>,
     /// What changed the candidates' order (script choice, context, a picture's unknown size).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// The exact model input (28x28, ink bright).
     pub input: Vec<f32>,
     /// The input is blank: nothing drawn, or every point outside the box. No candidates then.
@@ -165,19 +165,16 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
             let input = picture.input;
             blank = is_blank(&input);
             let read = reading.for_picture(&picture, model.is_some_and(|m| m.bundled));
-            let mut result = match model {
+            let result = match model {
                 _ if blank => Ok(crate::models::recognizer::Candidates::default()),
                 Some(m) => m
                     .net
                     .probabilities(&input)
                     .and_then(|mut p| read.blend(&input, &mut p).map(|()| p))
-                    .map(|p| read.candidates(&p, TOP_K))
+                    .map(|p| read.candidates(&p, TOP_K).with_picture_notes(&picture))
                     .map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
             };
-            if let Ok(c) = &mut result {
-                c.notes.splice(0..0, picture.notes());
-            }
             (input, result)
         }
         Err(e) => ([0.0; INPUT_LEN], Err(e)),

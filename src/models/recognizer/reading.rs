@@ -22,6 +22,7 @@
 //!   high stays full-size.
 
 use super::network::rank;
+use super::notes::Note;
 use super::Prediction;
 use crate::data::classes::{self, index_of, ClassMap, Script, NUM_CLASSES};
 use crate::data::k49::CLASSMAP_CSV;
@@ -55,21 +56,6 @@ pub const SMALL_KANA_MIN_REACH: f32 = 0.72;
 /// Under the other choices a thumbnail is read as it is: a 28-pixel rendering of a font or a
 /// drawing is as soft as its training draws already, and blurring it costs up to 4 points.
 pub const KUZUSHIJI_THUMBNAIL_BLUR: f32 = 0.6;
-
-/// What the candidates say when the Kuzushiji reader joined the bundled recognizer ([`Reading::blend`]),
-/// after why it joined ("under Kuzushiji, " or [`KUZUSHIJI_CELL_NOTE`] and ", so ") and followed by
-/// ", before this ordering" when another note reordered them.
-pub const KUZUSHIJI_READER_NOTE: &str =
-    "a reader trained mostly on real Kuzushiji-MNIST cells reads the picture too: each percentage is the average of its reading and the recognizer's";
-
-/// The note shown when a picture looks like a Kuzushiji-MNIST or Kuzushiji-49 cell
-/// ([`Reading::kuzushiji_cell`]): under Auto, the start of the Kuzushiji reader's note; under
-/// Hiragana, Katakana and All (and under Auto without the bundled reader), followed by
-/// [`KUZUSHIJI_SCRIPT_ADVICE`].
-pub const KUZUSHIJI_CELL_NOTE: &str = "this looks like a cell of Kuzushiji-MNIST or Kuzushiji-49 (a small picture, light ink on dark)";
-
-/// What follows [`KUZUSHIJI_CELL_NOTE`] when the Kuzushiji reader did not read the picture.
-pub const KUZUSHIJI_SCRIPT_ADVICE: &str = ": if it is classical writing, the Kuzushiji script reads such cells better";
 
 /// Which characters the candidates may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -164,8 +150,17 @@ pub struct Candidates {
     /// network's own probability (the average of the two under the Kuzushiji reader), so the
     /// figures mean what they say and never add up to more than 100%.
     pub top: Vec<Prediction>,
-    /// One line per adjustment that changed the order of the network's own ranking.
-    pub notes: Vec<String>,
+    /// What changed the candidates or the order of the network's own ranking, one note each.
+    pub notes: Vec<Note>,
+}
+
+impl Candidates {
+    /// These candidates with the notes on how `picture` was read (several characters, softened)
+    /// before their own, as the app and `fude predict` show them.
+    pub fn with_picture_notes(mut self, picture: &PictureInput) -> Candidates {
+        self.notes.splice(0..0, Note::of_picture(picture));
+        self
+    }
 }
 
 impl Reading {
@@ -213,8 +208,7 @@ impl Reading {
                             *v *= OTHER_SCRIPT_WEIGHT;
                         }
                     }
-                    let name = if script == Script::Hiragana { "hiragana" } else { "katakana" };
-                    reason = Some(format!("script Auto: the text so far is {name}, so look-alikes are read as {name}"));
+                    reason = Some(Note::ContextScript(script));
                 } else {
                     for (c, v) in p.iter_mut().enumerate() {
                         if script_of(c) == Some(Script::Katakana) {
@@ -222,12 +216,12 @@ impl Reading {
                         }
                     }
                     lone = true;
-                    reason = Some("script Auto: with no text yet, look-alikes are read as hiragana, the more common script in Japanese text".into());
+                    reason = Some(Note::LoneHiragana);
                 }
             }
         }
         if !matches!(self.script, ScriptChoice::All | ScriptChoice::Auto) {
-            reason = Some(format!("script {}: only its characters are candidates", self.script));
+            reason = Some(Note::ScriptOnly(self.script));
         }
         normalize(&mut p);
         // The script's reason is given when the script step itself changed the order.
@@ -238,9 +232,9 @@ impl Reading {
         let own = |c: usize| probs.get(c).copied().filter(|v| v.is_finite()).unwrap_or(0.0).max(0.0);
         let top: Vec<Prediction> = rank(&p, k).into_iter().filter(|c| c.prob > 0.0).map(|c| Prediction { prob: own(c.class), ..c }).collect();
         if merged && self.picture && top.iter().any(|c| has_small_form(c.ch)) {
-            notes.push("a picture does not show how large the character was written: small and full-size kana are read alike, full-size first".into());
+            notes.push(Note::SizeUnseen);
         } else if merged && order(&top).first() != scripted.first() {
-            notes.push("written high in the box, or stopping above its lower part, so read as a full-size kana (a small kana sits low, on the line)".into());
+            notes.push(Note::WrittenHigh);
         }
         // With no text the hiragana preference reorders most rankings a little: it is worth a
         // note only when it changed the first candidate.
@@ -252,13 +246,12 @@ impl Reading {
         let blended = self.blends() && matches!(super::KuzushijiReader::bundled(), Ok(Some(_)));
         let reordered = !notes.is_empty();
         if self.kuzushiji_cell && !blended && self.script != ScriptChoice::Kuzushiji {
-            notes.push(format!("{KUZUSHIJI_CELL_NOTE}{KUZUSHIJI_SCRIPT_ADVICE}"));
+            notes.push(Note::KuzushijiCell);
         }
         if blended {
-            let why = if self.script == ScriptChoice::Kuzushiji { "under Kuzushiji, ".to_string() } else { format!("{KUZUSHIJI_CELL_NOTE}, so ") };
-            notes.push(format!("{why}{KUZUSHIJI_READER_NOTE}{}", if reordered { ", before this ordering" } else { "" }));
+            notes.push(Note::KuzushijiReader { cell: self.script != ScriptChoice::Kuzushiji, reordered });
         } else if reordered {
-            notes.push("the percentages are the network's own, before this ordering".into());
+            notes.push(Note::OwnPercentages);
         }
         Candidates { top, notes }
     }
@@ -399,7 +392,7 @@ mod tests {
         let p = probs(&[('リ', 0.55), ('り', 0.4), ('い', 0.05)]);
         let c = Reading::default().candidates(&p, 3);
         assert_eq!(chars(&c), "りリい");
-        assert!(c.notes[0].contains("no text yet") && c.notes[1].contains("network's own"), "{:?}", c.notes);
+        assert_eq!(c.notes, vec![Note::LoneHiragana, Note::OwnPercentages]);
         assert!((c.top[0].prob - 0.4).abs() < 1e-6);
         // A clear katakana reading stays first, and nothing is said: the order did not change.
         let clear = probs(&[('リ', 0.7), ('り', 0.3)]);
@@ -422,8 +415,7 @@ mod tests {
         let hira = Reading { context: "きょうは".into(), ..Default::default() };
         let c = hira.candidates(&p, 3);
         assert_eq!(chars(&c), "りリい");
-        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
-        assert!(c.notes[0].contains("hiragana") && c.notes[1].contains("network's own"));
+        assert_eq!(c.notes, vec![Note::ContextScript(Script::Hiragana), Note::OwnPercentages]);
         // The figures are the network's own: り first with its 30%, リ after with 60%.
         let shown: Vec<f32> = c.top.iter().map(|p| p.prob).collect();
         assert_eq!(shown, vec![0.3, 0.6, 0.05]);
@@ -445,7 +437,7 @@ mod tests {
         let p = probs(&[('リ', 0.6), ('り', 0.3), ('ゐ', 0.05), ('ヰ', 0.05)]);
         let c = Reading { script: ScriptChoice::Hiragana, ..Default::default() }.candidates(&p, 5);
         assert_eq!(chars(&c), "りゐ");
-        assert!(c.notes[0].contains("Hiragana"));
+        assert_eq!(c.notes.first(), Some(&Note::ScriptOnly(ScriptChoice::Hiragana)));
         let c = Reading { script: ScriptChoice::Katakana, ..Default::default() }.candidates(&p, 5);
         assert_eq!(chars(&c), "リヰ");
         let c = Reading { script: ScriptChoice::Kuzushiji, ..Default::default() }.candidates(&p, 5);
@@ -460,16 +452,15 @@ mod tests {
     fn a_kuzushiji_cell_is_noted_by_script_and_read_by_the_reader_under_auto() {
         let p = probs(&[('あ', 0.9), ('お', 0.1)]);
         let has_reader = matches!(super::super::KuzushijiReader::bundled(), Ok(Some(_)));
-        let advice = format!("{KUZUSHIJI_CELL_NOTE}{KUZUSHIJI_SCRIPT_ADVICE}");
         for script in ScriptChoice::ALL {
             for bundled in [false, true] {
                 let notes = Reading { script, kuzushiji_cell: true, kuzushiji_reader: bundled, ..Default::default() }.candidates(&p, 3).notes;
                 let reader = script == ScriptChoice::Auto && bundled && has_reader;
                 let advised = script != ScriptChoice::Kuzushiji && !reader;
-                assert_eq!(notes.contains(&advice), advised, "{script}, bundled {bundled}: {notes:?}");
-                assert_eq!(notes.iter().any(|n| n.starts_with(&format!("{KUZUSHIJI_CELL_NOTE}, so {KUZUSHIJI_READER_NOTE}"))), reader, "{script}, bundled {bundled}: {notes:?}");
+                assert_eq!(notes.contains(&Note::KuzushijiCell), advised, "{script}, bundled {bundled}: {notes:?}");
+                assert_eq!(notes.contains(&Note::KuzushijiReader { cell: true, reordered: false }), reader, "{script}, bundled {bundled}: {notes:?}");
                 let plain = Reading { script, kuzushiji_reader: bundled, ..Default::default() }.candidates(&p, 3).notes;
-                assert!(plain.iter().all(|n| !n.contains(KUZUSHIJI_CELL_NOTE)), "{script}: {plain:?}");
+                assert!(plain.iter().all(|n| n.short().is_none()), "{script}: {plain:?}");
             }
         }
     }
@@ -514,7 +505,7 @@ mod tests {
         assert!(centred.high);
         let c = centred.candidates(&p, 3);
         assert_eq!(chars(&c), "つっう");
-        assert!(c.notes[0].contains("written high"), "{:?}", c.notes);
+        assert_eq!(c.notes.first(), Some(&Note::WrittenHigh), "{:?}", c.notes);
         // A full-size first candidate stays first without a note, whatever moves below it.
         let ku = probs(&[('く', 0.9), ('ぁ', 0.05), ('あ', 0.01)]);
         let c = centred.candidates(&ku, 3);
@@ -543,7 +534,7 @@ mod tests {
         let p = probs(&[('ッ', 0.7), ('ツ', 0.2), ('シ', 0.1)]);
         let c = Reading { picture: true, ..Default::default() }.candidates(&p, 3);
         assert_eq!(chars(&c), "ツッシ");
-        assert!(c.notes[0].contains("full-size first"));
+        assert_eq!(c.notes.first(), Some(&Note::SizeUnseen));
         assert!((c.top[0].prob - 0.2).abs() < 1e-6, "ツ shows the network's own 20%");
         // The pair ranks with its whole mass against a kana without a small form: ツ + ッ = 0.45
         // beats ソ at 0.4.
