@@ -171,10 +171,11 @@ fn recognize(req: Posted<Job>, model: Option<&LoadedModel>, reading: &Reading) -
                     .net
                     .probabilities(&input)
                     .and_then(|mut p| read.blend(&input, &mut p).map(|()| p))
-                    .map(|p| read.candidates(&p, TOP_K).with_picture_notes(&picture))
+                    .map(|p| read.candidates(&p, TOP_K))
                     .map_err(|e| e.to_string()),
                 None => Err("no model loaded: open one with File → Open model…".to_string()),
-            };
+            }
+            .map(|c| c.with_picture_notes(&picture));
             (input, result)
         }
         Err(e) => ([0.0; INPUT_LEN], Err(e)),
