@@ -187,7 +187,7 @@ fn a_softened_cell_is_noted() {
 /// file, one by one: in a set of real Kuzushiji-MNIST cells where every other cell is turned to
 /// dark ink on white, under Auto only the light-on-dark cells are taken for Kuzushiji-49 cells
 /// (the Kuzushiji reader joins for them), and eval's first choices are predict's, under Auto and
-/// under Kuzushiji.
+/// under Kuzushiji; no cell is said to hold several characters.
 #[test]
 fn eval_as_pictures_reads_each_cell_as_predict_does() {
     use fude::data::npz::{read_u8, write_u8};
@@ -215,7 +215,7 @@ fn eval_as_pictures_reads_each_cell_as_predict_does() {
         files.push(path.to_string_lossy().to_string());
     }
     let files: Vec<&str> = files.iter().map(String::as_str).collect();
-    let cell_note = fude::models::recognizer::notes::KUZUSHIJI_CELL_NOTE;
+    use fude::models::recognizer::notes::{Note, KUZUSHIJI_CELL_NOTE as cell_note};
     for script in ["auto", "kuzushiji"] {
         let o = fude(&[&["predict", "--json", "--top", "1", "--script", script], &files[..]].concat());
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -225,6 +225,9 @@ fn eval_as_pictures_reads_each_cell_as_predict_does() {
         for (k, (line, (_, class))) in lines.iter().zip(&pictures).enumerate() {
             let noted = line["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with(cell_note));
             assert_eq!(noted, script == "auto" && k % 2 == 0, "{script}, cell {k}: {line}");
+            // A dataset's cell holds one character, whatever its parts.
+            let several = line["notes"].as_array().unwrap().iter().any(|n| n.as_str() == Some(&Note::SeveralCharacters.to_string()));
+            assert!(!several, "{script}, cell {k}: {line}");
             let first = line["top"][0]["char"].as_str().unwrap().chars().next().unwrap();
             right += usize::from(fude::data::classes::index_of(first) == Some(*class));
         }

@@ -96,25 +96,30 @@ pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureI
     // A thumbnail read as it is is softened when the options ask (a crop or a frame's inside is not).
     let soften_it = is_thumbnail(img) && options.thumbnail_blur > 0.0;
     let as_it_is = || if soften_it { model_input(&soften(img, options.thumbnail_blur)) } else { model_input(img) };
-    let (input, cropped, softened) = if options.as_box {
-        (as_it_is(), false, soften_it)
+    // Whether the picture is read as it is because it is framed like a dataset's cell.
+    let (input, cropped, softened, cell) = if options.as_box {
+        (as_it_is(), false, soften_it, is_thumbnail(img))
     } else {
         let c = crop_character(img)?;
         if c.framed {
-            (model_input(&c.image), false, false)
+            (model_input(&c.image), false, false, false)
         } else if is_dataset_cell(img, c.fill) {
             // Framed as the datasets frame their pictures: read as it is (cropping it would
             // change the framing the recognizer learned), still without telling sizes apart.
-            (as_it_is(), true, soften_it)
+            (as_it_is(), true, soften_it, true)
         } else {
-            (model_input(&c.image), true, false)
+            (model_input(&c.image), true, false, false)
         }
     };
     if super::is_blank(&input) {
         return Err("no ink found (the picture is blank or has no contrast)".into());
     }
     let kuzushiji_like = options.kuzushiji_hint && looks_like_kuzushiji_cell(img);
-    Ok(PictureInput { input, cropped, several: seems_several_characters(img), softened, kuzushiji_like, drawing: false })
+    // A square dataset cell holds one character by how the datasets are made: a kuzushiji
+    // character whose parts stand apart is not two (4.2% of real Kuzushiji-MNIST cells were
+    // said to be, models/README.md "Session 37").
+    let several = !(cell && is_squarish(img)) && seems_several_characters(img);
+    Ok(PictureInput { input, cropped, several, softened, kuzushiji_like, drawing: false })
 }
 
 /// The picture blurred by a Gaussian of `sigma` pixels about its paper's level, so that the
@@ -148,8 +153,14 @@ pub const CELL_MIN_FILL: f32 = 0.8;
 /// is read as it is, not cropped again (cropping a thumbnail only scales it up, and the crop finder
 /// can take a detached dot or a stroke along the edge for a speck or a band).
 pub fn is_dataset_cell(img: &InkImage, fill: f32) -> bool {
-    let (long, short) = (img.width.max(img.height), img.width.min(img.height));
-    short > 0 && (is_thumbnail(img) || (long <= CELL_MAX_SIDE && long * 4 <= short * 5 && fill >= CELL_MIN_FILL))
+    let long = img.width.max(img.height);
+    img.width.min(img.height) > 0 && (is_thumbnail(img) || (long <= CELL_MAX_SIDE && is_squarish(img) && fill >= CELL_MIN_FILL))
+}
+
+/// Whether a picture is about square (its longer side at most 5/4 of its shorter), as dataset
+/// cells are.
+fn is_squarish(img: &InkImage) -> bool {
+    img.width.max(img.height) * 4 <= img.width.min(img.height) * 5
 }
 
 /// Whether a picture is no larger than the model's input on its longer side (a thumbnail).
@@ -497,6 +508,25 @@ mod tests {
             cross(&mut two, 110, 50);
             two
         }, PictureOptions::default()).is_ok_and(|p| p.several));
+    }
+
+    #[test]
+    fn a_square_dataset_cell_holds_one_character_whatever_its_parts() {
+        // Two parts side by side, as a kuzushiji character's parts can stand apart.
+        let parts = |w: usize, h: usize| {
+            let mut img = paper(w, h);
+            fill(&mut img, 2, 10, 10, 16);
+            fill(&mut img, 17, 10, 25, 16);
+            img
+        };
+        let cell = parts(28, 28);
+        assert!(seems_several_characters(&cell), "the parts alone look like two characters");
+        for as_box in [false, true] {
+            let options = PictureOptions { as_box, ..PictureOptions::default() };
+            assert!(!picture_input(&cell, options).unwrap().several, "as a box: {as_box}");
+            // Not square: a strip of two characters is still noticed.
+            assert!(picture_input(&parts(56, 28), options).unwrap().several, "as a box: {as_box}");
+        }
     }
 
     #[test]
