@@ -55,7 +55,7 @@ pub struct PictureInput {
     /// told apart (false when it was read as a writing box: a frame, or `as_box`).
     pub cropped: bool,
     /// The picture seems to hold more than one character (side by side or one above the other),
-    /// though it is read as one.
+    /// though it is read as one; never said of a square dataset cell, which holds one.
     pub several: bool,
     /// The picture is a thumbnail that was softened first ([`PictureOptions::thumbnail_blur`]).
     pub softened: bool,
@@ -116,8 +116,8 @@ pub fn picture_input(img: &InkImage, options: PictureOptions) -> Result<PictureI
     }
     let kuzushiji_like = options.kuzushiji_hint && looks_like_kuzushiji_cell(img);
     // A square dataset cell holds one character by how the datasets are made: a kuzushiji
-    // character whose parts stand apart is not two (4.2% of real Kuzushiji-MNIST cells were
-    // said to be, models/README.md "Session 37").
+    // character whose parts stand apart is not two (90 of the kuzushiji sample's 2,000 held-out
+    // cells were said to be, models/README.md "Session 37").
     let several = !(cell && is_squarish(img)) && seems_several_characters(img);
     Ok(PictureInput { input, cropped, several, softened, kuzushiji_like, drawing: false })
 }
